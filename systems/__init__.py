@@ -1,0 +1,28 @@
+"""Kwant builders of mesoscopic devices: describe, never solve.
+
+Every builder returns an unfinalized :class:`kwant.Builder` with its leads
+attached; every physical quantity is a Kwant ``params`` name (see
+:mod:`systems.parameters` and DESIGN.md for names and units).
+"""
+
+from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
+from .parameters import NEUTRAL_PARAMS, parameter_names, resolve_params
+from .probes import attach_dephasing_probes
+from .rings import AB_RING_LEADS, ab_ring
+from .wires import chain, qpc, wire
+
+__all__ = [
+    "AB_RING_LEADS",
+    "CROSS_LEADS",
+    "HALL_BAR_LEADS",
+    "NEUTRAL_PARAMS",
+    "ab_ring",
+    "attach_dephasing_probes",
+    "chain",
+    "cross",
+    "hall_bar",
+    "parameter_names",
+    "qpc",
+    "resolve_params",
+    "wire",
+]
