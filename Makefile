@@ -1,0 +1,18 @@
+# The two commands of README.md. Each runs scripts/bootstrap.sh first, which installs
+# what is missing (MUMPS when root, uv, Kwant and the rest) and is quick once done.
+# uv may have just been installed into ~/.local/bin, so that goes on PATH here.
+RUN := PATH="$(HOME)/.local/bin:$$PATH" uv run --locked
+
+.PHONY: demo test lint bootstrap
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+demo: bootstrap
+	$(RUN) mesoflow demo --output demo-output
+
+test: bootstrap
+	$(RUN) pytest
+
+lint: bootstrap
+	$(RUN) ruff check .
