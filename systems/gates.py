@@ -5,7 +5,7 @@ a 2DEG at depth d below a pinned surface, is (Davies, Larkin & Sukhorukov,
 J. Appl. Phys. 77, 4504 (1995))
 
     φ(x, y) = g(x − L, y − B) + g(x − L, T − y) + g(R − x, y − B) + g(R − x, T − y),
-    g(u, v) = [arctan(u/d) + arctan(v/d) − arctan(uv / (d √(u² + v² + d²)))] / 2π,
+    g(u, v) = arctan(uv / (d √(u² + v² + d²))) / 2π,
 
 for a gate covering L < x < R, B < y < T.  Deep under a large gate φ → 1, so the
 gate's potential energy in the 2DEG is ``V_gate · φ``.
@@ -23,11 +23,7 @@ _FAR = 1e9
 
 
 def _corner(u, v, depth):
-    return (
-        np.arctan(u / depth)
-        + np.arctan(v / depth)
-        - np.arctan(u * v / (depth * np.sqrt(u * u + v * v + depth * depth)))
-    ) / (2 * np.pi)
+    return np.arctan(u * v / (depth * np.sqrt(u * u + v * v + depth * depth))) / (2 * np.pi)
 
 
 @dataclass(frozen=True)
