@@ -90,5 +90,7 @@ def thermal_average(energies, values, temperature: float, mu):
         slope = np.where(de > 0, np.diff(x) / np.where(de > 0, de, 1.0), 0.0)
     # ∫_a^b X (−f') dE = X_a f_a − X_b f_b + s (F_b − F_a) on each interval.
     pieces = x[:-1] * f[..., :-1] - x[1:] * f[..., 1:] + slope * np.diff(big_f, axis=-1)
+    # A zero-width interval (a jump) carries no weight: its integral is exactly 0.
+    pieces = np.where(de > 0, pieces, 0.0)
     result = pieces.sum(axis=-1) + x[0] * (1.0 - f[..., 0]) + x[-1] * f[..., -1]
     return float(result) if result.ndim == 0 else result
