@@ -38,7 +38,9 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 if ! command -v uv >/dev/null 2>&1; then
     log "installing uv"
-    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+    python3 -m pip install --quiet --user uv 2>/dev/null \
+        || python3 -m pip install --quiet uv 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages uv
     hash -r
 fi
 command -v uv >/dev/null 2>&1 || { log "uv is not on PATH after installing it"; exit 1; }

@@ -23,7 +23,10 @@ def execute_notebook(name: str, timeout: int = 600):
     os.environ["MESOFLOW_QUICK"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
     client = nbclient.NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT)}},
     )
     client.execute()
     return notebook

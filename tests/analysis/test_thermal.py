@@ -27,7 +27,10 @@ def test_thermal_average_matches_quadrature_for_a_smooth_curve():
     values = np.cos(3 * energies) ** 2
     mu, temperature = 0.2, 0.05
     reference, _ = integrate.quad(
-        lambda e: np.cos(3 * e) ** 2 * fermi_window(e, mu, temperature), -1, 1, points=[mu],
+        lambda e: np.cos(3 * e) ** 2 * fermi_window(e, mu, temperature),
+        -1,
+        1,
+        points=[mu],
         epsabs=1e-13,
     )
     assert thermal_average(energies, values, temperature, mu) == pytest.approx(reference, abs=1e-7)

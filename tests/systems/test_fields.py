@@ -37,8 +37,11 @@ def _plaquette_phase(fsyst, phases) -> float:
     return float(np.angle(product) / (2 * np.pi))
 
 
-@pytest.mark.parametrize("make", [lambda: systems.hall_bar(24, 8, 4), lambda: systems.cross(6)],
-                         ids=["hall_bar", "cross"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda: systems.hall_bar(24, 8, 4), lambda: systems.cross(6)],
+    ids=["hall_bar", "cross"],
+)
 def test_mixed_landau_gauge_agrees_with_kwant_magnetic_gauge(make):
     ours = make().finalized()
     reference = _with_kwant_gauge(make())

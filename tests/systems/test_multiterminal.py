@@ -57,7 +57,7 @@ def test_lead_bands_are_gauge_consistent_in_a_field():
 
 
 def test_field_enters_the_leads_as_flux_per_plaquette():
-    """A translation-invariant wire in a field transmits perfectly: no gauge mismatch at the leads."""
+    """A clean wire in a field transmits perfectly: no gauge mismatch at the leads."""
     fsyst = systems.wire(10, 8).finalized()
     for B in (0.05, -0.08):
         smatrix = kwant.smatrix(fsyst, 0.9, params={**systems.NEUTRAL_PARAMS, "B": B})

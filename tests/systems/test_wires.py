@@ -54,8 +54,9 @@ def test_qpc_closes_with_gate_voltage():
     fsyst = systems.qpc(40, 20).finalized()
     open_g = -conductance_matrix(fsyst, 0.3, params={"V_gate": 0.0})[1, 0]
     closed_g = -conductance_matrix(fsyst, 0.3, params={"V_gate": 3.0})[1, 0]
-    lead_modes = kwant.smatrix(fsyst, 0.3, params={"t": 1, "V": 0, "V_gate": 0, "B": 0,
-                                                   "disorder": 0, "salt": "0"}).num_propagating(0)
+    lead_modes = kwant.smatrix(
+        fsyst, 0.3, params={"t": 1, "V": 0, "V_gate": 0, "B": 0, "disorder": 0, "salt": "0"}
+    ).num_propagating(0)
     assert open_g == pytest.approx(lead_modes, abs=0.05)
     assert closed_g < 1e-3
     assert np.isfinite(open_g)

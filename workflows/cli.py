@@ -1,0 +1,108 @@
+"""The ``mesoflow`` command line: ``demo``, ``info``, ``scan`` and ``figures``.
+
+Each subcommand is a thin shell over a library function that returns data;
+this module is the only place that prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo, summary_table
+
+    print(summary_table(run_demo(args.output, quick=args.quick)))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .environment import environment_info
+
+    info = environment_info()
+    width = max(len(key) for key in info)
+    for key, value in info.items():
+        print(f"{key:<{width}}  {value}")
+    if info["solver"] != "MUMPS":
+        print(
+            "\nKwant was built without MUMPS (libmumps-seq-dev missing when it was built):\n"
+            "it uses SciPy's sparse solver, which is slower but gives the same results."
+        )
+    return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from .study import run_study
+
+    table = run_study(args.study, output=args.output, workers=args.workers)
+    failed = int(table["error"].notna().sum()) if "error" in table else 0
+    where = table.attrs.get("output", args.output)
+    print(f"{len(table)} points, {failed} failed; results in {where}")
+    return 1 if failed else 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from .figures import FIGURES, make_figures
+
+    if args.list:
+        print("\n".join(FIGURES))
+        return 0
+    for path in make_figures(args.names or None, output=args.output, quick=args.quick):
+        print(path)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mesoflow",
+        description="Kwant-based workflows for mesoscopic quantum transport.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="QPC conductance steps and a Hall-bar measurement")
+    demo.add_argument("--output", default="demo-output", help="directory for CSV, PNG, JSON")
+    demo.add_argument("--quick", action="store_true", help="small systems, a few seconds")
+    demo.set_defaults(run=_demo)
+
+    info = commands.add_parser("info", help="versions, sparse solver (MUMPS/SciPy), threads")
+    info.set_defaults(run=_info)
+
+    scan = commands.add_parser("scan", help="run a parameter-scan study declared in TOML")
+    scan.add_argument("study", help="path to the STUDY.toml file")
+    scan.add_argument("--output", default=None, help="output directory (overrides the study)")
+    scan.add_argument("--workers", type=int, default=None, help="worker processes")
+    scan.set_defaults(run=_scan)
+
+    figures = commands.add_parser("figures", help="regenerate the figure gallery")
+    figures.add_argument("names", nargs="*", help="figures to make (default: all)")
+    figures.add_argument("--list", action="store_true", help="list figure names and exit")
+    figures.add_argument("--quick", action="store_true", help="small parameters (tests)")
+    figures.add_argument("--output", default="figures", help="output directory")
+    figures.set_defaults(run=_figures)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mesoflow`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        if args.verbose:
+            raise
+        print(f"mesoflow {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
