@@ -18,6 +18,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+import systems
+
 from .hall import quantum_hall_scan
 from .point_contact import qpc_conductance
 
@@ -69,7 +71,8 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
     output.mkdir(parents=True, exist_ok=True)
     size = _SIZES[bool(quick)]
     qpc = qpc_conductance(np.linspace(0.0, 2.0, size["gates"]), energy=0.3, **size["qpc"])
-    hall = quantum_hall_scan(np.linspace(0.02, 0.14, size["fields"]), energy=0.5, **size["hall"])
+    hall_bar = systems.hall_bar(**size["hall"]).finalized()
+    hall = quantum_hall_scan(hall_bar, np.linspace(0.015, 0.075, size["fields"]), 0.5)
 
     files = [
         output / "qpc_conductance.csv",
@@ -123,13 +126,13 @@ def summary_table(result: DemoResult, *, tolerance: float = 0.05) -> str:
     lines += [
         "",
         "Hall bar: R_xy and R_xx (h/e²) against the filling ν of the leads",
-        f"  {'nu':>3}  {'B range':>15}  {'R_xy':>9}  {'1/nu':>7}  {'max |R_xx|':>10}",
+        f"  {'nu':>3}  {'B range':>15}  {'R_xy':>9}  {'-1/nu':>7}  {'max |R_xx|':>10}",
     ]
     hall = result.hall
     for nu, group in hall[hall["nu"] > 0].groupby("nu", sort=True):
         lines.append(
             f"  {int(nu):>3}  {group['B'].min():>6.3f} – {group['B'].max():<6.3f}  "
-            f"{group['R_xy'].mean():>9.5f}  {1 / nu:>7.4f}  {group['R_xx'].abs().max():>10.2e}"
+            f"{group['R_xy'].mean():>9.5f}  {-1 / nu:>7.4f}  {group['R_xx'].abs().max():>10.2e}"
         )
     lines += ["", "Files: " + ", ".join(str(p) for p in result.files)]
     return "\n".join(lines)

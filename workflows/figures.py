@@ -1,0 +1,239 @@
+"""The figure gallery: classic results of mesoscopic transport, regenerated from one command.
+
+Each :class:`FigureRecipe` is a short function over the workflows that returns
+the data (one or more tidy DataFrames, parameters in ``attrs``) and a drawing
+function built from :mod:`analysis.plots`.  :func:`make_figure` writes, for a
+recipe ``name``,
+
+* ``name.png`` — the figure;
+* ``name.csv`` (or ``name-<table>.csv`` for several tables) — the data behind it,
+  written with 10 significant digits so that a rerun gives identical files;
+* ``name.json`` — provenance: the parameters, versions, solver, git revision,
+  host, command and whether the quick mode was used.
+
+``mesoflow figures [NAME ...] [--quick] [--output DIR]`` calls
+:func:`make_figures`; ``--list`` prints :data:`FIGURES`.  To add a figure of
+your own, write a compute function ``(quick: bool) -> DataFrame | dict`` and a
+draw function ``(data) -> matplotlib.figure.Figure`` and call
+``make_figure(FigureRecipe(name, description, compute, draw), output)``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+import systems
+from analysis import compare_with_landauer, plots
+
+from .conductance import conductance_vs_energy
+from .hall import quantum_hall_scan
+from .point_contact import qpc_conductance
+from .provenance import run_provenance, utc_now
+
+__all__ = ["FIGURES", "FigureRecipe", "make_figure", "make_figures"]
+
+Tables = pd.DataFrame | Mapping[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class FigureRecipe:
+    """How to compute and draw one figure.
+
+    Attributes
+    ----------
+    name
+        File stem and CLI name.
+    description
+        One line: what the figure shows.
+    compute
+        ``compute(quick)`` returns a DataFrame or a mapping name -> DataFrame,
+        with the parameters in each frame's ``attrs``; ``quick`` shrinks the
+        systems for tests.
+    draw
+        ``draw(data)`` returns a matplotlib Figure.
+    """
+
+    name: str
+    description: str
+    compute: Callable[[bool], Tables]
+    draw: Callable[[Tables], object]
+
+
+# --- Quantized conductance of a point contact (van Wees et al. 1988; Wharam et al. 1988) ---
+
+
+def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
+    if quick:
+        geometry, gates, temperatures, samples = dict(length=30, width=14), 11, (0.01,), 9
+    else:
+        geometry, gates, temperatures, samples = dict(length=60, width=30), 41, (0.004, 0.012), 17
+    gate_voltages = np.linspace(0.0, 2.0, gates)
+    runs = [qpc_conductance(gate_voltages, energy=0.3, **geometry)]
+    runs[0]["temperature"] = 0.0
+    for temperature in temperatures:
+        run = qpc_conductance(
+            gate_voltages, energy=0.3, temperature=temperature, energy_samples=samples, **geometry
+        )
+        runs.append(run[["V_gate", "G_thermal", "N_leads"]].rename(columns={"G_thermal": "G"}))
+        runs[-1]["temperature"] = temperature
+    steps = pd.concat(runs, ignore_index=True)
+    steps.attrs.update(
+        {k: v for k, v in runs[0].attrs.items() if k != "temperature"},
+        temperatures=[0.0, *temperatures],
+        energy_samples=samples,
+    )
+
+    width = geometry["width"]
+    energies = np.linspace(0.01, 1.2 if quick else 1.5, 60 if quick else 300)
+    wire = conductance_vs_energy(systems.wire(10, width).finalized(), energies)
+    landauer = compare_with_landauer(energies, wire["G"], width=width)
+    landauer.attrs.update(system=f"ideal wire, length 10, width {width}")
+    return {"steps": steps, "landauer": landauer}
+
+
+def _qpc_draw(data: Mapping[str, pd.DataFrame]):
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    steps = data["steps"]
+    for temperature, run in steps.groupby("temperature", sort=True):
+        label = "$T = 0$" if temperature == 0 else f"$k_BT = {temperature:g}\\,t$"
+        plots.plot_conductance_steps(
+            run, "V_gate", ax=left, label=label, xlabel=r"$V_\mathrm{gate}$ ($t$)"
+        )
+    left.legend(frameon=False)
+    left.set_title("QPC: quantized steps, thermally smeared")
+    plots.plot_conductance_steps(
+        data["landauer"], "energy", prediction="N", ax=right, xlabel=r"$E$ ($t$)"
+    )
+    right.set_title("Ideal wire against the Landauer count")
+    return figure
+
+
+# --- Quantum Hall plateaus of a Hall bar (von Klitzing 1980; Büttiker 1988) ---
+
+
+def _hall_compute(quick: bool) -> pd.DataFrame:
+    geometry = (
+        dict(length=28, width=10, lead_width=5)
+        if quick
+        else dict(length=60, width=24, lead_width=10)
+    )
+    fields = np.linspace(0.02 if quick else 0.008, 0.075, 9 if quick else 90)
+    frame = quantum_hall_scan(systems.hall_bar(**geometry).finalized(), fields, 0.5)
+    frame.attrs.update(geometry=geometry)
+    return frame
+
+
+def _hall_draw(data: pd.DataFrame):
+    axes = plots.plot_hall_resistances(data)
+    axes.set_title("Quantum Hall plateaus: $R_{xy} = -1/\\nu$, $R_{xx} = 0$")
+    return axes.figure
+
+
+FIGURES: dict[str, FigureRecipe] = {
+    recipe.name: recipe
+    for recipe in (
+        FigureRecipe(
+            "qpc_steps",
+            "QPC conductance steps vs gate, thermal smearing, Landauer N(E)",
+            _qpc_compute,
+            _qpc_draw,
+        ),
+        FigureRecipe(
+            "hall_plateaus",
+            "Hall bar R_xy and R_xx against field, with 1/nu",
+            _hall_compute,
+            _hall_draw,
+        ),
+    )
+}
+
+
+def _tables(data: Tables) -> dict[str, pd.DataFrame]:
+    if isinstance(data, pd.DataFrame):
+        return {"": data}
+    return dict(data)
+
+
+def make_figure(
+    recipe: FigureRecipe,
+    output: str | Path = "figures",
+    *,
+    quick: bool = False,
+    command: Iterable[str] | None = None,
+) -> list[Path]:
+    """Compute, draw and write one figure with its data and provenance.
+
+    Parameters
+    ----------
+    recipe
+        A built-in recipe (:data:`FIGURES`) or one of your own.
+    output
+        Directory (created if needed).
+    quick
+        Small parameters (seconds), for tests; the provenance records it.
+    command
+        The command line to record (default: ``sys.argv``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, the CSV file(s) and the JSON written.
+    """
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    data = recipe.compute(quick)
+    written = []
+    parameters = {}
+    for table, frame in _tables(data).items():
+        path = output / (f"{recipe.name}-{table}.csv" if table else f"{recipe.name}.csv")
+        frame.to_csv(path, index=False, float_format="%.10g")
+        written.append(path)
+        parameters[table or recipe.name] = {
+            k: v for k, v in frame.attrs.items() if k != "environment"
+        }
+    figure = recipe.draw(data)
+    png = output / f"{recipe.name}.png"
+    figure.savefig(png, dpi=110)
+    plt.close(figure)
+    provenance = output / f"{recipe.name}.json"
+    record = {
+        "figure": recipe.name,
+        "description": recipe.description,
+        "quick": bool(quick),
+        "created": utc_now(),
+        "parameters": parameters,
+        "command": list(sys.argv if command is None else command),
+        **run_provenance(),
+    }
+    provenance.write_text(json.dumps(record, indent=2, default=str, sort_keys=True))
+    return [png, *written, provenance]
+
+
+def make_figures(
+    names: Iterable[str] | None = None, output: str | Path = "figures", *, quick: bool = False
+) -> list[Path]:
+    """Regenerate the named figures of :data:`FIGURES` (all if ``names`` is None).
+
+    Unknown names are refused, listing the known ones, before any work.
+    """
+    names = list(FIGURES) if names is None else list(names)
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure(s) {unknown}; known: {sorted(FIGURES)}")
+    written = []
+    for name in names:
+        written += make_figure(FIGURES[name], output, quick=quick)
+    return written
