@@ -7,7 +7,7 @@ recipe ``name``,
 
 * ``name.png`` — the figure;
 * ``name.csv`` (or ``name-<table>.csv`` for several tables) — the data behind it,
-  written with 10 significant digits so that a rerun gives identical files;
+  rounded to 1e-10 and 10 significant digits so that a rerun gives identical files;
 * ``name.json`` — provenance: the parameters, versions, solver, git revision,
   host, command and whether the quick mode was used.
 
@@ -158,6 +158,17 @@ FIGURES: dict[str, FigureRecipe] = {
 }
 
 
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded to 1e-10 absolute and 10 significant digits, for reproducible files.
+
+    Far below any physical tolerance and far above floating-point noise (~1e-15,
+    which BLAS kernels make depend on memory alignment, so it can change between
+    two runs of the same computation).
+    """
+    floats = frame.select_dtypes("float").columns
+    return frame.assign(**{name: frame[name].round(10) for name in floats})
+
+
 def _tables(data: Tables) -> dict[str, pd.DataFrame]:
     if isinstance(data, pd.DataFrame):
         return {"": data}
@@ -199,7 +210,7 @@ def make_figure(
     parameters = {}
     for table, frame in _tables(data).items():
         path = output / (f"{recipe.name}-{table}.csv" if table else f"{recipe.name}.csv")
-        frame.to_csv(path, index=False, float_format="%.10g")
+        _rounded(frame).to_csv(path, index=False, float_format="%.10g")
         written.append(path)
         parameters[table or recipe.name] = {
             k: v for k, v in frame.attrs.items() if k != "environment"

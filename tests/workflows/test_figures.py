@@ -1,0 +1,62 @@
+"""The figure gallery in quick mode: data properties, provenance and determinism (not pixels)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workflows.cli import main
+from workflows.figures import FIGURES, make_figure, make_figures
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    output = tmp_path_factory.mktemp("figures")
+    make_figures(None, output, quick=True)
+    return output
+
+
+def test_every_figure_has_png_data_and_provenance(gallery):
+    for name in FIGURES:
+        assert (gallery / f"{name}.png").stat().st_size > 0
+        assert list(gallery.glob(f"{name}*.csv"))
+        record = json.loads((gallery / f"{name}.json").read_text())
+        assert record["quick"] is True
+        assert record["environment"]["kwant"] == "1.5.0"
+        assert record["environment"]["solver"] in ("MUMPS", "SciPy")
+        assert record["parameters"]
+
+
+def test_qpc_steps_are_quantized_and_match_landauer(gallery):
+    steps = pd.read_csv(gallery / "qpc_steps-steps.csv")
+    cold = steps[steps["temperature"] == 0]
+    assert cold["G"].iloc[0] == pytest.approx(cold["N_leads"].iloc[0], abs=1e-8)
+    assert cold["G"].iloc[-1] < 1e-3
+    assert (np.abs(cold["G"] - 1) < 0.05).any()  # the last plateau before pinch-off
+    warm = steps[steps["temperature"] > 0]
+    assert len(warm) == len(cold)
+    landauer = pd.read_csv(gallery / "qpc_steps-landauer.csv")
+    assert np.abs(landauer["deviation"]).max() < 1e-8
+
+
+def test_hall_plateaus_follow_one_over_nu(gallery):
+    hall = pd.read_csv(gallery / "hall_plateaus.csv")
+    strong = hall[(hall["B"] > 0.05) & (hall["nu"] > 0)]
+    assert len(strong) >= 2
+    assert np.abs(strong["R_xy"] + 1 / strong["nu"]).max() < 1e-6
+    assert np.abs(strong["R_xx"]).max() < 1e-6
+
+
+def test_rerunning_a_figure_gives_identical_data(gallery, tmp_path):
+    make_figure(FIGURES["hall_plateaus"], tmp_path, quick=True)
+    assert (tmp_path / "hall_plateaus.csv").read_bytes() == (
+        gallery / "hall_plateaus.csv"
+    ).read_bytes()
+
+
+def test_figures_cli_lists_names_and_refuses_unknown_ones(capsys):
+    assert main(["figures", "--list"]) == 0
+    assert capsys.readouterr().out.split() == list(FIGURES)
+    assert main(["figures", "no_such_figure", "--quick"]) == 2
+    assert "no_such_figure" in capsys.readouterr().err
