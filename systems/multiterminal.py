@@ -63,8 +63,11 @@ def hall_bar(length: int, width: int, lead_width: int, *, arm_length: int = 2) -
     -----
     Kwant parameters: ``t``, ``V`` (number or ``V(x, y)``, scattering region
     only), ``B`` (flux per plaquette in h/e, uniform, leads included),
-    ``disorder``, ``salt``.  With current from 0 to 1, R_xx = V_2 − V_3 and
-    R_xy = V_2 − V_4 (h/e² per unit current e²/h).
+    ``disorder``, ``salt``.  With unit current (e²/h) from 0 to 1 and the
+    other leads floating, R_xx = V_2 − V_3 and R_xy = V_2 − V_4 in h/e²
+    (:func:`workflows.hall_bar_resistances`).  A counter-clockwise plaquette
+    carries the Peierls phase +2πB, so on a quantum Hall plateau
+    R_xy = −sign(B)/ν and R_xx = 0.
     """
     length = positive_int("length", length)
     width = positive_int("width", width)
@@ -120,7 +123,8 @@ def cross(width: int, *, arm_length: int | None = None) -> kwant.Builder:
     Notes
     -----
     Kwant parameters: ``t``, ``V``, ``B`` (uniform flux per plaquette in h/e,
-    leads included), ``disorder``, ``salt``.
+    leads included), ``disorder``, ``salt``.  Hall resistance R_H = R_{01,23}
+    and bend resistance R_B = R_{02,31}: :func:`workflows.cross_resistances`.
     """
     width = positive_int("width", width)
     arm_length = positive_int("arm_length", width if arm_length is None else arm_length)
@@ -134,7 +138,11 @@ def cross(width: int, *, arm_length: int | None = None) -> kwant.Builder:
 
     horizontal = [(0, y) for y in range(width)]
     vertical = [(x, 0) for x in range(width)]
-    for direction, cell in (((-1, 0), horizontal), ((1, 0), horizontal),
-                            ((0, 1), vertical), ((0, -1), vertical)):
+    for direction, cell in (
+        ((-1, 0), horizontal),
+        ((1, 0), horizontal),
+        ((0, 1), vertical),
+        ((0, -1), vertical),
+    ):
         syst.attach_lead(straight_lead(lat, direction, cell, square_lead_onsite, hopping))
     return syst

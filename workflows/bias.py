@@ -1,7 +1,17 @@
 """Büttiker bias problems: terminals at set voltages or set currents, I = G V.
 
-Units: G in e²/h, voltages in any unit v, currents in (e²/h)·v; resistances
-(voltage per unit current) come out in h/e².
+Every terminal of a conductance matrix G is in one of three states:
+
+* **voltage** — held at a set voltage by a source (the reference is one of them);
+* **current** — a set net current is injected into the device;
+* **floating** — named in neither: a voltage probe, its net current is zero.
+
+The unknown voltages follow from the floating and current-set rows of I = G V
+(one linear solve on the M_free × M_free block), then every current from
+I = G V.
+
+Units: G in e²/h, voltages in any unit v (e.g. t/e), currents in (e²/h)·v;
+resistances (voltage per unit current) come out in h/e².
 """
 
 from __future__ import annotations
@@ -13,7 +23,31 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse.csgraph
 
-__all__ = ["BiasSolution", "four_terminal_resistance", "solve_bias", "two_terminal_conductance"]
+__all__ = [
+    "BiasSolution",
+    "SingularBiasError",
+    "decoupled_terminals",
+    "four_terminal_resistance",
+    "solve_bias",
+    "two_terminal_conductance",
+]
+
+#: Largest (diagonally scaled) condition number of the floating block accepted by
+#: :func:`solve_bias`; beyond it rounding errors of G alone spoil the voltages.
+MAX_CONDITION = 1e12
+
+#: Relative size below which a conductance counts as zero (a decoupled terminal).
+ZERO_CONDUCTANCE = 1e-14
+
+
+class SingularBiasError(ValueError):
+    """A bias problem without a unique solution: a terminal or a group of terminals is
+    disconnected from every terminal at a set voltage, or a voltage is asked of a
+    decoupled terminal.
+
+    A subclass of :class:`ValueError`, so that a scan can tell an undefined point
+    (e.g. a probe lead without open channels) from a programming error.
+    """
 
 
 @dataclass(frozen=True)
@@ -23,20 +57,37 @@ class BiasSolution:
     Attributes
     ----------
     voltages
-        V_i of each terminal; NaN for a floating terminal that is decoupled from
-        everything (zero row and column of G), whose potential is undefined.
+        V_i of each terminal, in the unit of the set voltages (currents / (e²/h)
+        if only currents were set).  NaN for a floating terminal that is
+        decoupled from everything (zero row and column of G), whose potential
+        is undefined.
     currents
-        I_i = Σ_j G_ij V_j flowing from terminal i into the device.
+        I_i = Σ_j G_ij V_j flowing from reservoir i into the device, in
+        (e²/h) × (voltage unit).  Zero for floating terminals, Σ_i I_i = 0.
+    kinds
+        For each terminal ``"voltage"``, ``"current"`` or ``"floating"``: how the
+        bias problem fixed it.
     """
 
     voltages: np.ndarray
     currents: np.ndarray
+    kinds: tuple[str, ...]
+
+    @property
+    def floating(self) -> np.ndarray:
+        """Boolean mask of the floating terminals (voltage probes, zero net current)."""
+        return np.array([kind == "floating" for kind in self.kinds], dtype=bool)
 
 
 def _check_matrix(G) -> np.ndarray:
-    G = np.asarray(G, dtype=float)
-    if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 1:
-        raise ValueError(f"G must be a square conductance matrix, got shape {G.shape}")
+    try:
+        G = np.asarray(G, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"G must be a real (M, M) conductance matrix, got {G!r}") from None
+    if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 2:
+        raise ValueError(
+            f"G must be a square conductance matrix of at least 2 terminals, got shape {G.shape}"
+        )
     if not np.all(np.isfinite(G)):
         raise ValueError("G contains NaN or infinite entries")
     scale = max(1.0, float(np.abs(G).max()))
@@ -57,90 +108,168 @@ def _check_terminal(name: str, index, n: int) -> int:
     return int(index)
 
 
-def _check_setpoints(kind: str, values: Mapping, n: int) -> dict[int, float]:
+def _check_setpoints(kind: str, values: Mapping | None, n: int) -> dict[int, float]:
+    if values is None:
+        return {}
     if not isinstance(values, Mapping):
         raise TypeError(f"{kind} must be a mapping of terminal index to value, got {values!r}")
     checked = {}
     for index, value in values.items():
         index = _check_terminal(f"terminal in {kind}", index, n)
+        if index in checked:
+            raise ValueError(f"terminal {index} is named twice in {kind}")
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
             raise TypeError(f"{kind}[{index}] must be a finite real number, got {value!r}")
         checked[index] = float(value)
     return checked
 
 
+def _coupled(G: np.ndarray) -> np.ndarray:
+    """Mask of terminals with a nonzero row or column of G (connected to anything)."""
+    tol = ZERO_CONDUCTANCE * max(1.0, float(np.abs(G).max()))
+    return (np.abs(G).max(axis=0) > tol) | (np.abs(G).max(axis=1) > tol)
+
+
+def decoupled_terminals(G) -> list[int]:
+    """Terminals whose row and column of G vanish: no current can flow through them.
+
+    E.g. a probe lead without open channels at this energy and field, or a
+    dephasing probe at zero coupling.
+    """
+    return [int(i) for i in np.flatnonzero(~_coupled(_check_matrix(G)))]
+
+
 def solve_bias(
     G,
     *,
-    voltages: Mapping[int, float],
+    voltages: Mapping[int, float] | None = None,
     currents: Mapping[int, float] | None = None,
+    reference: int | None = None,
 ) -> BiasSolution:
-    """Solve I = G V with each terminal at a set voltage or a set current.
+    """Solve I = G V with each terminal at a set voltage, at a set current, or floating.
 
     Parameters
     ----------
     G
-        (M, M) conductance matrix in e²/h whose rows and columns sum to zero.
+        (M, M) conductance matrix in e²/h whose rows and columns sum to zero
+        (need not be symmetric: G(B) = G(−B)ᵀ).
     voltages
-        Terminal index -> voltage, for the terminals held at a set voltage
-        (at least one: the reference).
+        Terminal index -> set voltage.
     currents
-        Terminal index -> current injected into the device.  Terminals named
-        in neither mapping float: their net current is zero (voltage probes).
+        Terminal index -> set current injected into the device.  Terminals
+        named in neither mapping float: their net current is zero (voltage
+        probes).  The set currents need not sum to zero: the terminals at set
+        voltage take up the balance.
+    reference
+        Shorthand for a grounded terminal: adds ``{reference: 0.0}`` to
+        ``voltages``.  At least one terminal must have a set voltage.
 
     Returns
     -------
     BiasSolution
+        All voltages and currents.
 
     Raises
     ------
+    TypeError
+        A terminal index that is not an integer, a value that is not a finite number.
     ValueError
-        No terminal at a set voltage, a terminal named twice or out of range,
-        or a floating group of terminals with no conducting path to a
-        terminal at set voltage (its potentials would be undetermined).
+        No terminal at a set voltage (no reference; e.g. all terminals floating),
+        a terminal named twice or out of range.
+    SingularBiasError
+        A singular problem: a decoupled terminal with a nonzero set current,
+        or a floating / current-set group of terminals without a conducting
+        path to a terminal at set voltage (its potentials are undetermined),
+        or a floating block too ill-conditioned to solve reliably.
+
+    Notes
+    -----
+    All checks are done before the linear solve.  A floating terminal that is
+    decoupled from everything (zero row and column, e.g. a probe lead without
+    open channels) is allowed: it carries no current and gets voltage NaN.
     """
     G = _check_matrix(G)
     n = G.shape[0]
     set_v = _check_setpoints("voltages", voltages, n)
-    set_i = _check_setpoints("currents", currents or {}, n)
+    set_i = _check_setpoints("currents", currents, n)
+    if reference is not None:
+        reference = _check_terminal("reference", reference, n)
+        if reference in set_v:
+            raise ValueError(
+                f"terminal {reference} is named twice: as reference and in voltages "
+                "(give the reference either way, not both)"
+            )
+        set_v[reference] = 0.0
     if not set_v:
+        state = "all terminals float" if not set_i else "only currents are set"
         raise ValueError(
-            "no terminal has a set voltage: give at least one (the reference) in voltages"
+            f"no terminal has a set voltage ({state}): the potentials are defined only up to "
+            "a constant; ground one terminal with reference=<index> or voltages={index: 0.0}"
         )
     both = sorted(set(set_v) & set(set_i))
     if both:
-        raise ValueError(f"terminal(s) {both} named in both voltages and currents")
+        raise ValueError(
+            f"terminal(s) {both} named twice, in both voltages and currents: each terminal "
+            "has either a set voltage or a set current (or floats)"
+        )
 
-    # Decoupled terminals (zero row and column) carry no current and have no potential.
-    tol = 1e-14 * max(1.0, float(np.abs(G).max()))
-    coupled = np.abs(G).max(axis=0) > tol
+    coupled = _coupled(G)
     bad = sorted(i for i, cur in set_i.items() if not coupled[i] and cur != 0)
     if bad:
-        raise ValueError(f"terminal(s) {bad} are decoupled from the device but carry a set current")
+        raise SingularBiasError(
+            f"terminal(s) {bad} are decoupled from the device (zero row and column of G, "
+            "e.g. a lead without open channels) but carry a set nonzero current"
+        )
     # Every floating group must reach a set-voltage terminal through nonzero conductances.
+    # Rows and columns of G have equal sums, so each weakly connected group is strongly
+    # connected: undirected connectivity is the exact criterion for a regular free block.
+    tol = ZERO_CONDUCTANCE * max(1.0, float(np.abs(G).max()))
     _, component = scipy.sparse.csgraph.connected_components(np.abs(G) > tol, directed=False)
     anchored = {component[i] for i in set_v}
     orphans = sorted(i for i in range(n) if coupled[i] and component[i] not in anchored)
     if orphans:
-        raise ValueError(
+        raise SingularBiasError(
             f"terminal(s) {orphans} have no conducting path to a terminal with a set voltage, "
-            "so their potentials are undetermined: the bias problem is singular"
+            "so their potentials are undetermined: the bias problem is singular "
+            "(set the voltage of one terminal in each disconnected group)"
         )
 
     fixed = np.array(sorted(set_v), dtype=int)
     free = np.array([i for i in range(n) if i not in set_v and coupled[i]], dtype=int)
+    block = G[np.ix_(free, free)]
+    if free.size:
+        diagonal = np.abs(np.diag(block))
+        scaled = block / np.where(diagonal > 0, diagonal, 1.0)[:, None]
+        condition = np.linalg.cond(scaled)
+        if not condition < MAX_CONDITION:
+            raise SingularBiasError(
+                f"the floating terminals {free.tolist()} are nearly disconnected from the "
+                f"terminals at set voltage (condition number {condition:.2g}): "
+                "their potentials are not determined to working precision"
+            )
     v = np.full(n, np.nan)
     v[fixed] = [set_v[i] for i in fixed]
     if free.size:
         rhs = np.array([set_i.get(i, 0.0) for i in free]) - G[np.ix_(free, fixed)] @ v[fixed]
-        try:
-            v[free] = np.linalg.solve(G[np.ix_(free, free)], rhs)
-        except np.linalg.LinAlgError as err:
-            raise ValueError(f"singular bias problem: {err}") from None
+        v[free] = np.linalg.solve(block, rhs)
     active = np.flatnonzero(~np.isnan(v))
     i = np.zeros(n)
     i[active] = G[np.ix_(active, active)] @ v[active]
-    return BiasSolution(voltages=v, currents=i)
+    # Floating terminals carry exactly their set current (zero), not the rounding residue.
+    for index in free:
+        i[index] = set_i.get(int(index), 0.0)
+    kinds = tuple(
+        "voltage" if k in set_v else "current" if k in set_i else "floating" for k in range(n)
+    )
+    return BiasSolution(voltages=v, currents=i, kinds=kinds)
+
+
+def _check_pair(name: str, pair, n: int) -> tuple[int, int]:
+    try:
+        a, b = pair
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair of terminal indices (a, b), got {pair!r}") from None
+    return _check_terminal(f"{name}[0]", a, n), _check_terminal(f"{name}[1]", b, n)
 
 
 def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
@@ -154,7 +283,12 @@ def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
     G
         (M, M) conductance matrix in e²/h.
     source, sink
-        Terminal indices (distinct).
+        Terminal indices (distinct): V_source = 1, V_sink = 0.
+
+    Returns
+    -------
+    float
+        I_source / (V_source − V_sink) in e²/h; 0 if the source is decoupled.
     """
     G = _check_matrix(G)
     source = _check_terminal("source", source, G.shape[0])
@@ -167,32 +301,42 @@ def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
 def four_terminal_resistance(G, current: tuple[int, int], voltage: tuple[int, int]) -> float:
     """Four-terminal resistance R_{mn,kl} = (V_k − V_l) / I in h/e², other terminals floating.
 
+    Büttiker's formula, R_{mn,kl} = (h/e²)(T_km T_ln − T_kn T_lm)/D for four
+    terminals, generalised to any number: the terminals other than m and n
+    float, and the problem is solved exactly by :func:`solve_bias`.
+
     Parameters
     ----------
     G
         (M, M) conductance matrix in e²/h.
     current
-        (m, n): current I enters at terminal m and leaves at terminal n.
+        (m, n): the current I enters the device at terminal m and leaves at n.
     voltage
-        (k, l): the voltage is measured between terminals k and l.
+        (k, l): the voltage V_k − V_l is measured between terminals k and l
+        (either may coincide with m or n: three- and two-terminal resistances).
 
     Returns
     -------
     float
-        R_{mn,kl} in h/e².
+        R_{mn,kl} in h/e².  Onsager–Büttiker reciprocity: R_{mn,kl}(B) = R_{kl,mn}(−B).
+
+    Raises
+    ------
+    SingularBiasError
+        If m or a voltage terminal is decoupled, or a group of terminals has no
+        path to n: the resistance is undefined.
     """
     G = _check_matrix(G)
     n_terms = G.shape[0]
-    try:
-        m, n = current
-        k, l = voltage
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"current and voltage must be pairs of terminal indices, got {current!r}, {voltage!r}"
-        ) from None
-    m, n = (_check_terminal(f"current[{i}]", x, n_terms) for i, x in enumerate((m, n)))
-    k, l = (_check_terminal(f"voltage[{i}]", x, n_terms) for i, x in enumerate((k, l)))
+    m, n = _check_pair("current", current, n_terms)
+    plus, minus = _check_pair("voltage", voltage, n_terms)
     if m == n:
-        raise ValueError(f"current must flow between two different terminals, got {current}")
+        raise ValueError(f"current={current!r} must flow between two different terminals (m != n)")
+    undefined = sorted({plus, minus} & set(decoupled_terminals(G)))
+    if undefined:
+        raise SingularBiasError(
+            f"voltage terminal(s) {undefined} are decoupled from the device (e.g. a probe lead "
+            "without open channels): their voltage, hence R, is undefined"
+        )
     solution = solve_bias(G, voltages={n: 0.0}, currents={m: 1.0})
-    return float(solution.voltages[k] - solution.voltages[l])
+    return float(solution.voltages[plus] - solution.voltages[minus])

@@ -45,7 +45,9 @@ def _disordered_transmission(salt: str) -> float:
 
 def test_disorder_is_reproducible_for_a_salt_and_differs_between_salts():
     first, again, other = (_disordered_transmission(s) for s in ("7", "7", "8"))
-    assert first == again
+    # Same salt, same sample: equal up to floating-point noise (BLAS sums may
+    # differ in the last bit between two solves); another salt is another sample.
+    assert abs(first - again) < 1e-12
     assert abs(first - other) > 1e-3
     assert first < 3  # disorder of width 2t backscatters: below the 3 open modes at E = 1
 
