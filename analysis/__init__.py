@@ -1,18 +1,58 @@
 """Predictions and comparisons: Landauer mode counting, analytic results, thermal averages."""
 
 from .analytic import chain_barrier_transmission, chain_wavenumber
+from .dephasing import (
+    chain_backscattering_length,
+    chain_dephased_resistance,
+    chain_group_velocity,
+    chain_probe_potential,
+    dephasing_length,
+    lead_velocities,
+    ohmic_slope,
+    semiclassical_dephased_resistance,
+)
+from .harmonics import (
+    decay_lengths,
+    ensemble_harmonics,
+    flux_harmonics,
+    visibility,
+    visibility_decay_length,
+)
 from .landauer import compare_with_landauer
 from .modes import mode_count, open_modes, subband_edges
+from .reciprocity import (
+    conductance_reciprocity,
+    reciprocity_report,
+    resistance_reciprocity,
+    sum_rule_deviations,
+)
 from .thermal import fermi, fermi_window, thermal_average
 
 __all__ = [
+    "chain_backscattering_length",
     "chain_barrier_transmission",
+    "chain_dephased_resistance",
+    "chain_group_velocity",
+    "chain_probe_potential",
     "chain_wavenumber",
     "compare_with_landauer",
+    "conductance_reciprocity",
+    "decay_lengths",
+    "dephasing_length",
+    "ensemble_harmonics",
     "fermi",
     "fermi_window",
+    "flux_harmonics",
+    "lead_velocities",
     "mode_count",
+    "ohmic_slope",
     "open_modes",
+    "reciprocity_report",
+    "resistance_reciprocity",
+    "semiclassical_dephased_resistance",
     "subband_edges",
+    "sum_rule_deviations",
     "thermal_average",
+    "visibility",
+    "visibility_decay_length",
 ]

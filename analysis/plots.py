@@ -10,7 +10,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_conductance_steps", "plot_hall_resistances", "quantized_grid"]
+__all__ = [
+    "plot_coherence_length",
+    "plot_conductance_steps",
+    "plot_cross_resistances",
+    "plot_cross_transmissions",
+    "plot_ensemble_traces",
+    "plot_flux_trace",
+    "plot_hall_resistances",
+    "plot_localization",
+    "plot_probe_potential",
+    "plot_reciprocity",
+    "plot_resistance_vs_length",
+    "plot_scan",
+    "plot_visibility",
+    "quantized_grid",
+    "scan_figure",
+]
 
 
 def _axes(ax):
@@ -48,16 +64,303 @@ def plot_conductance_steps(
 
 
 def plot_hall_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
-    """R_xy and R_xx (h/e²) against field, with 1/ν guides from the ``nu`` column if present."""
+    """R_xy and R_xx (h/e²) against field or energy, with plateau guides if ``nu`` is present.
+
+    The guides are the quantized values −sign(B)/ν of :mod:`workflows.hall` (from
+    the ``B`` column; from the sign of R_xy if there is none).
+    """
     ax = _axes(ax)
     ax.plot(frame[x], frame["R_xy"], "o-", ms=3, label=r"$R_{xy}$")
     ax.plot(frame[x], frame["R_xx"], "s-", ms=3, label=r"$R_{xx}$")
-    if "nu" in frame:
-        with np.errstate(divide="ignore"):
-            guide = np.where(frame["nu"] > 0, 1.0 / frame["nu"], np.nan)
-        ax.plot(frame[x], np.sign(frame["R_xy"]) * guide, "k_", ms=10, label=r"$\pm 1/\nu$")
+    _plateau_guides(ax, frame, x, "R_xy")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
-    ax.set_xlabel(r"$B$ (flux quanta $h/e$ per plaquette)" if x == "B" else x)
+    ax.set_xlabel(_scan_label(x))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
+    return ax
+
+
+# --- multi-terminal resistances (workflows.quantum_hall_scan, workflows.cross_resistance_scan)
+
+_SCAN_LABELS = {
+    "B": r"$B$ (flux quanta $h/e$ per plaquette)",
+    "energy": r"$E$ ($t$)",
+}
+
+
+def _scan_label(x: str) -> str:
+    """Axis label of a scanned parameter column (field or energy), else the column name."""
+    return _SCAN_LABELS.get(x, x)
+
+
+def _plateau_guides(ax, frame: pd.DataFrame, x: str, column: str) -> None:
+    """Short bars at the quantum Hall values −sign(B)/ν (h/e²) where ν > 0 and B ≠ 0."""
+    if "nu" not in frame:
+        return
+    nu = np.asarray(frame["nu"], dtype=float)
+    sign = -np.sign(frame["B"]) if "B" in frame else np.sign(frame[column])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guide = np.where((nu > 0) & (sign != 0), sign / nu, np.nan)
+    ax.plot(frame[x], guide, "k_", ms=10, label=r"$-\mathrm{sign}(B)/\nu$")
+
+
+def plot_cross_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
+    """Hall resistance R_H and bend resistance R_B (h/e²) of a cross against field or energy.
+
+    Expects the columns ``R_H`` and ``R_B`` of :func:`workflows.cross_resistance_scan`;
+    draws the plateau values −sign(B)/ν if the ``nu`` column is present.
+    """
+    ax = _axes(ax)
+    ax.plot(frame[x], frame["R_H"], "o-", ms=3, label=r"$R_H$ (Hall)")
+    ax.plot(frame[x], frame["R_B"], "s-", ms=3, label=r"$R_B$ (bend)")
+    _plateau_guides(ax, frame, x, "R_H")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set_xlabel(_scan_label(x))
+    ax.set_ylabel(r"$R$ ($h/e^2$)")
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_cross_transmissions(frame: pd.DataFrame, *, x: str = "B", ax=None):
+    """Transmissions out of the left lead of a cross (e²/h): straight on, left and right turns."""
+    ax = _axes(ax)
+    quantized_grid(ax, frame[["T_straight", "T_left_turn", "T_right_turn"]].to_numpy().ravel())
+    ax.plot(frame[x], frame["T_straight"], "-", lw=1.6, label="straight (right lead)")
+    ax.plot(frame[x], frame["T_left_turn"], "--", lw=1.6, label="left turn (top lead)")
+    ax.plot(frame[x], frame["T_right_turn"], ":", lw=1.8, label="right turn (bottom lead)")
+    ax.set_xlabel(_scan_label(x))
+    ax.set_ylabel(r"$T$ from the left lead ($e^2/h$)")
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def plot_scan(frame: pd.DataFrame, x: str, y: str, *, hue=(), ax=None, ylabel=None):
+    """Observable ``y`` of a scan table against parameter ``x``, one line per ``hue`` value.
+
+    ``hue`` lists the other scanned parameters (columns); with more than eight
+    combinations the lines are coloured along viridis without a legend.
+    Failed points (NaN) leave gaps.  ``ylabel`` defaults to ``y``.
+    """
+    ax = _axes(ax)
+    hue = [hue] if isinstance(hue, str) else list(hue)
+    groups = list(frame.groupby(hue, sort=True)) if hue else [((), frame)]
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(groups)))
+    for color, (key, group) in zip(colors, groups, strict=True):
+        key = key if isinstance(key, tuple) else (key,)
+        label = (
+            ", ".join(
+                f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
+                for name, value in zip(hue, key, strict=True)
+            )
+            or None
+        )
+        group = group.sort_values(x)
+        ax.plot(group[x], group[y], "o-", ms=2.5, lw=1.2, color=color if hue else None, label=label)
+    if hue and len(groups) <= 8:
+        ax.legend(frameon=False, fontsize="small")
+    ax.set_xlabel(_scan_label(x))
+    ax.set_ylabel(ylabel or y)
+    return ax
+
+
+def scan_figure(
+    frame: pd.DataFrame, x: str, ys, *, hue=(), title: str | None = None, labels=None
+):
+    """A figure with one :func:`plot_scan` panel per observable in ``ys``.
+
+    ``labels`` maps observable names to axis labels (with units).  The figure
+    is a plain :class:`matplotlib.figure.Figure`, not registered with pyplot
+    (no global state; nothing to close), ready for ``savefig``.
+    """
+    from matplotlib.figure import Figure
+
+    ys = [ys] if isinstance(ys, str) else list(ys)
+    figure = Figure(figsize=(4.5 * len(ys), 3.4), layout="constrained")
+    axes = figure.subplots(1, len(ys), squeeze=False)[0]
+    for ax, y in zip(axes, ys, strict=True):
+        plot_scan(frame, x, y, hue=hue, ax=ax, ylabel=(labels or {}).get(y))
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+# --- Aharonov–Bohm interference ------------------------------------------------------------
+
+_AB_LABELS = {
+    "phi": r"$\phi$ ($h/e$)",
+    "eta": r"dephasing coupling $\eta$ ($t$)",
+    "arm_length": r"arm length $L$ ($a$)",
+    "temperature": r"$k_B T$ ($t$)",
+}
+
+
+def plot_flux_trace(
+    frame: pd.DataFrame, *, x: str = "phi", y: str = "G", ax=None, label: str | None = None,
+    **style,
+):
+    """An interference trace y(φ) against the flux in h/e (conductance in e²/h by default)."""
+    ax = _axes(ax)
+    ax.plot(frame[x], frame[y], **{"marker": "o", "ms": 3, "lw": 1.4, **style}, label=label)
+    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
+    if label:
+        ax.legend(frameon=False)
+    return ax
+
+
+def plot_ensemble_traces(
+    frame: pd.DataFrame, *, sample: str = "salt", x: str = "phi", y: str = "G", ax=None,
+    max_samples: int = 20,
+):
+    """Single-sample traces (faint, at most ``max_samples``) and their ensemble average (bold)."""
+    ax = _axes(ax)
+    for count, (_, group) in enumerate(frame.groupby(sample, sort=False)):
+        if count >= max_samples:
+            break
+        group = group.sort_values(x)
+        ax.plot(group[x], group[y], color="0.75", lw=0.8)
+    average = frame.groupby(x)[y].mean()
+    ax.plot(average.index, average.to_numpy(), "o-", color="C3", ms=3, lw=1.8,
+            label=f"average of {frame[sample].nunique()}")
+    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_visibility(
+    frame: pd.DataFrame, x: str, *, y: str = "visibility", by: str | None = None, ax=None,
+    logy: bool = False, fits: pd.DataFrame | None = None,
+):
+    """Visibility against ``x``, one line per value of ``by``; optional exponential fits.
+
+    ``fits`` is a table from :func:`analysis.decay_lengths` (columns ``by``,
+    ``decay_length``, ``prefactor``), drawn as dashed v₀ exp(−x/L_φ).
+    """
+    ax = _axes(ax)
+    groups = frame.groupby(by, sort=True) if by else [(None, frame)]
+    for index, (key, group) in enumerate(groups):
+        group = group.sort_values(x)
+        label = None if by is None else f"{by} = {key:g}"
+        ax.plot(group[x], group[y], "o-", ms=4, lw=1.2, color=f"C{index}", label=label)
+        if fits is not None and by is not None:
+            fit = fits[fits[by] == key]
+            if len(fit) and np.isfinite(fit["decay_length"].iloc[0]):
+                grid = np.linspace(group[x].min(), group[x].max(), 50)
+                v0, length = fit["prefactor"].iloc[0], fit["decay_length"].iloc[0]
+                ax.plot(grid, v0 * np.exp(-grid / length), "--", color=f"C{index}", lw=1,
+                        label=rf"fit $L_\phi$ = {length:.3g}")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(_AB_LABELS.get(x, x))
+    ax.set_ylabel(y.replace("_", " "))
+    if by or fits is not None:
+        ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def plot_reciprocity(frame: pd.DataFrame, *, ax=None):
+    """R_{mn,kl}(φ), R_{mn,kl}(−φ) and R_{kl,mn}(−φ) (h/e²) from
+    :func:`workflows.four_terminal_reciprocity`: the first and last coincide."""
+    ax = _axes(ax)
+    ax.plot(frame["phi"], frame["R"], "-", lw=2, color="C0", label=r"$R_{mn,kl}(\phi)$")
+    ax.plot(frame["phi"], frame["R_reciprocal"], "o", ms=4, color="C3",
+            label=r"$R_{kl,mn}(-\phi)$")
+    ax.plot(frame["phi"], frame["R_reversed_flux"], "--", lw=1.2, color="0.5",
+            label=r"$R_{mn,kl}(-\phi)$")
+    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_ylabel(r"$R$ ($h/e^2$)")
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+# --- Dephasing probes: ballistic to Ohmic transport -------------------------------------------
+
+
+def plot_resistance_vs_length(
+    frame: pd.DataFrame,
+    *,
+    by: str = "eta",
+    prediction: str | None = None,
+    ax=None,
+    label: str = r"$\eta = {:g}\,t$",
+):
+    """R (h/e²) against L, one curve per value of ``by``; a ``prediction`` column drawn dashed."""
+    ax = _axes(ax)
+    for value, group in frame.sort_values("length").groupby(by, sort=True):
+        (line,) = ax.plot(group["length"], group["R"], "o", ms=3.5, label=label.format(value))
+        if prediction is not None:
+            ax.plot(group["length"], group[prediction], "--", lw=1, color=line.get_color())
+    if prediction is not None:
+        ax.plot([], [], "k--", lw=1, label="weak-coupling theory")
+    ax.set_xlabel(r"length $L$ ($a$)")
+    ax.set_ylabel(r"$R$ ($h/e^2$)")
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def plot_coherence_length(
+    frame: pd.DataFrame,
+    *,
+    x: str = "eta",
+    y: str = "coherence_length",
+    prediction: str | None = None,
+    ax=None,
+):
+    """Fitted l_φ (a) against η on log–log axes, with an optional predicted column."""
+    ax = _axes(ax)
+    ax.loglog(frame[x], frame[y], "o", label=r"fit of $R(L)$")
+    if prediction is not None:
+        ax.loglog(frame[x], frame[prediction], "k--", lw=1, label=r"$\hbar v/\eta$")
+    ax.set_xlabel(r"probe coupling $\eta$ ($t$)")
+    ax.set_ylabel(r"$l_\varphi$ ($a$)")
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_localization(frame: pd.DataFrame, *, axes=None):
+    """Disorder averages against L: ⟨ln G⟩ (left) and ⟨R⟩ (right), one curve per η.
+
+    ``frame`` is a :func:`workflows.localization_study` table; error bars are
+    standard errors of the mean over disorder realizations.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
+    for eta, group in frame.groupby("eta", sort=True):
+        stats = group.groupby("length").agg(
+            log_G=("log_G", "mean"),
+            log_G_err=("log_G", "sem"),
+            R=("R", "mean"),
+            R_err=("R", "sem"),
+        )
+        label = "coherent" if eta == 0 else rf"probes, $\eta = {eta:g}\,t$"
+        axes[0].errorbar(
+            stats.index, stats["log_G"], stats["log_G_err"], fmt="o-", ms=3, capsize=2, label=label
+        )
+        axes[1].errorbar(
+            stats.index, stats["R"], stats["R_err"], fmt="o-", ms=3, capsize=2, label=label
+        )
+    axes[0].set_ylabel(r"$\langle \ln G \rangle$ ($G$ in $e^2/h$)")
+    axes[1].set_ylabel(r"$\langle R \rangle$ ($h/e^2$)")
+    axes[1].set_yscale("log")
+    for ax in axes:
+        ax.set_xlabel(r"length $L$ ($a$)")
+        ax.legend(frameon=False, fontsize="small")
+    return axes
+
+
+def plot_probe_potential(frame: pd.DataFrame, *, prediction=None, ax=None):
+    """Probe potentials μ against x: every probe (dots) and the cross-section average (line).
+
+    ``prediction`` is an optional array of μ at the sorted unique x (dashed).
+    """
+    ax = _axes(ax)
+    ax.plot(frame["x"], frame["mu"], ".", color="0.7", ms=3, label="probes")
+    average = frame.groupby("x")["mu"].mean()
+    ax.plot(average.index, average.values, "-", lw=1.6, label="cross-section average")
+    if prediction is not None:
+        ax.plot(average.index, prediction, "k--", lw=1, label="weak-coupling theory")
+    ax.set_xlabel(r"$x$ ($a$)")
+    ax.set_ylabel(r"$\mu$ (units of the bias)")
+    ax.legend(frameon=False, fontsize="small")
     return ax

@@ -7,7 +7,7 @@ attached; every physical quantity is a Kwant ``params`` name (see
 
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
 from .parameters import NEUTRAL_PARAMS, parameter_names, resolve_params
-from .probes import attach_dephasing_probes
+from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
 from .wires import chain, qpc, wire
 
@@ -20,6 +20,7 @@ __all__ = [
     "attach_dephasing_probes",
     "chain",
     "cross",
+    "dephasing_probe_leads",
     "hall_bar",
     "parameter_names",
     "qpc",

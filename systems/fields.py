@@ -66,6 +66,11 @@ class FluxLineHopping:
     point (cut_x + 1/2, 0) encloses the flux φ (in h/e).  No other hopping,
     and in particular no lead, sees a vector potential.
 
+    Builders should give this value function only to the hoppings that cross
+    the cut (:meth:`cut_hoppings`) and a plain ``−t`` hopping to all others:
+    then only those few matrix elements depend on ``phi``, which is what lets
+    a flux sweep (:func:`workflows.sweep`) solve the rest of the system once.
+
     Parameters
     ----------
     cut_x
@@ -86,6 +91,10 @@ class FluxLineHopping:
         if x_j == c and x_i == c + 1:
             return -1
         return 0
+
+    def cut_hoppings(self, hoppings: Iterable[tuple]) -> list[tuple]:
+        """The hoppings ``(site_to, site_from)`` among ``hoppings`` that cross the cut."""
+        return [(a, b) for a, b in hoppings if self.crosses(a, b)]
 
     def __call__(self, site_to, site_from, t, phi):
         direction = self.crosses(site_to, site_from)

@@ -1,14 +1,33 @@
-"""Büttiker dephasing probes: one wide-band self-energy lead per chosen site."""
+"""Büttiker dephasing probes: one wide-band self-energy lead per chosen site.
+
+A dephasing probe is a fictitious voltage probe that draws no net current: an
+electron that enters it is re-injected with a random phase.  Here each probe is
+a wide-band lead on one site, i.e. an energy-independent self-energy
+Σ = −iη/2 per orbital, so its coupling is Γ = i(Σ − Σ†) = η (units of t) and an
+electron on that site escapes into the probe at the rate η/ħ.  Solving with the
+probes floating (see :mod:`workflows.dephasing`) turns a phase-coherent
+calculation into one with a finite phase-coherence length.
+
+This module only describes the probes; it knows nothing of solving.
+"""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import kwant
 import numpy as np
 
-__all__ = ["WideBandSelfEnergy", "attach_dephasing_probes"]
+from .parameters import NEUTRAL_PARAMS
+
+__all__ = [
+    "WideBandSelfEnergy",
+    "attach_dephasing_probes",
+    "dephasing_probe_leads",
+    "is_dephasing_probe",
+]
 
 
 class WideBandSelfEnergy:
@@ -17,6 +36,15 @@ class WideBandSelfEnergy:
     The coupling Γ = i(Σ − Σ†) = η per orbital.  ``η`` is read from the Kwant
     parameter ``param``; it may be a number or a function ``η(*pos)`` of the
     site position.
+
+    Parameters
+    ----------
+    param
+        Name of the Kwant parameter holding η (units of t).
+    pos
+        Position of the probe's site (lattice constants).
+    norbs
+        Number of orbitals on that site.
     """
 
     def __init__(self, param: str, pos, norbs: int):
@@ -24,30 +52,51 @@ class WideBandSelfEnergy:
         self.pos = tuple(float(p) for p in pos)
         self.norbs = int(norbs)
 
-    def __call__(self, energy, args=(), *, params=None):
+    def coupling(self, params: dict[str, Any] | None) -> float:
+        """The coupling η ≥ 0 (units of t) of this probe for the given Kwant ``params``."""
         if params is None or self.param not in params:
             raise ValueError(f"dephasing probe needs the parameter {self.param!r} in params")
         eta = params[self.param]
         if callable(eta):
             eta = eta(*self.pos)
+        if isinstance(eta, bool) or not isinstance(eta, numbers.Real):
+            raise TypeError(
+                f"dephasing coupling {self.param} at {self.pos} must be a real number, got {eta!r}"
+            )
         if not np.isfinite(eta) or eta < 0:
             raise ValueError(
                 f"dephasing coupling {self.param}={eta!r} at {self.pos} must be finite and >= 0"
             )
-        return (-0.5j * eta) * np.eye(self.norbs, dtype=complex)
+        return float(eta)
+
+    def __call__(self, energy, args=(), *, params=None):
+        return (-0.5j * self.coupling(params)) * np.eye(self.norbs, dtype=complex)
 
     def __repr__(self) -> str:
         return f"WideBandSelfEnergy(param={self.param!r}, pos={self.pos})"
 
 
+def _site_order(site: kwant.builder.Site) -> tuple:
+    return (tuple(site.pos), str(site.family), tuple(site.tag))
+
+
 def _select_sites(builder: kwant.Builder, sites: Any) -> list:
     if isinstance(sites, str):
         if sites != "all":
-            raise ValueError(f"sites must be 'all', a region function or a list of sites, "
-                             f"got the string {sites!r}")
-        return list(builder.sites())
+            raise ValueError(
+                f"sites must be 'all', a region function or a list of sites, "
+                f"got the string {sites!r}"
+            )
+        return sorted(builder.sites(), key=_site_order)
+    if isinstance(sites, kwant.builder.Site):
+        raise TypeError(f"sites must be a collection of sites; for one site pass [{sites!r}]")
     if callable(sites):
-        return [site for site in builder.sites() if sites(site.pos)]
+        return sorted((site for site in builder.sites() if sites(site.pos)), key=_site_order)
+    if not isinstance(sites, Iterable):
+        raise TypeError(
+            f"sites must be 'all', a region function pos -> bool or an iterable of kwant "
+            f"Sites, got {type(sites).__name__}"
+        )
     chosen = list(sites)
     for site in chosen:
         if not isinstance(site, kwant.builder.Site):
@@ -67,38 +116,68 @@ def attach_dephasing_probes(
     """Attach a Büttiker dephasing probe to each chosen site of ``builder``.
 
     Each probe is a wide-band lead (:class:`kwant.builder.SelfEnergyLead`)
-    with self-energy −iη/2 per orbital on its site.  Solved with every probe
-    floating (zero net current), the probes break phase coherence without
-    removing particles.
+    with self-energy −iη/2 per orbital on its site, so Γ = η.  Solved with
+    every probe floating (zero net current, :func:`workflows.dephased_transport`),
+    the probes break phase coherence without removing particles.
 
     Parameters
     ----------
     builder
-        An unfinalized builder; modified in place.
+        An unfinalized builder of a finite system; modified in place.  Attach
+        the probes after the real leads so that the real terminals keep their
+        indices 0, 1, ….
     sites
         ``"all"`` (every site of the scattering region), a function
         ``region(pos) -> bool`` of the site position, or an iterable of sites.
+        For ``"all"`` and a region the probes are ordered by site position
+        (x first, then y, …); a list keeps its own order.
     param
         Name of the Kwant parameter holding η (units of t): a number >= 0 or a
-        function ``η(*pos)``.
+        function ``η(*pos)`` of the site position (a per-site coupling).  The
+        default ``"eta"`` is a standard name with neutral value 0 (probes
+        decoupled).
 
     Returns
     -------
     list of int
         Indices of the new leads, in the order of the chosen sites.
+
+    Raises
+    ------
+    TypeError
+        ``builder`` is not a finite unfinalized builder, or ``sites`` has the
+        wrong type.
+    ValueError
+        No site selected, a site outside the scattering region or given twice,
+        a lattice without ``norbs``, or ``param`` not a usable name.
     """
     if not isinstance(builder, kwant.Builder) or builder.symmetry.num_directions:
         raise TypeError("builder must be an unfinalized kwant.Builder of a finite system")
     if not isinstance(param, str) or not param.isidentifier():
         raise ValueError(f"param must be a valid parameter name, got {param!r}")
+    if param in NEUTRAL_PARAMS and param != "eta":
+        raise ValueError(
+            f"param={param!r} is the standard name of another quantity; use 'eta' "
+            "or a new name such as 'eta_probe'"
+        )
     chosen = _select_sites(builder, sites)
     if not chosen:
-        raise ValueError("no site selected for dephasing probes")
+        raise ValueError(f"no site selected for dephasing probes by sites={sites!r}")
+    for site in chosen:
+        if site.family.norbs is None:
+            raise ValueError(f"the lattice of site {site} must declare norbs")
     first = len(builder.leads)
     for site in chosen:
-        norbs = site.family.norbs
-        if norbs is None:
-            raise ValueError(f"the lattice of site {site} must declare norbs")
-        selfenergy = WideBandSelfEnergy(param, site.pos, norbs)
+        selfenergy = WideBandSelfEnergy(param, site.pos, site.family.norbs)
         builder.leads.append(kwant.builder.SelfEnergyLead(selfenergy, [site], (param,)))
     return list(range(first, first + len(chosen)))
+
+
+def is_dephasing_probe(lead: Any) -> bool:
+    """True if ``lead`` (of a builder or a finalized system) is a dephasing probe."""
+    return isinstance(getattr(lead, "selfenergy_func", None), WideBandSelfEnergy)
+
+
+def dephasing_probe_leads(syst: kwant.Builder | kwant.system.FiniteSystem) -> list[int]:
+    """Indices of the dephasing-probe leads of a builder or finalized system, in lead order."""
+    return [index for index, lead in enumerate(syst.leads) if is_dephasing_probe(lead)]

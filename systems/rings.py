@@ -8,7 +8,7 @@ import kwant
 
 from ._validation import positive_int, positive_real
 from .fields import FluxLineHopping
-from .hamiltonian import square_lead_onsite, square_onsite
+from .hamiltonian import plain_hopping, square_lead_onsite, square_onsite
 from .leads import square_lattice, straight_lead
 
 __all__ = ["AB_RING_LEADS", "ab_ring"]
@@ -48,7 +48,9 @@ def ab_ring(
     (number or ``V(x, y)``), ``disorder``, ``salt``.  The flux enters as the
     phase exp(±2πiφ) on the hoppings that cross a branch cut running up from
     the hole through the upper arm, away from every lead, so the leads see no
-    vector potential and G(φ) has period exactly 1 (h/e).
+    vector potential and G(φ) has period exactly 1 (h/e).  Only those hoppings
+    depend on ``phi`` (all others are plain −t), so a flux sweep changes only
+    a handful of matrix elements (see :func:`workflows.sweep`).
     """
     r_in = positive_real("r_in", r_in)
     r_out = positive_real("r_out", r_out)
@@ -71,7 +73,7 @@ def ab_ring(
         return r_in**2 <= x * x + y * y <= r_out**2
 
     lat = square_lattice()
-    hopping = FluxLineHopping(cut_x)
+    flux_line = FluxLineHopping(cut_x)
     syst = kwant.Builder()
     syst[(lat(x, y) for x in range(-reach, reach + 1) for y in range(-reach, reach + 1)
           if in_ring(x, y))] = square_onsite
@@ -79,10 +81,12 @@ def ab_ring(
     if four_leads:
         stubs += [(x, y) for x in span for y in range(-reach, reach + 1) if abs(y) >= r_in]
     syst[(lat(x, y) for x, y in stubs)] = square_onsite
-    syst[lat.neighbors()] = hopping
-
-    n_cut = sum(1 for a, b in syst.hoppings() if hopping.crosses(a, b))
-    if n_cut == 0:
+    syst[lat.neighbors()] = plain_hopping
+    # Only the bonds across the cut carry the flux (and depend on phi).
+    cut = flux_line.cut_hoppings(syst.hoppings())
+    for bond in cut:
+        syst[bond] = flux_line
+    if not cut:
         raise ValueError(
             f"the ring r_in={r_in}, r_out={r_out} has no lattice bonds across its upper arm; "
             "make it wider (r_out - r_in >= 1)"
@@ -91,5 +95,5 @@ def ab_ring(
     directions = [(-1, 0), (1, 0)] + ([(0, 1), (0, -1)] if four_leads else [])
     for dx, dy in directions:
         cell = [(0, y) for y in span] if dy == 0 else [(x, 0) for x in span]
-        syst.attach_lead(straight_lead(lat, (dx, dy), cell, square_lead_onsite, hopping))
+        syst.attach_lead(straight_lead(lat, (dx, dy), cell, square_lead_onsite, plain_hopping))
     return syst

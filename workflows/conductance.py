@@ -14,11 +14,11 @@ from typing import Any
 import kwant
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from systems.parameters import resolve_params
 
 from .bias import two_terminal_conductance
+from .interface_greens import interface_greens_function
 
 __all__ = ["conductance_matrix", "conductance_vs_energy", "has_self_energy_leads"]
 
@@ -43,19 +43,6 @@ def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
     return any(not hasattr(lead, "modes") for lead in fsyst.leads)
 
 
-def _transmissions_from_greens_function(gf) -> np.ndarray:
-    """All T_ij = Tr(Γ_i G_ij Γ_j G_ij†) from one Green's function, without a loop over pairs."""
-    sizes = [sigma.shape[0] for sigma in gf.lead_info]
-    gamma = scipy.sparse.block_diag(
-        [1j * (sigma - sigma.conj().T) for sigma in gf.lead_info], format="csr"
-    )
-    g = gf.data
-    weighted = np.asarray(gamma @ (g @ gamma))  # Γ G Γ with Γ block-diagonal
-    elementwise = np.real(weighted * g.conj())
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return np.add.reduceat(np.add.reduceat(elementwise, starts, axis=0), starts, axis=1)
-
-
 def conductance_matrix(
     fsyst: kwant.system.FiniteSystem, energy: float, params: Mapping[str, Any] | None = None
 ) -> np.ndarray:
@@ -66,8 +53,11 @@ def conductance_matrix(
     fsyst
         A finalized Kwant system with M leads.  Leads with modes are solved
         through :func:`kwant.smatrix`; if any lead is a self-energy lead
-        (e.g. a dephasing probe) the system is solved once through
-        :func:`kwant.greens_function` and all transmissions are taken from it.
+        (e.g. a dephasing probe) the Green's function between all lead
+        interfaces is obtained from one sparse factorization
+        (:func:`workflows.interface_greens.interface_greens_function`, equal to
+        :func:`kwant.greens_function` but linear in the number of leads) and all
+        transmissions are taken from it at once.
     energy
         Energy in units of t.
     params
@@ -86,9 +76,7 @@ def conductance_matrix(
     params = resolve_params(fsyst, params)
     if not has_self_energy_leads(fsyst):
         return np.asarray(kwant.smatrix(fsyst, energy, params=params).conductance_matrix())
-    transmission = _transmissions_from_greens_function(
-        kwant.greens_function(fsyst, energy, params=params)
-    )
+    transmission = interface_greens_function(fsyst, energy, params).transmissions()
     np.fill_diagonal(transmission, 0.0)
     g = -transmission
     np.fill_diagonal(g, transmission.sum(axis=0))
