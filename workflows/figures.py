@@ -32,8 +32,10 @@ import pandas as pd
 
 import systems
 from analysis import compare_with_landauer, plots
+from analysis.dephasing import chain_dephased_resistance, chain_probe_potential
 
 from .conductance import conductance_vs_energy
+from .dephasing_studies import ohmic_crossover_study, potential_profile_study
 from .hall import quantum_hall_scan
 from .point_contact import qpc_conductance
 from .provenance import run_provenance, utc_now
@@ -139,6 +141,43 @@ def _hall_draw(data: pd.DataFrame):
     return axes.figure
 
 
+# --- Ballistic to Ohmic with dephasing probes on every site (Büttiker 1986) ---
+
+
+def _dephasing_compute(quick: bool) -> dict[str, pd.DataFrame]:
+    energy = 1.0
+    etas = (0.02, 0.1) if quick else (0.01, 0.03, 0.1, 0.3)
+    lengths = (5, 10, 20, 40) if quick else tuple(range(10, 301, 10))
+    crossover = ohmic_crossover_study(lengths, (0.0, *etas), energy)
+    dephased = crossover["eta"] > 0
+    crossover["R_theory"] = np.nan
+    crossover.loc[dephased, "R_theory"] = chain_dephased_resistance(
+        crossover.loc[dephased, "length"], energy, crossover.loc[dephased, "eta"]
+    )
+    crossover.attrs.update(
+        system="chain, a probe on every site",
+        energy=energy,
+        etas=[0.0, *etas],
+        lengths=list(lengths),
+    )
+    profile = potential_profile_study(30 if quick else 120, energy, 0.1)
+    profile["mu_theory"] = chain_probe_potential(profile["x"], profile["x"].size, energy, 0.1)
+    profile.attrs.update(system="chain, a probe on every site", energy=energy)
+    return {"crossover": crossover, "profile": profile}
+
+
+def _dephasing_draw(data: Mapping[str, pd.DataFrame]):
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    plots.plot_resistance_vs_length(data["crossover"], prediction="R_theory", ax=left)
+    left.set_title(r"$R = (h/e^2)(1 + L/\lambda)$, $\lambda = 2\hbar v/\eta$")
+    profile = data["profile"]
+    plots.plot_probe_potential(profile, prediction=profile["mu_theory"].to_numpy(), ax=right)
+    right.set_title(r"Probe potentials, $\eta = 0.1\,t$")
+    return figure
+
+
 FIGURES: dict[str, FigureRecipe] = {
     recipe.name: recipe
     for recipe in (
@@ -153,6 +192,12 @@ FIGURES: dict[str, FigureRecipe] = {
             "Hall bar R_xy and R_xx against field, with 1/nu",
             _hall_compute,
             _hall_draw,
+        ),
+        FigureRecipe(
+            "dephasing_crossover",
+            "Chain with dephasing probes: R(L) for several eta, probe potential profile",
+            _dephasing_compute,
+            _dephasing_draw,
         ),
     )
 }

@@ -60,3 +60,20 @@ def test_figures_cli_lists_names_and_refuses_unknown_ones(capsys):
     assert capsys.readouterr().out.split() == list(FIGURES)
     assert main(["figures", "no_such_figure", "--quick"]) == 2
     assert "no_such_figure" in capsys.readouterr().err
+
+
+def test_dephasing_crossover_is_linear_with_the_weak_coupling_slope(gallery):
+    """Chain at E = t: k = π/3, v = 2t sin k = √3 t; slope dR/dL = η/(2v) (h/e² per site)."""
+    crossover = pd.read_csv(gallery / "dephasing_crossover-crossover.csv")
+    coherent = crossover[crossover["eta"] == 0]
+    assert np.abs(coherent["R"] - 1).max() < 1e-9
+    weak = crossover[crossover["eta"] == crossover["eta"][crossover["eta"] > 0].min()]
+    slope, intercept = np.polyfit(weak["length"], weak["R"], 1)
+    expected = weak["eta"].iloc[0] / (2 * np.sqrt(3))
+    assert slope == pytest.approx(expected, rel=0.01)
+    assert intercept == pytest.approx(1, abs=0.01)
+    profile = pd.read_csv(gallery / "dephasing_crossover-profile.csv")
+    fit = np.polyfit(profile["x"], profile["mu"], 1)
+    residual = profile["mu"] - np.polyval(fit, profile["x"])
+    assert fit[0] < 0
+    assert np.abs(residual).max() < 0.01  # a linear drop along the chain
