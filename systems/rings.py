@@ -75,8 +75,14 @@ def ab_ring(
     lat = square_lattice()
     flux_line = FluxLineHopping(cut_x)
     syst = kwant.Builder()
-    syst[(lat(x, y) for x in range(-reach, reach + 1) for y in range(-reach, reach + 1)
-          if in_ring(x, y))] = square_onsite
+    syst[
+        (
+            lat(x, y)
+            for x in range(-reach, reach + 1)
+            for y in range(-reach, reach + 1)
+            if in_ring(x, y)
+        )
+    ] = square_onsite
     stubs = [(x, y) for y in span for x in range(-reach, reach + 1) if abs(x) >= r_in]
     if four_leads:
         stubs += [(x, y) for x in span for y in range(-reach, reach + 1) if abs(y) >= r_in]

@@ -1,0 +1,127 @@
+"""Aharonov–Bohm studies: flux traces, visibility against dephasing, temperature and disorder,
+and four-terminal Onsager–Büttiker reciprocity of a ring."""
+
+import kwant
+import numpy as np
+import pytest
+
+import analysis
+import systems
+import workflows
+
+RING = {"t": 1.0, "V": 0.0, "disorder": 0.0, "salt": "0"}
+FLUX = np.linspace(0, 1, 16, endpoint=False)  # resolves harmonics up to n = 7
+
+
+def test_ab_oscillations_equal_the_plain_kwant_transmission():
+    fsyst = systems.ab_ring(5, 8, 3).finalized()
+    frame = workflows.ab_oscillations(fsyst, 1.1, FLUX)
+    expected = [
+        kwant.smatrix(fsyst, 1.1, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX
+    ]
+    assert list(frame.columns) == ["phi", "G"]
+    assert np.abs(frame["G"] - expected).max() < 1e-8
+    assert frame.attrs["study"] == "ab_oscillations"
+
+
+def _strip_velocity(width, energy):
+    """Group velocity of the lowest mode of a clean strip ``width`` sites wide (a ring's lead)."""
+    lead = systems.ab_ring(4, 6.5, width).finalized().leads[0]
+    propagating, _ = lead.modes(energy, params={"t": 1.0})
+    velocities = propagating.velocities
+    return velocities[velocities > 0].max()
+
+
+def test_visibility_falls_with_dephasing_and_decays_with_arm_length():
+    """Probes on both arms: v_rel(L) = exp(−L/l_φ), l_φ = ħv/η.
+
+    An amplitude crossing an arm keeps exp(−L/2l_φ); the h/e term is the
+    product of both arms'.  So the fitted L_φ must scale as 1/η (to 15 %: the
+    arms are short), the fit must extrapolate to 1 at L = 0 (to 10 %), and
+    η L_φ must be the group velocity of the arms' mode: the jagged arms are 2 to
+    3 sites wide, so it must lie between the velocities of strips that wide
+    (10 % margin).  At E = 1.5 t both strips carry one mode.
+    """
+    rings = [(4, 6.5), (6, 8.5), (8, 10.5)]
+    frame = workflows.visibility_vs_dephasing(rings, [0.05, 0.1], lead_width=2, energy=1.5)
+    assert len(frame) == 6
+    for _, ring in frame.groupby("r_in"):
+        ring = ring.sort_values("eta")
+        assert np.all(np.diff(ring["visibility"]) < 0)
+        assert np.all(ring["relative_visibility"] < 1)
+        r_in, r_out = ring[["r_in", "r_out"]].iloc[0]  # a probe on every annulus site
+        annulus = [
+            s
+            for s in systems.ab_ring(r_in, r_out, 2).sites()
+            if r_in**2 <= s.pos[0] ** 2 + s.pos[1] ** 2 <= r_out**2
+        ]
+        assert ring["n_probes"].iloc[0] == len(annulus)
+    fits = analysis.decay_lengths(frame).set_index("eta")
+    assert fits.loc[0.05, "decay_length"] / fits.loc[0.1, "decay_length"] == pytest.approx(
+        2.0, rel=0.15
+    )
+    assert np.allclose(fits["prefactor"], 1.0, atol=0.1)
+    v2, v3 = _strip_velocity(2, 1.5), _strip_velocity(3, 1.5)
+    for eta, length in fits["decay_length"].items():
+        assert 0.9 * v2 < eta * length < 1.1 * v3
+
+
+def test_coherent_visibility_is_that_of_the_ring_without_probes():
+    """At η = 0 the probes are decoupled: the reference visibility is the plain ring's."""
+    frame = workflows.visibility_vs_dephasing(
+        [(4, 6.5)], [0.1], lead_width=2, energy=1.5, flux=FLUX
+    )
+    plain = systems.ab_ring(4, 6.5, 2).finalized()
+    g = [kwant.smatrix(plain, 1.5, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX]
+    expected = analysis.flux_harmonics(FLUX, g)["visibility"][1]
+    assert frame["coherent_visibility"].iloc[0] == pytest.approx(expected, abs=1e-9)
+
+
+def test_visibility_falls_with_temperature():
+    fsyst = systems.ab_ring(6, 8.5, 2).finalized()
+    energies = np.linspace(1.0, 2.0, 41)
+    mu = energies[20]
+    frame = workflows.visibility_vs_temperature(
+        fsyst, mu, [0.0, 0.01, 0.03], energies=energies, flux=FLUX
+    )
+    # T = 0: exactly the trace at E = μ (a grid point)
+    g = [kwant.smatrix(fsyst, mu, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX]
+    assert frame["visibility"].iloc[0] == pytest.approx(
+        analysis.flux_harmonics(FLUX, g)["visibility"][1], abs=1e-9
+    )
+    assert np.all(np.diff(frame["visibility"]) < 0)
+    with pytest.raises(ValueError, match="thermal window"):
+        workflows.visibility_vs_temperature(fsyst, mu, [0.1], energies=energies, flux=FLUX)
+
+
+def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away():
+    """Altshuler–Aronov–Spivak: 60 disordered rings (W = 1 t, several channels).
+
+    Each sample's h/e harmonic has a random sign (phase rigidity: 0 or π), so
+    in the average its amplitude falls like N^(−1/2) ≈ 0.13 of a single
+    sample's; the h/2e harmonic comes from time-reversed pairs of paths, has
+    the same sign in every sample (a minimum of G at φ = 0: weak localization,
+    phase π) and keeps a sizeable part of its single-sample amplitude.
+    """
+    fsyst = systems.ab_ring(8, 14, 6).finalized()
+    frame = workflows.disorder_ensemble(fsyst, 1.0, range(60), disorder=1.0, flux=FLUX)
+    assert frame.shape == (60 * FLUX.size, 3)
+    result = analysis.ensemble_harmonics(frame).set_index("trace")
+    single, average = result.loc["single sample (rms)"], result.loc["ensemble average"]
+    assert average["A1"] < 0.25 * single["A1"]
+    assert average["A2"] > 0.3 * single["A2"]
+    assert average["A2"] > 2 * average["A1"]
+    assert abs(average["phase2"]) == pytest.approx(np.pi, abs=1e-6)
+    with pytest.raises(ValueError, match="distinct"):
+        workflows.disorder_ensemble(fsyst, 1.0, ["1", "1"], disorder=1.0)
+
+
+def test_four_terminal_ring_obeys_onsager_buttiker_but_is_not_even_in_flux():
+    fsyst = systems.ab_ring(6, 10, 3, four_leads=True).finalized()
+    frame = workflows.four_terminal_reciprocity(
+        fsyst, 1.0, np.linspace(0.05, 0.95, 7), params={"disorder": 1.0, "salt": "3"}
+    )
+    assert np.abs(frame["R"] - frame["R_reciprocal"]).max() < 1e-9
+    assert np.abs(frame["R"] - frame["R_reversed_flux"]).max() > 1e-2
+    # and, with the mirror symmetry broken by disorder, not odd either
+    assert np.abs(frame["R"] + frame["R_reversed_flux"]).max() > 1e-2
