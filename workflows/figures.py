@@ -33,10 +33,17 @@ import pandas as pd
 import systems
 from analysis import compare_with_landauer, plots
 from analysis.dephasing import chain_dephased_resistance, chain_probe_potential
+from analysis.harmonics import ensemble_harmonics
 
 from .conductance import conductance_vs_energy
 from .dephasing_studies import ohmic_crossover_study, potential_profile_study
 from .hall import quantum_hall_scan
+from .interference import (
+    ab_oscillations,
+    disorder_ensemble,
+    visibility_vs_dephasing,
+    visibility_vs_temperature,
+)
 from .point_contact import qpc_conductance
 from .provenance import run_provenance, utc_now
 
@@ -178,6 +185,69 @@ def _dephasing_draw(data: Mapping[str, pd.DataFrame]):
     return figure
 
 
+# --- Aharonov–Bohm oscillations and their visibility (Webb et al. 1985; Seelig & Büttiker 2001) ---
+
+
+def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
+    ring = systems.ab_ring(8, 14, 6).finalized()
+    trace = ab_oscillations(ring, 1.0, np.linspace(-1, 1, 81 if quick else 401))
+    trace.attrs.update(ring=dict(r_in=8, r_out=14, lead_width=6), energy=1.0)
+    rings = [(4, 6.5), (6, 8.5), (8, 10.5)] + ([] if quick else [(10, 12.5), (12, 14.5)])
+    etas = [0.0, 0.05, 0.1] if quick else [0.0, 0.025, 0.05, 0.1, 0.2]
+    dephasing = visibility_vs_dephasing(rings, etas, lead_width=2, energy=1.5)
+    dephasing.attrs.update(rings=rings, etas=etas, lead_width=2, energy=1.5)
+    small = systems.ab_ring(6, 8.5, 2).finalized()
+    energies = np.linspace(1.0, 2.0, 41 if quick else 161)
+    temperatures = [0.0, 0.01, 0.02, 0.03] if quick else [0.0, 0.005, 0.01, 0.02, 0.03, 0.05]
+    thermal = visibility_vs_temperature(
+        small, float(energies[energies.size // 2]), temperatures, energies=energies
+    )
+    thermal.attrs.update(ring=dict(r_in=6, r_out=8.5, lead_width=2), energies=energies.tolist())
+    return {"trace": trace, "dephasing": dephasing, "temperature": thermal}
+
+
+def _ab_draw(data: Mapping[str, pd.DataFrame]):
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3.5), layout="constrained")
+    plots.plot_flux_trace(data["trace"], ax=axes[0])
+    axes[0].set_title("AB oscillations: period $h/e$, $G(\\phi) = G(-\\phi)$")
+    plots.plot_visibility(data["dephasing"], "eta", by="arm_length", ax=axes[1])
+    axes[1].set_title("Visibility against dephasing")
+    plots.plot_visibility(data["temperature"], "temperature", ax=axes[2])
+    axes[2].set_title("Visibility against temperature")
+    return figure
+
+
+# --- h/e against h/2e after disorder averaging (Altshuler, Aronov & Spivak 1981) ---
+
+
+def _aas_compute(quick: bool) -> dict[str, pd.DataFrame]:
+    ring = systems.ab_ring(8, 14, 6).finalized()
+    salts = [str(salt) for salt in range(60 if quick else 400)]
+    ensemble = disorder_ensemble(ring, 1.0, salts, disorder=1.0)
+    ensemble.attrs.update(
+        ring=dict(r_in=8, r_out=14, lead_width=6),
+        energy=1.0,
+        disorder=1.0,
+        salts=f"0 … {len(salts) - 1}",
+    )
+    harmonics = ensemble_harmonics(ensemble)
+    for column in ("phase1", "phase2"):  # report phases in (−π, π]: −π and π are one phase
+        harmonics[column] = np.where(
+            np.isclose(harmonics[column], -np.pi), np.pi, harmonics[column]
+        )
+    harmonics.attrs.update(samples=len(salts))
+    return {"ensemble": ensemble, "harmonics": harmonics}
+
+
+def _aas_draw(data: Mapping[str, pd.DataFrame]):
+    axes = plots.plot_ensemble_traces(data["ensemble"])
+    ratio = data["harmonics"].set_index("trace").loc["ensemble average", "ratio"]
+    axes.set_title(f"Disorder average: $A_{{h/2e}}/A_{{h/e}}$ = {ratio:.1f}")
+    return axes.figure
+
+
 FIGURES: dict[str, FigureRecipe] = {
     recipe.name: recipe
     for recipe in (
@@ -198,6 +268,18 @@ FIGURES: dict[str, FigureRecipe] = {
             "Chain with dephasing probes: R(L) for several eta, probe potential profile",
             _dephasing_compute,
             _dephasing_draw,
+        ),
+        FigureRecipe(
+            "ab_oscillations",
+            "AB ring: G(phi), visibility against dephasing and against temperature",
+            _ab_compute,
+            _ab_draw,
+        ),
+        FigureRecipe(
+            "ab_disorder_average",
+            "Disorder-averaged AB ring: h/e averages out, h/2e (AAS) survives",
+            _aas_compute,
+            _aas_draw,
         ),
     )
 }

@@ -77,3 +77,27 @@ def test_dephasing_crossover_is_linear_with_the_weak_coupling_slope(gallery):
     residual = profile["mu"] - np.polyval(fit, profile["x"])
     assert fit[0] < 0
     assert np.abs(residual).max() < 0.01  # a linear drop along the chain
+
+
+def test_ab_oscillations_have_period_h_over_e_and_lose_visibility(gallery):
+    trace = pd.read_csv(gallery / "ab_oscillations-trace.csv")
+    g = trace["G"].to_numpy()
+    half = (g.size - 1) // 2  # the grid spans φ = −1 … 1
+    assert np.abs(g[half:] - g[: half + 1]).max() < 1e-8  # G(φ + 1) = G(φ)
+    assert np.abs(g - g[::-1]).max() < 1e-8  # two-terminal phase rigidity G(φ) = G(−φ)
+    dephasing = pd.read_csv(gallery / "ab_oscillations-dephasing.csv")
+    for _, ring in dephasing.groupby("arm_length"):
+        assert ring.sort_values("eta")["visibility"].is_monotonic_decreasing
+    temperature = pd.read_csv(gallery / "ab_oscillations-temperature.csv")
+    assert temperature.sort_values("temperature")["visibility"].is_monotonic_decreasing
+
+
+def test_disorder_average_keeps_h_over_2e_and_averages_out_h_over_e(gallery):
+    harmonics = pd.read_csv(gallery / "ab_disorder_average-harmonics.csv").set_index("trace")
+    single, average = harmonics.loc["single sample (rms)"], harmonics.loc["ensemble average"]
+    samples = pd.read_csv(gallery / "ab_disorder_average-ensemble.csv")["salt"].nunique()
+    assert single["ratio"] < 1  # in one sample h/e dominates
+    assert average["ratio"] > 2  # after averaging h/2e (Altshuler–Aronov–Spivak) dominates
+    # random h/e phases average down like 1/sqrt(N); the bound allows a 2σ fluctuation
+    assert average["A1"] / single["A1"] < 2 / np.sqrt(samples)
+    assert abs(abs(average["phase2"]) - np.pi) < 1e-6  # AAS: a minimum at φ = 0
