@@ -57,6 +57,11 @@ def ab_ring(
     lead_width = positive_int("lead_width", lead_width)
     if r_out <= r_in:
         raise ValueError(f"r_out must be larger than r_in, got r_in={r_in}, r_out={r_out}")
+    if lead_width > 2 * r_out:
+        raise ValueError(
+            f"lead_width={lead_width} is wider than the ring (outer diameter 2·r_out = "
+            f"{2 * r_out:g}); use lead_width <= {math.floor(2 * r_out)}"
+        )
     span = _lead_span(lead_width)
     # The branch cut x = cut_x + 1/2, y > 0 must start inside the hole and, with
     # four leads, pass to the right of the top lead.
