@@ -83,7 +83,7 @@ def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
     if quick:
         geometry, gates, temperatures, samples = dict(length=30, width=14), 11, (0.01,), 9
     else:
-        geometry, gates, temperatures, samples = dict(length=60, width=30), 41, (0.004, 0.012), 17
+        geometry, gates, temperatures, samples = dict(length=60, width=30), 41, (0.01, 0.025), 25
     gate_voltages = np.linspace(0.0, 2.0, gates)
     runs = [qpc_conductance(gate_voltages, energy=0.3, **geometry)]
     runs[0]["temperature"] = 0.0
@@ -198,7 +198,7 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
     dephasing.attrs.update(rings=rings, etas=etas, lead_width=2, energy=1.5)
     small = systems.ab_ring(6, 8.5, 2).finalized()
     energies = np.linspace(1.0, 2.0, 41 if quick else 161)
-    temperatures = [0.0, 0.01, 0.02, 0.03] if quick else [0.0, 0.005, 0.01, 0.02, 0.03, 0.05]
+    temperatures = [0.0, 0.01, 0.02, 0.03] if quick else [0.0, 0.005, 0.01, 0.02, 0.03, 0.04]
     thermal = visibility_vs_temperature(
         small, float(energies[energies.size // 2]), temperatures, energies=energies
     )
