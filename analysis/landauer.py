@@ -40,8 +40,9 @@ def compare_with_landauer(
     e = np.asarray(energies, dtype=float)
     g = np.asarray(conductance, dtype=float)
     if e.shape != g.shape or e.ndim != 1:
-        raise ValueError(f"energies and conductance must be 1D of equal length, "
-                         f"got {e.shape} and {g.shape}")
+        raise ValueError(
+            f"energies and conductance must be 1D of equal length, got {e.shape} and {g.shape}"
+        )
     if width is not None:
         n = np.atleast_1d(mode_count(e, width, t))
     else:

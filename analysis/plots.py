@@ -47,16 +47,23 @@ def quantized_grid(ax, values, *, axis: str = "y") -> None:
 
 
 def plot_conductance_steps(
-    frame: pd.DataFrame, x: str, *, y: str = "G", prediction: str | None = None, ax=None,
-    label: str | None = None, xlabel: str | None = None,
+    frame: pd.DataFrame,
+    x: str,
+    *,
+    y: str = "G",
+    prediction: str | None = None,
+    ax=None,
+    label: str | None = None,
+    xlabel: str | None = None,
 ):
     """Conductance (e²/h) against ``x`` with integer gridlines; optional predicted staircase."""
     ax = _axes(ax)
     quantized_grid(ax, frame[y])
     ax.plot(frame[x], frame[y], lw=1.6, label=label or "simulation")
     if prediction is not None:
-        ax.step(frame[x], frame[prediction], where="mid", ls="--", color="k", lw=1,
-                label="Landauer N")
+        ax.step(
+            frame[x], frame[prediction], where="mid", ls="--", color="k", lw=1, label="Landauer N"
+        )
         ax.legend(frameon=False)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(r"$G$ ($e^2/h$)")
@@ -163,9 +170,7 @@ def plot_scan(frame: pd.DataFrame, x: str, y: str, *, hue=(), ax=None, ylabel=No
     return ax
 
 
-def scan_figure(
-    frame: pd.DataFrame, x: str, ys, *, hue=(), title: str | None = None, labels=None
-):
+def scan_figure(frame: pd.DataFrame, x: str, ys, *, hue=(), title: str | None = None, labels=None):
     """A figure with one :func:`plot_scan` panel per observable in ``ys``.
 
     ``labels`` maps observable names to axis labels (with units).  The figure
@@ -195,7 +200,12 @@ _AB_LABELS = {
 
 
 def plot_flux_trace(
-    frame: pd.DataFrame, *, x: str = "phi", y: str = "G", ax=None, label: str | None = None,
+    frame: pd.DataFrame,
+    *,
+    x: str = "phi",
+    y: str = "G",
+    ax=None,
+    label: str | None = None,
     **style,
 ):
     """An interference trace y(φ) against the flux in h/e (conductance in e²/h by default)."""
@@ -209,7 +219,12 @@ def plot_flux_trace(
 
 
 def plot_ensemble_traces(
-    frame: pd.DataFrame, *, sample: str = "salt", x: str = "phi", y: str = "G", ax=None,
+    frame: pd.DataFrame,
+    *,
+    sample: str = "salt",
+    x: str = "phi",
+    y: str = "G",
+    ax=None,
     max_samples: int = 20,
 ):
     """Single-sample traces (faint, at most ``max_samples``) and their ensemble average (bold)."""
@@ -220,8 +235,15 @@ def plot_ensemble_traces(
         group = group.sort_values(x)
         ax.plot(group[x], group[y], color="0.75", lw=0.8)
     average = frame.groupby(x)[y].mean()
-    ax.plot(average.index, average.to_numpy(), "o-", color="C3", ms=3, lw=1.8,
-            label=f"average of {frame[sample].nunique()}")
+    ax.plot(
+        average.index,
+        average.to_numpy(),
+        "o-",
+        color="C3",
+        ms=3,
+        lw=1.8,
+        label=f"average of {frame[sample].nunique()}",
+    )
     ax.set_xlabel(r"$\phi$ ($h/e$)")
     ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
     ax.legend(frameon=False)
@@ -229,8 +251,14 @@ def plot_ensemble_traces(
 
 
 def plot_visibility(
-    frame: pd.DataFrame, x: str, *, y: str = "visibility", by: str | None = None, ax=None,
-    logy: bool = False, fits: pd.DataFrame | None = None,
+    frame: pd.DataFrame,
+    x: str,
+    *,
+    y: str = "visibility",
+    by: str | None = None,
+    ax=None,
+    logy: bool = False,
+    fits: pd.DataFrame | None = None,
 ):
     """Visibility against ``x``, one line per value of ``by``; optional exponential fits.
 
@@ -241,15 +269,21 @@ def plot_visibility(
     groups = frame.groupby(by, sort=True) if by else [(None, frame)]
     for index, (key, group) in enumerate(groups):
         group = group.sort_values(x)
-        label = None if by is None else f"{by} = {key:g}"
+        label = None if by is None else f"{by} = {key:.3g}"
         ax.plot(group[x], group[y], "o-", ms=4, lw=1.2, color=f"C{index}", label=label)
         if fits is not None and by is not None:
             fit = fits[fits[by] == key]
             if len(fit) and np.isfinite(fit["decay_length"].iloc[0]):
                 grid = np.linspace(group[x].min(), group[x].max(), 50)
                 v0, length = fit["prefactor"].iloc[0], fit["decay_length"].iloc[0]
-                ax.plot(grid, v0 * np.exp(-grid / length), "--", color=f"C{index}", lw=1,
-                        label=rf"fit $L_\phi$ = {length:.3g}")
+                ax.plot(
+                    grid,
+                    v0 * np.exp(-grid / length),
+                    "--",
+                    color=f"C{index}",
+                    lw=1,
+                    label=rf"fit $L_\phi$ = {length:.3g}",
+                )
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(_AB_LABELS.get(x, x))
@@ -264,10 +298,15 @@ def plot_reciprocity(frame: pd.DataFrame, *, ax=None):
     :func:`workflows.four_terminal_reciprocity`: the first and last coincide."""
     ax = _axes(ax)
     ax.plot(frame["phi"], frame["R"], "-", lw=2, color="C0", label=r"$R_{mn,kl}(\phi)$")
-    ax.plot(frame["phi"], frame["R_reciprocal"], "o", ms=4, color="C3",
-            label=r"$R_{kl,mn}(-\phi)$")
-    ax.plot(frame["phi"], frame["R_reversed_flux"], "--", lw=1.2, color="0.5",
-            label=r"$R_{mn,kl}(-\phi)$")
+    ax.plot(frame["phi"], frame["R_reciprocal"], "o", ms=4, color="C3", label=r"$R_{kl,mn}(-\phi)$")
+    ax.plot(
+        frame["phi"],
+        frame["R_reversed_flux"],
+        "--",
+        lw=1.2,
+        color="0.5",
+        label=r"$R_{mn,kl}(-\phi)$",
+    )
     ax.set_xlabel(r"$\phi$ ($h/e$)")
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False, fontsize="small")
@@ -352,9 +391,13 @@ def plot_localization(frame: pd.DataFrame, *, axes=None):
 def plot_probe_potential(frame: pd.DataFrame, *, prediction=None, ax=None):
     """Probe potentials μ against x: every probe (dots) and the cross-section average (line).
 
-    ``prediction`` is an optional array of μ at the sorted unique x (dashed).
+    The contacts are drawn at μ = 1 (left) and 0 (right), so the contact jumps
+    show.  ``prediction`` is an optional array of μ at the sorted unique x (dashed).
     """
     ax = _axes(ax)
+    first, last = frame["x"].min(), frame["x"].max()
+    ax.plot([first - 3, first - 0.5], [1, 1], "k-", lw=3, label="contacts (left 1, right 0)")
+    ax.plot([last + 0.5, last + 3], [0, 0], "k-", lw=3)
     ax.plot(frame["x"], frame["mu"], ".", color="0.7", ms=3, label="probes")
     average = frame.groupby("x")["mu"].mean()
     ax.plot(average.index, average.values, "-", lw=1.6, label="cross-section average")

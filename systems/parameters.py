@@ -69,8 +69,11 @@ def _check_value(name: str, value: Any) -> Any:
     """Type-check one standard parameter value; return it, normalised."""
     if name in _REAL_NAMES or (name in _REAL_OR_FUNCTION_NAMES and not callable(value)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            kind = "a real number or a function of position" if name in (
-                _REAL_OR_FUNCTION_NAMES) else "a real number"
+            kind = (
+                "a real number or a function of position"
+                if name in (_REAL_OR_FUNCTION_NAMES)
+                else "a real number"
+            )
             raise TypeError(f"parameter {name!r} must be {kind}, got {value!r}")
     if name == "salt":
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):

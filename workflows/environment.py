@@ -38,9 +38,8 @@ def environment_info() -> dict[str, object]:
         "python": platform.python_version(),
         "solver": kwant_solver(),
         "cpu_count": os.cpu_count(),
-        "native_threads": ", ".join(
-            f"{p['internal_api']}={p['num_threads']}" for p in pools
-        ) or "none loaded",
+        "native_threads": ", ".join(f"{p['internal_api']}={p['num_threads']}" for p in pools)
+        or "none loaded",
     }
     for name in _THREAD_VARIABLES:
         info[name] = os.environ.get(name, "unset")

@@ -198,7 +198,7 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
     dephasing.attrs.update(rings=rings, etas=etas, lead_width=2, energy=1.5)
     small = systems.ab_ring(6, 8.5, 2).finalized()
     energies = np.linspace(1.0, 2.0, 41 if quick else 161)
-    temperatures = [0.0, 0.01, 0.02, 0.03] if quick else [0.0, 0.005, 0.01, 0.02, 0.03, 0.04]
+    temperatures = [0.0, 0.01, 0.02, 0.03] if quick else [0.0, 0.005, 0.01, 0.02, 0.03]
     thermal = visibility_vs_temperature(
         small, float(energies[energies.size // 2]), temperatures, energies=energies
     )
