@@ -30,7 +30,7 @@ _SIZES = {
     False: dict(
         qpc=dict(length=60, width=30),
         gates=81,
-        hall=dict(length=40, width=16, lead_width=8),
+        hall=dict(length=60, width=24, lead_width=10),
         fields=31,
     ),
     True: dict(
@@ -72,7 +72,7 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
     size = _SIZES[bool(quick)]
     qpc = qpc_conductance(np.linspace(0.0, 2.0, size["gates"]), energy=0.3, **size["qpc"])
     hall_bar = systems.hall_bar(**size["hall"]).finalized()
-    hall = quantum_hall_scan(hall_bar, np.linspace(0.015, 0.075, size["fields"]), 0.5)
+    hall = quantum_hall_scan(hall_bar, np.linspace(0.009, 0.075, size["fields"]), 0.5)
 
     files = [
         output / "qpc_conductance.csv",
