@@ -40,7 +40,7 @@ def test_demo_qpc_opens_to_the_lead_modes_and_pinches_off(demo_output):
 
 def test_demo_hall_bar_is_quantized_at_strong_field(demo_output):
     hall = pd.read_csv(demo_output / "hall_bar.csv")
-    strong = hall[(hall["B"] > 0.04) & (hall["nu"] > 0)]
+    strong = hall[(hall["B"] > 0.05) & (hall["nu"] > 0)]
     assert len(strong) >= 2
     assert np.abs(strong["R_xy"] + 1 / strong["nu"]).max() < 1e-6
     assert np.abs(strong["R_xx"]).max() < 1e-6
