@@ -95,21 +95,23 @@ def test_visibility_falls_with_temperature():
 
 
 def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away():
-    """Altshuler–Aronov–Spivak: 60 disordered rings (W = 1 t, several channels).
+    """Altshuler–Aronov–Spivak: 150 diffusive rings (W = 2.5 t, arms 10 sites wide).
 
     Each sample's h/e harmonic has a random sign (phase rigidity: 0 or π), so
-    in the average its amplitude falls like N^(−1/2) ≈ 0.13 of a single
+    in the average its amplitude falls like N^(−1/2) ≈ 0.08 of a single
     sample's; the h/2e harmonic comes from time-reversed pairs of paths, has
     the same sign in every sample (a minimum of G at φ = 0: weak localization,
-    phase π) and keeps a sizeable part of its single-sample amplitude.
+    phase π) and dominates the average.  (With weak disorder, W = 1 t on a
+    narrower ring, the arms are quasi-ballistic and a systematic h/e part
+    survives: 400 samples then give A2/A1 < 1.)
     """
-    fsyst = systems.ab_ring(8, 14, 6).finalized()
-    frame = workflows.disorder_ensemble(fsyst, 1.0, range(60), disorder=1.0, flux=FLUX)
-    assert frame.shape == (60 * FLUX.size, 3)
+    fsyst = systems.ab_ring(10, 20, 8).finalized()
+    frame = workflows.disorder_ensemble(fsyst, 1.0, range(150), disorder=2.5, flux=FLUX)
+    assert frame.shape == (150 * FLUX.size, 3)
     result = analysis.ensemble_harmonics(frame).set_index("trace")
     single, average = result.loc["single sample (rms)"], result.loc["ensemble average"]
-    assert average["A1"] < 0.25 * single["A1"]
-    assert average["A2"] > 0.3 * single["A2"]
+    assert single["A2"] < single["A1"]  # in one sample h/e dominates
+    assert average["A1"] < 2 / np.sqrt(150) * single["A1"]
     assert average["A2"] > 2 * average["A1"]
     assert abs(average["phase2"]) == pytest.approx(np.pi, abs=1e-6)
     with pytest.raises(ValueError, match="distinct"):
