@@ -21,6 +21,7 @@ Timings are wall-clock and noisy on a shared machine; each figure is the best of
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import functools
 import os
@@ -100,6 +101,30 @@ def parallel_speedup(length: int, width: int, points: int, repeat: int) -> None:
     print(
         f"   default executor, cold       {t_cold:7.2f} s  speed-up {t_serial / t_cold:.2f}× "
         "(starts the fork server and workers, finalizes in each worker)"
+    )
+
+
+def _cpu_burn(n: int) -> float:
+    total = 0.0
+    for i in range(n):
+        total += i * 0.5
+    return total
+
+
+def two_process_ceiling(n: int = 6_000_000) -> None:
+    """What two processes can gain on this machine at best: a pure-Python CPU burn."""
+    start = time.perf_counter()
+    for _ in range(4):
+        _cpu_burn(n)
+    serial = time.perf_counter() - start
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        list(pool.map(_cpu_burn, [10, 10]))  # start the workers
+        start = time.perf_counter()
+        list(pool.map(_cpu_burn, [n] * 4))
+        parallel = time.perf_counter() - start
+    print(
+        f"   machine ceiling: a pure-Python CPU burn on 2 processes runs "
+        f"{serial / parallel:.2f}× faster than serially"
     )
 
 
@@ -280,6 +305,7 @@ def main() -> None:
         adaptive_vs_uniform([0.05], [0.01])
     else:
         parallel_speedup(100, 50, 16, args.repeat)
+        two_process_ceiling()
         overhead(100, 50, 16, args.repeat)
         adaptive_vs_uniform([0.05, 0.02], [0.02, 0.01])
 
