@@ -31,13 +31,15 @@ import pandas as pd
 from .provenance import callable_fingerprint, run_provenance, utc_now
 from .scans import (
     PointRunner,
-    SerialExecutor,
     _check_name,
     _grid_value,
     assemble_table,
     available_cpus,
     progress_bar,
+    record_outcome,
     report_failures,
+    run_session,
+    worker_hosts,
 )
 from .store import PointOutcome, ResultsStore, encode_json
 
@@ -51,12 +53,25 @@ def _not_called(x: float) -> float:  # the learner is driven by ask/tell, never 
 
 
 def _learner_value(outcome: PointOutcome, observables: Sequence[str]) -> float | np.ndarray | None:
-    """What the learner is told for one outcome, or None if it cannot use the point."""
+    """What the learner is told for one outcome, or None if it cannot use the point.
+
+    Raises
+    ------
+    ValueError
+        If a successful point does not return a steering observable: a misspelt
+        ``observable`` would otherwise leave the learner without data and
+        spend all ``max_points`` on points it cannot use.
+    """
     if outcome.error is not None or outcome.observables is None:
         return None
     values = []
     for name in observables:
-        value = outcome.observables.get(name)
+        if name not in outcome.observables:
+            raise ValueError(
+                f"observable={name!r} is not returned by the point function; it returns "
+                f"{', '.join(map(repr, outcome.observables)) or 'no observables'}"
+            )
+        value = outcome.observables[name]
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return None
         if not math.isfinite(value):
@@ -82,13 +97,22 @@ def _check_arguments(axis, bounds, observable, loss_goal, max_points, params):
         raise TypeError(f"bounds must be a pair of numbers (low, high), got {bounds!r}") from None
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"bounds must be finite with low < high, got {bounds!r}")
-    observables = [observable] if isinstance(observable, str) else list(observable)
+    if isinstance(observable, str):
+        observables = [observable]
+    elif isinstance(observable, Sequence):
+        observables = list(observable)
+    else:
+        observables = []
     if not observables or not all(isinstance(o, str) and o for o in observables):
         raise TypeError(
             f"observable must be an observable name or a list of names, got {observable!r}"
         )
-    if isinstance(loss_goal, bool) or not isinstance(loss_goal, numbers.Real) or loss_goal <= 0:
-        raise ValueError(f"loss_goal must be a number > 0, got {loss_goal!r}")
+    if (
+        isinstance(loss_goal, bool)
+        or not isinstance(loss_goal, numbers.Real)
+        or not 0 < loss_goal < math.inf
+    ):
+        raise ValueError(f"loss_goal must be a number > 0 (finite), got {loss_goal!r}")
     if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral):
         raise TypeError(f"max_points must be an integer, got {max_points!r}")
     if max_points < 2:
@@ -183,6 +207,20 @@ def adaptive_scan(
         f" at {fixed}" if fixed else ""
     )
     started = utc_now()
+    provenance = run_provenance(
+        point=fingerprint["name"],
+        point_sha256=fingerprint["sha256"],
+        scan_sha256=scan_sha256,
+        parameters=[*fixed, axis],
+        fixed=fixed,
+        axis=axis,
+        bounds=list(bounds),
+        observables=observables,
+        loss_goal=loss_goal,
+        max_points=max_points,
+        executor="none (loss goal met by stored points)",  # replaced when a runner starts
+        store=str(Path(store).resolve()) if store is not None else None,
+    )
     import adaptive  # imported here: it pulls in scipy.stats, ~1 s, only needed for this
 
     learner = adaptive.Learner1D(_not_called, bounds, loss_per_interval=loss_per_interval)
@@ -200,70 +238,50 @@ def adaptive_scan(
             parameters=[*fixed, axis],
             description=description,
         )
-        stored_params = results.point_parameters()
-        for index, outcome in results.finished().items():
-            positions[index] = float(stored_params[index][axis])
-            outcomes[index] = outcome
-            _feed(learner, positions[index], outcome, observables)
+        try:
+            stored_params = results.point_parameters()
+            for index, outcome in results.finished().items():
+                positions[index] = float(stored_params[index][axis])
+                outcomes[index] = outcome
+                _feed(learner, positions[index], outcome, observables)
+        except BaseException:
+            results.close()
+            raise
     from_store = len(outcomes)
-
-    def finished() -> bool:
-        return len(outcomes) >= max_points or learner.loss() <= loss_goal
-
-    try:
-        runner = None if finished() else PointRunner(point, executor, max_points - len(outcomes))
-    except BaseException:
-        if results is not None:
-            results.close()
-        raise
-    provenance = run_provenance(
-        point=fingerprint["name"],
-        point_sha256=fingerprint["sha256"],
-        scan_sha256=scan_sha256,
-        parameters=[*fixed, axis],
-        fixed=fixed,
-        axis=axis,
-        bounds=list(bounds),
-        observables=observables,
-        loss_goal=loss_goal,
-        max_points=max_points,
-        executor=runner.description if runner else "none (loss goal met by stored points)",
-        store=str(Path(store).resolve()) if store is not None else None,
-    )
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}
-    computed = 0
-    try:
-        if results is not None:
-            results.begin_run(provenance)
-        if runner is not None:
-            bar = progress_bar(max_points, from_store, enabled=progress, desc="adaptive scan")
-            try:
-                computed = _sample(
-                    runner,
-                    learner,
-                    axis,
-                    fixed,
-                    observables,
-                    outcomes,
-                    positions,
-                    results,
-                    bar,
-                    failed,
-                    loss_goal,
-                    max_points,
-                )
-            except BaseException:
-                runner.close(cancel=True)
-                raise
-            finally:
-                bar.close()
-            runner.close()
-    finally:
-        if results is not None:
-            results.end_run(
-                {"computed": computed, "failed": len(failed), "loss": float(learner.loss())}
+
+    def work(runner: PointRunner) -> None:
+        bar = progress_bar(max_points, from_store, enabled=progress, desc="adaptive scan")
+        try:
+            _sample(
+                runner,
+                learner,
+                axis,
+                fixed,
+                observables,
+                outcomes,
+                positions,
+                results,
+                bar,
+                failed,
+                loss_goal,
+                max_points,
             )
-            results.close()
+        finally:
+            bar.close()
+
+    done = len(outcomes) >= max_points or learner.loss() <= loss_goal
+    runs = run_session(
+        results,
+        provenance,
+        None if done else lambda: PointRunner(point, executor, max_points - len(outcomes)),
+        work,
+        lambda: {
+            "computed": len(outcomes) - from_store,
+            "failed": len(failed),
+            "loss": float(learner.loss()),
+        },
+    )
 
     loss = float(learner.loss())
     if loss > loss_goal:
@@ -281,12 +299,14 @@ def adaptive_scan(
         started=started,
         finished=utc_now(),
         n_points=len(outcomes),
-        n_computed=computed,
+        n_computed=len(outcomes) - from_store,
         n_from_store=from_store,
         n_failed=len(failed),
         loss=loss,
-        worker_hosts=sorted({o.worker.rsplit(":", 1)[0] for o in outcomes.values() if o.worker}),
+        worker_hosts=worker_hosts(outcomes.values()),
     )
+    if results is not None:
+        provenance["runs"] = runs
     table.attrs["provenance"] = provenance
     table.attrs["failed"] = len(failed)
     table.attrs["loss"] = loss
@@ -307,15 +327,16 @@ def _sample(
     failed,
     loss_goal,
     max_points,
-) -> int:
+) -> None:
     """Ask the learner for points while workers are free; tell it each result."""
-    if isinstance(runner.executor, SerialExecutor):
-        width = 1
-    else:
-        width = runner.capacity or available_cpus()
+    width = runner.capacity or available_cpus()  # SerialExecutor: 1
     next_index = max(outcomes, default=-1) + 1
     in_flight: dict[concurrent.futures.Future, int] = {}
-    computed = 0
+
+    def collect(outcome: PointOutcome, x: float) -> None:
+        record_outcome(outcome, results, outcomes, bar, failed, {**fixed, axis: x})
+        _feed(learner, x, outcome, observables)
+
     while True:
         while (
             len(in_flight) < width
@@ -329,49 +350,15 @@ def _sample(
             try:
                 in_flight[runner.submit(index, {**fixed, axis: x})] = index
             except Exception as exc:  # a broken executor: report the point, stop asking
-                _record(
-                    runner.failed_submission(index, exc),
-                    x,
-                    learner,
-                    observables,
-                    outcomes,
-                    results,
-                    fixed,
-                    axis,
-                    bar,
-                    failed,
-                )
-                computed += 1
+                collect(runner.failed_submission(index, exc), x)
                 max_points = len(outcomes) + len(in_flight)
         if not in_flight:
-            return computed
+            return
         done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
         for future in done:
             index = in_flight.pop(future)
-            _record(
-                runner.outcome(future),
-                positions[index],
-                learner,
-                observables,
-                outcomes,
-                results,
-                fixed,
-                axis,
-                bar,
-                failed,
-            )
-            computed += 1
+            collect(runner.outcome(future), positions[index])
         postfix = {"loss": f"{learner.loss():.3g}"}
         if failed:
             postfix["failed"] = len(failed)
         bar.set_postfix(postfix, refresh=False)
-
-
-def _record(outcome, x, learner, observables, outcomes, results, fixed, axis, bar, failed):
-    if results is not None and outcome.persist:
-        results.record(outcome, {**fixed, axis: x})
-    outcomes[outcome.index] = outcome
-    _feed(learner, x, outcome, observables)
-    if outcome.error is not None:
-        failed[outcome.index] = outcome.error
-    bar.update(1)

@@ -17,12 +17,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import io
 import json
 import os
 import pickle
 import platform
+import re
 import socket
 import subprocess
+import types
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,22 +124,59 @@ def _source_text(obj: Any) -> str:
         return repr((code.co_code, code.co_consts, code.co_names, code.co_varnames))
 
 
-def _data_digest(data: Any) -> str:
-    """A stable text form of bound data (arguments, closure values, instance state)."""
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+class _DigestPickler(pickle.Pickler):
+    """A pickler for hashing: functions inside the data are written as their fingerprint.
+
+    Plain pickle refuses lambdas and local functions (e.g. a potential ``V``
+    bound with :func:`functools.partial`) and writes module functions by name
+    only; here every function is written as its source code and bound data,
+    which is what identifies it from one process (or notebook kernel) to the next.
+    """
+
+    def __init__(self, file, active: set[int]):
+        super().__init__(file, protocol=4)
+        self._active = active  # functions being digested: guards self-referencing closures
+
+    def reducer_override(self, obj):
+        if not isinstance(obj, types.FunctionType):
+            return NotImplemented
+        if id(obj) in self._active:
+            return str, (f"<recursive reference to {_qualified_name(obj)}>",)
+        self._active.add(id(obj))
+        try:
+            parts: list[str] = []
+            name = _fingerprint_parts(obj, parts, self._active)
+        finally:
+            self._active.discard(id(obj))
+        return str, ("\n\0".join([name, *parts]),)
+
+
+def _data_digest(data: Any, active: set[int] | None = None) -> str:
+    """A hash of bound data (arguments, closure values, instance state), stable across runs.
+
+    Unpicklable data falls back on its ``repr`` without memory addresses: an
+    address would change the hash in every process, and a resumed scan's store
+    would then be refused as belonging to another point function.
+    """
+    buffer = io.BytesIO()
     try:
-        return hashlib.sha256(pickle.dumps(data, protocol=4)).hexdigest()
-    except Exception:  # unpicklable bound data: fall back on its repr
-        return hashlib.sha256(repr(data).encode()).hexdigest()
+        _DigestPickler(buffer, set() if active is None else active).dump(data)
+    except Exception:
+        return hashlib.sha256(_ADDRESS.sub("", repr(data)).encode()).hexdigest()
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
-def _fingerprint_parts(fn: Any, parts: list[str]) -> str:
+def _fingerprint_parts(fn: Any, parts: list[str], active: set[int] | None = None) -> str:
     """Append what identifies ``fn`` to ``parts``; return its display name."""
     if isinstance(fn, functools.partial):
-        parts.append("partial:" + _data_digest((fn.args, sorted(fn.keywords.items()))))
-        return _fingerprint_parts(fn.func, parts)
+        parts.append("partial:" + _data_digest((fn.args, sorted(fn.keywords.items())), active))
+        return _fingerprint_parts(fn.func, parts, active)
     if inspect.ismethod(fn):
-        parts.append("self:" + _data_digest(fn.__self__))
-        return _fingerprint_parts(fn.__func__, parts)
+        parts.append("self:" + _data_digest(fn.__self__, active))
+        return _fingerprint_parts(fn.__func__, parts, active)
     if inspect.isfunction(fn) or inspect.isbuiltin(fn):
         parts.append(_source_text(fn))
         closure = getattr(fn, "__closure__", None) or ()
@@ -147,12 +187,12 @@ def _fingerprint_parts(fn: Any, parts: list[str]) -> str:
                     cells.append(cell.cell_contents)
                 except ValueError:  # empty cell
                     cells.append(None)
-            parts.append("closure:" + _data_digest(cells))
+            parts.append("closure:" + _data_digest(cells, active))
         return _qualified_name(fn)
     # a callable instance: its class's code and its state
     cls = type(fn)
     parts.append(_source_text(cls))
-    parts.append("state:" + _data_digest(fn))
+    parts.append("state:" + _data_digest(fn, active))
     return _qualified_name(cls)
 
 

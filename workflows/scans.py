@@ -743,6 +743,15 @@ def scan(
     scan_sha256 = _grid_fingerprint(names, points)
     description = f"{len(points)} points over ({', '.join(names)})"
     started = utc_now()
+    provenance = run_provenance(
+        point=fingerprint["name"],
+        point_sha256=fingerprint["sha256"],
+        scan_sha256=scan_sha256,
+        parameters=names,
+        n_points=len(points),
+        executor=_describe_executor(None, None),  # replaced when a runner starts
+        store=str(Path(store).resolve()) if store is not None else None,
+    )
 
     results: ResultsStore | None = None
     outcomes: dict[int, PointOutcome] = {}
@@ -760,78 +769,110 @@ def scan(
         outcomes = results.finished(include_failed=not retry_failed)
     from_store = len(outcomes)
     pending = [i for i in range(len(points)) if i not in outcomes]
-
-    try:
-        runner = PointRunner(point, executor, len(pending)) if pending else None
-    except BaseException:
-        if results is not None:
-            results.close()
-        raise
-    executor_text = runner.description if runner else _describe_executor(None, None)
-    provenance = run_provenance(
-        point=fingerprint["name"],
-        point_sha256=fingerprint["sha256"],
-        scan_sha256=scan_sha256,
-        parameters=names,
-        n_points=len(points),
-        executor=executor_text,
-        store=str(Path(store).resolve()) if store is not None else None,
-    )
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}
-    computed = 0
-    try:
-        if results is not None:
-            results.begin_run(provenance)
-        if runner is not None:
-            bar = progress_bar(len(points), from_store, enabled=progress, desc="scan")
-            if failed:
-                bar.set_postfix(failed=len(failed))
-            try:
-                computed = _run_pending(runner, points, pending, outcomes, results, bar, failed)
-            except BaseException:
-                runner.close(cancel=True)
-                raise
-            finally:
-                bar.close()
-            runner.close()
-    finally:
-        if results is not None:
-            results.end_run({"computed": computed, "failed": len(failed)})
-            runs = results.runs()
-            results.close()
+
+    def work(runner: PointRunner) -> None:
+        bar = progress_bar(len(points), from_store, enabled=progress, desc="scan")
+        if failed:
+            bar.set_postfix(failed=len(failed))
+        try:
+            _run_pending(runner, points, pending, outcomes, results, bar, failed)
+        finally:
+            bar.close()
+
+    runs = run_session(
+        results,
+        provenance,
+        (lambda: PointRunner(point, executor, len(pending))) if pending else None,
+        work,
+        lambda: {"computed": len(outcomes) - from_store, "failed": len(failed)},
+    )
     table = assemble_table(frame, outcomes)
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}
     report_failures("scan", failed, len(points))
     provenance.update(
         started=started,
         finished=utc_now(),
-        n_computed=computed,
+        n_computed=len(outcomes) - from_store,
         n_from_store=from_store,
         n_failed=len(failed),
-        worker_hosts=sorted({o.worker.rsplit(":", 1)[0] for o in outcomes.values() if o.worker}),
+        worker_hosts=worker_hosts(outcomes.values()),
     )
     if results is not None:
-        provenance["runs"] = [
-            {
-                "id": r["id"],
-                "started": r["started"],
-                "finished": r["finished"],
-                "host": r["provenance"].get("host"),
-                "summary": r["summary"],
-            }
-            for r in runs
-        ]
+        provenance["runs"] = runs
     table.attrs["provenance"] = provenance
     table.attrs["failed"] = len(failed)
     return table
 
 
-def _run_pending(runner, points, pending, outcomes, results, bar, failed) -> int:
+def run_session(
+    results: ResultsStore | None,
+    provenance: dict[str, Any],
+    start_runner: Callable[[], PointRunner] | None,
+    work: Callable[[PointRunner], None],
+    summary: Callable[[], Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """Run the points of a scan as one session; whatever happens, clean up.
+
+    Shared by :func:`scan` and :func:`workflows.adaptive_scan`.  Starts the
+    runner (``start_runner``; None when no point is left to compute) and
+    records its executor in ``provenance``, records the session in the store,
+    calls ``work(runner)``, then shuts the runner down (cancelling what is
+    queued if ``work`` raised, e.g. on Ctrl-C), records ``summary()`` as the
+    end of the session and closes the store, also after an error.
+
+    Returns
+    -------
+    list of dict
+        The store's sessions, oldest first (``id``, ``started``, ``finished``,
+        ``host``, ``summary``); empty without a store.
+    """
+    runs: list[dict[str, Any]] = []
+    runner: PointRunner | None = None
+    try:
+        if start_runner is not None:
+            runner = start_runner()
+            provenance["executor"] = runner.description
+        try:
+            if results is not None:
+                results.begin_run(provenance)
+            if runner is not None:
+                work(runner)
+        except BaseException:
+            if runner is not None:
+                runner.close(cancel=True)
+            raise
+        if runner is not None:
+            runner.close()
+    finally:
+        if results is not None:
+            try:
+                results.end_run(summary())
+                runs = [
+                    {
+                        "id": r["id"],
+                        "started": r["started"],
+                        "finished": r["finished"],
+                        "host": r["provenance"].get("host"),
+                        "summary": r["summary"],
+                    }
+                    for r in results.runs()
+                ]
+            finally:
+                results.close()
+    return runs
+
+
+def worker_hosts(outcomes: Iterable[PointOutcome]) -> list[str]:
+    """The hosts whose workers evaluated ``outcomes``, sorted."""
+    return sorted({o.worker.rsplit(":", 1)[0] for o in outcomes if o.worker})
+
+
+def _run_pending(runner, points, pending, outcomes, results, bar, failed) -> None:
     """Keep the executor busy with pending points; store and collect each outcome."""
     queue = iter(pending)
     in_flight: set[concurrent.futures.Future] = set()
     window = runner.window(len(pending))
-    computed = 0
     exhausted = False
     while True:
         while not exhausted and len(in_flight) < window:
@@ -842,21 +883,30 @@ def _run_pending(runner, points, pending, outcomes, results, bar, failed) -> int
             try:
                 in_flight.add(runner.submit(index, points[index]))
             except Exception as exc:  # e.g. a broken process pool: report, never lose the point
-                _record(runner.failed_submission(index, exc), results, outcomes, bar, failed)
-                computed += 1
+                record_outcome(runner.failed_submission(index, exc), results, outcomes, bar, failed)
         if not in_flight:
-            return computed
+            return
         done, in_flight = concurrent.futures.wait(
             in_flight, return_when=concurrent.futures.FIRST_COMPLETED
         )
         for future in done:
-            _record(runner.outcome(future), results, outcomes, bar, failed)
-            computed += 1
+            record_outcome(runner.outcome(future), results, outcomes, bar, failed)
 
 
-def _record(outcome, results, outcomes, bar, failed) -> None:
+def record_outcome(
+    outcome: PointOutcome,
+    results: ResultsStore | None,
+    outcomes: dict[int, PointOutcome],
+    bar,
+    failed: dict[int, str],
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    """Store one finished point (unless it is an executor failure), collect it, count it.
+
+    ``params`` are the point's parameters, needed by adaptive stores only.
+    """
     if results is not None and outcome.persist:
-        results.record(outcome)
+        results.record(outcome, params)
     outcomes[outcome.index] = outcome
     if outcome.error is not None:
         failed[outcome.index] = outcome.error

@@ -497,7 +497,13 @@ def read_store(path: str | os.PathLike) -> pd.DataFrame:
         raise ValueError(f"no results store at {str(path)!r}")
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        if "meta" not in _tables(connection):
+        try:
+            tables = _tables(connection)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):  # e.g. locked: not a format problem
+                raise
+            raise ValueError(f"{str(path)!r} is not a SQLite results store ({exc})") from exc
+        if "meta" not in tables:
             raise ValueError(f"{str(path)!r} is not a mesoflow results store")
         meta = _read_meta(connection, path)
         rows = connection.execute(

@@ -491,26 +491,17 @@ def load_study(path: str | os.PathLike) -> Study:
             "[params]",
             "no energy: give the Fermi energy (units of t) in [params] or scan it in [grid]",
         )
-    kwant_fixed = {k: v for k, v in fixed.items() if k != "energy"}
-    for key, values in grid.items():
-        for value in values if key != "energy" else ():
-            try:
-                resolve_params(
-                    fsyst,
-                    {
-                        **kwant_fixed,
-                        **{k: v[0] for k, v in grid.items() if k != "energy"},
-                        key: value,
-                    },
-                )
-            except (TypeError, ValueError) as exc:
-                raise check.fail("[params]/[grid]", str(exc)) from None
-    try:
-        resolve_params(
-            fsyst, {**kwant_fixed, **{k: v[0] for k, v in grid.items() if k != "energy"}}
-        )
-    except (TypeError, ValueError) as exc:
-        raise check.fail("[params]/[grid]", str(exc)) from None
+    # the names against the finalized system, then every scanned value (types, signs)
+    first_point = {k: v for k, v in fixed.items() if k != "energy"}
+    first_point.update({k: values[0] for k, values in grid.items() if k != "energy"})
+    variations = [{}] + [
+        {key: value} for key, values in grid.items() if key != "energy" for value in values[1:]
+    ]
+    for variation in variations:
+        try:
+            resolve_params(fsyst, {**first_point, **variation})
+        except (TypeError, ValueError) as exc:
+            raise check.fail("[params]/[grid]", str(exc)) from None
 
     terminals = recipe.terminals
     point, post = _observables(

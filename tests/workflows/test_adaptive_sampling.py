@@ -157,6 +157,8 @@ def test_failing_points_are_recorded_and_skipped_by_the_learner(caplog):
         ({"bounds": (1.0, 0.5)}, ValueError, "low < high"),
         ({"bounds": "ab"}, TypeError, "pair of numbers"),
         ({"loss_goal": 0}, ValueError, "loss_goal must be a number > 0"),
+        ({"loss_goal": float("nan")}, ValueError, "loss_goal must be a number > 0"),
+        ({"observable": 3}, TypeError, "observable must be"),
         ({"max_points": 1}, ValueError, "max_points must be >= 2"),
         ({"params": {"energy": 1.0}}, ValueError, "cannot also be a fixed parameter"),
         ({"observable": []}, TypeError, "observable must be"),
@@ -166,3 +168,20 @@ def test_bad_arguments(kwargs, error, message):
     arguments = {"bounds": (0.1, 1.0), "observable": "T", **kwargs}
     with pytest.raises(error, match=message):
         workflows.adaptive_scan(double_barrier, "energy", **arguments, executor=SerialExecutor())
+
+
+def test_a_misspelt_observable_stops_the_scan_with_a_clear_message(tmp_path):
+    CALLS.clear()
+    with pytest.raises(ValueError, match=r"observable='G' is not returned .* it returns 'T'"):
+        workflows.adaptive_scan(
+            double_barrier,
+            "energy",
+            (0.1, 1.0),
+            observable="G",
+            max_points=50,
+            executor=SerialExecutor(),
+            store=tmp_path / "a.sqlite",
+            progress=False,
+        )
+    assert len(CALLS) == 1  # not max_points evaluations the learner cannot use
+    assert read_store(tmp_path / "a.sqlite").attrs["runs"][0]["finished"] is not None

@@ -210,6 +210,7 @@ def test_ctrl_c_keeps_the_finished_points(tmp_path):
     assert stored["status"].tolist() == ["done"] * 3 + ["pending"] * 3
     assert stored["y"].iloc[:3].tolist() == [0, 2, 4]
     assert stored.attrs["runs"][0]["finished"] is not None  # the session was closed cleanly
+    assert stored.attrs["runs"][0]["summary"] == {"computed": 3, "failed": 0}
 
 
 def test_store_values_are_exact():
@@ -251,3 +252,32 @@ def test_read_store_shows_progress_and_provenance(tmp_path):
     assert journal == "wal"
     assert provenance["environment"]["kwant"] == "1.5.0"
     assert provenance["environment"]["solver"] in ("MUMPS", "SciPy")
+
+
+def potential_point(x, V):
+    return {"y": V(x)}
+
+
+def with_potential(height):
+    """A point function binding a locally defined potential, as in a notebook."""
+    return functools.partial(potential_point, V=lambda x: height * x)
+
+
+def test_a_point_binding_a_lambda_resumes_and_a_changed_closure_is_refused(tmp_path):
+    store = tmp_path / "s.sqlite"
+    run = functools.partial(workflows.scan, executor=SerialExecutor(), store=store, progress=False)
+    # equal but distinct lambdas (both alive, so at different addresses, as in two processes)
+    point, same_point = with_potential(2.0), with_potential(2.0)
+    first = run(point, {"x": [1.0, 2.0]})
+    again = run(same_point, {"x": [1.0, 2.0]})
+    assert again.attrs["provenance"]["n_computed"] == 0
+    pd.testing.assert_frame_equal(again, first)
+    with pytest.raises(StoreMismatchError, match=r"code or bound arguments\) changed"):
+        run(with_potential(3.0), {"x": [1.0, 2.0]})
+
+
+def test_read_store_refuses_a_file_that_is_not_sqlite(tmp_path):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database " * 100)
+    with pytest.raises(ValueError, match="not a SQLite results store"):
+        read_store(text)
