@@ -17,8 +17,8 @@ import pandas as pd
 
 from systems.parameters import resolve_params
 
-from .bias import two_terminal_conductance
-from .interface_greens import interface_greens_function
+from .bias import _check_terminal, two_terminal_conductance
+from .interface_greens import _conductance_from_transmissions, interface_greens_function
 
 __all__ = ["conductance_matrix", "conductance_vs_energy", "has_self_energy_leads"]
 
@@ -77,10 +77,7 @@ def conductance_matrix(
     if not has_self_energy_leads(fsyst):
         return np.asarray(kwant.smatrix(fsyst, energy, params=params).conductance_matrix())
     transmission = interface_greens_function(fsyst, energy, params).transmissions()
-    np.fill_diagonal(transmission, 0.0)
-    g = -transmission
-    np.fill_diagonal(g, transmission.sum(axis=0))
-    return g
+    return _conductance_from_transmissions(transmission)
 
 
 def conductance_vs_energy(
@@ -109,7 +106,13 @@ def conductance_vs_energy(
     pandas.DataFrame
         Columns ``energy`` (t) and ``G`` (e²/h), one row per energy.
     """
-    energies = np.asarray(list(energies), dtype=float)
+    _check_system(fsyst)
+    n_leads = len(fsyst.leads)
+    source = _check_terminal("source", source, n_leads)
+    sink = _check_terminal("sink", sink, n_leads)
+    if source == sink:
+        raise ValueError(f"source and sink must differ, both are {source}")
+    energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
     values = [
         two_terminal_conductance(conductance_matrix(fsyst, e, params), source, sink)
         for e in energies

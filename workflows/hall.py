@@ -41,7 +41,7 @@ from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
 from systems.parameters import parameter_names, resolve_params
 
 from .bias import SingularBiasError, _check_matrix, four_terminal_resistance
-from .conductance import conductance_matrix
+from .conductance import _check_system, conductance_matrix
 from .environment import environment_info
 
 __all__ = [
@@ -241,10 +241,7 @@ def _field_energy_scan(
     observe: Callable[[np.ndarray], dict[str, float]],
     workflow: str,
 ) -> pd.DataFrame:
-    if isinstance(fsyst, kwant.Builder):
-        raise TypeError("fsyst must be finalized: call builder.finalized() once and reuse it")
-    if not isinstance(fsyst, kwant.system.FiniteSystem):
-        raise TypeError(f"fsyst must be a finalized kwant system, got {type(fsyst).__name__}")
+    _check_system(fsyst)
     if len(fsyst.leads) < len(lead_names):
         raise ValueError(
             f"fsyst has {len(fsyst.leads)} leads, but a {geometry} has {len(lead_names)} "

@@ -26,8 +26,11 @@ import scipy.sparse.linalg
 
 __all__ = ["InterfaceGreensFunction", "interface_greens_function"]
 
-#: Columns of the right-hand side solved per call (bounds the dense work array).
-_RHS_BLOCK = 512
+#: Right-hand sides per sparse solve (bounds the dense N × k solution array).
+_RHS_CHUNK = 256
+#: Up to this many interface orbitals, Γ G Γ is formed with a dense Γ (a few BLAS calls beat
+#: sparse overhead); beyond, with a sparse block-diagonal Γ (cost O(n²) instead of O(n³)).
+_DENSE_GAMMA_LIMIT = 128
 
 
 @dataclass(frozen=True)
@@ -53,34 +56,106 @@ class InterfaceGreensFunction:
     def transmissions(self) -> np.ndarray:
         """All T_ij = Tr[Γ_i G_ij Γ_j G_ij†] (from lead j into lead i), shape (M, M).
 
-        Vectorized over every pair: Γ G Γ is formed with the block-diagonal Γ,
-        multiplied elementwise by conj(G) and summed over the blocks.  The
-        diagonal T_ii is returned as computed (it is not a transmission).
+        Vectorized over every pair: Γ G Γ is formed with the block-diagonal Γ
+        (dense for a few interface orbitals, sparse for many, e.g. one per
+        dephasing probe), multiplied elementwise by conj(G) and summed over
+        the blocks.  The diagonal T_ii is returned as computed (it is not a
+        transmission).
         """
-        gamma = scipy.sparse.block_diag(self.gammas, format="csr")
         g = self.data
-        g_gamma = np.asarray(gamma.T @ g.T).T  # G Γ, as (Γᵀ Gᵀ)ᵀ: sparse times dense
-        weighted = np.asarray(gamma @ g_gamma)  # Γ G Γ
+        n = g.shape[0]
+        rows, cols = _block_diagonal_indices(self.offsets)
+        values = np.concatenate([np.ravel(gamma) for gamma in self.gammas])
+        if n <= _DENSE_GAMMA_LIMIT:
+            gamma = np.zeros((n, n), dtype=complex)
+            gamma[rows, cols] = values
+            weighted = gamma @ g @ gamma
+        else:
+            gamma = scipy.sparse.csr_matrix((values, (rows, cols)), shape=(n, n))
+            g_gamma = np.asarray(gamma.T @ g.T).T  # G Γ, as (Γᵀ Gᵀ)ᵀ: sparse times dense
+            weighted = np.asarray(gamma @ g_gamma)  # Γ G Γ
         elementwise = np.real(weighted * g.conj())
         starts = self.offsets[:-1]
         return np.add.reduceat(np.add.reduceat(elementwise, starts, axis=0), starts, axis=1)
 
 
-def _factorize(matrix: scipy.sparse.csc_matrix):
-    """A solve(rhs) function for ``matrix``: MUMPS if Kwant was built with it, else SuperLU.
+def _block_diagonal_indices(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every entry of square diagonal blocks ``offsets[i]:offsets[i+1]``.
 
-    Kwant's MUMPS wrapper rejects a 1×1 right-hand side, so a one-orbital
-    system goes to SuperLU as well.
+    In the order of the blocks' C-order ravel, without a Python loop over blocks.
     """
-    try:
-        from kwant.linalg import mumps
-    except ImportError:  # pragma: no cover - depends on the Kwant build
-        mumps = None
-    if mumps is None or matrix.shape[0] == 1:
-        return scipy.sparse.linalg.splu(matrix).solve
-    context = mumps.MUMPSContext()
-    context.factor(matrix)
-    return context.solve
+    offsets = np.asarray(offsets, dtype=int)
+    sizes = np.diff(offsets)
+    entries = sizes**2
+    first = np.repeat(np.cumsum(entries) - entries, entries)  # first entry of each block
+    local = np.arange(int(entries.sum())) - first
+    size = np.repeat(sizes, entries)
+    start = np.repeat(offsets[:-1], entries)
+    return start + local // size, start + local % size
+
+
+def _conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
+    """Conductance matrix (e²/h) from all transmissions: G_ij = −T_ij (i ≠ j), G_ii = Σ_{k≠i} T_ki.
+
+    The diagonal of ``transmission`` is ignored; every column of the result
+    sums to zero exactly (G_ii = N_i − R_ii by unitarity).
+    """
+    g = -np.asarray(transmission, dtype=float)
+    np.fill_diagonal(g, 0.0)
+    np.fill_diagonal(g, -g.sum(axis=0))
+    return g
+
+
+def _open_system_matrix(
+    energy: float,
+    hamiltonian: scipy.sparse.spmatrix,
+    interfaces: list[np.ndarray],
+    selfenergies: list[np.ndarray],
+) -> scipy.sparse.coo_matrix:
+    """E − H − Σ in the orbital basis, Σ the sum of every lead's self-energy on its interface."""
+    n = hamiltonian.shape[0]
+    rows = np.concatenate([np.repeat(o, o.size) for o in interfaces])
+    cols = np.concatenate([np.tile(o, o.size) for o in interfaces])
+    data = np.concatenate([np.ravel(s) for s in selfenergies]).astype(complex)
+    sigma = scipy.sparse.coo_matrix((data, (rows, cols)), shape=(n, n))
+    identity = scipy.sparse.identity(n, dtype=complex, format="coo")
+    return (energy * identity - hamiltonian - sigma).tocoo()
+
+
+def _greens_function_columns(
+    matrix: scipy.sparse.spmatrix, columns: np.ndarray, solver: str = "auto"
+) -> np.ndarray:
+    """(A⁻¹)[columns, columns] through one sparse LU factorization of A.
+
+    ``solver``: ``"mumps"`` (Kwant's MUMPS), ``"scipy"`` (SuperLU) or ``"auto"``
+    (MUMPS when Kwant has it).  Kwant's MUMPS wrapper rejects a 1×1 system, so
+    that one always goes to SuperLU.
+    """
+    if solver not in ("auto", "mumps", "scipy"):
+        raise ValueError(f"solver must be 'auto', 'mumps' or 'scipy', got {solver!r}")
+    n = matrix.shape[0]
+    mumps = None
+    if solver != "scipy" and n > 1:
+        try:
+            from kwant.linalg import mumps
+        except ImportError:  # pragma: no cover - depends on the Kwant build
+            if solver == "mumps":
+                raise
+    if mumps is not None:
+        context = mumps.MUMPSContext()
+        context.factor(scipy.sparse.coo_matrix(matrix))
+        solve = context.solve
+    else:
+        solve = scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix)).solve
+
+    columns = np.asarray(columns, dtype=int)
+    block = np.empty((columns.size, columns.size), complex)
+    for start in range(0, columns.size, _RHS_CHUNK):
+        chunk = columns[start : start + _RHS_CHUNK]
+        rhs = np.zeros((n, chunk.size), dtype=complex, order="F")
+        rhs[chunk, np.arange(chunk.size)] = 1.0
+        block[:, start : start + chunk.size] = np.asarray(solve(rhs))[columns]
+    return block
 
 
 def interface_greens_function(
@@ -119,7 +194,7 @@ def interface_greens_function(
             raise ValueError("the system Hamiltonian is not Hermitian")
     orbital_start = np.concatenate([[0], np.cumsum(norbs)])
 
-    rows, cols, values, coords_per_lead, gammas = [], [], [], [], []
+    coords_per_lead, sigmas = [], []
     for index, (lead, interface) in enumerate(zip(fsyst.leads, fsyst.lead_interfaces, strict=True)):
         sigma = np.asarray(lead.selfenergy(energy, params=params), dtype=complex)
         coords = np.concatenate(
@@ -130,28 +205,14 @@ def interface_greens_function(
                 f"the self-energy of lead {index} has shape {sigma.shape}, but its interface "
                 f"has {coords.size} orbitals"
             )
-        r, c = np.meshgrid(coords, coords, indexing="ij")
-        rows.append(r.ravel())
-        cols.append(c.ravel())
-        values.append(sigma.ravel())
         coords_per_lead.append(coords)
-        gammas.append(1j * (sigma - sigma.conj().T))
+        sigmas.append(sigma)
 
-    n = ham.shape[0]
-    sigma_total = scipy.sparse.coo_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
-    matrix = energy * scipy.sparse.identity(n, dtype=complex, format="csr") - ham - sigma_total
-    solve = _factorize(scipy.sparse.csc_matrix(matrix))
-
+    matrix = _open_system_matrix(energy, ham, coords_per_lead, sigmas)
     interface = np.concatenate(coords_per_lead)
     unique, position = np.unique(interface, return_inverse=True)
-    g_unique = np.empty((unique.size, unique.size), dtype=complex)
-    for start in range(0, unique.size, _RHS_BLOCK):
-        block = unique[start : start + _RHS_BLOCK]
-        rhs = np.zeros((n, block.size), dtype=complex, order="F")
-        rhs[block, np.arange(block.size)] = 1.0
-        g_unique[:, start : start + block.size] = np.asarray(solve(rhs))[unique]
+    g_unique = _greens_function_columns(matrix, unique)
     data = g_unique[np.ix_(position, position)]  # back to lead order (np.unique sorts)
     offsets = np.concatenate([[0], np.cumsum([c.size for c in coords_per_lead])])
-    return InterfaceGreensFunction(data=data, gammas=tuple(gammas), offsets=offsets)
+    gammas = tuple(1j * (sigma - sigma.conj().T) for sigma in sigmas)
+    return InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)

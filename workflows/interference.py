@@ -12,6 +12,7 @@ reuses the solution for every flux value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 import kwant
@@ -24,6 +25,7 @@ from analysis.harmonics import flux_harmonics, visibility
 from analysis.thermal import thermal_average
 
 from .bias import four_terminal_resistance, two_terminal_conductance
+from .conductance import _check_energy
 from .provenance import run_provenance
 from .sweeps import sweep
 
@@ -159,6 +161,7 @@ def visibility_vs_dephasing(
         raise ValueError("rings and etas must each contain at least one value")
     if any(not np.isfinite(eta) or eta < 0 for eta in etas):
         raise ValueError(f"etas must be finite and >= 0 (units of t), got {etas}")
+    energy = _check_energy(energy)  # before building any ring
     rows = []
     for r_in, r_out in rings:
         builder = systems.ab_ring(r_in, r_out, lead_width)
@@ -173,9 +176,10 @@ def visibility_vs_dephasing(
             matrices = sweep(fsyst, energy, "phi", flux, params={"eta": eta})
             return _two_terminal(matrices, 0, 1)
 
-        coherent = _harmonic_columns(flux, trace(0.0))["visibility"]
+        coherent_trace = trace(0.0)
+        coherent = _harmonic_columns(flux, coherent_trace)["visibility"]
         for eta in etas:
-            columns = _harmonic_columns(flux, trace(eta))
+            columns = _harmonic_columns(flux, coherent_trace if eta == 0 else trace(eta))
             rows.append(
                 {
                     "r_in": r_in,
@@ -325,6 +329,8 @@ def disorder_ensemble(
         raise ValueError("salts must contain at least one disorder seed")
     if len(set(salts)) != len(salts):
         raise ValueError("salts must be distinct (a repeated salt is the same sample)")
+    if isinstance(disorder, bool) or not isinstance(disorder, Real) or not 0 <= disorder < np.inf:
+        raise ValueError(f"disorder must be a real number >= 0 (units of t), got {disorder!r}")
     base = {**(params or {}), "disorder": disorder}
     frames = []
     for salt in salts:

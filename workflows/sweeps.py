@@ -31,13 +31,17 @@ from typing import Any
 
 import kwant
 import numpy as np
-import scipy.sparse
-import scipy.sparse.linalg
 import threadpoolctl
 
 from systems.parameters import parameter_names, resolve_params
 
 from .conductance import _check_energy, _check_system, conductance_matrix
+from .interface_greens import (
+    InterfaceGreensFunction,
+    _conductance_from_transmissions,
+    _greens_function_columns,
+    _open_system_matrix,
+)
 
 __all__ = ["SweepFallbackWarning", "sweep"]
 
@@ -53,8 +57,6 @@ MAX_PERTURBATION_FRACTION = 1 / 3
 #: Up to this many candidate matrix elements are evaluated one by one; beyond, the whole
 #: Hamiltonian is evaluated per value and compared.
 _PER_ELEMENT_LIMIT = 2000
-#: Right-hand sides per sparse solve (bounds the memory of the dense N × k solution).
-_RHS_CHUNK = 256
 
 METHODS = ("auto", "reduced", "direct")
 
@@ -67,7 +69,7 @@ class SweepFallbackWarning(RuntimeWarning):
 class _Plan:
     """Everything the reduced method needs, found before any sparse solve."""
 
-    hamiltonian: scipy.sparse.coo_matrix  # H₀, orbital basis
+    hamiltonian: Any  # H₀, sparse (scipy COO), orbital basis
     interfaces: list[np.ndarray]  # interface orbitals of each lead
     selfenergies: list[list[np.ndarray]]  # [value][lead] Σ_l (reference object reused if fixed)
     perturbations: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # ΔH (rows, cols, data)
@@ -229,52 +231,6 @@ def _plan(fsyst, energy: float, param: str, points: list[dict]) -> _Plan | str:
     )
 
 
-def _greens_function_columns(
-    matrix: scipy.sparse.spmatrix, columns: np.ndarray, solver: str = "auto"
-) -> np.ndarray:
-    """(A⁻¹)[columns, columns] through one sparse LU factorization of A.
-
-    ``solver``: ``"mumps"`` (Kwant's MUMPS), ``"scipy"`` (SuperLU) or ``"auto"``
-    (MUMPS when Kwant has it).
-    """
-    n = matrix.shape[0]
-    mumps = None
-    if solver != "scipy":
-        try:
-            from kwant.linalg import mumps
-        except ImportError:  # Kwant without MUMPS
-            if solver == "mumps":
-                raise
-    if mumps is not None:
-        context = mumps.MUMPSContext()
-        context.factor(scipy.sparse.coo_matrix(matrix))
-        solve = context.solve
-    else:
-        lu = scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix))
-
-        def solve(rhs):
-            return lu.solve(rhs.toarray())
-
-    block = np.empty((columns.size, columns.size), complex)
-    for start in range(0, columns.size, _RHS_CHUNK):
-        chunk = columns[start : start + _RHS_CHUNK]
-        rhs = scipy.sparse.csc_matrix(
-            (np.ones(chunk.size, complex), (chunk, np.arange(chunk.size))),
-            shape=(n, chunk.size),
-        )
-        block[:, start : start + chunk.size] = np.asarray(solve(rhs))[columns, :]
-    return block
-
-
-def _conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
-    """G_ij = −T_ij (i ≠ j), G_ii = Σ_{k≠i} T_ki."""
-    transmission = transmission.copy()
-    np.fill_diagonal(transmission, 0.0)
-    g = -transmission
-    np.fill_diagonal(g, transmission.sum(axis=0))
-    return g
-
-
 def _perturbation(plan: _Plan, index: int, local: np.ndarray) -> np.ndarray:
     """V = ΔH + ΔΣ of value ``index`` as a dense matrix on the support P."""
     rows, cols, data = plan.perturbations[index]
@@ -289,16 +245,6 @@ def _perturbation(plan: _Plan, index: int, local: np.ndarray) -> np.ndarray:
     return v
 
 
-def _fisher_lee(g: np.ndarray, selfenergies: list[np.ndarray], starts: np.ndarray) -> np.ndarray:
-    """T_ij = Tr[Γ_i G_ij Γ_j G_ij†] for all lead pairs, G on the joined interfaces J."""
-    gamma = np.zeros_like(g)
-    for start, sigma in zip(starts, selfenergies, strict=True):
-        block = slice(start, start + sigma.shape[0])
-        gamma[block, block] = 1j * (sigma - sigma.conj().T)
-    weighted = np.real((gamma @ g @ gamma) * g.conj())
-    return np.add.reduceat(np.add.reduceat(weighted, starts, axis=0), starts, axis=1)
-
-
 def _reduced(plan: _Plan, energy: float) -> np.ndarray:
     """Conductance matrices of every value from one sparse solve on the subspace P ∪ J."""
     interfaces = plan.interfaces
@@ -306,21 +252,16 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
     subspace = np.union1d(plan.support, joined)
     n_orbs = plan.hamiltonian.shape[0]
 
-    sigma_rows = np.concatenate([np.repeat(o, o.size) for o in interfaces])
-    sigma_cols = np.concatenate([np.tile(o, o.size) for o in interfaces])
-    sigma_data = np.concatenate([s.ravel() for s in plan.selfenergies[0]])
-    a = (
-        energy * scipy.sparse.identity(n_orbs, complex, format="coo")
-        - plan.hamiltonian
-        - scipy.sparse.coo_matrix((sigma_data, (sigma_rows, sigma_cols)), shape=(n_orbs,) * 2)
-    )
-    g0 = _greens_function_columns(a.tocoo(), subspace)
+    a = _open_system_matrix(energy, plan.hamiltonian, interfaces, plan.selfenergies[0])
+    g0 = _greens_function_columns(a, subspace)
     p = np.searchsorted(subspace, plan.support)
     j = np.searchsorted(subspace, joined)
     g0_jj, g0_jp, g0_pj, g0_pp = (g0[np.ix_(r, c)] for r, c in ((j, j), (j, p), (p, j), (p, p)))
     local = np.full(n_orbs, -1)
     local[plan.support] = np.arange(plan.support.size)
-    starts = np.concatenate([[0], np.cumsum([o.size for o in interfaces])[:-1]]).astype(int)
+    offsets = np.concatenate([[0], np.cumsum([o.size for o in interfaces])]).astype(int)
+    reference_sigmas = plan.selfenergies[0]
+    reference_gammas = [1j * (s - s.conj().T) for s in reference_sigmas]
 
     results = []
     # The matrices here are small: BLAS threads only add contention (badly so on a busy machine).
@@ -331,7 +272,13 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
             if np.any(v):  # Dyson: G_JJ = G0_JJ + G0_JP V (1 − G0_PP V)⁻¹ G0_PJ
                 identity = np.eye(v.shape[0])
                 g = g0_jj + g0_jp @ (v @ np.linalg.solve(identity - g0_pp @ v, g0_pj))
-            transmission = _fisher_lee(g, selfenergies, starts)
+            gammas = tuple(
+                gamma if sigma is sigma0 else 1j * (sigma - sigma.conj().T)
+                for sigma, sigma0, gamma in zip(
+                    selfenergies, reference_sigmas, reference_gammas, strict=True
+                )
+            )
+            transmission = InterfaceGreensFunction(g, gammas, offsets).transmissions()
             results.append(_conductance_from_transmissions(transmission))
     return np.array(results, dtype=float)
 

@@ -97,3 +97,19 @@ def test_an_unfinalized_builder_is_rejected_with_advice():
 def test_subband_edges_follow_the_strip_formula():
     edges = subband_edges(5)
     assert np.allclose(edges, 2 * (1 - np.cos(np.arange(1, 6) * np.pi / 6)))
+
+
+def test_conductance_vs_energy_checks_its_input_before_solving(monkeypatch):
+    import workflows.conductance
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("solved before checking the input")
+
+    fsyst = systems.chain(3).finalized()
+    monkeypatch.setattr(workflows.conductance, "conductance_matrix", forbidden)
+    with pytest.raises(ValueError, match="sink=2 is out of range"):
+        conductance_vs_energy(fsyst, [0.5, 1.0], sink=2)
+    with pytest.raises(ValueError, match="must differ"):
+        conductance_vs_energy(fsyst, [0.5, 1.0], source=1, sink=1)
+    with pytest.raises(TypeError, match="energy"):
+        conductance_vs_energy(fsyst, [0.5, float("nan")])

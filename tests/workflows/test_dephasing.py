@@ -203,3 +203,30 @@ def test_studies_return_tidy_frames_with_the_coherent_reference():
     assert (crossover[crossover["eta"] > 0]["R"] > 0.5).all()
     profile = workflows.potential_profile_study(10, 1.15, 0.2, width=3)
     assert list(profile.columns) == ["lead", "x", "y", "mu"] and len(profile) == 30
+
+
+@pytest.mark.parametrize("n_probes", [4, 150], ids=["dense-gamma", "sparse-gamma"])
+def test_vectorized_transmissions_equal_the_trace_formula_pair_by_pair(n_probes):
+    """Both branches of InterfaceGreensFunction.transmissions (dense Γ for few interface
+    orbitals, sparse for many) against T_ij = Tr[Γ_i G_ij Γ_j G_ij†] one pair at a time.
+
+    Random G and positive semi-definite Γ blocks (two 3-orbital leads, one orbital per
+    probe): a pure linear-algebra identity, so agreement to rounding (1e-10 on entries
+    of order 10) is required.
+    """
+    rng = np.random.default_rng(11)
+    sizes = [3, 3] + [1] * n_probes
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    n = offsets[-1]
+    g = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    gammas = []
+    for size in sizes:
+        a = rng.normal(size=(size, size)) + 1j * rng.normal(size=(size, size))
+        gammas.append(a @ a.conj().T)
+    ours = workflows.InterfaceGreensFunction(g, tuple(gammas), offsets).transmissions()
+    blocks = [slice(offsets[i], offsets[i + 1]) for i in range(len(sizes))]
+    pairs = [(0, 1), (1, 0), (0, 2), (2, 1), (3, 2), (len(sizes) - 1, 0), (2, 2)]
+    for i, j in pairs:
+        g_ij = g[blocks[i], blocks[j]]
+        expected = np.trace(gammas[i] @ g_ij @ gammas[j] @ g_ij.conj().T).real
+        assert ours[i, j] == pytest.approx(expected, abs=1e-10)
