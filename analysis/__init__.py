@@ -1,6 +1,6 @@
 """Predictions and comparisons: Landauer mode counting, analytic results, thermal averages."""
 
-from .analytic import chain_barrier_transmission, chain_wavenumber
+from .analytic import chain_barrier_transmission, chain_transmission, chain_wavenumber
 from .dephasing import (
     chain_backscattering_length,
     chain_dephased_resistance,
@@ -34,6 +34,7 @@ __all__ = [
     "chain_dephased_resistance",
     "chain_group_velocity",
     "chain_probe_potential",
+    "chain_transmission",
     "chain_wavenumber",
     "compare_with_landauer",
     "conductance_reciprocity",

@@ -35,6 +35,7 @@ import threadpoolctl
 from adaptive.learner.learner1D import curvature_loss_function
 
 import workflows
+from analysis import chain_transmission
 from workflows.recipes import SystemRecipe, finalized_system
 from workflows.scans import SerialExecutor, process_pool
 
@@ -215,37 +216,13 @@ def double_barrier(energy: float) -> dict:
     return {"T": smatrix.transmission(1, 0)}
 
 
-def transfer_matrix_transmission(energies, potential):
-    """The same T(E) from the chain's transfer matrix (exact, vectorized; for the error)."""
-    E = np.asarray(energies, dtype=float)
-    k = np.arccos(1 - E / 2)
-    M = np.broadcast_to(np.eye(2, dtype=complex), (*E.shape, 2, 2)).copy()
-    for v in potential:
-        step = np.zeros((*E.shape, 2, 2), dtype=complex)
-        step[..., 0, 0], step[..., 0, 1], step[..., 1, 0] = 2 + v - E, -1, 1
-        M = step @ M
-    plane = np.stack(
-        [
-            np.stack([np.ones_like(k), np.ones_like(k)], -1),
-            np.stack([np.exp(-1j * k), np.exp(1j * k)], -1),
-        ],
-        -2,
-    )
-    incoming = M @ plane
-    L = len(potential)
-    outgoing = np.stack([np.exp(1j * k * L), np.exp(1j * k * (L - 1))], -1)
-    system = np.stack([incoming[..., :, 1], -outgoing], -1)
-    _, tau = np.moveaxis(np.linalg.solve(system, -incoming[..., :, :1])[..., 0], -1, 0)
-    return np.abs(tau) ** 2
-
-
 def uniform_points_needed(bounds, error, dense, exact) -> int:
     """Smallest uniform grid whose linear interpolation is within ``error`` everywhere."""
     low, high = 2, 100_000
     while low < high:
         n = (low + high) // 2
         grid = np.linspace(*bounds, n)
-        values = transfer_matrix_transmission(grid, POTENTIAL)
+        values = chain_transmission(grid, POTENTIAL)
         if np.max(np.abs(np.interp(dense, grid, values) - exact)) <= error:
             high = n
         else:
@@ -256,7 +233,7 @@ def uniform_points_needed(bounds, error, dense, exact) -> int:
 def adaptive_vs_uniform(default_goals, curvature_goals) -> None:
     bounds = (0.05, 2.0)
     dense = np.linspace(*bounds, 400_001)
-    exact = transfer_matrix_transmission(dense, POTENTIAL)
+    exact = chain_transmission(dense, POTENTIAL)
     print(
         f"\n3. Adaptive vs uniform sampling: T(E) of a {CHAIN_LENGTH}-site chain with barriers "
         f"V = {BARRIER} t on both ends, E in {bounds} t"
@@ -280,9 +257,7 @@ def adaptive_vs_uniform(default_goals, curvature_goals) -> None:
                 progress=False,
             )
             elapsed = time.perf_counter() - start
-            check = np.max(
-                np.abs(table["T"] - transfer_matrix_transmission(table["energy"], POTENTIAL))
-            )
+            check = np.max(np.abs(table["T"] - chain_transmission(table["energy"], POTENTIAL)))
             assert check < 1e-10, check
             error = np.max(np.abs(np.interp(dense, table["energy"], table["T"]) - exact))
             uniform = uniform_points_needed(bounds, error, dense, exact)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import workflows
+from analysis import chain_transmission
 from workflows.recipes import SystemRecipe, finalized_system
 from workflows.scans import SerialExecutor
 from workflows.store import StoreMismatchError, read_store
@@ -33,39 +34,11 @@ def double_barrier(energy: float, height: float = HEIGHT) -> dict:
     return {"T": workflows.two_terminal_conductance(G)}
 
 
-def transfer_matrix_transmission(energies, potential):
-    """T(E) of a chain (t = 1, on-site 2t + V_n) from its transfer matrix: an independent result.
-
-    ψ_{n+1} = (2 + V_n − E) ψ_n − ψ_{n−1}; plane waves e^{±ikn} (E = 2(1 − cos k)) in the
-    leads, ψ_n = e^{ikn} + r e^{−ikn} up to n = 0 and τ e^{ikn} from n = L − 1 on.
-    """
-    E = np.asarray(energies, dtype=float)
-    k = np.arccos(1 - E / 2)
-    M = np.broadcast_to(np.eye(2, dtype=complex), (*E.shape, 2, 2)).copy()
-    for v in potential:
-        step = np.zeros((*E.shape, 2, 2), dtype=complex)
-        step[..., 0, 0], step[..., 0, 1], step[..., 1, 0] = 2 + v - E, -1, 1
-        M = step @ M
-    plane = np.stack(
-        [
-            np.stack([np.ones_like(k), np.ones_like(k)], -1),
-            np.stack([np.exp(-1j * k), np.exp(1j * k)], -1),
-        ],
-        -2,
-    )
-    incoming = M @ plane  # (ψ_L, ψ_{L−1}) = incoming @ (1, r)
-    L = len(potential)
-    outgoing = np.stack([np.exp(1j * k * L), np.exp(1j * k * (L - 1))], -1)
-    system = np.stack([incoming[..., :, 1], -outgoing], -1)
-    _, tau = np.moveaxis(np.linalg.solve(system, -incoming[..., :, :1])[..., 0], -1, 0)
-    return np.abs(tau) ** 2
-
-
 POTENTIAL = [HEIGHT] + [0.0] * (LENGTH - 2) + [HEIGHT]
 
 
 def interpolation_error(energy, transmission, dense):
-    exact = transfer_matrix_transmission(dense, POTENTIAL)
+    exact = chain_transmission(dense, POTENTIAL)
     return np.max(np.abs(np.interp(dense, energy, transmission) - exact))
 
 
@@ -87,14 +60,12 @@ def test_adaptive_sampling_beats_a_uniform_grid_on_a_resonance_curve():
     assert table["energy"].iloc[0] == bounds[0] and table["energy"].iloc[-1] == bounds[1]
     # Kwant against the transfer matrix at the sampled energies
     np.testing.assert_allclose(
-        table["T"], transfer_matrix_transmission(table["energy"], POTENTIAL), atol=1e-10
+        table["T"], chain_transmission(table["energy"], POTENTIAL), atol=1e-10
     )
     dense = np.linspace(*bounds, 100_001)
     uniform = np.linspace(*bounds, n)
     adaptive_error = interpolation_error(table["energy"], table["T"], dense)
-    uniform_error = interpolation_error(
-        uniform, transfer_matrix_transmission(uniform, POTENTIAL), dense
-    )
+    uniform_error = interpolation_error(uniform, chain_transmission(uniform, POTENTIAL), dense)
     assert adaptive_error < 0.5 * uniform_error
 
 
