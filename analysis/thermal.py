@@ -6,6 +6,7 @@ Temperatures are in units of t/k_B (i.e. k_B T is given in units of t).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["fermi", "fermi_window", "thermal_average"]
 
@@ -32,7 +33,9 @@ def _antiderivative_of_fermi(energy, mu, temperature):
     return -temperature * np.logaddexp(0.0, -(energy - mu) / temperature)
 
 
-def thermal_average(energies, values, temperature: float, mu):
+def thermal_average(
+    energies: ArrayLike, values: ArrayLike, temperature: float, mu: float | ArrayLike
+) -> float | np.ndarray:
     """Thermal average ⟨X⟩ = ∫ X(E) (−∂f/∂E) dE of samples X(E_k).
 
     X(E) is taken as the piecewise-linear interpolant of the samples, and the
