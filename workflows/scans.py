@@ -277,8 +277,11 @@ def _check_name(name: Any, what: str) -> str:
     return name
 
 
-def _grid_value(name: str, value: Any) -> Any:
-    """A grid value as a plain Python scalar (bool, int, float, complex or str)."""
+_NOT_SCALAR = object()
+
+
+def _plain_scalar(value: Any) -> Any:
+    """``value`` as a plain Python bool, str, int, float or complex, else ``_NOT_SCALAR``."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool | str):
@@ -289,6 +292,14 @@ def _grid_value(name: str, value: Any) -> Any:
         return float(value)
     if isinstance(value, numbers.Complex):
         return complex(value)
+    return _NOT_SCALAR
+
+
+def _grid_value(name: str, value: Any) -> Any:
+    """A grid value as a plain Python scalar (bool, int, float, complex or str)."""
+    scalar = _plain_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        return scalar
     raise TypeError(
         f"grid[{name!r}] contains {value!r} of type {type(value).__name__}: grid values must be "
         "numbers, booleans or strings (pass fixed non-scalar arguments through the point "
@@ -380,18 +391,11 @@ def _grid_fingerprint(names: list[str], points: list[dict[str, Any]]) -> str:
 
 
 def _observable_value(name: str, value: Any) -> Any:
-    if value is None or isinstance(value, bool | str):
+    if value is None:
         return value
-    if isinstance(value, np.generic):
-        value = value.item()
-        if isinstance(value, bool | str):
-            return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, numbers.Complex):
-        return complex(value)
+    scalar = _plain_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        return scalar
     if isinstance(value, list | tuple):
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
