@@ -1,0 +1,31 @@
+"""Sphinx configuration: the API reference built from mesoflow's numpydoc docstrings.
+
+Build with ``make docs`` (warnings are errors); the pages land in ``docs/_build/html``.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+
+project = "mesoflow"
+author = "mesoflow developers"
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "myst_parser",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "api/generated"]
+autosummary_generate = True
+autosummary_imported_members = False
+autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_typehints = "none"  # numpydoc sections carry the types and units
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+myst_heading_anchors = 3
+suppress_warnings = ["myst.header"]
+html_theme = "alabaster"
+nitpicky = False
