@@ -1,0 +1,316 @@
+"""The open system: one place that assembles E − H − Σ and solves it.
+
+An :class:`OpenSystem` is a finalized Kwant system with its parameters
+resolved and its Hamiltonian assembled once — everything that does not depend
+on the energy.  At an energy, :meth:`OpenSystem.greens_function` adds the lead
+self-energies and returns the retarded Green's function G = (E − H − Σ)⁻¹ on
+the orbitals asked for (always including every lead interface), from one
+sparse factorization:
+
+* with MUMPS (Kwant's default solver when it was built with it), as the
+  inverse of a Schur complement: MUMPS eliminates every other orbital of
+  E − H during its factorization and returns the dense block
+  S = (E − H)_UU − (E − H)_UR (E − H)_RR⁻¹ (E − H)_RU on the wanted orbitals U,
+  and G_UU = (S − Σ)⁻¹ since Σ lives on the interfaces only.  No right-hand
+  side is ever solved, which makes it several times faster than Kwant's
+  ``smatrix`` on a long wire (see ``benchmarks/bench_energy_axis.py``);
+* otherwise (or if that Schur complement is not finite, i.e. E is an
+  eigenvalue of the region with the wanted orbitals removed), from a sparse LU
+  factorization of E − H − Σ solved for the wanted columns.
+
+Every solver of :mod:`workflows` builds on this module: the conductance matrix
+(Fisher–Lee, T_ij = Tr[Γ_i G_ij Γ_j G_ij†]), the reduced (Dyson) sweeps, the
+dephasing probes.  Units: energies and matrix elements in t, G in 1/t.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kwant
+import numpy as np
+import scipy.sparse
+import scipy.sparse.linalg
+
+from systems.parameters import resolve_params
+
+__all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]
+
+#: Right-hand sides per sparse solve in the LU path (bounds the dense N × k array).
+_RHS_CHUNK = 256
+#: Up to this many interface orbitals, Γ G Γ is formed with a dense Γ (a few BLAS calls beat
+#: sparse overhead); beyond, with a sparse block-diagonal Γ (cost O(n²) instead of O(n³)).
+_DENSE_GAMMA_LIMIT = 128
+SOLVERS = ("auto", "mumps", "scipy")
+
+
+def _mumps_module():
+    """Kwant's MUMPS wrapper, or None when Kwant was built without MUMPS."""
+    try:
+        from kwant.linalg import mumps
+    except ImportError:  # pragma: no cover - depends on the Kwant build
+        return None
+    return mumps
+
+
+@dataclass(frozen=True)
+class InterfaceGreensFunction:
+    """Retarded Green's function on the interface orbitals of all leads.
+
+    Attributes
+    ----------
+    data
+        Complex (n, n) array, n the total number of interface orbitals; rows
+        and columns are ordered lead by lead (lead i occupies
+        ``offsets[i]:offsets[i+1]``).  Units 1/t.
+    gammas
+        Coupling matrices Γ_i = i(Σ_i − Σ_i†) of each lead (units of t).
+    offsets
+        Start of each lead's block, length M + 1.
+    """
+
+    data: np.ndarray
+    gammas: tuple[np.ndarray, ...]
+    offsets: np.ndarray
+
+    def transmissions(self) -> np.ndarray:
+        """All T_ij = Tr[Γ_i G_ij Γ_j G_ij†] (from lead j into lead i), shape (M, M).
+
+        Vectorized over every pair: Γ G Γ is formed with the block-diagonal Γ
+        (dense for a few interface orbitals, sparse for many, e.g. one per
+        dephasing probe), multiplied elementwise by conj(G) and summed over
+        the blocks.  The diagonal T_ii is returned as computed (it is not a
+        transmission).
+        """
+        g = self.data
+        n = g.shape[0]
+        rows, cols = _block_diagonal_indices(self.offsets)
+        values = np.concatenate([np.ravel(gamma) for gamma in self.gammas])
+        if n <= _DENSE_GAMMA_LIMIT:
+            gamma = np.zeros((n, n), dtype=complex)
+            gamma[rows, cols] = values
+            weighted = gamma @ g @ gamma
+        else:
+            gamma = scipy.sparse.csr_matrix((values, (rows, cols)), shape=(n, n))
+            g_gamma = np.asarray(gamma.T @ g.T).T  # G Γ, as (Γᵀ Gᵀ)ᵀ: sparse times dense
+            weighted = np.asarray(gamma @ g_gamma)  # Γ G Γ
+        elementwise = np.real(weighted * g.conj())
+        starts = self.offsets[:-1]
+        return np.add.reduceat(np.add.reduceat(elementwise, starts, axis=0), starts, axis=1)
+
+    def conductance_matrix(self) -> np.ndarray:
+        """The conductance matrix (e²/h) over all leads, from :meth:`transmissions`."""
+        return conductance_from_transmissions(self.transmissions())
+
+
+def _block_diagonal_indices(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every entry of square diagonal blocks ``offsets[i]:offsets[i+1]``.
+
+    In the order of the blocks' C-order ravel, without a Python loop over blocks.
+    """
+    offsets = np.asarray(offsets, dtype=int)
+    sizes = np.diff(offsets)
+    entries = sizes**2
+    first = np.repeat(np.cumsum(entries) - entries, entries)  # first entry of each block
+    local = np.arange(int(entries.sum())) - first
+    size = np.repeat(sizes, entries)
+    start = np.repeat(offsets[:-1], entries)
+    return start + local // size, start + local % size
+
+
+def conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
+    """Conductance matrix (e²/h) from all transmissions: G_ij = −T_ij (i ≠ j), G_ii = Σ_{k≠i} T_ki.
+
+    The diagonal of ``transmission`` is ignored; every column of the result
+    sums to zero exactly (G_ii = N_i − R_ii by unitarity).
+    """
+    g = -np.asarray(transmission, dtype=float)
+    np.fill_diagonal(g, 0.0)
+    np.fill_diagonal(g, -g.sum(axis=0))
+    return g
+
+
+class OpenSystem:
+    """A finalized Kwant system with resolved parameters and its Hamiltonian assembled once.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system with at least one lead (leads with modes or
+        self-energy leads such as dephasing probes).
+    params
+        Kwant parameters, resolved once here (:func:`systems.resolve_params`).
+    solver
+        ``"auto"`` (MUMPS when Kwant has it, else SciPy's SuperLU), ``"mumps"``
+        or ``"scipy"``.
+    check_hermiticity
+        Check that the Hamiltonian is Hermitian, as Kwant does.
+
+    Attributes
+    ----------
+    fsyst, params
+        The system and its complete parameters.
+    hamiltonian
+        H of the scattering region in the orbital basis (sparse COO, complex, t).
+    orbital_offsets
+        First orbital of each site, length (number of sites + 1).
+    interfaces
+        Interface orbitals of each lead, in Kwant's lead order.
+    """
+
+    def __init__(
+        self,
+        fsyst: kwant.system.FiniteSystem,
+        *,
+        params: Mapping[str, Any] | None = None,
+        solver: str = "auto",
+        check_hermiticity: bool = True,
+    ) -> None:
+        if solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+        self.fsyst = fsyst
+        self.params = resolve_params(fsyst, params)
+        self.solver = solver
+        ham, norbs = fsyst.hamiltonian_submatrix(
+            sparse=True, return_norb=True, params=self.params
+        )[:2]
+        ham = scipy.sparse.coo_matrix(ham, dtype=complex)
+        ham.sum_duplicates()
+        if check_hermiticity and ham.nnz:
+            tol = 1e-13 * np.abs(ham.data).max() + 1e-300
+            if np.any(np.abs((ham - ham.conj().T).data) > tol):
+                raise ValueError("the system Hamiltonian is not Hermitian")
+        self.hamiltonian = ham
+        self.orbital_offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
+        self.interfaces = [self.orbitals(sites) for sites in fsyst.lead_interfaces]
+        n = ham.shape[0]
+        # E − H with a fixed sparsity pattern: the diagonal is always present.
+        self._rows = np.concatenate([ham.row, np.arange(n)]).astype(np.int64)
+        self._cols = np.concatenate([ham.col, np.arange(n)]).astype(np.int64)
+
+    @property
+    def n_orbitals(self) -> int:
+        """Number of orbitals of the scattering region."""
+        return int(self.orbital_offsets[-1])
+
+    def orbitals(self, sites) -> np.ndarray:
+        """Orbital indices of the given site indices, site by site."""
+        offsets = self.orbital_offsets
+        parts = [np.arange(offsets[s], offsets[s + 1]) for s in sites]
+        return np.concatenate(parts).astype(int) if parts else np.zeros(0, dtype=int)
+
+    def selfenergies(self, energy: float) -> list[np.ndarray]:
+        """Self-energy Σ_i(E) of every lead on its interface orbitals (units of t)."""
+        sigmas = []
+        for index, (lead, coords) in enumerate(zip(self.fsyst.leads, self.interfaces, strict=True)):
+            sigma = np.asarray(lead.selfenergy(energy, params=self.params), dtype=complex)
+            if sigma.shape != (coords.size, coords.size):
+                raise ValueError(
+                    f"the self-energy of lead {index} has shape {sigma.shape}, but its interface "
+                    f"has {coords.size} orbitals"
+                )
+            sigmas.append(sigma)
+        return sigmas
+
+    def _energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
+        n = self.n_orbitals
+        data = np.concatenate([-self.hamiltonian.data, np.full(n, energy, dtype=complex)])
+        return scipy.sparse.coo_matrix((data, (self._rows, self._cols)), shape=(n, n))
+
+    def _sigma_matrix(self, selfenergies: list[np.ndarray]) -> scipy.sparse.coo_matrix:
+        n = self.n_orbitals
+        rows = np.concatenate([np.repeat(o, o.size) for o in self.interfaces])
+        cols = np.concatenate([np.tile(o, o.size) for o in self.interfaces])
+        data = np.concatenate([np.ravel(s) for s in selfenergies]).astype(complex)
+        return scipy.sparse.coo_matrix((data, (rows, cols)), shape=(n, n))
+
+    def greens_function(
+        self,
+        energy: float,
+        orbitals: np.ndarray,
+        selfenergies: list[np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """G = (E − H − Σ)⁻¹ on the given orbitals, from one sparse factorization.
+
+        Parameters
+        ----------
+        energy
+            Energy in units of t.
+        orbitals
+            Orbital indices (sorted, unique) on which G is wanted; they must
+            include every lead interface orbital (so that Σ lives on them).
+        selfenergies
+            The leads' self-energies at ``energy`` if already computed.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex (k, k) block G[orbitals, orbitals], units 1/t.
+        """
+        orbitals = np.asarray(orbitals, dtype=int)
+        if selfenergies is None:
+            selfenergies = self.selfenergies(energy)
+        mumps = None if self.solver == "scipy" else _mumps_module()
+        if self.solver == "mumps" and mumps is None:
+            raise ImportError("solver='mumps' but Kwant was built without MUMPS")
+        if mumps is not None and self.n_orbitals > orbitals.size:
+            block = self._schur_greens_function(mumps, energy, orbitals, selfenergies)
+            if block is not None:
+                return block
+        return self._lu_greens_function(mumps, energy, orbitals, selfenergies)
+
+    def _schur_greens_function(self, mumps, energy, orbitals, selfenergies):
+        """G_UU = (S − Σ)⁻¹ with S MUMPS's Schur complement of E − H on U; None if singular."""
+        with np.errstate(all="ignore"):
+            schur = mumps.schur_complement(self._energy_minus_hamiltonian(energy), orbitals)
+        if not np.all(np.isfinite(schur)):
+            return None
+        position = np.searchsorted(orbitals, np.concatenate(self.interfaces))
+        rows = np.concatenate([np.repeat(position[o], o.size) for o in self._lead_slices()])
+        cols = np.concatenate([np.tile(position[o], o.size) for o in self._lead_slices()])
+        np.subtract.at(schur, (rows, cols), np.concatenate([np.ravel(s) for s in selfenergies]))
+        try:
+            return np.linalg.inv(schur)
+        except np.linalg.LinAlgError:
+            return None
+
+    def _lead_slices(self) -> list[np.ndarray]:
+        sizes = [o.size for o in self.interfaces]
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        return [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+
+    def _lu_greens_function(self, mumps, energy, orbitals, selfenergies):
+        matrix = (
+            self._energy_minus_hamiltonian(energy) - self._sigma_matrix(selfenergies)
+        ).tocoo()
+        n = self.n_orbitals
+        if mumps is not None and n > 1:  # Kwant's MUMPS wrapper rejects a 1×1 system
+            context = mumps.MUMPSContext()
+            context.factor(matrix)
+            solve = context.solve
+        else:
+            solve = scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix)).solve
+        block = np.empty((orbitals.size, orbitals.size), complex)
+        for start in range(0, orbitals.size, _RHS_CHUNK):
+            chunk = orbitals[start : start + _RHS_CHUNK]
+            rhs = np.zeros((n, chunk.size), dtype=complex, order="F")
+            rhs[chunk, np.arange(chunk.size)] = 1.0
+            block[:, start : start + chunk.size] = np.asarray(solve(rhs))[orbitals]
+        return block
+
+    def interface_greens_function(self, energy: float) -> InterfaceGreensFunction:
+        """G between the interface orbitals of all leads, lead by lead, with every Γ_i."""
+        selfenergies = self.selfenergies(energy)
+        joined = np.concatenate(self.interfaces)
+        unique, position = np.unique(joined, return_inverse=True)
+        g_unique = self.greens_function(energy, unique, selfenergies)
+        data = g_unique[np.ix_(position, position)]  # back to lead order (np.unique sorts)
+        offsets = np.concatenate([[0], np.cumsum([o.size for o in self.interfaces])]).astype(int)
+        gammas = tuple(1j * (sigma - sigma.conj().T) for sigma in selfenergies)
+        return InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
+
+    def conductance_matrix(self, energy: float) -> np.ndarray:
+        """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G."""
+        return self.interface_greens_function(energy).conductance_matrix()
