@@ -19,6 +19,7 @@ from systems.parameters import resolve_params
 
 from .bias import _check_terminal, two_terminal_conductance
 from .interface_greens import _conductance_from_transmissions, interface_greens_function
+from .scattering import OpenSystem
 
 __all__ = ["conductance_matrix", "conductance_vs_energy", "has_self_energy_leads"]
 
@@ -113,8 +114,8 @@ def conductance_vs_energy(
     if source == sink:
         raise ValueError(f"source and sink must differ, both are {source}")
     energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
-    values = [
-        two_terminal_conductance(conductance_matrix(fsyst, e, params), source, sink)
-        for e in energies
-    ]
+    # Assembled once: only the self-energies and the factorization depend on the energy.
+    open_system = OpenSystem(fsyst, params=params)
+    matrices = [open_system.conductance_matrix(e) for e in energies]
+    values = [two_terminal_conductance(g, source, sink) for g in matrices]
     return pd.DataFrame({"energy": energies, "G": values})

@@ -25,6 +25,7 @@ dephasing probes.  Units: energies and matrix elements in t, G in 1/t.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ _RHS_CHUNK = 256
 #: Up to this many interface orbitals, Γ G Γ is formed with a dense Γ (a few BLAS calls beat
 #: sparse overhead); beyond, with a sparse block-diagonal Γ (cost O(n²) instead of O(n³)).
 _DENSE_GAMMA_LIMIT = 128
+#: Largest |S| / max|E − H| accepted from the Schur path (its rounding error is ε·|S|).
+_SCHUR_GROWTH_LIMIT = 1e3
 SOLVERS = ("auto", "mumps", "scipy")
 
 
@@ -173,9 +176,9 @@ class OpenSystem:
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver
-        ham, norbs = fsyst.hamiltonian_submatrix(
-            sparse=True, return_norb=True, params=self.params
-        )[:2]
+        ham, norbs = fsyst.hamiltonian_submatrix(sparse=True, return_norb=True, params=self.params)[
+            :2
+        ]
         ham = scipy.sparse.coo_matrix(ham, dtype=complex)
         ham.sum_duplicates()
         if check_hermiticity and ham.nnz:
@@ -262,10 +265,19 @@ class OpenSystem:
         return self._lu_greens_function(mumps, energy, orbitals, selfenergies)
 
     def _schur_greens_function(self, mumps, energy, orbitals, selfenergies):
-        """G_UU = (S − Σ)⁻¹ with S MUMPS's Schur complement of E − H on U; None if singular."""
+        """G_UU = (S − Σ)⁻¹ with S MUMPS's Schur complement of E − H on U; None if inaccurate.
+
+        Near an eigenvalue λ of the region without U, S has a large part
+        ∝ 1/(E − λ) whose rounding swamps the rest: the error of S is about
+        ε·max|S|.  When max|S| exceeds :data:`_SCHUR_GROWTH_LIMIT` times the
+        largest matrix element of E − H (an error above ~1e-13 relative), the
+        caller falls back to the LU path, whose pivoting is global.
+        """
+        matrix = self._energy_minus_hamiltonian(energy)
         with np.errstate(all="ignore"):
-            schur = mumps.schur_complement(self._energy_minus_hamiltonian(energy), orbitals)
-        if not np.all(np.isfinite(schur)):
+            schur = mumps.schur_complement(matrix, orbitals)
+        scale = np.abs(matrix.data).max(initial=0.0)
+        if not np.all(np.isfinite(schur)) or np.abs(schur).max() > _SCHUR_GROWTH_LIMIT * scale:
             return None
         position = np.searchsorted(orbitals, np.concatenate(self.interfaces))
         rows = np.concatenate([np.repeat(position[o], o.size) for o in self._lead_slices()])
@@ -279,12 +291,10 @@ class OpenSystem:
     def _lead_slices(self) -> list[np.ndarray]:
         sizes = [o.size for o in self.interfaces]
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        return [np.arange(a, b) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        return [np.arange(a, b) for a, b in itertools.pairwise(starts)]
 
     def _lu_greens_function(self, mumps, energy, orbitals, selfenergies):
-        matrix = (
-            self._energy_minus_hamiltonian(energy) - self._sigma_matrix(selfenergies)
-        ).tocoo()
+        matrix = (self._energy_minus_hamiltonian(energy) - self._sigma_matrix(selfenergies)).tocoo()
         n = self.n_orbitals
         if mumps is not None and n > 1:  # Kwant's MUMPS wrapper rejects a 1×1 system
             context = mumps.MUMPSContext()
