@@ -16,8 +16,8 @@ Notation (orbital indices of the scattering region):
 * G_JJ = G₀_JJ + G₀_JP V (1 − G₀_PP V)⁻¹ G₀_PJ, exactly;
 * T_ij = Tr[Γ_i G_ij Γ_j G_ij†] (Fisher–Lee) with Γ_i = i(Σ_i − Σ_i†).
 
-Only the columns P ∪ J of G₀ are ever computed (one sparse LU, |P ∪ J|
-right-hand sides).
+Only the block P ∪ J of G₀ is ever computed, by the scattering core
+(:meth:`workflows.scattering.OpenSystem.greens_function`: one factorization).
 """
 
 from __future__ import annotations
@@ -36,12 +36,7 @@ import threadpoolctl
 from systems.parameters import parameter_names, resolve_params
 
 from .conductance import _check_energy, _check_system, conductance_matrix
-from .interface_greens import (
-    InterfaceGreensFunction,
-    _conductance_from_transmissions,
-    _greens_function_columns,
-    _open_system_matrix,
-)
+from .scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 
 __all__ = ["SweepFallbackWarning", "sweep"]
 
@@ -69,7 +64,7 @@ class SweepFallbackWarning(RuntimeWarning):
 class _Plan:
     """Everything the reduced method needs, found before any sparse solve."""
 
-    hamiltonian: Any  # H₀, sparse (scipy COO), orbital basis
+    open_system: OpenSystem  # H₀ assembled at the reference point, and its solver
     interfaces: list[np.ndarray]  # interface orbitals of each lead
     selfenergies: list[list[np.ndarray]]  # [value][lead] Σ_l (reference object reused if fixed)
     perturbations: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # ΔH (rows, cols, data)
@@ -79,11 +74,6 @@ class _Plan:
 def _lead_parameters(lead) -> frozenset[str] | None:
     names = getattr(lead, "parameters", None)
     return None if names is None else frozenset(names)
-
-
-def _orbital_ranges(offsets: np.ndarray, sites: Iterable[int]) -> np.ndarray:
-    parts = [np.arange(offsets[s], offsets[s + 1]) for s in sites]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=int)
 
 
 def _candidate_elements(fsyst, param: str) -> list[tuple[int, int, Any, tuple]] | None:
@@ -171,14 +161,13 @@ class _WholeHamiltonianChanges:
         return delta.row.astype(int), delta.col.astype(int), delta.data.astype(complex)
 
 
-def _plan(fsyst, energy: float, param: str, points: list[dict]) -> _Plan | str:
+def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]) -> _Plan | str:
     """Find the changed matrix elements of every value; a reason (str) if reduction does not pay."""
+    fsyst = open_system.fsyst
     reference = points[0]
-    hamiltonian, norbs, _ = fsyst.hamiltonian_submatrix(
-        sparse=True, params=reference, return_norb=True
-    )
-    offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
-    n_orbs = int(offsets[-1])
+    hamiltonian = open_system.hamiltonian
+    offsets = open_system.orbital_offsets
+    n_orbs = open_system.n_orbitals
     limit = min(MAX_PERTURBATION_ORBITALS, int(MAX_PERTURBATION_FRACTION * n_orbs))
 
     candidates = _candidate_elements(fsyst, param)
@@ -187,15 +176,13 @@ def _plan(fsyst, energy: float, param: str, points: list[dict]) -> _Plan | str:
     else:
         changes = _WholeHamiltonianChanges(fsyst, hamiltonian)
 
-    interfaces = [_orbital_ranges(offsets, sites) for sites in fsyst.lead_interfaces]
+    interfaces = open_system.interfaces
     varying_leads = [
         i
         for i, lead in enumerate(fsyst.leads)
         if (names := _lead_parameters(lead)) is None or param in names
     ]
-    reference_sigma = [
-        np.asarray(lead.selfenergy(energy, params=reference), complex) for lead in fsyst.leads
-    ]
+    reference_sigma = open_system.selfenergies(energy)
 
     support: set[int] = set()
     perturbations, selfenergies = [], []
@@ -227,7 +214,7 @@ def _plan(fsyst, energy: float, param: str, points: list[dict]) -> _Plan | str:
             f"the reduced method handles at most {MAX_SUBSPACE_ORBITALS}"
         )
     return _Plan(
-        hamiltonian, interfaces, selfenergies, perturbations, np.array(sorted(support), dtype=int)
+        open_system, interfaces, selfenergies, perturbations, np.array(sorted(support), dtype=int)
     )
 
 
@@ -250,10 +237,9 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
     interfaces = plan.interfaces
     joined = np.concatenate(interfaces)  # J, lead by lead (an orbital may repeat)
     subspace = np.union1d(plan.support, joined)
-    n_orbs = plan.hamiltonian.shape[0]
+    n_orbs = plan.open_system.n_orbitals
 
-    a = _open_system_matrix(energy, plan.hamiltonian, interfaces, plan.selfenergies[0])
-    g0 = _greens_function_columns(a, subspace)
+    g0 = plan.open_system.greens_function(energy, subspace, plan.selfenergies[0])
     p = np.searchsorted(subspace, plan.support)
     j = np.searchsorted(subspace, joined)
     g0_jj, g0_jp, g0_pj, g0_pp = (g0[np.ix_(r, c)] for r, c in ((j, j), (j, p), (p, j), (p, p)))
@@ -279,7 +265,7 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
                 )
             )
             transmission = InterfaceGreensFunction(g, gammas, offsets).transmissions()
-            results.append(_conductance_from_transmissions(transmission))
+            results.append(conductance_from_transmissions(transmission))
     return np.array(results, dtype=float)
 
 
@@ -367,7 +353,7 @@ def sweep(
     if not points:
         return np.zeros((0, n_leads, n_leads))
     if method != "direct":
-        plan = _plan(fsyst, energy, param, points)
+        plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
         if isinstance(plan, _Plan):
             logger.debug(
                 "reduced sweep of %r: %d changed orbitals, %d values",

@@ -11,7 +11,6 @@ the LU's backward error on these small systems.
 import kwant
 import numpy as np
 import pytest
-import scipy.sparse
 
 import systems
 import workflows
@@ -253,18 +252,3 @@ def test_bad_input_is_rejected_before_solving():
     with pytest.raises(TypeError, match="finalized"):
         sweep(systems.ab_ring(4, 7, 2), 1.0, "phi", [0.1])
     assert sweep(fsyst, 1.0, "phi", []).shape == (0, 2, 2)
-
-
-@pytest.mark.parametrize("solver", ["mumps", "scipy"])
-def test_both_sparse_solvers_give_the_greens_function_block(solver):
-    """The one sparse solve, with MUMPS and with SciPy's SuperLU, against a dense inverse."""
-    if solver == "mumps":
-        pytest.importorskip("kwant.linalg.mumps", exc_type=ImportError)  # Kwant without MUMPS
-    rng = np.random.default_rng(2)
-    n = 300
-    a = scipy.sparse.random(n, n, density=0.02, random_state=rng, dtype=complex)
-    a = a + scipy.sparse.diags(4 + 1j * rng.uniform(0.1, 1, n))  # well conditioned
-    columns = np.sort(rng.choice(n, size=40, replace=False))
-    block = workflows.sweeps._greens_function_columns(a.tocoo(), columns, solver=solver)
-    expected = np.linalg.inv(a.toarray())[np.ix_(columns, columns)]
-    assert np.abs(block - expected).max() < 1e-12

@@ -106,3 +106,21 @@ def test_many_energies_agree_between_the_two_factorization_paths():
         np.testing.assert_allclose(
             schur.conductance_matrix(energy), lu.conductance_matrix(energy), atol=1e-10
         )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_greens_function_block_equals_the_dense_inverse(solver):
+    """G on interfaces plus other orbitals (what sweeps use) against inv(E − H − Σ), dense."""
+    builder = systems.wire(10, 4)
+    systems.attach_dephasing_probes(builder, [site for site in builder.sites()][3:9])
+    fsyst = builder.finalized()
+    open_system = OpenSystem(fsyst, params={"eta": 0.3, "disorder": 1.0}, solver=solver)
+    energy = 0.7
+    n = open_system.n_orbitals
+    dense = energy * np.eye(n) - open_system.hamiltonian.toarray()
+    for coords, sigma in zip(open_system.interfaces, open_system.selfenergies(energy), strict=True):
+        dense[np.ix_(coords, coords)] -= sigma
+    rng = np.random.default_rng(2)
+    wanted = np.union1d(np.concatenate(open_system.interfaces), rng.choice(n, 7, replace=False))
+    expected = np.linalg.inv(dense)[np.ix_(wanted, wanted)]
+    np.testing.assert_allclose(open_system.greens_function(energy, wanted), expected, atol=1e-12)
