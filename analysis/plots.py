@@ -199,6 +199,17 @@ _AB_LABELS = {
 }
 
 
+def flux_label(frame: pd.DataFrame, x: str = "phi") -> str:
+    """Axis label of the flux column ``x``, in the unit ``frame.attrs["units"]`` gives.
+
+    mesoflow's studies record the unit of a user's own flux (e.g. ``"rad"``);
+    without a record the flux is mesoflow's, in h/e.
+    """
+    unit = (frame.attrs.get("units") or {}).get(x, "h/e")
+    unit = r"$h/e$" if unit == "h/e" else unit
+    return rf"$\phi$ ({unit})" if x == "phi" else f"{x} ({unit})"
+
+
 def plot_flux_trace(
     frame: pd.DataFrame,
     *,
@@ -208,10 +219,14 @@ def plot_flux_trace(
     label: str | None = None,
     **style,
 ):
-    """An interference trace y(φ) against the flux in h/e (conductance in e²/h by default)."""
+    """An interference trace y(φ) against the flux (conductance in e²/h by default).
+
+    The flux axis is labelled in the unit recorded in ``frame.attrs["units"]``
+    (h/e for mesoflow's rings, the system's own otherwise; see :func:`flux_label`).
+    """
     ax = _axes(ax)
     ax.plot(frame[x], frame[y], **{"marker": "o", "ms": 3, "lw": 1.4, **style}, label=label)
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame, x))
     ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
     if label:
         ax.legend(frameon=False)
@@ -244,7 +259,7 @@ def plot_ensemble_traces(
         lw=1.8,
         label=f"average of {frame[sample].nunique()}",
     )
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame, x))
     ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
     ax.legend(frameon=False)
     return ax
@@ -307,7 +322,7 @@ def plot_reciprocity(frame: pd.DataFrame, *, ax=None):
         color="0.5",
         label=r"$R_{mn,kl}(-\phi)$",
     )
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False, fontsize="small")
     return ax

@@ -85,7 +85,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from systems.parameters import resolve_params
+from systems.parameters import parameter_owners, resolve_params
 
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import conductance_matrix
@@ -153,7 +153,7 @@ class Harmonics:
     of: str
     axis: str
     orders: tuple[int, ...]
-    period: float = 1.0
+    period: float | None = None  # None: mesoflow's flux phi, period 1 (h/e)
 
 
 @dataclass(frozen=True)
@@ -374,8 +374,8 @@ def _harmonics(check: _Checker, entry: dict, where: str, grid: Mapping[str, Any]
             f"{where} orders", f"must be a list of different positive integers, got {orders!r}"
         )
     orders = tuple(check.integer(n, f"{where} orders", minimum=1) for n in orders)
-    period = entry.get("period", 1.0)
-    if (
+    period = entry.get("period")
+    if period is not None and (
         isinstance(period, bool)
         or not isinstance(period, int | float)
         or not (math.isfinite(period) and period > 0)
@@ -385,7 +385,7 @@ def _harmonics(check: _Checker, entry: dict, where: str, grid: Mapping[str, Any]
             f"must be a number > 0 (the flux period in the axis' unit), got {period!r}",
         )
     name = check.string(entry.get("name", of), f"{where} name")
-    return Harmonics(name, of, axis, orders, float(period))
+    return Harmonics(name, of, axis, orders, None if period is None else float(period))
 
 
 def _observables(check: _Checker, entries: Any, terminals: int, parameters, grid):
@@ -523,6 +523,16 @@ def load_study(path: str | os.PathLike) -> Study:
     point, post = _observables(
         check, data.get("observables"), terminals, set(fixed) | set(grid), grid
     )
+    owners = parameter_owners(fsyst)
+    for spec in post:
+        own_flux = owners.mesoflow.get(spec.axis) == "phi" and spec.axis not in owners.user
+        if spec.period is None and not own_flux:
+            raise check.fail(
+                f"flux_harmonics of {spec.of!r} period",
+                f"the axis {spec.axis!r} is not mesoflow's flux phi (in h/e, period 1) but "
+                "the system's own: give its period in its own unit (e.g. period = 6.283185 "
+                "for radians)",
+            )
 
     executor = check.table(data, "executor", required=False)
     check.keys(executor, _EXECUTOR_KEYS, "[executor]")
@@ -632,7 +642,10 @@ def _harmonics_table(table: pd.DataFrame, study: Study) -> pd.DataFrame:
             columns = {}
             try:
                 result = flux_harmonics(
-                    group[spec.axis].to_numpy(dtype=float), values, spec.orders, period=spec.period
+                    group[spec.axis].to_numpy(dtype=float),
+                    values,
+                    spec.orders,
+                    period=spec.period or 1.0,
                 )
             except ValueError as exc:  # failed points (NaN) or a grid that cannot resolve them
                 result, columns[f"{spec.name}_harmonics_error"] = None, str(exc)

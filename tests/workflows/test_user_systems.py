@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import analysis
+import analysis.plots
 import systems
 import workflows
 import workflows.study
@@ -243,6 +244,7 @@ def test_ab_oscillations_in_radians_need_the_period():
         workflows.ab_oscillations(fsyst, 1.5)
     frame = workflows.ab_oscillations(fsyst, 1.5, period=2 * np.pi, flux_unit="rad")
     assert frame.attrs["units"]["phi"] == "rad" and frame.attrs["flux_period"] == 2 * np.pi
+    assert analysis.plots.flux_label(frame) == r"$\phi$ (rad)"
     assert np.isclose(frame["phi"].iloc[-1], 2 * np.pi * 15 / 16)
     expected = [plain(fsyst, 1.5, {"phi": phi})[1, 0] for phi in frame["phi"]]
     assert np.abs(frame["G"] + expected).max() < TOL  # two terminals: G = T = −G_10
@@ -294,6 +296,21 @@ USER_MODULE = textwrap.dedent(
         lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
         lead[(lat(0, y) for y in range(width))] = lambda site, t: 4 * t
         lead[lat.neighbors()] = lambda a, b, t: -t
+        syst.attach_lead(lead)
+        syst.attach_lead(lead.reversed())
+        return syst
+
+    def radian_ring():
+        lat = kwant.lattice.square(norbs=1)
+        syst = kwant.Builder()
+        syst[lat.shape(lambda p: 9 < p[0] ** 2 + p[1] ** 2 < 36, (0, 4))] = 4
+        syst[lat.neighbors()] = -1
+        cut = [(a, b) for a, b in kwant.builder.HoppingKind((1, 0), lat, lat)(syst)
+               if b.tag[0] == 0 and b.tag[1] > 0]
+        syst[cut] = lambda a, b, phi: -complex(cmath.exp(1j * phi))
+        lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+        lead[(lat(0, y) for y in (0, 1))] = 4
+        lead[lat.neighbors()] = -1
         syst.attach_lead(lead)
         syst.attach_lead(lead.reversed())
         return syst
@@ -358,3 +375,31 @@ def test_recipes_and_toml_studies_take_your_own_builder(user_module, tmp_path):
     for row in frame.itertuples():
         expected = kwant.smatrix(fsyst, 0.8, params={"t": 1.0, "U": row.U}).transmission(1, 0)
         assert abs(row.G - expected) < TOL
+
+
+def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
+    text = textwrap.dedent(
+        f"""
+        [system]
+        builder = "{user_module}:radian_ring"
+
+        [params]
+        energy = 1.5
+
+        [grid]
+        phi = {{start = 0.0, stop = 6.0, num = 7}}
+
+        [[observables]]
+        kind = "conductance"
+
+        [[observables]]
+        kind = "flux_harmonics"
+        of = "G"
+        """
+    )
+    study = tmp_path / "ring.toml"
+    study.write_text(text)
+    with pytest.raises(ValueError, match="give its period in its own unit"):
+        workflows.study.load_study(study)
+    study.write_text(text + "period = 6.283185307179586\n")
+    assert workflows.study.load_study(study).harmonics[0].period == pytest.approx(2 * np.pi)
