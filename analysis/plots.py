@@ -81,7 +81,7 @@ def plot_hall_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["R_xx"], "s-", ms=3, label=r"$R_{xx}$")
     _plateau_guides(ax, frame, x, "R_xy")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
     return ax
@@ -95,8 +95,15 @@ _SCAN_LABELS = {
 }
 
 
-def _scan_label(x: str) -> str:
-    """Axis label of a scanned parameter column (field or energy), else the column name."""
+def _scan_label(x: str, frame: pd.DataFrame | None = None) -> str:
+    """Axis label of a scanned parameter column (field or energy), else the column name.
+
+    A unit recorded in ``frame.attrs["units"]`` for a user's own parameter (e.g.
+    a field ``B`` in tesla) replaces mesoflow's.
+    """
+    unit = ((frame.attrs.get("units") if frame is not None else None) or {}).get(x)
+    if x == "B" and unit not in (None, "h/e per plaquette"):
+        return f"$B$ ({unit})"
     return _SCAN_LABELS.get(x, x)
 
 
@@ -122,7 +129,7 @@ def plot_cross_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["R_B"], "s-", ms=3, label=r"$R_B$ (bend)")
     _plateau_guides(ax, frame, x, "R_H")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
     return ax
@@ -135,7 +142,7 @@ def plot_cross_transmissions(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["T_straight"], "-", lw=1.6, label="straight (right lead)")
     ax.plot(frame[x], frame["T_left_turn"], "--", lw=1.6, label="left turn (top lead)")
     ax.plot(frame[x], frame["T_right_turn"], ":", lw=1.8, label="right turn (bottom lead)")
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$T$ from the left lead ($e^2/h$)")
     ax.legend(frameon=False, fontsize="small")
     return ax
@@ -165,7 +172,7 @@ def plot_scan(frame: pd.DataFrame, x: str, y: str, *, hue=(), ax=None, ylabel=No
         ax.plot(group[x], group[y], "o-", ms=2.5, lw=1.2, color=color if hue else None, label=label)
     if hue and len(groups) <= 8:
         ax.legend(frameon=False, fontsize="small")
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(ylabel or y)
     return ax
 

@@ -38,7 +38,13 @@ import pandas as pd
 
 from analysis.modes import open_modes
 from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
-from systems.parameters import SharedParams, parameter_names, resolve_params, updated_params
+from systems.parameters import (
+    SharedParams,
+    parameter_names,
+    parameter_owners,
+    resolve_params,
+    updated_params,
+)
 
 from .bias import SingularBiasError, _check_matrix, four_terminal_resistance
 from .conductance import _check_system, conductance_matrix
@@ -249,6 +255,9 @@ def _field_energy_scan(
         )
     fields = _real_values("fields", fields)
     energies = _real_values("energies", energies)
+    owners = parameter_owners(fsyst)
+    own_field = owners.mesoflow.get("B") == "B" and "B" not in owners.user
+    field_unit = "h/e per plaquette" if own_field else "units of the system's 'B'"
     params = params if isinstance(params, SharedParams) else dict(params or {})
     if "B" in params:
         raise ValueError(
@@ -283,7 +292,7 @@ def _field_energy_scan(
             "nu": "open modes of lead 0 (left current lead) at (energy, B)",
             "units": {
                 "energy": "t",
-                "B": "h/e per plaquette",
+                "B": field_unit,
                 "resistances": "h/e^2",
                 "transmissions": "e^2/h",
             },
