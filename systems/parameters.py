@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -210,6 +211,11 @@ def _parts(syst: Any) -> list:
     )
 
 
+#: Memo of :func:`parameter_owners` per finalized system (a finalized system does not change;
+#: entries go when the system is garbage collected).
+_OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def parameter_owners(syst: Any) -> ParameterOwners:
     """Who reads which parameter in a finalized system (scattering region and every lead).
 
@@ -222,7 +228,21 @@ def parameter_owners(syst: Any) -> ParameterOwners:
     Returns
     -------
     ParameterOwners
+        Computed once per system (memoized while the system lives).
     """
+    try:
+        return _OWNERS[syst]
+    except (KeyError, TypeError):
+        pass
+    owners = _parameter_owners(syst)
+    try:
+        _OWNERS[syst] = owners
+    except TypeError:  # not weakly referenceable: just do not memoize
+        pass
+    return owners
+
+
+def _parameter_owners(syst: Any) -> ParameterOwners:
     names: set[str] | None = set()
     mesoflow: dict[str, str] = {}
     user: set[str] = set()
