@@ -6,7 +6,15 @@ attached; every physical quantity is a Kwant ``params`` name (see
 """
 
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
-from .parameters import NEUTRAL_PARAMS, parameter_names, resolve_params
+from .parameters import (
+    NEUTRAL_PARAMS,
+    ParameterOwners,
+    SharedParams,
+    parameter_names,
+    parameter_owners,
+    resolve_params,
+    updated_params,
+)
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
 from .wires import chain, qpc, wire
@@ -16,6 +24,8 @@ __all__ = [
     "CROSS_LEADS",
     "HALL_BAR_LEADS",
     "NEUTRAL_PARAMS",
+    "ParameterOwners",
+    "SharedParams",
     "ab_ring",
     "attach_dephasing_probes",
     "chain",
@@ -23,7 +33,9 @@ __all__ = [
     "dephasing_probe_leads",
     "hall_bar",
     "parameter_names",
+    "parameter_owners",
     "qpc",
     "resolve_params",
+    "updated_params",
     "wire",
 ]

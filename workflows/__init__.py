@@ -10,7 +10,12 @@ from .bias import (
     two_terminal_conductance,
 )
 from .coherence import OhmicFit, fit_ohmic, measure_coherence_length, resistance_vs_length
-from .conductance import conductance_matrix, conductance_vs_energy, has_self_energy_leads
+from .conductance import (
+    block_terminals,
+    conductance_matrix,
+    conductance_vs_energy,
+    has_self_energy_leads,
+)
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -59,6 +64,7 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",
+    "block_terminals",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
