@@ -354,7 +354,7 @@ def _sample(
                 max_points = len(outcomes) + len(in_flight)
         if not in_flight:
             return
-        done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
+        done, _ = runner.wait(in_flight)
         for future in done:
             index = in_flight.pop(future)
             collect(runner.outcome(future), positions[index])

@@ -161,7 +161,7 @@ def test_default_process_pool_finalizes_each_system_once_per_worker():
     assert table.groupby("pid")["finalized"].max().le(1).all()
     # native thread pools pinned: one BLAS/OpenMP thread per worker process
     assert table["blas_threads"].eq(1).all() and table["OMP_NUM_THREADS"].eq("1").all()
-    assert "ProcessPoolExecutor" in table.attrs["provenance"]["executor"]
+    assert "SupervisedPool" in table.attrs["provenance"]["executor"]
 
 
 def test_dask_local_cluster_gives_the_serial_result():
