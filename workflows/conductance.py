@@ -17,6 +17,7 @@ import pandas as pd
 
 from systems.parameters import resolve_params
 
+from .band_edges import band_edges_reported, check_lead_velocities
 from .bias import _check_terminal, two_terminal_conductance
 from .interface_greens import _conductance_from_transmissions, interface_greens_function
 
@@ -64,6 +65,12 @@ def conductance_matrix(
         Kwant parameters; omitted standard names take their neutral values
         (see :func:`systems.resolve_params`).
 
+    Raises
+    ------
+    workflows.band_edges.BandEdgeError
+        If ``energy`` is exactly at a band edge of a lead (a ``ValueError``
+        naming the lead); see :mod:`workflows.band_edges`.
+
     Returns
     -------
     numpy.ndarray
@@ -74,9 +81,12 @@ def conductance_matrix(
     _check_system(fsyst)
     energy = _check_energy(energy)
     params = resolve_params(fsyst, params)
-    if not has_self_energy_leads(fsyst):
-        return np.asarray(kwant.smatrix(fsyst, energy, params=params).conductance_matrix())
-    transmission = interface_greens_function(fsyst, energy, params).transmissions()
+    with band_edges_reported(fsyst, energy, params):
+        if not has_self_energy_leads(fsyst):
+            smatrix = kwant.smatrix(fsyst, energy, params=params)
+            check_lead_velocities(fsyst, energy, params, smatrix.lead_info)
+            return np.asarray(smatrix.conductance_matrix())
+        transmission = interface_greens_function(fsyst, energy, params).transmissions()
     return _conductance_from_transmissions(transmission)
 
 
