@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import contextlib
 import hashlib
 import importlib.util
 import itertools
@@ -173,10 +174,17 @@ def pin_native_threads(threads: int = 1) -> None:
 
 
 def _worker_start(threads: int, payload: bytes | None) -> None:
-    """Initializer of :func:`process_pool` workers: pin threads, keep the point function."""
+    """Initializer of :func:`process_pool` workers: pin threads, load the point function.
+
+    The point function is loaded here (importing its modules), before the
+    worker takes its first point, so that a scan's ``timeout`` never counts it.
+    """
     pin_native_threads(threads)
     if payload is not None:
-        _INSTALLED_POINTS[hashlib.sha256(payload).hexdigest()] = payload
+        key = hashlib.sha256(payload).hexdigest()
+        _INSTALLED_POINTS[key] = payload
+        with contextlib.suppress(Exception):  # a failure is reported with the first point
+            _load_point(key)
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -504,6 +512,21 @@ def _run_point(payload: bytes | str, index: int, params: dict[str, Any]) -> Poin
     return evaluate_point(_load_point(payload), index, params)
 
 
+class _PointPayload:
+    """A pickled point function that is loaded (cached per worker) when the task is unpickled.
+
+    Sent to a :class:`workflows.workers.SupervisedPool`, whose workers start a
+    point's clock only after unpickling it: loading the function (imports,
+    first use) never counts against the scan's ``timeout``.
+    """
+
+    def __init__(self, payload: bytes | str):
+        self.payload = payload
+
+    def __reduce__(self):
+        return (_load_point, (self.payload,))
+
+
 def _pickled(point: Callable[..., Any]) -> bytes:
     try:
         return cloudpickle.dumps(point)
@@ -589,7 +612,10 @@ class PointRunner:
         else:
             fn, args = _run_point, (self._payload, index, params)
         if self.supervised:
-            future = self.executor.submit_limited(self.timeout, fn, *args)
+            point = _PointPayload(self._payload)  # loaded before the clock starts
+            future = self.executor.submit_limited(
+                self.timeout, evaluate_point, point, index, params
+            )
         else:
             future = self.executor.submit(fn, *args)
             if self.timeout is not None:

@@ -48,6 +48,8 @@ __all__ = ["SupervisedPool", "WorkerDied", "death_cause"]
 
 #: What a worker sends once it has started and run its initializer.
 _READY = b"ready"
+#: What a worker sends when it has unpickled a task and starts running it.
+_STARTED = b"started"
 
 
 class WorkerDied(RuntimeError):
@@ -115,7 +117,8 @@ def _worker_main(
         except (EOFError, OSError):
             return
         try:
-            fn, args, kwargs = pickle.loads(data)
+            fn, args, kwargs = pickle.loads(data)  # may import modules: not timed
+            connection.send_bytes(_STARTED)
             reply = (True, fn(*args, **kwargs))
         except BaseException as exc:  # sent to the owner, which decides
             reply = (False, exc)
@@ -222,7 +225,8 @@ class SupervisedPool(concurrent.futures.Executor):
     ) -> concurrent.futures.Future:
         """Run ``fn(*args, **kwargs)`` in a worker, killed after ``timeout`` seconds (None: never).
 
-        The time counts from the moment a worker starts the task, not from submission.
+        The time counts from the moment a worker has unpickled the task (which
+        may import modules) and calls ``fn``, not from submission.
         """
         data = cloudpickle.dumps((fn, args, kwargs))
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -313,7 +317,7 @@ class SupervisedPool(concurrent.futures.Executor):
                 continue
             task.future.set_running_or_notify_cancel()
             worker.task = task
-            worker.deadline = None if task.timeout is None else time.monotonic() + task.timeout
+            worker.deadline = None  # set when the worker has unpickled the task
 
     def _manage(self) -> None:
         try:
@@ -348,6 +352,10 @@ class SupervisedPool(concurrent.futures.Executor):
             else:
                 if data == _READY:
                     worker.ready = True
+                    return
+                if data == _STARTED:
+                    if worker.task is not None and worker.task.timeout is not None:
+                        worker.deadline = time.monotonic() + worker.task.timeout
                     return
                 ok, value = pickle.loads(data)
                 task, worker.task, worker.deadline = worker.task, None, None
