@@ -958,7 +958,11 @@ def scan(
             description=description,
             points=points,
         )
-        outcomes = results.finished(include_failed=not retry_failed)
+        try:
+            outcomes = results.finished(include_failed=not retry_failed)
+        except BaseException:
+            results.close()
+            raise
     from_store = len(outcomes)
     pending = [i for i in range(len(points)) if i not in outcomes]
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}

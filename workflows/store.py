@@ -268,7 +268,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         connection.close()
         raise ValueError(
-            f"store={str(path)!r} is not a SQLite results store or is damaged ({exc}); "
+            f"store={str(path)!r} is damaged or not a SQLite results store ({exc}); "
             "use another path, or delete the file to start afresh"
         ) from exc
     return connection
@@ -485,11 +485,12 @@ class ResultsStore:
     def finished(self, *, include_failed: bool = True) -> dict[int, PointOutcome]:
         """The stored points that are done (and, by default, failed), by grid index."""
         statuses = ("done", "failed") if include_failed else ("done",)
-        rows = self._connection.execute(
-            "SELECT idx, observables, error, traceback, started_at, duration, worker "
-            f"FROM points WHERE status IN ({', '.join('?' * len(statuses))}) ORDER BY idx",
-            statuses,
-        ).fetchall()
+        with _damage_reported(self.path):
+            rows = self._connection.execute(
+                "SELECT idx, observables, error, traceback, started_at, duration, worker "
+                f"FROM points WHERE status IN ({', '.join('?' * len(statuses))}) ORDER BY idx",
+                statuses,
+            ).fetchall()
         outcomes = {}
         for idx, observables, error, traceback, started_at, duration, worker in rows:
             started = datetime.fromisoformat(started_at).timestamp() if started_at else 0.0
@@ -506,7 +507,10 @@ class ResultsStore:
 
     def point_parameters(self) -> dict[int, dict[str, Any]]:
         """The parameters of every stored point (pending ones included), by index."""
-        rows = self._connection.execute("SELECT idx, params FROM points ORDER BY idx").fetchall()
+        with _damage_reported(self.path):
+            rows = self._connection.execute(
+                "SELECT idx, params FROM points ORDER BY idx"
+            ).fetchall()
         return {idx: decode_json(params) for idx, params in rows}
 
     def record(self, outcome: PointOutcome, params: Mapping[str, Any] | None = None) -> None:
@@ -671,15 +675,15 @@ def read_store(path: str | os.PathLike) -> pd.DataFrame:
     try:
         with _damage_reported(path):
             tables = _tables(connection)
-        if "meta" not in tables:
-            raise ValueError(f"{str(path)!r} is not a mesoflow results store")
-        meta = _read_meta(connection, path)
-        rows = connection.execute(
-            "SELECT params, status, observables, error FROM points ORDER BY idx"
-        ).fetchall()
-        run_rows = connection.execute(
-            "SELECT id, started_at, finished_at, summary FROM runs ORDER BY id"
-        ).fetchall()
+            if "meta" not in tables:
+                raise ValueError(f"{str(path)!r} is not a mesoflow results store")
+            meta = _read_meta(connection, path)
+            rows = connection.execute(
+                "SELECT params, status, observables, error FROM points ORDER BY idx"
+            ).fetchall()
+            run_rows = connection.execute(
+                "SELECT id, started_at, finished_at, summary FROM runs ORDER BY id"
+            ).fetchall()
     finally:
         connection.close()
     parameters = json.loads(meta["parameters"])
