@@ -3,8 +3,10 @@
 At an energy where a lead's mode opens or closes (a band edge: the mode's
 group velocity vanishes), the number of open channels N(E) jumps and the
 scattering problem is singular.  Kwant then either fails deep inside SciPy
-(``ValueError: Expected square matrix``) or returns a result decided by
-rounding (the mode counted or not).  mesoflow's convention: an energy within
+or NumPy (``ValueError: Expected square matrix``, ``LinAlgError: singular
+matrix``) or returns a result decided by rounding (the mode counted or not).
+A failure is reported as a band edge when the lead's modes fail at the energy
+but not 1e-7 beside it.  mesoflow's convention: an energy within
 rounding of a band edge is refused with :class:`BandEdgeError`, naming the
 lead and the edge; evaluate just above or below it.  :func:`analysis.mode_count`
 follows the same convention for the analytic strip subbands.
@@ -44,13 +46,21 @@ def _message(energy: float, lead: int | None) -> str:
     )
 
 
-def _failing_lead(fsyst: Any, energy: float, params: Mapping[str, Any]) -> int | None:
+def _fails(lead: Any, energy: float, params: Mapping[str, Any]) -> bool:
+    try:
+        lead.modes(energy, params=params)
+    except ValueError:  # numpy.linalg.LinAlgError included
+        return True
+    return False
+
+
+def _edge_lead(fsyst: Any, energy: float, params: Mapping[str, Any]) -> int | None:
+    """The first lead whose modes fail at ``energy`` but not just beside it, if any."""
+    step = 1e-7 * max(1.0, abs(energy))
     for index, lead in enumerate(fsyst.leads):
-        if not hasattr(lead, "modes"):
+        if not hasattr(lead, "modes") or not _fails(lead, energy, params):
             continue
-        try:
-            lead.modes(energy, params=params)
-        except ValueError:
+        if not _fails(lead, energy - step, params) and not _fails(lead, energy + step, params):
             return index
     return None
 
@@ -60,10 +70,13 @@ def band_edges_reported(fsyst: Any, energy: float, params: Mapping[str, Any]) ->
     """Turn Kwant's failure at an exact band edge into a :class:`BandEdgeError` naming the lead."""
     try:
         yield
-    except ValueError as exc:
-        if isinstance(exc, BandEdgeError) or "Expected square matrix" not in str(exc):
+    except ValueError as exc:  # Kwant fails with ValueError or numpy.linalg.LinAlgError
+        if isinstance(exc, BandEdgeError):
             raise
-        raise BandEdgeError(_message(energy, _failing_lead(fsyst, energy, params))) from exc
+        lead = _edge_lead(fsyst, energy, params)
+        if lead is None:  # not a band edge: the original error stands
+            raise
+        raise BandEdgeError(_message(energy, lead)) from exc
 
 
 def check_lead_velocities(

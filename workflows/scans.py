@@ -562,7 +562,10 @@ class PointRunner:
         many points as the executor has workers are submitted at once); the
         point is recorded as failed and its future cancelled, but a task that
         is already running goes on in its worker (that executor owns its
-        workers).
+        workers).  In-process executors (:class:`SerialExecutor`, a thread
+        pool) cannot interrupt a point: one that took longer than the limit
+        is recorded as failed when it returns, so the table is the same on
+        every executor.
     """
 
     def __init__(
@@ -663,13 +666,23 @@ class PointRunner:
                 ),
             )
         try:
-            return future.result()
+            outcome = future.result()
         except BaseException as exc:
             if not isinstance(exc, Exception | concurrent.futures.CancelledError):
                 raise
             if isinstance(exc, WorkerDied | TimeoutError) and self.supervised:
                 return self.failed_point(index, exc)
             return self.failed_submission(index, exc)
+        if self.timeout is not None and outcome.duration > self.timeout:
+            # an executor that could not stop it (e.g. in-process): the same table anyway
+            return self.failed_point(
+                index,
+                TimeoutError(
+                    f"the point ran {outcome.duration:.3g} s, longer than "
+                    f"timeout={self.timeout:g} s; its result is discarded"
+                ),
+            )
+        return outcome
 
     def failed_point(self, index: int, exc: BaseException) -> PointOutcome:
         """The outcome of a point that killed its worker or passed its time limit (stored)."""
