@@ -50,6 +50,8 @@ __all__ = ["SupervisedPool", "WorkerDied", "death_cause"]
 _READY = b"ready"
 #: What a worker sends when it has unpickled a task and starts running it.
 _STARTED = b"started"
+#: Workers that die before they are ready, in a row, before the pool gives up.
+_START_ATTEMPTS = 3
 
 
 class WorkerDied(RuntimeError):
@@ -213,6 +215,7 @@ class SupervisedPool(concurrent.futures.Executor):
         self._lifeline_r, self._lifeline_w = mp_context.Pipe(duplex=False)
         self._thread: threading.Thread | None = None
         self._deaths = 0
+        self._failed_starts = 0
 
     # -- public API ------------------------------------------------------------------------
 
@@ -269,6 +272,7 @@ class SupervisedPool(concurrent.futures.Executor):
             self._wake_w.send_bytes(b"")
 
     def _start_worker(self) -> _Worker:
+        """Start a worker (its start-up failures surface as deaths before it is ready)."""
         ours, theirs = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
@@ -340,8 +344,24 @@ class SupervisedPool(concurrent.futures.Executor):
                         self._wake_r.recv_bytes()
                 for worker in list(self._workers):
                     self._check(worker, ready)
+        except BaseException as exc:  # never leave futures waiting forever
+            self._fail_all(RuntimeError(f"the process pool failed: {type(exc).__name__}: {exc}"))
         finally:
             self._close()
+
+    def _fail_all(self, exc: BaseException) -> None:
+        """Fail every queued and running task with ``exc``; refuse new ones."""
+        with self._lock:
+            self._shutdown = self._abandon = True
+            queued = list(self._queue)
+            self._queue.clear()
+        for task in queued:
+            _settle(task.future, False, exc)
+        for worker in list(self._workers):
+            if worker.task is not None:
+                _settle(worker.task.future, False, exc)
+                worker.task = None
+            self._kill(worker)
 
     def _check(self, worker: _Worker, ready: list) -> None:
         if worker.connection in ready:
@@ -352,12 +372,22 @@ class SupervisedPool(concurrent.futures.Executor):
             else:
                 if data == _READY:
                     worker.ready = True
+                    self._failed_starts = 0
                     return
                 if data == _STARTED:
                     if worker.task is not None and worker.task.timeout is not None:
                         worker.deadline = time.monotonic() + worker.task.timeout
                     return
-                ok, value = pickle.loads(data)
+                try:
+                    ok, value = pickle.loads(data)
+                except Exception as exc:  # e.g. a result class the driver cannot import
+                    ok, value = (
+                        False,
+                        RuntimeError(
+                            f"the result from the worker cannot be unpickled here "
+                            f"({type(exc).__name__}: {exc})"
+                        ),
+                    )
                 task, worker.task, worker.deadline = worker.task, None, None
                 if task is not None:
                     _settle(task.future, ok, value)
@@ -367,8 +397,18 @@ class SupervisedPool(concurrent.futures.Executor):
             self._deaths += 1
             task = worker.task
             self._kill(worker)
+            cause = death_cause(worker.process.exitcode)
             if task is not None:
-                _settle(task.future, False, WorkerDied(death_cause(worker.process.exitcode)))
+                _settle(task.future, False, WorkerDied(cause))
+            elif not worker.ready:
+                self._failed_starts += 1
+                if self._failed_starts >= _START_ATTEMPTS:
+                    self._fail_all(
+                        WorkerDied(
+                            f"worker processes die while starting ({cause}, "
+                            f"{self._failed_starts} times in a row); see their error output"
+                        )
+                    )
             return
         if worker.deadline is not None and time.monotonic() >= worker.deadline:
             task = worker.task

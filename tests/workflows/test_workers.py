@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import workflows
-from workflows.scans import SerialExecutor, check_main_guard
+from workflows.scans import SerialExecutor, check_main_guard, worker_context
 from workflows.workers import SupervisedPool, WorkerDied, death_cause
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -238,3 +238,14 @@ def test_a_script_without_the_main_guard_is_told_what_to_do(tmp_path, monkeypatc
         _run_as_main(monkeypatch, tmp_path / "guarded.py", UNGUARDED, name="__mp_main__")
     monkeypatch.undo()
     assert check_main_guard("scan") is None  # pytest's own entry point has its guard
+
+
+def test_workers_that_cannot_start_fail_the_tasks_instead_of_looping():
+    with SupervisedPool(
+        1, mp_context=worker_context(), initializer=os._exit, initargs=(5,)
+    ) as pool:
+        future = pool.submit(pow, 2, 3)
+        with pytest.raises(WorkerDied, match=r"die while starting \(worker died: exit code 5, 3"):
+            future.result(timeout=60)
+        with pytest.raises(RuntimeError, match="after shutdown"):
+            pool.submit(pow, 2, 3)
