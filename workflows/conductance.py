@@ -34,8 +34,10 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    if isinstance(energy, bool) or not isinstance(energy, numbers.Real) or not np.isfinite(energy):
+    if isinstance(energy, bool) or not isinstance(energy, numbers.Real):
         raise TypeError(f"energy must be a finite real number (units of t), got {energy!r}")
+    if not np.isfinite(energy):
+        raise ValueError(f"energy must be a finite real number (units of t), got {energy!r}")
     return float(energy)
 
 

@@ -14,7 +14,8 @@ By default the points run on a local process pool sized to the machine
 MUMPS) to one thread each, so that N workers use N cores instead of
 oversubscribing them.  The pool is supervised (:mod:`workflows.workers`): a
 point that kills its worker or passes ``timeout`` costs only itself, and the
-workers exit when the driver dies, even by SIGKILL.  Any :class:`concurrent.futures.Executor` works:
+workers exit when the driver dies, even by SIGKILL.  Any
+:class:`concurrent.futures.Executor` works:
 
 * :class:`SerialExecutor` — in the calling process, one point after the other
   (debugging, profiling, tiny scans);
