@@ -185,7 +185,8 @@ class SupervisedPool(concurrent.futures.Executor):
     :class:`WorkerDied` (``"worker died: exit code 3"``, ``"worker died: killed by
     signal SIGSEGV (11) ..."``); a task past its time limit fails with
     :class:`TimeoutError`.  Either way the worker is replaced and the other tasks are
-    unaffected.
+    unaffected.  Workers are daemonic processes: a task cannot start processes of its
+    own (use threads, or an executor of its own outside the pool).
     """
 
     def __init__(
