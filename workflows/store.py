@@ -25,8 +25,9 @@ The file after a crash
 ----------------------
 During a run the store uses SQLite's write-ahead log: points committed since
 the last checkpoint live in ``PATH-wal`` beside the store.  The log is folded
-into the main file every :data:`CHECKPOINT_SECONDS` seconds and when the scan
-ends, and on a clean end (also after an exception or Ctrl-C) the store leaves
+into the main file when the store is opened (so the file alone always holds the
+metadata and the grid), every :data:`CHECKPOINT_SECONDS` seconds, and when the
+scan ends, and on a clean end (also after an exception or Ctrl-C) the store leaves
 WAL mode: the ``.sqlite`` file alone is then self-contained, and
 :func:`read_store` reads it in a read-only directory.  After a hard kill
 (SIGKILL, node failure) the ``-wal`` file holds the last points: keep it next
@@ -322,7 +323,7 @@ class ResultsStore:
         self.meta = dict(meta)
         self._run: int | None = None
         self._lock = lock
-        self._checkpointed = time.monotonic()
+        self.checkpoint()  # the file alone holds the metadata and the grid from the start
 
     # -- opening ---------------------------------------------------------------------------
 

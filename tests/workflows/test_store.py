@@ -351,3 +351,17 @@ def test_read_store_never_writes(tmp_path):
     assert read_store(store)["y"].tolist() == [1, 2]
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     assert after == before  # no -wal/-shm/journal created, nothing modified
+
+
+def copy_store_at_start(x, store, copy):
+    if x == 0:
+        shutil.copyfile(store, copy)
+    return {"y": x}
+
+
+def test_the_store_file_alone_is_a_store_from_the_start(tmp_path):
+    # copied (without its -wal) before the first checkpoint of points: still this scan's store
+    store, copy = tmp_path / "s.sqlite", tmp_path / "copy.sqlite"
+    point = functools.partial(copy_store_at_start, store=str(store), copy=str(copy))
+    workflows.scan(point, {"x": range(3)}, executor=SerialExecutor(), store=store)
+    assert read_store(copy)["status"].tolist() == ["pending"] * 3
