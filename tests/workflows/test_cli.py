@@ -118,3 +118,9 @@ def test_non_finite_values_in_a_study_are_refused(tmp_path, capsys, bad):
     path = study(tmp_path, f"[0.5, {bad}]")
     line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path / "o")])
     assert f"[grid] energy[1]: must be a finite number, got {bad}" in line
+
+
+def test_a_bad_timeout_is_one_line(tmp_path, capsys):
+    path = study(tmp_path)
+    line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path), "--timeout", "0"])
+    assert "timeout must be a positive, finite number of seconds, got 0.0" in line
