@@ -641,11 +641,11 @@ def _read_only(path: Path) -> sqlite3.Connection:
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
     except sqlite3.OperationalError:
-        # A store whose scan was killed is still in WAL mode and needs its -shm file,
-        # which a read-only directory cannot hold: read the main file as it is (the
-        # points since the last checkpoint, in the -wal file, are then not shown).
+        # A store still in WAL mode (its scan was killed, or an older mesoflow made it)
+        # needs a -shm file, which a read-only directory cannot hold: read the main file
+        # as it is (points since the last checkpoint, in a -wal file, are then not shown).
         connection.close()
-        if not Path(f"{path}-wal").exists() or os.access(path.parent, os.W_OK):
+        if os.access(path.parent, os.W_OK):
             raise
         connection = sqlite3.connect(f"{uri}?immutable=1", uri=True)
     return connection

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -365,3 +366,46 @@ def test_the_store_file_alone_is_a_store_from_the_start(tmp_path):
     point = functools.partial(copy_store_at_start, store=str(store), copy=str(copy))
     workflows.scan(point, {"x": range(3)}, executor=SerialExecutor(), store=store)
     assert read_store(copy)["status"].tolist() == ["pending"] * 3
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="reads as an unprivileged user: needs root and setpriv",
+)
+def test_read_store_reads_a_finished_store_in_a_read_only_directory():
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="mesoflow-ro-"))
+    try:
+        store, old = directory / "s.sqlite", directory / "old.sqlite"
+        workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store)
+        shutil.copyfile(store, old)
+        with sqlite3.connect(old) as connection:  # left in WAL mode, as older versions did
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.close()
+        directory.chmod(0o555)  # read-only for everyone but root
+        reader = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                "import sys, workflows; "
+                "print([workflows.read_store(p)['y'].tolist() for p in sys.argv[1:]])",
+                str(store),
+                str(old),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if reader.returncode != 0 and "unable to open database" not in reader.stderr:
+            if "Permission denied" in reader.stderr or "No module named" in reader.stderr:
+                pytest.skip("the unprivileged user cannot run this Python environment")
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.strip() == "[[1, 2], [1, 2]]"
+    finally:
+        directory.chmod(0o755)
+        shutil.rmtree(directory)
