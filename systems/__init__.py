@@ -5,6 +5,7 @@ attached; every physical quantity is a Kwant ``params`` name (see
 :mod:`systems.parameters` and DESIGN.md for names and units).
 """
 
+from ._validation import MAX_SITES
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
 from .parameters import (
     NEUTRAL_PARAMS,
@@ -23,6 +24,7 @@ __all__ = [
     "AB_RING_LEADS",
     "CROSS_LEADS",
     "HALL_BAR_LEADS",
+    "MAX_SITES",
     "NEUTRAL_PARAMS",
     "ParameterOwners",
     "SharedParams",

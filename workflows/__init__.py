@@ -1,6 +1,7 @@
 """Solving and running: conductance matrices, Büttiker bias problems, scans, the CLI."""
 
 from .adaptive_sampling import adaptive_scan
+from .band_edges import BandEdgeError
 from .bias import (
     BiasSolution,
     SingularBiasError,
@@ -48,19 +49,23 @@ from .interference import (
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
-from .store import StoreMismatchError, read_store
+from .store import StoreBusyError, StoreMismatchError, read_store
 from .sweeps import SweepFallbackWarning, sweep
+from .workers import WorkerDied
 
 __all__ = [
+    "BandEdgeError",
     "BiasSolution",
     "DephasedTransport",
     "InterfaceGreensFunction",
     "OhmicFit",
     "SerialExecutor",
     "SingularBiasError",
+    "StoreBusyError",
     "StoreMismatchError",
     "SweepFallbackWarning",
     "SystemRecipe",
+    "WorkerDied",
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from systems.parameters import resolve_params
 
+from .band_edges import band_edges_reported, check_lead_velocities
 from .bias import _check_terminal, two_terminal_conductance
 from .interface_greens import (
     InterfaceGreensFunction,
@@ -43,8 +44,10 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    if isinstance(energy, bool) or not isinstance(energy, numbers.Real) or not np.isfinite(energy):
+    if isinstance(energy, bool) or not isinstance(energy, numbers.Real):
         raise TypeError(f"energy must be a finite real number (units of t), got {energy!r}")
+    if not np.isfinite(energy):
+        raise ValueError(f"energy must be a finite real number (units of t), got {energy!r}")
     return float(energy)
 
 
@@ -187,6 +190,12 @@ def conductance_matrix(
         block on the lead's interface (Kwant's ``greens_function`` does not
         resolve blocks).
 
+    Raises
+    ------
+    workflows.band_edges.BandEdgeError
+        If ``energy`` is exactly at a band edge of a lead (a ``ValueError``
+        naming the lead); see :mod:`workflows.band_edges`.
+
     Returns
     -------
     numpy.ndarray
@@ -200,13 +209,16 @@ def conductance_matrix(
     if not isinstance(blocks, bool):
         raise TypeError(f"blocks must be True or False, got {blocks!r}")
     params = resolve_params(fsyst, params)
-    if blocks:
-        if has_self_energy_leads(fsyst):
-            return _block_conductance_greens(fsyst, energy, params)
-        return _block_conductance_smatrix(fsyst, energy, params)
-    if not has_self_energy_leads(fsyst):
-        return np.asarray(kwant.smatrix(fsyst, energy, params=params).conductance_matrix())
-    transmission = interface_greens_function(fsyst, energy, params).transmissions()
+    with band_edges_reported(fsyst, energy, params):
+        if blocks:
+            if has_self_energy_leads(fsyst):
+                return _block_conductance_greens(fsyst, energy, params)
+            return _block_conductance_smatrix(fsyst, energy, params)
+        if not has_self_energy_leads(fsyst):
+            smatrix = kwant.smatrix(fsyst, energy, params=params)
+            check_lead_velocities(fsyst, energy, params, smatrix.lead_info)
+            return np.asarray(smatrix.conductance_matrix())
+        transmission = interface_greens_function(fsyst, energy, params).transmissions()
     return _conductance_from_transmissions(transmission)
 
 

@@ -35,6 +35,7 @@ import threadpoolctl
 
 from systems.parameters import parameter_names, resolve_params, updated_params
 
+from .band_edges import band_edges_reported
 from .conductance import _check_energy, _check_system, conductance_matrix
 from .interface_greens import (
     InterfaceGreensFunction,
@@ -361,12 +362,19 @@ def sweep(
     if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
         raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
     values = list(values)
+    for index, value in enumerate(values):
+        if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"values[{index}] of {param!r} is {value!r}: sweep values must be finite "
+                "numbers (or functions)"
+            )
     points = [resolve_params(fsyst, updated_params(params, {param: value})) for value in values]
     n_leads = len(fsyst.leads)
     if not points:
         return np.zeros((0, n_leads, n_leads))
     if method != "direct":
-        plan = _plan(fsyst, energy, param, points)
+        with band_edges_reported(fsyst, energy, points[0]):
+            plan = _plan(fsyst, energy, param, points)
         if isinstance(plan, _Plan):
             logger.debug(
                 "reduced sweep of %r: %d changed orbitals, %d values",
