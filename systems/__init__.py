@@ -9,13 +9,17 @@ from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
 from .parameters import NEUTRAL_PARAMS, parameter_names, resolve_params
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
+from .units import MATERIALS, ContinuumWarning, Units
 from .wires import chain, qpc, wire
 
 __all__ = [
     "AB_RING_LEADS",
     "CROSS_LEADS",
     "HALL_BAR_LEADS",
+    "MATERIALS",
     "NEUTRAL_PARAMS",
+    "ContinuumWarning",
+    "Units",
     "ab_ring",
     "attach_dephasing_probes",
     "chain",
