@@ -11,6 +11,13 @@ from .bias import (
 )
 from .coherence import OhmicFit, fit_ohmic, measure_coherence_length, resistance_vs_length
 from .conductance import conductance_matrix, conductance_vs_energy, has_self_energy_leads
+from .current_maps import (
+    CurrentMap,
+    biased_current_density,
+    current_density,
+    current_into,
+    site_inflow,
+)
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -48,6 +55,7 @@ from .sweeps import SweepFallbackWarning, sweep
 
 __all__ = [
     "BiasSolution",
+    "CurrentMap",
     "DephasedTransport",
     "InterfaceGreensFunction",
     "OhmicFit",
@@ -59,11 +67,14 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",
+    "biased_current_density",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
     "cross_resistance_scan",
     "cross_resistances",
+    "current_density",
+    "current_into",
     "decoupled_terminals",
     "dephased_conductance",
     "dephased_transport",
@@ -95,6 +106,7 @@ __all__ = [
     "resistance_vs_length",
     "ring_arm_length",
     "scan",
+    "site_inflow",
     "solve_bias",
     "sweep",
     "terminal_powers",
