@@ -47,6 +47,12 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .local_density import (
+    LocalPotential,
+    injectivities,
+    local_density_of_states,
+    local_potential,
+)
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
@@ -58,6 +64,7 @@ __all__ = [
     "CurrentMap",
     "DephasedTransport",
     "InterfaceGreensFunction",
+    "LocalPotential",
     "OhmicFit",
     "SerialExecutor",
     "SingularBiasError",
@@ -90,9 +97,12 @@ __all__ = [
     "hall_bar_resistances",
     "hall_resistance",
     "has_self_energy_leads",
+    "injectivities",
     "interface_greens_function",
     "joule_heat",
     "kwant_solver",
+    "local_density_of_states",
+    "local_potential",
     "localization_study",
     "longitudinal_resistance",
     "measure_coherence_length",
