@@ -563,6 +563,7 @@ def plot_outline(
     probes=None,
     ax=None,
     color: str = "0.8",
+    show_sites: bool = True,
 ):
     """The system's sites with its leads and probes marked and labelled.
 
@@ -575,19 +576,24 @@ def plot_outline(
         each is marked and labelled outward from the system's centre.
     probes
         (k, 2) positions of probe sites (e.g. dephasing probes), drawn as dots.
+    show_sites
+        Draw every site as a faint dot (False: only the labels, e.g. over a map).
     """
     ax = _axes(ax)
     positions = np.asarray(positions, dtype=float)[:, :2]
-    ax.plot(*positions.T, ".", color=color, ms=2, zorder=1)
+    if show_sites:
+        ax.plot(*positions.T, ".", color=color, ms=2, zorder=1)
     centre = positions.mean(axis=0)
+    label_points = []
     for number, (name, where) in enumerate((terminals or {}).items()):
         where = np.asarray(where, dtype=float).reshape(-1, 2)
         colour = f"C{number % 10}"
-        ax.plot(*where.T, "s", color=colour, ms=4, zorder=3)
+        ax.plot(*where.T, "s", color=colour, ms=3, zorder=3)
         middle = where.mean(axis=0)
         outward = middle - centre
         norm = np.linalg.norm(outward)
         offset = 2.5 * outward / norm if norm > 0 else np.zeros(2)
+        label_points.append(middle + 1.6 * offset)
         ax.annotate(
             str(name),
             middle + offset,
@@ -598,6 +604,9 @@ def plot_outline(
             weight="bold",
             annotation_clip=False,
         )
+    if label_points:  # keep the labels inside the axes
+        ax.update_datalim(np.asarray(label_points))
+        ax.autoscale_view()
     if probes is not None and len(probes):
         probes = np.asarray(probes, dtype=float).reshape(-1, 2)
         ax.plot(*probes.T, "o", mfc="none", color="tab:purple", ms=3, label="probes", zorder=2)

@@ -74,14 +74,6 @@ def _bonds_for_plot(bonds: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nda
     return positions, hoppings, np.concatenate([current, -current])
 
 
-def _terminals(fsyst, names) -> dict[str, np.ndarray]:
-    positions = site_positions(fsyst)
-    return {
-        f"{index} {name}": positions[np.asarray(fsyst.lead_interfaces[index])]
-        for index, name in enumerate(names)
-    }
-
-
 # --- Edge-state current of a quantum Hall bar (Halperin 1982; Büttiker 1988) ---------------
 
 _HALL_ENERGY = 0.5
@@ -104,10 +96,13 @@ def _hall_compute(quick: bool) -> dict[str, pd.DataFrame]:
     bonds = bond_table(fsyst, solved.current)
     positions = site_positions(fsyst)
     sites = pd.DataFrame({"x": positions[:, 0], "y": positions[:, 1], "mu": potential.potential})
+    centres = np.array([positions[list(s)].mean(axis=0) for s in fsyst.lead_interfaces])
     terminals = pd.DataFrame(
         {
             "lead": np.arange(len(fsyst.leads)),
             "name": systems.HALL_BAR_LEADS,
+            "x": centres[:, 0],
+            "y": centres[:, 1],
             "V": solved.bias.voltages,
             "I": solved.bias.currents,
         }
@@ -121,10 +116,13 @@ def _hall_compute(quick: bool) -> dict[str, pd.DataFrame]:
 def _hall_draw(data: Mapping[str, pd.DataFrame]):
     import matplotlib.pyplot as plt
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     positions, hoppings, current = _bonds_for_plot(data["bonds"])
     plots.plot_current_map(positions, hoppings, current, ax=left, label=r"$|j|$ ($e^2/h\cdot V$)")
-    left.set_title(r"Hall bar, $\nu = 1$: edge current ($\mu_\mathrm{ref}$ = drain)")
+    terminals = data["terminals"]
+    labels = {f"{row.lead}: {row.V:.2f}": [[row.x, row.y]] for row in terminals.itertuples()}
+    plots.plot_outline(positions, labels, ax=left, show_sites=False)
+    left.set_title(r"Hall bar, $\nu = 1$: current (lead: potential)")
     sites = data["sites"]
     plots.plot_site_map(
         sites[["x", "y"]].to_numpy(),
