@@ -207,3 +207,17 @@ def test_bad_input_is_named():
         workflows.biased_current_density(fsyst, 1.0, voltages={0: 1.0}, mu_ref="0")
     with pytest.raises(ValueError, match="one value per directed hopping"):
         workflows.site_inflow(fsyst, np.zeros(3))
+
+
+@pytest.mark.filterwarnings("ignore:plotly is not available:RuntimeWarning")
+def test_the_map_plugs_into_kwant_plotter_current():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import kwant.plotter
+    import matplotlib.pyplot as plt
+
+    fsyst = systems.wire(6, 3).finalized()
+    current = workflows.current_density(fsyst, 1.0, params=dict(B=0.05))
+    figure = kwant.plotter.current(fsyst, current, show=False)
+    plt.close(figure)
