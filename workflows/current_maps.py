@@ -40,7 +40,7 @@ from systems.parameters import resolve_params
 
 from .bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
 from .conductance import _check_energy, _check_system
-from .greens_columns import LeadGreensColumns, lead_greens_columns
+from .greens_columns import LeadGreensColumns, block_gammas, lead_greens_columns
 
 __all__ = [
     "CurrentMap",
@@ -78,14 +78,14 @@ def _orbital_pairs(
 
 
 def _hopping_currents(
-    solution: LeadGreensColumns, hoppings: np.ndarray, weights: np.ndarray
+    solution: LeadGreensColumns, hoppings: np.ndarray, weights: np.ndarray, gammas=None
 ) -> np.ndarray:
     """J_ij = 2 Im Tr[H_ij G^n_ji] on every hopping for G^n = Σ_p w_p G Γ_p G†."""
     if len(hoppings) == 0:
         return np.zeros(0)
     rows, cols, hop = _orbital_pairs(hoppings, solution.orbital_offsets)
     h_values = np.asarray(solution.hamiltonian[rows, cols]).ravel()
-    correlation = solution.correlation_elements(weights, cols, rows)  # G^n_ji, orbital by orbital
+    correlation = solution.correlation_elements(weights, cols, rows, gammas)  # G^n_ji by orbital
     return np.bincount(
         hop, weights=2 * np.imag(h_values * correlation), minlength=len(hoppings)
     ).astype(float)
@@ -101,6 +101,7 @@ def current_density(
     *,
     params: Mapping[str, Any] | None = None,
     lead: int = 0,
+    block: int | None = None,
 ) -> np.ndarray:
     """The current on every hopping carried by all states injected from one lead.
 
@@ -115,6 +116,10 @@ def current_density(
         Kwant parameters; omitted standard names take their neutral values.
     lead
         Index of the injecting lead.
+    block
+        For a lead with a conservation law: only the states of this block
+        (Kwant's block order, that of ``block_nmodes``, e.g. one spin); default
+        all states of the lead.
 
     Returns
     -------
@@ -137,10 +142,21 @@ def current_density(
     energy = _check_energy(energy)
     lead = _check_lead(fsyst, lead)
     params = resolve_params(fsyst, params)
+    if block is not None and (isinstance(block, bool) or not isinstance(block, numbers.Integral)):
+        raise TypeError(f"block must be a block index (int) or None, got {block!r}")
     solution = lead_greens_columns(fsyst, energy, params)
     weights = np.zeros(len(fsyst.leads))
     weights[lead] = 1.0
-    return _hopping_currents(solution, hopping_array(fsyst), weights)
+    gammas = None
+    if block is not None:
+        blocks = block_gammas(fsyst, lead, params, solution.gammas[lead])
+        if not 0 <= block < len(blocks):
+            raise ValueError(
+                f"block={block} is out of range: lead {lead} has blocks 0..{len(blocks) - 1}"
+            )
+        gammas = list(solution.gammas)
+        gammas[lead] = blocks[block]
+    return _hopping_currents(solution, hopping_array(fsyst), weights, gammas)
 
 
 @dataclass(frozen=True)

@@ -83,19 +83,22 @@ class LeadGreensColumns:
         np.fill_diagonal(g, -g.sum(axis=0))
         return g
 
-    def weighted_gamma(self, weights) -> np.ndarray:
-        """Block-diagonal (n, n) matrix of w_p Γ_p: the injection of lead p weighted by w_p."""
+    def weighted_gamma(self, weights, gammas=None) -> np.ndarray:
+        """Block-diagonal (n, n) matrix of w_p Γ_p: the injection of lead p weighted by w_p.
+
+        ``gammas`` replaces :attr:`gammas` (e.g. by the Γ of one conservation-law block).
+        """
         weights = np.asarray(weights, dtype=float)
         w = np.zeros((self.columns.shape[1],) * 2, dtype=complex)
-        for lead, gamma in enumerate(self.gammas):
+        for lead, gamma in enumerate(self.gammas if gammas is None else gammas):
             if weights[lead] != 0:
                 block = slice(self.offsets[lead], self.offsets[lead + 1])
                 w[block, block] = weights[lead] * gamma
         return w
 
-    def correlation_elements(self, weights, rows, cols) -> np.ndarray:
+    def correlation_elements(self, weights, rows, cols, gammas=None) -> np.ndarray:
         """Entries [rows, cols] of G^n = Σ_p w_p G Γ_p G† (units 1/t), without forming G^n."""
-        left = self.columns @ self.weighted_gamma(weights)  # G W, (N, n)
+        left = self.columns @ self.weighted_gamma(weights, gammas)  # G W, (N, n)
         rows = np.asarray(rows, dtype=int)
         cols = np.asarray(cols, dtype=int)
         out = np.empty(rows.size, dtype=complex)
@@ -194,3 +197,53 @@ def lead_greens_columns(
         orbital_offsets=orbital_offsets,
         hamiltonian=ham,
     )
+
+
+def block_gammas(
+    fsyst: kwant.system.FiniteSystem, lead: int, params: Mapping[str, Any], gamma: np.ndarray
+) -> list[np.ndarray]:
+    """Γ of each conservation-law block of a lead: Γ_b = P_b Γ P_b, P_b the block's projector.
+
+    Parameters
+    ----------
+    fsyst
+        The finalized system.
+    lead
+        Index of a lead with modes and a conservation law.
+    params
+        Complete Kwant parameters.
+    gamma
+        Γ of that lead on its interface orbitals.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Γ_b in Kwant's block order (that of ``block_nmodes``); they sum to Γ.
+
+    Raises
+    ------
+    ValueError
+        The lead has no conservation law, or Γ is not block-diagonal in its
+        eigenspaces on the interface (then the blocks are not separable here).
+    """
+    lead_system = fsyst.leads[lead]
+    if not hasattr(lead_system, "discrete_symmetry"):
+        raise ValueError(f"lead {lead} is a self-energy lead: it has no conservation-law blocks")
+    projectors = lead_system.discrete_symmetry(params=dict(params)).projectors
+    if not projectors:
+        raise ValueError(
+            f"lead {lead} has no conservation law: pass block=None (all its states together)"
+        )
+    n = gamma.shape[0]
+    parts = []
+    for projector in projectors:
+        basis = np.asarray(projector.toarray() if hasattr(projector, "toarray") else projector)
+        projection = basis[:n] @ basis[:n].conj().T
+        parts.append(projection @ gamma @ projection)
+    scale = max(float(np.abs(gamma).max(initial=0.0)), 1e-300)
+    if np.abs(sum(parts) - gamma).max() > 1e-10 * scale:
+        raise ValueError(
+            f"the coupling of lead {lead} is not block-diagonal in its conservation-law blocks "
+            "on the interface orbitals; per-block maps are not available for this lead"
+        )
+    return parts

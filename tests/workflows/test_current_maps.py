@@ -90,6 +90,31 @@ def test_matrix_valued_user_system_with_conservation_law_leads():
     )
 
 
+def test_conservation_law_blocks_split_the_map_of_a_lead():
+    # Kwant orders a lead's incoming modes by conservation-law block (block_nmodes);
+    # the map of each block is the current of that block's scattering states.
+    fsyst, params = _spin_orbit_wire()
+    energy = 0.9
+    nmodes = kwant.smatrix(fsyst, energy, params=params).lead_info[0].block_nmodes
+    states = kwant.wave_function(fsyst, energy, params=params)(0)
+    current = kwant.operator.Current(fsyst)
+    first = 0
+    maps = []
+    for block, count in enumerate(nmodes):
+        reference = sum(current(psi, params=params) for psi in states[first : first + count])
+        first += count
+        ours = workflows.current_density(fsyst, energy, params=params, lead=0, block=block)
+        assert np.abs(ours - reference).max() < TOL
+        maps.append(ours)
+    total = workflows.current_density(fsyst, energy, params=params, lead=0)
+    assert np.abs(maps[0] + maps[1] - total).max() < TOL
+    assert np.abs(maps[0] - maps[1]).max() > 1e-3  # Rashba + Zeeman: the spins differ
+    with pytest.raises(ValueError, match="block=2 is out of range"):
+        workflows.current_density(fsyst, energy, params=params, lead=0, block=2)
+    with pytest.raises(ValueError, match="has no conservation law"):
+        workflows.current_density(systems.wire(3, 2).finalized(), 1.0, block=0)
+
+
 def _dephased_wire():
     builder = systems.wire(12, 3)
     systems.attach_dephasing_probes(builder, "all")
