@@ -10,8 +10,9 @@ the current from j to i carried by the correlation G^n is
 
     J_ij = 2 Im Tr[H_ij G^n_ji],
 
-which for G^n = ψψ† is exactly Kwant's ``Current`` (with unit on-site
-operator).  A lead p injects G^n_p = G Γ_p G† (:mod:`workflows.greens_columns`),
+the non-equilibrium Green's-function form of the bond current (e.g. S. Datta,
+*Quantum Transport: Atom to Transistor*, Cambridge 2005), which for G^n = ψψ†
+is exactly Kwant's ``Current`` (with unit on-site operator).  A lead p injects G^n_p = G Γ_p G† (:mod:`workflows.greens_columns`),
 equal to Σ_n ψ_pn ψ_pn† over its incoming modes for a lead with modes, and
 defined all the same for a self-energy lead (a dephasing probe), which has no
 scattering wave functions in Kwant.  In linear response a device with terminal
