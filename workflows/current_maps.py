@@ -12,10 +12,11 @@ the current from j to i carried by the correlation G^n is
 
 the non-equilibrium Green's-function form of the bond current (e.g. S. Datta,
 *Quantum Transport: Atom to Transistor*, Cambridge 2005), which for G^n = ψψ†
-is exactly Kwant's ``Current`` (with unit on-site operator).  A lead p injects G^n_p = G Γ_p G† (:mod:`workflows.greens_columns`),
-equal to Σ_n ψ_pn ψ_pn† over its incoming modes for a lead with modes, and
-defined all the same for a self-energy lead (a dephasing probe), which has no
-scattering wave functions in Kwant.  In linear response a device with terminal
+is exactly Kwant's ``Current`` (with unit on-site operator).  A lead p injects
+G^n_p = G Γ_p G† (:mod:`workflows.greens_columns`): for a lead with modes this
+is Σ_n ψ_pn ψ_pn† over its incoming modes, and it is defined all the same for
+a self-energy lead (a dephasing probe), which has no scattering wave functions
+in Kwant.  In linear response a device with terminal
 potentials μ_p carries
 
     J = Σ_p (μ_p − μ_ref) J_p,
