@@ -111,3 +111,29 @@ def test_local_potential_is_independent_of_the_zero_and_names_bad_input():
         workflows.local_potential(fsyst, 0.6, voltages={})
     with pytest.raises(ValueError, match="terminal in voltages=9 is out of range"):
         workflows.local_potential(fsyst, 0.6, voltages={9: 1.0})
+
+
+def test_local_potential_is_what_a_weakly_coupled_probe_measures_in_a_field():
+    # Büttiker's local potential is the reading of an ideal, weakly coupled voltage probe
+    # (Gramespacher & Büttiker, Phys. Rev. B 56, 13026 (1997)): attach one wide-band probe
+    # of coupling η to a site of a Hall bar in a field, let it float, and compare its
+    # potential with μ(site) of the bar without the probe.  The probe perturbs the
+    # potentials at O(η); η = 1e-6 t leaves a difference of ~1e-6, checked at 1e-4.
+    length, width = 12, 5
+    bare = systems.hall_bar(length, width, 2, arm_length=1)
+    probed = systems.hall_bar(length, width, 2, arm_length=1)
+    lat = kwant.lattice.square(norbs=1)
+    params = dict(B=0.04)
+    solved = workflows.local_potential(
+        bare.finalized(), 0.7, params=params, voltages={0: 1.0, 1: 0.0}
+    )
+    sites = [lat(6, 1), lat(3, 3)]
+    probes = systems.attach_dephasing_probes(probed, sites, param="eta_tip")
+    fprobed = probed.finalized()
+    G = workflows.conductance_matrix(fprobed, 0.7, params=dict(params, eta_tip=1e-6))
+    bias = workflows.solve_bias(G, voltages={0: 1.0, 1: 0.0})
+    fbare = bare.finalized()
+    for site, probe in zip(sites, probes, strict=True):
+        index = fbare.id_by_site[site]
+        assert 0.05 < solved.potential[index] < 0.95  # a nontrivial point
+        assert bias.voltages[probe] == pytest.approx(solved.potential[index], abs=1e-4)
