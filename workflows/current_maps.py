@@ -42,7 +42,12 @@ from systems.parameters import resolve_params
 
 from .bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
 from .conductance import _check_energy, _check_system
-from .greens_columns import LeadGreensColumns, block_gammas, lead_greens_columns
+from .greens_columns import (
+    LeadGreensColumns,
+    block_gammas,
+    lead_greens_columns,
+    terminal_gammas,
+)
 
 __all__ = [
     "CurrentMap",
@@ -199,6 +204,7 @@ def biased_current_density(
     voltages: Mapping[int, float],
     currents: Mapping[int, float] | None = None,
     mu_ref: float = 0.0,
+    blocks: bool = False,
 ) -> CurrentMap:
     """The non-equilibrium current map of a biased device, floating probes at their potentials.
 
@@ -227,6 +233,12 @@ def biased_current_density(
         Without a magnetic field the map does not depend on it; in a field it
         does (equilibrium edge currents do not cancel): ``mu_ref`` equal to the
         drain voltage shows only the states injected above the drain.
+    blocks
+        If True, the terminals are the conservation-law blocks of the leads
+        (lead-major, Kwant's block order; a lead without a conservation law is
+        one terminal), as in ``conductance_matrix(..., blocks=True)``:
+        ``voltages`` and ``currents`` are keyed by that terminal index, e.g. a
+        spin-resolved bias.
 
     Returns
     -------
@@ -237,32 +249,59 @@ def biased_current_density(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    n_leads = len(fsyst.leads)
-    if n_leads < 2:
-        raise ValueError("a biased current map needs at least two leads")
-    if not isinstance(voltages, Mapping) or not voltages:
-        raise ValueError(
-            f"voltages must be a non-empty mapping of lead index to voltage, got {voltages!r}"
-        )
-    _check_setpoints("voltages", voltages, n_leads)
-    _check_setpoints("currents", currents, n_leads)
     if isinstance(mu_ref, bool) or not isinstance(mu_ref, numbers.Real) or not np.isfinite(mu_ref):
         raise TypeError(
             f"mu_ref must be a finite real number (unit of the voltages), got {mu_ref!r}"
         )
-    params = resolve_params(fsyst, params)
-    solution = lead_greens_columns(fsyst, energy, params)
-    bias = solve_bias(solution.conductance_matrix(), voltages=voltages, currents=currents)
+    solution, terminals, bias = _solve_biased(fsyst, energy, params, voltages, currents, blocks)
     # A decoupled terminal (NaN potential) has Γ = 0 and injects nothing.
     weights = np.nan_to_num(bias.voltages - float(mu_ref), nan=0.0)
+    gammas = _weighted_lead_gammas(solution, terminals, weights)
     hoppings = hopping_array(fsyst)
     return CurrentMap(
         energy=energy,
-        current=_hopping_currents(solution, hoppings, weights),
+        current=_hopping_currents(solution, hoppings, np.ones(solution.n_leads), gammas),
         hoppings=hoppings,
         bias=bias,
         mu_ref=float(mu_ref),
     )
+
+
+def _solve_biased(fsyst, energy, params, voltages, currents, blocks):
+    """Validate a bias, solve once, and return the G columns, the terminals and the bias.
+
+    Shared by the biased current map and the local potential.
+    """
+    n_leads = len(fsyst.leads)
+    if n_leads < 2:
+        raise ValueError("a biased device needs at least two leads")
+    if not isinstance(voltages, Mapping) or not voltages:
+        raise ValueError(
+            f"voltages must be a non-empty mapping of terminal index to voltage, got {voltages!r}"
+        )
+    if not isinstance(blocks, bool):
+        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    if not blocks:  # check before the expensive solve (with blocks, solve_bias checks)
+        _check_setpoints("voltages", voltages, n_leads)
+        _check_setpoints("currents", currents, n_leads)
+    params = resolve_params(fsyst, params)
+    solution = lead_greens_columns(fsyst, energy, params)
+    terminals = terminal_gammas(solution, fsyst, params, blocks)
+    bias = solve_bias(
+        solution.conductance_matrix(terminals if blocks else None),
+        voltages=voltages,
+        currents=currents,
+    )
+    return solution, terminals, bias
+
+
+def _weighted_lead_gammas(solution, terminals, weights) -> list[np.ndarray]:
+    """Σ_b w_(p,b) Γ_(p,b) for each lead p: the weighted injection on its interface."""
+    gammas = [np.zeros_like(gamma) for gamma in solution.gammas]
+    for (lead, gamma), weight in zip(terminals, weights, strict=True):
+        if weight != 0:
+            gammas[lead] = gammas[lead] + weight * gamma
+    return gammas
 
 
 def site_inflow(fsyst: kwant.system.FiniteSystem, current: np.ndarray) -> np.ndarray:

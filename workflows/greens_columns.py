@@ -73,11 +73,20 @@ class LeadGreensColumns:
         """Number of leads M."""
         return len(self.gammas)
 
-    def conductance_matrix(self) -> np.ndarray:
-        """The M×M conductance matrix (e²/h) from the same solve, columns summing to zero."""
-        interface_g = InterfaceGreensFunction(
-            data=self.columns[self.interface], gammas=self.gammas, offsets=self.offsets
-        )
+    def conductance_matrix(self, terminals=None) -> np.ndarray:
+        """The conductance matrix (e²/h) from the same solve, columns summing to zero.
+
+        ``terminals``: a list of (lead, Γ) pairs, e.g. one per conservation-law
+        block of each lead (:func:`terminal_gammas`); default one per lead.
+        """
+        if terminals is None:
+            data, gammas, offsets = self.columns[self.interface], self.gammas, self.offsets
+        else:
+            rows = [np.arange(self.offsets[lead], self.offsets[lead + 1]) for lead, _ in terminals]
+            data = self.columns[self.interface[np.concatenate(rows)]][:, np.concatenate(rows)]
+            gammas = tuple(gamma for _, gamma in terminals)
+            offsets = np.concatenate([[0], np.cumsum([r.size for r in rows])])
+        interface_g = InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
         g = -np.asarray(interface_g.transmissions(), dtype=float)
         np.fill_diagonal(g, 0.0)
         np.fill_diagonal(g, -g.sum(axis=0))
@@ -110,10 +119,13 @@ class LeadGreensColumns:
             )
         return out
 
-    def lead_spectral_diagonal(self) -> np.ndarray:
-        """(M, N) array: the diagonal of A_p = G Γ_p G† on every orbital, for each lead (1/t)."""
+    def lead_spectral_diagonal(self, gammas=None) -> np.ndarray:
+        """(M, N) array: the diagonal of A_p = G Γ_p G† on every orbital, for each lead (1/t).
+
+        ``gammas`` replaces :attr:`gammas` (one matrix per lead).
+        """
         out = np.empty((self.n_leads, self.columns.shape[0]))
-        for lead, gamma in enumerate(self.gammas):
+        for lead, gamma in enumerate(self.gammas if gammas is None else gammas):
             block = self.columns[:, self.offsets[lead] : self.offsets[lead + 1]]
             out[lead] = np.real(np.einsum("ik,kl,il->i", block, gamma, block.conj()))
         return out
@@ -247,3 +259,25 @@ def block_gammas(
             "on the interface orbitals; per-block maps are not available for this lead"
         )
     return parts
+
+
+def terminal_gammas(
+    solution: LeadGreensColumns,
+    fsyst: kwant.system.FiniteSystem,
+    params: Mapping[str, Any],
+    blocks: bool,
+) -> list[tuple[int, np.ndarray]]:
+    """The terminals as (lead, Γ) pairs: one per lead, or with ``blocks`` one per
+    conservation-law block of each lead with a conservation law (lead-major, Kwant's block
+    order; a lead without one stays a single terminal)."""
+    if not blocks:
+        return list(enumerate(solution.gammas))
+    terminals = []
+    for lead, gamma in enumerate(solution.gammas):
+        lead_system = fsyst.leads[lead]
+        has_law = hasattr(lead_system, "discrete_symmetry") and bool(
+            lead_system.discrete_symmetry(params=dict(params)).projectors
+        )
+        parts = block_gammas(fsyst, lead, params, gamma) if has_law else [gamma]
+        terminals += [(lead, part) for part in parts]
+    return terminals

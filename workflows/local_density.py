@@ -37,16 +37,20 @@ import numpy as np
 
 from systems.parameters import resolve_params
 
-from .bias import BiasSolution, _check_setpoints, solve_bias
+from .bias import BiasSolution
 from .conductance import _check_energy, _check_system
+from .current_maps import _solve_biased, _weighted_lead_gammas
 from .greens_columns import LeadGreensColumns, lead_greens_columns
 
 __all__ = ["LocalPotential", "injectivities", "local_density_of_states", "local_potential"]
 
 
-def _per_site(solution: LeadGreensColumns) -> np.ndarray:
-    """(M, n_sites) injectivities from the G columns, orbitals of each site summed."""
-    per_orbital = solution.lead_spectral_diagonal() / (2 * np.pi)
+def _per_site(solution: LeadGreensColumns, gammas=None) -> np.ndarray:
+    """(M, n_sites) injectivities from the G columns, orbitals of each site summed.
+
+    With ``gammas`` (one per lead) in place of the leads' Γ, the same for those couplings.
+    """
+    per_orbital = solution.lead_spectral_diagonal(gammas) / (2 * np.pi)
     starts = solution.orbital_offsets[:-1]
     return np.add.reduceat(per_orbital, starts, axis=1)
 
@@ -100,7 +104,9 @@ class LocalPotential:
         Energy in units of t.
     potential
         μ(i) per site of ``fsyst.sites`` in the unit of the voltages; NaN
-        where no lead injects any state (zero local density of states).
+        where no lead injects any state (zero local density of states, e.g.
+        deep in a quantum Hall bulk) or where a decoupled terminal's states
+        are (its potential is undefined).
     injectivities
         (M, n_sites) ν_p(i) in 1/t per site.
     bias
@@ -120,6 +126,7 @@ def local_potential(
     params: Mapping[str, Any] | None = None,
     voltages: Mapping[int, float],
     currents: Mapping[int, float] | None = None,
+    blocks: bool = False,
 ) -> LocalPotential:
     """The local electrochemical potential μ(i) = Σ_p ν_p(i) V_p / Σ_p ν_p(i) of a biased device.
 
@@ -136,6 +143,9 @@ def local_potential(
         ``voltages`` are held at those voltages, those in ``currents`` carry
         that net current, every other lead (voltage probe, dephasing probe)
         floats at the potential where its net current vanishes.
+    blocks
+        If True, the terminals are the conservation-law blocks of the leads, as
+        for :func:`workflows.biased_current_density`.
 
     Returns
     -------
@@ -145,23 +155,18 @@ def local_potential(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    n_leads = len(fsyst.leads)
-    if n_leads < 2:
-        raise ValueError("a local potential needs at least two leads")
-    if not isinstance(voltages, Mapping) or not voltages:
-        raise ValueError(
-            f"voltages must be a non-empty mapping of lead index to voltage, got {voltages!r}"
-        )
-    _check_setpoints("voltages", voltages, n_leads)
-    _check_setpoints("currents", currents, n_leads)
-    params = resolve_params(fsyst, params)
-    solution = lead_greens_columns(fsyst, energy, params)
-    bias = solve_bias(solution.conductance_matrix(), voltages=voltages, currents=currents)
+    solution, terminals, bias = _solve_biased(fsyst, energy, params, voltages, currents, blocks)
     nu = _per_site(solution)
-    coupled = ~np.isnan(bias.voltages)  # a decoupled terminal injects nothing (Γ = 0)
-    total = nu[coupled].sum(axis=0)
-    weighted = bias.voltages[coupled] @ nu[coupled]
+    # Σ_t V_t ν_t(i) over the terminals (blocks); a decoupled terminal (NaN) injects nothing.
+    voltages_t = np.nan_to_num(bias.voltages, nan=0.0)
+    weighted = _per_site(solution, _weighted_lead_gammas(solution, terminals, voltages_t))
+    weighted = weighted.sum(axis=0)
+    total = nu.sum(axis=0)
     scale = max(float(total.max(initial=0.0)), 1e-300)
     with np.errstate(invalid="ignore", divide="ignore"):
         potential = np.where(total > 1e-14 * scale, weighted / total, np.nan)
+    decoupled = np.isnan(bias.voltages).astype(float)
+    if decoupled.any():  # where a decoupled terminal's states are, μ is undefined
+        share = _per_site(solution, _weighted_lead_gammas(solution, terminals, decoupled))
+        potential[share.sum(axis=0) > 1e-10 * np.maximum(total, 1e-300)] = np.nan
     return LocalPotential(energy=energy, potential=potential, injectivities=nu, bias=bias)
