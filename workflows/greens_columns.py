@@ -92,31 +92,39 @@ class LeadGreensColumns:
         np.fill_diagonal(g, -g.sum(axis=0))
         return g
 
-    def weighted_gamma(self, weights, gammas=None) -> np.ndarray:
-        """Block-diagonal (n, n) matrix of w_p Γ_p: the injection of lead p weighted by w_p.
-
-        ``gammas`` replaces :attr:`gammas` (e.g. by the Γ of one conservation-law block).
-        """
+    def _weighted_block(self, weights, gammas=None):
+        """The columns of the leads that inject (w_p ≠ 0, Γ_p ≠ 0) and the sparse
+        block-diagonal matrix of their w_p Γ_p, or (None, None) if none does."""
         weights = np.asarray(weights, dtype=float)
-        w = np.zeros((self.columns.shape[1],) * 2, dtype=complex)
+        index, blocks = [], []
         for lead, gamma in enumerate(self.gammas if gammas is None else gammas):
-            if weights[lead] != 0:
-                block = slice(self.offsets[lead], self.offsets[lead + 1])
-                w[block, block] = weights[lead] * gamma
-        return w
+            if weights[lead] != 0 and np.any(gamma):
+                index.append(np.arange(self.offsets[lead], self.offsets[lead + 1]))
+                blocks.append(weights[lead] * np.asarray(gamma))
+        if not index:
+            return None, None
+        return np.concatenate(index), scipy.sparse.block_diag(blocks, format="csr")
 
     def correlation_elements(self, weights, rows, cols, gammas=None) -> np.ndarray:
-        """Entries [rows, cols] of G^n = Σ_p w_p G Γ_p G† (units 1/t), without forming G^n."""
-        left = self.columns @ self.weighted_gamma(weights, gammas)  # G W, (N, n)
+        """Entries [rows, cols] of G^n = Σ_p w_p G Γ_p G† (units 1/t), without forming G^n.
+
+        ``gammas`` replaces :attr:`gammas` (e.g. by the Γ of one conservation-law
+        block).  Only the columns of the injecting leads are used, and W = ⊕ w_p Γ_p
+        is applied as a sparse block-diagonal matrix (one entry per dephasing probe).
+        """
         rows = np.asarray(rows, dtype=int)
         cols = np.asarray(cols, dtype=int)
-        out = np.empty(rows.size, dtype=complex)
-        chunk = max(1, 2**22 // max(1, left.shape[1]))
+        out = np.zeros(rows.size, dtype=complex)
+        index, weight = self._weighted_block(weights, gammas)
+        if index is None:
+            return out
+        sub = self.columns[:, index]
+        left = np.asarray(weight.T @ sub.T).T  # G W, (N, n_active)
+        right = sub.conj()
+        chunk = max(1, 2**22 // max(1, index.size))
         for start in range(0, rows.size, chunk):
             r, c = rows[start : start + chunk], cols[start : start + chunk]
-            out[start : start + chunk] = np.einsum(
-                "pk,pk->p", left[r], self.columns[c].conj(), optimize=False
-            )
+            out[start : start + chunk] = np.einsum("pk,pk->p", left[r], right[c], optimize=False)
         return out
 
     def lead_spectral_diagonal(self, gammas=None) -> np.ndarray:
