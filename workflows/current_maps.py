@@ -182,7 +182,9 @@ class CurrentMap:
     hoppings
         (n, 2) site indices (i, j) of each hopping.
     bias
-        Potentials and currents of every terminal (floating probes solved).
+        Potentials and currents of every terminal (floating probes solved);
+        the terminals are the leads, or with ``blocks=True`` their
+        conservation-law blocks (lead-major).
     mu_ref
         The reference potential (unit v): lead p's states are weighted by
         V_p − μ_ref.  In a magnetic field the map depends on it (equilibrium
