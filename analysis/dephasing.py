@@ -34,9 +34,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from systems.parameters import resolve_params
-
 from .analytic import chain_wavenumber
+from .modes import lead_system
 
 __all__ = [
     "chain_backscattering_length",
@@ -111,16 +110,20 @@ def chain_probe_potential(x, length, energy, eta, t: float = 1.0):
 
 
 def lead_velocities(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     energy: float,
-    lead: int = 0,
+    lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
-    """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure."""
-    the_lead = fsyst.leads[lead]
-    if not hasattr(the_lead, "modes"):
-        raise ValueError(f"lead {lead} is a self-energy lead (e.g. a probe): it has no modes")
-    propagating, _ = the_lead.modes(float(energy), params=resolve_params(fsyst, params))
+    """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure.
+
+    ``fsyst`` may be a finalized lead (``InfiniteSystem``); then pass ``lead=None``.
+    Only the parameters the lead reads are needed.
+    """
+    if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
+        lead = None
+    the_lead, params = lead_system(fsyst, lead, params)
+    propagating, _ = the_lead.modes(float(energy), params=params)
     velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
     cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
     return np.sort(velocities[: velocities.size // 2]) * cell

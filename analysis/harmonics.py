@@ -45,17 +45,34 @@ def _check_orders(orders: Iterable[int]) -> tuple[int, ...]:
     return tuple(int(n) for n in orders)
 
 
-def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2)) -> dict:
+def _check_period(period) -> float:
+    if (
+        isinstance(period, bool)
+        or not isinstance(period, numbers.Real)
+        or not (np.isfinite(period) and period > 0)
+    ):
+        raise ValueError(
+            f"period must be a finite number > 0 (the flux period in the flux's unit, "
+            f"1 for h/e, 2π for radians), got {period!r}"
+        )
+    return float(period)
+
+
+def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2), *, period: float = 1.0) -> dict:
     """Mean, amplitudes and phases of the flux harmonics of X(φ) (least squares).
 
     Parameters
     ----------
     flux
-        Fluxes φ in h/e, any grid (1D array of n points).
+        Fluxes φ, any grid (1D array of n points), in the unit of ``period``:
+        h/e with the default period 1 (mesoflow's systems), or the system's own
+        unit (e.g. radians with ``period=2*numpy.pi``).
     values
         X(φ) at those fluxes, e.g. a conductance in e²/h (1D array of n).
     orders
         Harmonic orders n to fit: 1 for h/e, 2 for h/2e, ...
+    period
+        The flux period of the order-1 (h/e) harmonic, in the unit of ``flux``.
 
     Returns
     -------
@@ -73,6 +90,7 @@ def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2)) -> dict:
         determine the requested harmonics (too few distinct fluxes, or
         aliasing, e.g. 4 points per period for n = 2).
     """
+    period = _check_period(period)
     phi = np.asarray(flux, dtype=float)
     x = np.asarray(values, dtype=float)
     if phi.ndim != 1 or phi.shape != x.shape:
@@ -83,6 +101,7 @@ def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2)) -> dict:
     if not (np.all(np.isfinite(phi)) and np.all(np.isfinite(x))):
         raise ValueError("flux and values must be finite (no NaN or infinity)")
     orders = _check_orders(orders)
+    phi = phi / period
     columns = [np.ones_like(phi)]
     for n in orders:
         columns += [np.cos(2 * np.pi * n * phi), np.sin(2 * np.pi * n * phi)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import kwant
 import numpy as np
 import pandas as pd
 
@@ -27,7 +28,8 @@ def compare_with_landauer(
 
     Give exactly one source of the prediction: ``width`` (the analytic count
     of a clean strip of that many sites, :func:`analysis.mode_count`) or
-    ``fsyst`` (the open channels of lead ``lead``, :func:`analysis.open_modes`).
+    ``fsyst`` (the open channels of lead ``lead``, :func:`analysis.open_modes`;
+    ``fsyst`` may also be a finalized lead, then ``lead`` is ignored).
 
     Returns
     -------
@@ -46,5 +48,7 @@ def compare_with_landauer(
     if width is not None:
         n = np.atleast_1d(mode_count(e, width, t))
     else:
+        if isinstance(fsyst, kwant.system.InfiniteSystem):  # a finalized lead itself
+            lead = None
         n = np.array([open_modes(fsyst, lead, energy, params) for energy in e])
     return pd.DataFrame({"energy": e, "G": g, "N": n, "deviation": g - n})

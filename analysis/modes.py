@@ -11,13 +11,48 @@ import numpy as np
 
 from systems.parameters import resolve_params
 
-__all__ = ["mode_count", "open_modes", "subband_edges"]
+__all__ = ["lead_system", "mode_count", "open_modes", "subband_edges"]
+
+
+def lead_system(
+    syst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
+    lead: int | None,
+    params: Mapping[str, Any] | None,
+) -> tuple[kwant.system.InfiniteSystem, dict[str, Any]]:
+    """The finalized lead meant by ``(syst, lead)`` and the params it needs.
+
+    ``syst`` is a finalized system (then ``lead`` is its lead index) or a
+    finalized lead (an ``InfiniteSystem``, e.g. ``fsyst.leads[0]`` or
+    ``lead_builder.finalized()``; then ``lead`` is None).  Only the
+    parameters that the lead reads are needed (:func:`systems.resolve_params`
+    with ``lead=``); unknown names are checked against the whole system.
+    """
+    if isinstance(syst, kwant.system.InfiniteSystem):
+        if lead is not None:
+            raise ValueError(
+                f"lead={lead!r} given with a finalized lead: pass lead=None (the lead itself)"
+            )
+        return syst, resolve_params(syst, params)
+    if isinstance(syst, kwant.Builder):
+        raise TypeError("expected a finalized system or lead: call .finalized() first")
+    if not isinstance(syst, kwant.system.FiniteSystem):
+        raise TypeError(
+            f"expected a finalized kwant system or lead (InfiniteSystem), got {type(syst).__name__}"
+        )
+    if isinstance(lead, bool) or not isinstance(lead, numbers.Integral):
+        raise TypeError(f"lead must be a lead index (int), got {lead!r}")
+    if not 0 <= lead < len(syst.leads):
+        raise ValueError(f"lead={lead} is out of range: the system has {len(syst.leads)} leads")
+    the_lead = syst.leads[lead]
+    if not hasattr(the_lead, "modes"):
+        raise ValueError(f"lead {lead} is a self-energy lead (e.g. a probe): it has no modes")
+    return the_lead, resolve_params(syst, params, lead=int(lead))
 
 
 def open_modes(
-    fsyst: kwant.system.FiniteSystem,
-    lead: int,
-    energy: float,
+    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
+    lead: int | None = None,
+    energy: float | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Number of propagating (open) channels of one lead at ``energy``.
@@ -25,13 +60,14 @@ def open_modes(
     Parameters
     ----------
     fsyst
-        A finalized Kwant system.
+        A finalized Kwant system, or a finalized lead (``InfiniteSystem``).
     lead
-        Lead index.
+        Lead index of ``fsyst``; None when ``fsyst`` is a lead itself
+        (``open_modes(flead, energy=0.5)``).
     energy
-        Energy in units of t.
+        Energy in units of t (of the system's own units for a user's system).
     params
-        Kwant parameters (standard names may be omitted, see
+        Kwant parameters; only those the lead reads are needed (see
         :func:`systems.resolve_params`).
 
     Returns
@@ -40,14 +76,9 @@ def open_modes(
         N(E): the ideal conductance of that lead in e²/h.  In a magnetic
         field in the quantum Hall regime, the number of edge channels ν.
     """
-    if isinstance(lead, bool) or not isinstance(lead, numbers.Integral):
-        raise TypeError(f"lead must be a lead index (int), got {lead!r}")
-    if not 0 <= lead < len(fsyst.leads):
-        raise ValueError(f"lead={lead} is out of range: the system has {len(fsyst.leads)} leads")
-    the_lead = fsyst.leads[lead]
-    if not hasattr(the_lead, "modes"):
-        raise ValueError(f"lead {lead} is a self-energy lead (e.g. a probe): it has no modes")
-    params = resolve_params(fsyst, params)
+    the_lead, params = lead_system(fsyst, lead, params)
+    if isinstance(energy, bool) or not isinstance(energy, numbers.Real) or not np.isfinite(energy):
+        raise TypeError(f"energy must be a finite real number, got {energy!r}")
     propagating, _ = the_lead.modes(float(energy), params=params)
     return int(propagating.velocities.size // 2)
 

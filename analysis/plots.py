@@ -85,7 +85,7 @@ def plot_hall_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["R_xx"], "s-", ms=3, label=r"$R_{xx}$")
     _plateau_guides(ax, frame, x, "R_xy")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
     return ax
@@ -99,8 +99,15 @@ _SCAN_LABELS = {
 }
 
 
-def _scan_label(x: str) -> str:
-    """Axis label of a scanned parameter column (field or energy), else the column name."""
+def _scan_label(x: str, frame: pd.DataFrame | None = None) -> str:
+    """Axis label of a scanned parameter column (field or energy), else the column name.
+
+    A unit recorded in ``frame.attrs["units"]`` for a user's own parameter (e.g.
+    a field ``B`` in tesla) replaces mesoflow's.
+    """
+    unit = ((frame.attrs.get("units") if frame is not None else None) or {}).get(x)
+    if x == "B" and unit not in (None, "h/e per plaquette"):
+        return f"$B$ ({unit})"
     return _SCAN_LABELS.get(x, x)
 
 
@@ -126,7 +133,7 @@ def plot_cross_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["R_B"], "s-", ms=3, label=r"$R_B$ (bend)")
     _plateau_guides(ax, frame, x, "R_H")
     ax.axhline(0, color="0.85", lw=0.8, zorder=0)
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
     return ax
@@ -139,7 +146,7 @@ def plot_cross_transmissions(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.plot(frame[x], frame["T_straight"], "-", lw=1.6, label="straight (right lead)")
     ax.plot(frame[x], frame["T_left_turn"], "--", lw=1.6, label="left turn (top lead)")
     ax.plot(frame[x], frame["T_right_turn"], ":", lw=1.8, label="right turn (bottom lead)")
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(r"$T$ from the left lead ($e^2/h$)")
     ax.legend(frameon=False, fontsize="small")
     return ax
@@ -169,7 +176,7 @@ def plot_scan(frame: pd.DataFrame, x: str, y: str, *, hue=(), ax=None, ylabel=No
         ax.plot(group[x], group[y], "o-", ms=2.5, lw=1.2, color=color if hue else None, label=label)
     if hue and len(groups) <= 8:
         ax.legend(frameon=False, fontsize="small")
-    ax.set_xlabel(_scan_label(x))
+    ax.set_xlabel(_scan_label(x, frame))
     ax.set_ylabel(ylabel or y)
     return ax
 
@@ -203,6 +210,17 @@ _AB_LABELS = {
 }
 
 
+def flux_label(frame: pd.DataFrame, x: str = "phi") -> str:
+    """Axis label of the flux column ``x``, in the unit ``frame.attrs["units"]`` gives.
+
+    mesoflow's studies record the unit of a user's own flux (e.g. ``"rad"``);
+    without a record the flux is mesoflow's, in h/e.
+    """
+    unit = (frame.attrs.get("units") or {}).get(x, "h/e")
+    unit = r"$h/e$" if unit == "h/e" else unit
+    return rf"$\phi$ ({unit})" if x == "phi" else f"{x} ({unit})"
+
+
 def plot_flux_trace(
     frame: pd.DataFrame,
     *,
@@ -212,10 +230,14 @@ def plot_flux_trace(
     label: str | None = None,
     **style,
 ):
-    """An interference trace y(φ) against the flux in h/e (conductance in e²/h by default)."""
+    """An interference trace y(φ) against the flux (conductance in e²/h by default).
+
+    The flux axis is labelled in the unit recorded in ``frame.attrs["units"]``
+    (h/e for mesoflow's rings, the system's own otherwise; see :func:`flux_label`).
+    """
     ax = _axes(ax)
     ax.plot(frame[x], frame[y], **{"marker": "o", "ms": 3, "lw": 1.4, **style}, label=label)
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame, x))
     ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
     if label:
         ax.legend(frameon=False)
@@ -248,7 +270,7 @@ def plot_ensemble_traces(
         lw=1.8,
         label=f"average of {frame[sample].nunique()}",
     )
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame, x))
     ax.set_ylabel(r"$G$ ($e^2/h$)" if y == "G" else y)
     ax.legend(frameon=False)
     return ax
@@ -311,7 +333,7 @@ def plot_reciprocity(frame: pd.DataFrame, *, ax=None):
         color="0.5",
         label=r"$R_{mn,kl}(-\phi)$",
     )
-    ax.set_xlabel(r"$\phi$ ($h/e$)")
+    ax.set_xlabel(flux_label(frame))
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False, fontsize="small")
     return ax

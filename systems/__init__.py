@@ -6,7 +6,15 @@ attached; every physical quantity is a Kwant ``params`` name (see
 """
 
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
-from .parameters import NEUTRAL_PARAMS, parameter_names, resolve_params
+from .parameters import (
+    NEUTRAL_PARAMS,
+    ParameterOwners,
+    SharedParams,
+    parameter_names,
+    parameter_owners,
+    resolve_params,
+    updated_params,
+)
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
 from .units import MATERIALS, ContinuumWarning, Units
@@ -19,6 +27,8 @@ __all__ = [
     "MATERIALS",
     "NEUTRAL_PARAMS",
     "ContinuumWarning",
+    "ParameterOwners",
+    "SharedParams",
     "Units",
     "ab_ring",
     "attach_dephasing_probes",
@@ -27,7 +37,9 @@ __all__ = [
     "dephasing_probe_leads",
     "hall_bar",
     "parameter_names",
+    "parameter_owners",
     "qpc",
     "resolve_params",
+    "updated_params",
     "wire",
 ]

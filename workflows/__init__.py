@@ -10,7 +10,12 @@ from .bias import (
     two_terminal_conductance,
 )
 from .coherence import OhmicFit, fit_ohmic, measure_coherence_length, resistance_vs_length
-from .conductance import conductance_matrix, conductance_vs_energy, has_self_energy_leads
+from .conductance import (
+    block_terminals,
+    conductance_matrix,
+    conductance_vs_energy,
+    has_self_energy_leads,
+)
 from .current_maps import (
     CurrentMap,
     biased_current_density,
@@ -75,6 +80,7 @@ __all__ = [
     "adaptive_scan",
     "bend_resistance",
     "biased_current_density",
+    "block_terminals",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",

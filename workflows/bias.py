@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -142,6 +143,108 @@ def decoupled_terminals(G) -> list[int]:
 
 
 def solve_bias(
+    G,
+    *,
+    voltages: Mapping[Any, float] | None = None,
+    currents: Mapping[Any, float] | None = None,
+    reference: Any = None,
+    terminals: Sequence[tuple[int, int]] | None = None,
+    resolved: Iterable[int] = (),
+) -> BiasSolution:
+    """Solve I = G V, each terminal (or contact) at a set voltage, a set current, or floating.
+
+    Parameters
+    ----------
+    G
+        (M, M) conductance matrix in e²/h whose rows and columns sum to zero.
+    voltages, currents, reference
+        As in the plain case below; with ``terminals``, keyed by contact.
+    terminals
+        The (lead, block) label of each row of ``G``, e.g. from
+        :func:`workflows.block_terminals` for ``conductance_matrix(...,
+        blocks=True)``.  Then the blocks of one lead form one **contact** at
+        one potential (a normal metal reservoir), named by the lead index,
+        unless the lead is listed in ``resolved`` or one of its blocks is
+        named ``(lead, block)`` in the set-points: then each of its blocks is
+        its own contact (a spin-resolved reservoir).  The solution is given
+        per row of ``G``: the blocks of a contact share its voltage, and
+        carry their own currents (e.g. the spin currents into a floating
+        voltage probe).
+    resolved
+        Leads whose blocks are separate contacts even if none is named.
+
+    Returns
+    -------
+    BiasSolution
+        Voltages, currents and kinds for each row of ``G``.
+    """
+    if terminals is None:
+        if tuple(resolved):
+            raise ValueError("resolved= needs terminals= (the (lead, block) label of each row)")
+        return _solve_plain(G, voltages=voltages, currents=currents, reference=reference)
+    G = _check_matrix(G)
+    keys = [*(voltages or {}), *(currents or {}), *([] if reference is None else [reference])]
+    contact, labels = _contacts(terminals, G.shape[0], keys, resolved)
+    incidence = np.zeros((G.shape[0], len(labels)))
+    incidence[np.arange(G.shape[0]), contact] = 1.0
+    reduced = incidence.T @ G @ incidence
+    position = {label: k for k, label in enumerate(labels)}
+
+    def convert(name, values):
+        if values is None:
+            return None
+        if not isinstance(values, Mapping):
+            raise TypeError(f"{name} must be a mapping of contact to value, got {values!r}")
+        return {_contact_index(name, key, position): value for key, value in values.items()}
+
+    solution = _solve_plain(
+        reduced,
+        voltages=convert("voltages", voltages),
+        currents=convert("currents", currents),
+        reference=None if reference is None else _contact_index("reference", reference, position),
+    )
+    v = solution.voltages[contact]
+    currents_out = G @ np.where(np.isnan(v), 0.0, v)
+    kinds = tuple(solution.kinds[c] for c in contact)
+    for row, kind in enumerate(kinds):  # a contact's set current is the sum over its blocks
+        if kind == "floating" and np.sum(contact == contact[row]) == 1:
+            currents_out[row] = 0.0
+    return BiasSolution(voltages=v, currents=currents_out, kinds=kinds)
+
+
+def _contacts(terminals, n: int, keys, resolved) -> tuple[np.ndarray, list]:
+    """Contact index of each row and the contact labels (lead, or (lead, block) if resolved)."""
+    try:
+        labels = [(int(lead), int(block)) for lead, block in terminals]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"terminals must be a sequence of (lead, block) pairs, got {terminals!r}"
+        ) from None
+    if len(labels) != n or len(set(labels)) != n:
+        raise ValueError(
+            f"terminals must label each of the {n} rows of G with a distinct (lead, block) "
+            f"pair, got {len(labels)} labels"
+        )
+    split = {int(lead) for lead in resolved} | {k[0] for k in keys if isinstance(k, tuple)}
+    names = [label if label[0] in split else label[0] for label in labels]
+    unique = list(dict.fromkeys(names))
+    return np.array([unique.index(name) for name in names], dtype=int), unique
+
+
+def _contact_index(name: str, key, position: Mapping) -> int:
+    if isinstance(key, tuple):
+        key = tuple(int(k) for k in key)
+    if key not in position:
+        leads = sorted({label if isinstance(label, int) else label[0] for label in position})
+        raise ValueError(
+            f"{name}: {key!r} is not a contact; contacts are {list(position)} (a lead index "
+            f"for a lead whose blocks share one potential, (lead, block) for a resolved "
+            f"lead; leads {leads})"
+        )
+    return position[key]
+
+
+def _solve_plain(
     G,
     *,
     voltages: Mapping[int, float] | None = None,
@@ -304,10 +407,17 @@ def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
     sink = _check_terminal("sink", sink, G.shape[0])
     if source == sink:
         raise ValueError(f"source and sink must differ, both are {source}")
-    return float(solve_bias(G, voltages={source: 1.0, sink: 0.0}).currents[source])
+    return float(_solve_plain(G, voltages={source: 1.0, sink: 0.0}).currents[source])
 
 
-def four_terminal_resistance(G, current: tuple[int, int], voltage: tuple[int, int]) -> float:
+def four_terminal_resistance(
+    G,
+    current: tuple[Any, Any],
+    voltage: tuple[Any, Any],
+    *,
+    terminals: Sequence[tuple[int, int]] | None = None,
+    resolved: Iterable[int] = (),
+) -> float:
     """Four-terminal resistance R_{mn,kl} = (V_k − V_l) / I in h/e², other terminals floating.
 
     Büttiker's formula, R_{mn,kl} = (h/e²)(T_km T_ln − T_kn T_lm)/D for four
@@ -324,6 +434,12 @@ def four_terminal_resistance(G, current: tuple[int, int], voltage: tuple[int, in
         (k, l): the voltage V_k − V_l is measured between terminals k and l
         (either may coincide with m or n: three- and two-terminal resistances).
 
+    terminals, resolved
+        For a block-resolved G (``conductance_matrix(..., blocks=True)``):
+        the (lead, block) label of each row, and the leads whose blocks are
+        separate contacts (see :func:`solve_bias`); m, n, k, l then name
+        contacts (a lead, or (lead, block) of a resolved lead).
+
     Returns
     -------
     float
@@ -336,6 +452,26 @@ def four_terminal_resistance(G, current: tuple[int, int], voltage: tuple[int, in
         path to n: the resistance is undefined.
     """
     G = _check_matrix(G)
+    if terminals is not None:
+        try:
+            keys = [*current, *voltage]
+        except TypeError:
+            raise TypeError(
+                f"current and voltage must be pairs, got {current!r}, {voltage!r}"
+            ) from None
+        contact, labels = _contacts(terminals, G.shape[0], keys, resolved)
+        incidence = np.zeros((G.shape[0], len(labels)))
+        incidence[np.arange(G.shape[0]), contact] = 1.0
+        position = {label: k for k, label in enumerate(labels)}
+        index = [
+            _contact_index(name, key, position)
+            for name, key in zip(("current",) * 2 + ("voltage",) * 2, keys, strict=True)
+        ]
+        return four_terminal_resistance(
+            incidence.T @ G @ incidence, current=tuple(index[:2]), voltage=tuple(index[2:])
+        )
+    elif tuple(resolved):
+        raise ValueError("resolved= needs terminals= (the (lead, block) label of each row)")
     n_terms = G.shape[0]
     m, n = _check_pair("current", current, n_terms)
     plus, minus = _check_pair("voltage", voltage, n_terms)
@@ -347,5 +483,5 @@ def four_terminal_resistance(G, current: tuple[int, int], voltage: tuple[int, in
             f"voltage terminal(s) {undefined} are decoupled from the device (e.g. a probe lead "
             "without open channels): their voltage, hence R, is undefined"
         )
-    solution = solve_bias(G, voltages={n: 0.0}, currents={m: 1.0})
+    solution = _solve_plain(G, voltages={n: 0.0}, currents={m: 1.0})
     return float(solution.voltages[plus] - solution.voltages[minus])

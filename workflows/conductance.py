@@ -7,6 +7,7 @@ into lead i.  Every row and column sums to zero.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,9 +19,18 @@ import pandas as pd
 from systems.parameters import resolve_params
 
 from .bias import _check_terminal, two_terminal_conductance
-from .interface_greens import _conductance_from_transmissions, interface_greens_function
+from .interface_greens import (
+    InterfaceGreensFunction,
+    _conductance_from_transmissions,
+    interface_greens_function,
+)
 
-__all__ = ["conductance_matrix", "conductance_vs_energy", "has_self_energy_leads"]
+__all__ = [
+    "block_terminals",
+    "conductance_matrix",
+    "conductance_vs_energy",
+    "has_self_energy_leads",
+]
 
 
 def _check_system(fsyst: Any) -> None:
@@ -43,8 +53,110 @@ def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
     return any(not hasattr(lead, "modes") for lead in fsyst.leads)
 
 
+def _lead_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
+    """Projectors of a lead's conservation law on its unit cell (Kwant's block order), or None."""
+    if not hasattr(lead, "discrete_symmetry") or getattr(lead, "_cons_law", None) is None:
+        return None
+    projectors = lead.discrete_symmetry(params=params).projectors
+    if not projectors:
+        return None
+    return [np.asarray(p.toarray() if hasattr(p, "toarray") else p) for p in projectors]
+
+
+def block_terminals(
+    fsyst: kwant.system.FiniteSystem, *, params: Mapping[str, Any] | None = None
+) -> list[tuple[int, int]]:
+    """The (lead, block) terminals of ``conductance_matrix(..., blocks=True)``, in its order.
+
+    Lead-major, in Kwant's lead order; the blocks of a lead with a conservation
+    law (``kwant.Builder(..., conservation_law=...)``) in Kwant's order (by
+    increasing eigenvalue of the conserved quantity, as in
+    :meth:`kwant.solvers.common.SMatrix.transmission`); a lead without one (or
+    a self-energy lead) is the single terminal ``(lead, 0)``.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    params
+        Kwant parameters (see :func:`systems.resolve_params`), in case the
+        conservation law depends on them.
+
+    Returns
+    -------
+    list of (int, int)
+    """
+    _check_system(fsyst)
+    terminals = []
+    for index, lead in enumerate(fsyst.leads):
+        projectors = None
+        if hasattr(lead, "discrete_symmetry"):
+            projectors = _lead_projectors(lead, resolve_params(fsyst, params, lead=index))
+        terminals.extend((index, block) for block in range(len(projectors or [None])))
+    return terminals
+
+
+def _interface_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
+    """Block projectors on a lead's interface orbitals (the basis of its self-energy)."""
+    projectors = _lead_projectors(lead, params)
+    if projectors is None:
+        return None
+    cell = lead.cell_size
+    norbs = [lead.sites[i].family.norbs for i in range(lead.graph.num_nodes)]
+    if any(n is None for n in norbs):
+        raise ValueError("a lead with a conservation law must declare norbs on its lattice")
+    start = np.concatenate([[0], np.cumsum(norbs[:cell])])
+    rows = []
+    for i in range(cell, lead.graph.num_nodes):
+        fd_site = lead.symmetry.to_fd(lead.sites[i])
+        c = lead.id_by_site[fd_site]
+        rows.extend(range(start[c], start[c + 1]))
+    result = []
+    for projector in projectors:
+        q = projector[rows]
+        result.append(q @ q.conj().T)
+    return result
+
+
+def _block_conductance_smatrix(fsyst, energy, params) -> np.ndarray:
+    smatrix = kwant.smatrix(fsyst, energy, params=params)
+    keys = []
+    for index, sizes in enumerate(smatrix.leads_block_sizes):
+        keys.extend([index] if sizes is None else [(index, s) for s in range(len(sizes))])
+    n = len(keys)
+    transmission = np.zeros((n, n))
+    for a, b in itertools.permutations(range(n), 2):
+        transmission[a, b] = smatrix.transmission(keys[a], keys[b])
+    return _conductance_from_transmissions(transmission)
+
+
+def _block_conductance_greens(fsyst, energy, params) -> np.ndarray:
+    gf = interface_greens_function(fsyst, energy, params)
+    index, gammas, sizes = [], [], []
+    for lead_index, lead in enumerate(fsyst.leads):
+        span = np.arange(gf.offsets[lead_index], gf.offsets[lead_index + 1])
+        gamma = gf.gammas[lead_index]
+        projectors = None
+        if hasattr(lead, "discrete_symmetry"):
+            projectors = _interface_projectors(lead, params)
+        for projector in projectors or [None]:
+            index.append(span)
+            sizes.append(span.size)
+            gammas.append(gamma if projector is None else projector @ gamma @ projector)
+    index = np.concatenate(index)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    expanded = InterfaceGreensFunction(
+        data=gf.data[np.ix_(index, index)], gammas=tuple(gammas), offsets=offsets
+    )
+    return _conductance_from_transmissions(expanded.transmissions())
+
+
 def conductance_matrix(
-    fsyst: kwant.system.FiniteSystem, energy: float, params: Mapping[str, Any] | None = None
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    params: Mapping[str, Any] | None = None,
+    *,
+    blocks: bool = False,
 ) -> np.ndarray:
     """The M×M conductance matrix over all leads (probes included), in e²/h.
 
@@ -61,19 +173,37 @@ def conductance_matrix(
     energy
         Energy in units of t.
     params
-        Kwant parameters; omitted standard names take their neutral values
-        (see :func:`systems.resolve_params`).
+        Kwant parameters; omitted parameters of mesoflow's own value functions
+        take their neutral values, every parameter of the user's own value
+        functions must be given (see :func:`systems.resolve_params`).
+    blocks
+        If True, resolve the blocks of leads with a conservation law (e.g.
+        spin): the matrix is over the (lead, block) terminals of
+        :func:`block_terminals`, lead-major in Kwant's order, with
+        G_ab = −T_ab between terminals (blocks of one lead included: a
+        spin-flip reflection is a transmission between two terminals).  With
+        self-energy leads, the transmissions between blocks are
+        Tr[Γ_a G Γ_b G†] with Γ_a = P_a Γ_i P_a, P_a the projector of the
+        block on the lead's interface (Kwant's ``greens_function`` does not
+        resolve blocks).
 
     Returns
     -------
     numpy.ndarray
-        Real (M, M) array: G_ij = −T_ij for i ≠ j (transmission from lead j
-        into lead i) and G_ii = Σ_{k≠i} T_ki = N_i − R_ii, so every column
-        sums to zero exactly and every row to zero up to rounding.
+        Real (M, M) array (M terminals): G_ij = −T_ij for i ≠ j (transmission
+        from terminal j into terminal i) and G_ii = Σ_{k≠i} T_ki = N_i − R_ii,
+        so every column sums to zero exactly and every row to zero up to
+        rounding.
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
+    if not isinstance(blocks, bool):
+        raise TypeError(f"blocks must be True or False, got {blocks!r}")
     params = resolve_params(fsyst, params)
+    if blocks:
+        if has_self_energy_leads(fsyst):
+            return _block_conductance_greens(fsyst, energy, params)
+        return _block_conductance_smatrix(fsyst, energy, params)
     if not has_self_energy_leads(fsyst):
         return np.asarray(kwant.smatrix(fsyst, energy, params=params).conductance_matrix())
     transmission = interface_greens_function(fsyst, energy, params).transmissions()

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .conductance import _interface_projectors
 from .interface_greens import InterfaceGreensFunction, _open_system_matrix
 
 #: Right-hand sides per sparse solve (bounds the dense temporaries).
@@ -222,7 +223,8 @@ def lead_greens_columns(
 def block_gammas(
     fsyst: kwant.system.FiniteSystem, lead: int, params: Mapping[str, Any], gamma: np.ndarray
 ) -> list[np.ndarray]:
-    """Γ of each conservation-law block of a lead: Γ_b = P_b Γ P_b, P_b the block's projector.
+    """Γ of each conservation-law block of a lead: Γ_b = P_b Γ P_b, P_b the block's projector
+    on the lead's interface orbitals (as in ``conductance_matrix(..., blocks=True)``).
 
     Parameters
     ----------
@@ -247,19 +249,14 @@ def block_gammas(
         eigenspaces on the interface (then the blocks are not separable here).
     """
     lead_system = fsyst.leads[lead]
-    if not hasattr(lead_system, "discrete_symmetry"):
+    if not hasattr(lead_system, "modes"):
         raise ValueError(f"lead {lead} is a self-energy lead: it has no conservation-law blocks")
-    projectors = lead_system.discrete_symmetry(params=dict(params)).projectors
-    if not projectors:
+    projections = _interface_projectors(lead_system, dict(params))
+    if projections is None:
         raise ValueError(
             f"lead {lead} has no conservation law: pass block=None (all its states together)"
         )
-    n = gamma.shape[0]
-    parts = []
-    for projector in projectors:
-        basis = np.asarray(projector.toarray() if hasattr(projector, "toarray") else projector)
-        projection = basis[:n] @ basis[:n].conj().T
-        parts.append(projection @ gamma @ projection)
+    parts = [projection @ gamma @ projection for projection in projections]
     scale = max(float(np.abs(gamma).max(initial=0.0)), 1e-300)
     if np.abs(sum(parts) - gamma).max() > 1e-10 * scale:
         raise ValueError(
@@ -282,10 +279,7 @@ def terminal_gammas(
         return list(enumerate(solution.gammas))
     terminals = []
     for lead, gamma in enumerate(solution.gammas):
-        lead_system = fsyst.leads[lead]
-        has_law = hasattr(lead_system, "discrete_symmetry") and bool(
-            lead_system.discrete_symmetry(params=dict(params)).projectors
-        )
+        has_law = _interface_projectors(fsyst.leads[lead], dict(params)) is not None
         parts = block_gammas(fsyst, lead, params, gamma) if has_law else [gamma]
         terminals += [(lead, part) for part in parts]
     return terminals

@@ -38,7 +38,13 @@ import pandas as pd
 
 from analysis.modes import open_modes
 from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
-from systems.parameters import parameter_names, resolve_params
+from systems.parameters import (
+    SharedParams,
+    parameter_names,
+    parameter_owners,
+    resolve_params,
+    updated_params,
+)
 
 from .bias import SingularBiasError, _check_matrix, four_terminal_resistance
 from .conductance import _check_system, conductance_matrix
@@ -249,7 +255,10 @@ def _field_energy_scan(
         )
     fields = _real_values("fields", fields)
     energies = _real_values("energies", energies)
-    params = dict(params or {})
+    owners = parameter_owners(fsyst)
+    own_field = owners.mesoflow.get("B") == "B" and "B" not in owners.user
+    field_unit = "h/e per plaquette" if own_field else "units of the system's 'B'"
+    params = params if isinstance(params, SharedParams) else dict(params or {})
     if "B" in params:
         raise ValueError(
             f"params contains B={params['B']!r}, but the field is scanned: give it in fields"
@@ -259,13 +268,15 @@ def _field_energy_scan(
         raise ValueError(
             f"this system has no field parameter 'B' (its parameters are {sorted(known)})"
         )
-    resolved = resolve_params(fsyst, {**params, "B": fields[0]})  # checks names before solving
+    resolved = resolve_params(
+        fsyst, updated_params(params, {"B": fields[0]})
+    )  # checks names before solving
     fixed = {name: _describe(value) for name, value in resolved.items() if name != "B"}
 
     rows = []
     for energy in energies:
         for field in fields:
-            point = {**params, "B": float(field)}
+            point = updated_params(params, {"B": float(field)})
             G = conductance_matrix(fsyst, float(energy), point)
             nu = open_modes(fsyst, 0, float(energy), point)
             rows.append({"energy": float(energy), "B": float(field), "nu": nu, **observe(G)})
@@ -281,7 +292,7 @@ def _field_energy_scan(
             "nu": "open modes of lead 0 (left current lead) at (energy, B)",
             "units": {
                 "energy": "t",
-                "B": "h/e per plaquette",
+                "B": field_unit,
                 "resistances": "h/e^2",
                 "transmissions": "e^2/h",
             },

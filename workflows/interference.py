@@ -11,6 +11,7 @@ reuses the solution for every flux value.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -21,17 +22,19 @@ import pandas as pd
 import threadpoolctl
 
 import systems
-from analysis.harmonics import flux_harmonics, visibility
+from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
 
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import _check_energy
 from .provenance import run_provenance
+from .recipes import SystemRecipe
 from .sweeps import sweep
 
 __all__ = [
     "ab_oscillations",
     "disorder_ensemble",
+    "flux_units",
     "four_terminal_reciprocity",
     "ring_arm_length",
     "visibility_vs_dephasing",
@@ -42,11 +45,62 @@ __all__ = [
 DEFAULT_FLUX = np.linspace(0.0, 1.0, 16, endpoint=False)
 
 
+#: The unit of mesoflow's own flux parameter ``phi``.
+MESOFLOW_FLUX_UNIT = "h/e"
+
+
 def _flux(flux) -> np.ndarray:
     flux = DEFAULT_FLUX if flux is None else np.asarray(flux, dtype=float)
     if flux.ndim != 1 or flux.size == 0 or not np.all(np.isfinite(flux)):
-        raise ValueError(f"flux must be a non-empty 1D array of finite fluxes (h/e), got {flux!r}")
+        raise ValueError(f"flux must be a non-empty 1D array of finite fluxes, got {flux!r}")
     return flux
+
+
+def flux_units(
+    fsyst: kwant.system.FiniteSystem,
+    flux=None,
+    *,
+    period: float | None = None,
+    flux_unit: str | None = None,
+) -> tuple[np.ndarray, float, str]:
+    """The flux grid, the flux period and the unit name of a system's ``phi``.
+
+    For mesoflow's own flux (``phi`` read by :mod:`systems` value functions,
+    e.g. :func:`systems.ab_ring`) the unit is h/e and the period 1; the
+    default grid is 16 points over one period.  For a system whose ``phi`` is
+    read by the user's own value function, units are the system's: give the
+    grid (``flux``) or the ``period`` (then a 16-point grid over one period),
+    and optionally ``flux_unit`` (a name such as ``"rad"`` for the results).
+
+    Returns
+    -------
+    (flux, period, unit)
+        ``period`` is None for a user's system given only a grid (no
+        harmonics can then be fitted); ``unit`` names the unit of ``flux``.
+    """
+    if period is not None:
+        period = _check_period(period)
+    owners = systems.parameter_owners(fsyst)
+    own = owners.mesoflow.get("phi") == "phi" and "phi" not in owners.user
+    if own:
+        if flux_unit not in (None, MESOFLOW_FLUX_UNIT):
+            raise ValueError(
+                f"flux_unit={flux_unit!r}: mesoflow's flux 'phi' of this system is in h/e"
+            )
+        if period not in (None, 1.0):
+            raise ValueError(f"period={period!r}: mesoflow's flux 'phi' has period 1 (h/e)")
+        return _flux(flux), 1.0, MESOFLOW_FLUX_UNIT
+    unit = flux_unit or "units of the system's 'phi'"
+    if flux is None:
+        if period is None:
+            raise ValueError(
+                "flux=None, period=None: this system's flux 'phi' is read by your own value "
+                "function, in your own units, so mesoflow cannot choose the grid; pass flux= "
+                "(a grid in those units) or period= (one flux period, e.g. 2*numpy.pi for "
+                "radians; a 16-point grid over it is used)"
+            )
+        return period * DEFAULT_FLUX, period, unit
+    return _flux(flux), period, unit
 
 
 def _two_terminal(matrices: np.ndarray, source: int, sink: int) -> np.ndarray:
@@ -56,9 +110,14 @@ def _two_terminal(matrices: np.ndarray, source: int, sink: int) -> np.ndarray:
         return np.array([two_terminal_conductance(g, source, sink) for g in matrices])
 
 
-def _harmonic_columns(flux: np.ndarray, g: np.ndarray) -> dict[str, float]:
+def _harmonic_columns(flux: np.ndarray, g: np.ndarray, period: float | None) -> dict[str, float]:
     """G0, A1, A2, harmonic and extremal visibility of one trace G(φ)."""
-    h = flux_harmonics(flux, g, orders=(1, 2))
+    if period is None:
+        raise ValueError(
+            "the flux period of this system is unknown (its 'phi' is your own): pass period= "
+            "(in the unit of your flux grid) so that the harmonics can be fitted"
+        )
+    h = flux_harmonics(flux, g, orders=(1, 2), period=period)
     return {
         "G0": h["mean"],
         "A1": h["amplitude"][1],
@@ -82,6 +141,8 @@ def ab_oscillations(
     source: int = 0,
     sink: int = 1,
     method: str = "auto",
+    period: float | None = None,
+    flux_unit: str | None = None,
 ) -> pd.DataFrame:
     """Two-terminal conductance G(φ) of a ring (any other terminal floating).
 
@@ -92,35 +153,77 @@ def ab_oscillations(
     energy
         Energy in units of t.
     flux
-        Fluxes φ in h/e; default 16 points over one period.
+        Fluxes φ: in h/e for mesoflow's rings (default 16 points over one
+        period); in the system's own units for a system whose ``phi`` is read
+        by the user's value function, where the grid or ``period`` is required
+        (see :func:`flux_units`).
     params
         Other Kwant parameters (fixed).
     source, sink
         Terminals between which G is measured.
     method
         Passed to :func:`workflows.sweep`.
+    period, flux_unit
+        For a user's system: one flux period and the unit's name (e.g.
+        ``2*numpy.pi`` and ``"rad"``), see :func:`flux_units`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``phi`` (h/e) and ``G`` (e²/h).
+        Columns ``phi`` and ``G`` (e²/h); ``attrs["units"]["phi"]`` names the
+        flux unit (``"h/e"`` for mesoflow's rings) and ``attrs["flux_period"]``
+        the period (None if unknown).
     """
-    flux = _flux(flux)
+    flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     matrices = sweep(fsyst, energy, "phi", flux, params=params, method=method)
     frame = pd.DataFrame({"phi": flux, "G": _two_terminal(matrices, source, sink)})
     frame.attrs.update(
         run_provenance(study="ab_oscillations", energy=energy, source=source, sink=sink)
     )
+    frame.attrs.update(units={"phi": unit, "G": "e²/h"}, flux_period=period)
     return frame
 
 
+def _dephasing_ring(ring: Any, lead_width: int | None) -> tuple[str, float, float, Any]:
+    """(label, r_in, r_out, finalized system with dephasing probes) of one ring argument."""
+    if isinstance(ring, SystemRecipe):
+        recipe = ring if ring.dephasing_probes else dataclasses.replace(ring, dephasing_probes=True)
+        return repr(ring), np.nan, np.nan, recipe.finalized()
+    if isinstance(ring, kwant.system.FiniteSystem):
+        if not systems.dephasing_probe_leads(ring):
+            raise ValueError(
+                "a finalized system in rings must have dephasing probes "
+                "(systems.attach_dephasing_probes(builder, sites) before finalizing)"
+            )
+        return f"finalized system {id(ring):#x}", np.nan, np.nan, ring
+    if isinstance(ring, kwant.Builder):
+        raise TypeError("rings: a kwant.Builder must be finalized (or given as a SystemRecipe)")
+    try:
+        r_in, r_out = (float(r) for r in ring)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"each ring must be (r_in, r_out), a SystemRecipe or a finalized system, got {ring!r}"
+        ) from None
+    if lead_width is None:
+        raise ValueError("lead_width is required for rings given as (r_in, r_out)")
+    builder = systems.ab_ring(r_in, r_out, lead_width)
+
+    def on_arms(pos, r_in=r_in, r_out=r_out):
+        return r_in**2 <= pos[0] ** 2 + pos[1] ** 2 <= r_out**2
+
+    systems.attach_dephasing_probes(builder, on_arms)
+    return f"ab_ring({r_in:g}, {r_out:g}, {lead_width})", r_in, r_out, builder.finalized()
+
+
 def visibility_vs_dephasing(
-    rings: Iterable[tuple[float, float]],
+    rings: Iterable[Any],
     etas: Iterable[float],
     *,
-    lead_width: int,
+    lead_width: int | None = None,
     energy: float,
     flux=None,
+    period: float | None = None,
+    flux_unit: str | None = None,
 ) -> pd.DataFrame:
     """Visibility of the h/e oscillation of rings with dephasing probes on their arms.
 
@@ -135,15 +238,24 @@ def visibility_vs_dephasing(
     Parameters
     ----------
     rings
-        (r_in, r_out) of each ring, in lattice constants.
+        Each ring is (r_in, r_out) in lattice constants (a :func:`systems.ab_ring`
+        with probes on its arms, as above), or a system of your own: a
+        :class:`workflows.SystemRecipe` (built with a dephasing probe on every
+        site, coupling ``eta``) or a finalized system that already has
+        dephasing probes (:func:`systems.attach_dephasing_probes`, parameter
+        ``eta``).  For these the columns ``r_in``, ``r_out`` and
+        ``arm_length`` are NaN and ``system`` names them.
     etas
         Probe couplings η >= 0 in units of t.
     lead_width
-        Width of the two leads.
+        Width of the two leads of the (r_in, r_out) rings.
     energy
         Energy in units of t.
     flux
         Flux grid (h/e) for the harmonics; default 16 points over one period.
+    period, flux_unit
+        For your own systems whose ``phi`` is your own: the flux period and
+        unit name (see :func:`flux_units`).
 
     Returns
     -------
@@ -154,39 +266,38 @@ def visibility_vs_dephasing(
         ((max − min)/(max + min)), ``coherent_visibility`` (A1/G0 at η = 0)
         and ``relative_visibility`` (their ratio: the dephasing factor).
     """
-    flux = _flux(flux)
-    rings = [(float(a), float(b)) for a, b in rings]
+    rings = list(rings)
     etas = [float(eta) for eta in etas]
     if not rings or not etas:
         raise ValueError("rings and etas must each contain at least one value")
     if any(not np.isfinite(eta) or eta < 0 for eta in etas):
         raise ValueError(f"etas must be finite and >= 0 (units of t), got {etas}")
     energy = _check_energy(energy)  # before building any ring
+    devices = [_dephasing_ring(ring, lead_width) for ring in rings]
     rows = []
-    for r_in, r_out in rings:
-        builder = systems.ab_ring(r_in, r_out, lead_width)
+    for label, r_in, r_out, fsyst in devices:
+        grid, ring_period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
+        n_probes = len(systems.dephasing_probe_leads(fsyst))
 
-        def on_arms(pos, r_in=r_in, r_out=r_out):
-            return r_in**2 <= pos[0] ** 2 + pos[1] ** 2 <= r_out**2
-
-        probes = systems.attach_dephasing_probes(builder, on_arms)
-        fsyst = builder.finalized()
-
-        def trace(eta, fsyst=fsyst):
-            matrices = sweep(fsyst, energy, "phi", flux, params={"eta": eta})
+        def trace(eta, fsyst=fsyst, grid=grid):
+            matrices = sweep(fsyst, energy, "phi", grid, params={"eta": eta})
             return _two_terminal(matrices, 0, 1)
 
         coherent_trace = trace(0.0)
-        coherent = _harmonic_columns(flux, coherent_trace)["visibility"]
+        coherent = _harmonic_columns(grid, coherent_trace, ring_period)["visibility"]
         for eta in etas:
-            columns = _harmonic_columns(flux, coherent_trace if eta == 0 else trace(eta))
+            columns = _harmonic_columns(
+                grid, coherent_trace if eta == 0 else trace(eta), ring_period
+            )
             rows.append(
                 {
+                    "system": label,
+                    "flux_unit": unit,
                     "r_in": r_in,
                     "r_out": r_out,
                     "arm_length": ring_arm_length(r_in, r_out),
                     "eta": eta,
-                    "n_probes": len(probes),
+                    "n_probes": n_probes,
                     **columns,
                     "coherent_visibility": coherent,
                     "relative_visibility": columns["visibility"] / coherent,
@@ -198,7 +309,7 @@ def visibility_vs_dephasing(
             study="visibility_vs_dephasing",
             energy=energy,
             lead_width=lead_width,
-            n_flux=int(flux.size),
+            n_flux=None if flux is None else len(flux),
         )
     )
     return frame
@@ -211,6 +322,8 @@ def visibility_vs_temperature(
     *,
     energies: Sequence[float],
     flux=None,
+    period: float | None = None,
+    flux_unit: str | None = None,
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
@@ -237,6 +350,9 @@ def visibility_vs_temperature(
         G(E) (spacing well below the Thouless energy).
     flux
         Flux grid (h/e); default 16 points over one period.
+    period, flux_unit
+        For a system whose ``phi`` is the user's own: its flux period and unit
+        name (see :func:`flux_units`); results then carry that unit.
     params
         Other Kwant parameters (fixed).
     source, sink
@@ -248,7 +364,7 @@ def visibility_vs_temperature(
         One row per temperature: ``temperature``, ``G0``, ``A1``, ``A2``,
         ``visibility`` (A1/G0), ``visibility_extremal``.
     """
-    flux = _flux(flux)
+    flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     energies = np.asarray(energies, dtype=float)
     temperatures = [float(temperature) for temperature in temperatures]
     if energies.ndim != 1 or energies.size < 2 or np.any(np.diff(energies) <= 0):
@@ -269,7 +385,7 @@ def visibility_vs_temperature(
                 for k in range(flux.size)
             ]
         )
-        rows.append({"temperature": temperature, **_harmonic_columns(flux, g)})
+        rows.append({"temperature": temperature, **_harmonic_columns(flux, g, period)})
     frame = pd.DataFrame(rows)
     frame.attrs.update(
         run_provenance(
@@ -279,6 +395,7 @@ def visibility_vs_temperature(
             n_flux=int(flux.size),
         )
     )
+    frame.attrs.update(units={"phi": unit}, flux_period=period)
     return frame
 
 
@@ -289,6 +406,8 @@ def disorder_ensemble(
     *,
     disorder: float,
     flux=None,
+    period: float | None = None,
+    flux_unit: str | None = None,
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
@@ -313,6 +432,9 @@ def disorder_ensemble(
         Disorder strength W (units of t): on-site energies uniform in [−W/2, W/2].
     flux
         Flux grid (h/e); default 16 points over one period.
+    period, flux_unit
+        For a system whose ``phi`` is the user's own: its flux period and unit
+        name (see :func:`flux_units`); results then carry that unit.
     params
         Other Kwant parameters (fixed).
     source, sink
@@ -323,7 +445,7 @@ def disorder_ensemble(
     pandas.DataFrame
         Tidy: columns ``salt``, ``phi``, ``G`` (one row per sample and flux).
     """
-    flux = _flux(flux)
+    flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     salts = [str(salt) for salt in salts]
     if not salts:
         raise ValueError("salts must contain at least one disorder seed")
@@ -344,6 +466,7 @@ def disorder_ensemble(
             study="disorder_ensemble", energy=energy, disorder=disorder, n_samples=len(salts)
         )
     )
+    frame.attrs.update(units={"phi": unit}, flux_period=period)
     return frame
 
 
@@ -351,6 +474,8 @@ def four_terminal_reciprocity(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
     flux=None,
+    period: float | None = None,
+    flux_unit: str | None = None,
     *,
     current: tuple[int, int] = (0, 1),
     voltage: tuple[int, int] = (2, 3),
@@ -370,6 +495,9 @@ def four_terminal_reciprocity(
         Energy in units of t.
     flux
         Fluxes φ (h/e); default 16 points over one period.
+    period, flux_unit
+        For a system whose ``phi`` is the user's own: its flux period and unit
+        name (see :func:`flux_units`); results then carry that unit.
     current, voltage
         (m, n): current from m to n; (k, l): voltage between k and l.
     params
@@ -381,7 +509,7 @@ def four_terminal_reciprocity(
         Columns ``phi``, ``R`` = R_{mn,kl}(φ), ``R_reversed_flux`` = R_{mn,kl}(−φ)
         and ``R_reciprocal`` = R_{kl,mn}(−φ), in h/e².
     """
-    flux = _flux(flux)
+    flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     both = sweep(fsyst, energy, "phi", np.concatenate([flux, -flux]), params=params)
     plus, minus = both[: flux.size], both[flux.size :]
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
@@ -401,4 +529,5 @@ def four_terminal_reciprocity(
             voltage=list(voltage),
         )
     )
+    frame.attrs.update(units={"phi": unit}, flux_period=period)
     return frame

@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import numbers
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ import kwant
 
 import systems
 
-__all__ = ["BUILDERS", "SystemRecipe", "finalized_system"]
+__all__ = ["BUILDERS", "SystemRecipe", "builder_function", "finalized_system"]
 
 #: The builders a recipe may name: name -> function of :mod:`systems`.
 BUILDERS: Mapping[str, Callable[..., kwant.Builder]] = MappingProxyType(
@@ -54,6 +55,75 @@ def _argument_value(builder: str, name: str, value: Any) -> Any:
     )
 
 
+def builder_function(builder: str) -> Callable[..., kwant.Builder]:
+    """The builder function named by a recipe: a name of :data:`BUILDERS` or ``"module:function"``.
+
+    ``"package.module:function"`` is imported (the module must be importable
+    in every process that builds the system, e.g. installed or on
+    ``PYTHONPATH``); the function must return an unfinalized
+    :class:`kwant.Builder` with its leads attached.
+
+    Raises
+    ------
+    ValueError
+        An unknown name, an unimportable module or a missing function.
+    TypeError
+        ``builder`` is not a string, or names something that is not callable.
+    """
+    if not isinstance(builder, str):
+        raise TypeError(
+            f"builder must be a string (a mesoflow builder name or 'package.module:function'), "
+            f"got {builder!r}"
+        )
+    if ":" not in builder:
+        if builder not in BUILDERS:
+            raise ValueError(
+                f"unknown builder {builder!r}; choose one of {', '.join(BUILDERS)}, or give "
+                "your own as 'package.module:function'"
+            )
+        return BUILDERS[builder]
+    module_name, _, function_name = builder.partition(":")
+    if not module_name or not function_name or ":" in function_name:
+        raise ValueError(f"builder {builder!r} must have the form 'package.module:function'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(
+            f"builder {builder!r}: cannot import module {module_name!r} ({exc}); install it or "
+            "put its folder on PYTHONPATH"
+        ) from None
+    function = module
+    for part in function_name.split("."):
+        try:
+            function = getattr(function, part)
+        except AttributeError:
+            raise ValueError(
+                f"builder {builder!r}: module {module_name!r} has no function {function_name!r}"
+            ) from None
+    if not callable(function):
+        raise TypeError(f"builder {builder!r} is not a function, got {type(function).__name__}")
+    return function
+
+
+def _check_built(builder: str, built: Any) -> kwant.Builder:
+    if isinstance(built, kwant.system.System):
+        raise TypeError(
+            f"builder {builder!r} returned a finalized system; it must return the unfinalized "
+            "kwant.Builder (mesoflow finalizes it once per process)"
+        )
+    if not isinstance(built, kwant.Builder):
+        raise TypeError(
+            f"builder {builder!r} must return an unfinalized kwant.Builder, got "
+            f"{type(built).__name__}"
+        )
+    if built.symmetry.num_directions:
+        raise TypeError(
+            f"builder {builder!r} returned a Builder with a translational symmetry (a lead); "
+            "it must return the finite system with its leads attached"
+        )
+    return built
+
+
 @dataclass(frozen=True)
 class SystemRecipe:
     """How to build a system: a builder of :mod:`systems`, its arguments, optional probes.
@@ -61,8 +131,11 @@ class SystemRecipe:
     Parameters
     ----------
     builder
-        One of :data:`BUILDERS`: ``chain``, ``wire``, ``qpc``, ``hall_bar``,
-        ``cross``, ``ab_ring``.
+        One of :data:`BUILDERS` (``chain``, ``wire``, ``qpc``, ``hall_bar``,
+        ``cross``, ``ab_ring``), or your own builder as
+        ``"package.module:function"``: an importable function that returns an
+        unfinalized :class:`kwant.Builder` with its leads attached (its
+        parameters follow Kwant's rules, see :func:`systems.resolve_params`).
     arguments
         Keyword arguments of the builder (numbers, booleans, strings).
     dephasing_probes
@@ -73,7 +146,8 @@ class SystemRecipe:
     Raises
     ------
     ValueError
-        If the builder is unknown.
+        If the builder is unknown, its module cannot be imported or has no
+        such function.
     TypeError
         If an argument is unknown to the builder, a required one is missing,
         or a value is not a plain number/boolean/string.  (The builder itself
@@ -85,10 +159,7 @@ class SystemRecipe:
     dephasing_probes: bool = False
 
     def __post_init__(self):
-        if self.builder not in BUILDERS:
-            raise ValueError(
-                f"unknown builder {self.builder!r}; choose one of {', '.join(BUILDERS)}"
-            )
+        function = builder_function(self.builder)
         if not isinstance(self.arguments, Mapping):
             raise TypeError(
                 f"arguments of builder {self.builder!r} must be a mapping of name -> value, "
@@ -98,7 +169,7 @@ class SystemRecipe:
             raise TypeError(
                 f"dephasing_probes must be true or false, got {self.dephasing_probes!r}"
             )
-        signature = inspect.signature(BUILDERS[self.builder])
+        signature = inspect.signature(function)
         accepted = list(signature.parameters)
         unknown = sorted(set(self.arguments) - set(accepted))
         if unknown:
@@ -135,7 +206,7 @@ class SystemRecipe:
 
     def build(self) -> kwant.Builder:
         """A fresh unfinalized builder (with the probes, if requested)."""
-        builder = BUILDERS[self.builder](**self.arguments)
+        builder = _check_built(self.builder, builder_function(self.builder)(**self.arguments))
         if self.dephasing_probes:
             systems.attach_dephasing_probes(builder, "all", param="eta")
         return builder

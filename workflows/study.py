@@ -16,7 +16,8 @@ Format
     description = "..."                  # optional
 
     [system]
-    builder = "qpc"                      # chain, wire, qpc, hall_bar, cross, ab_ring
+    builder = "qpc"                      # chain, wire, qpc, hall_bar, cross, ab_ring,
+                                         # or your own: "package.module:function"
     length = 30                          # the builder's arguments
     width = 16
     dephasing_probes = false             # optional: a probe on every site (parameter eta)
@@ -55,7 +56,9 @@ Observable kinds (G is the conductance matrix over all leads, probes included):
     lead ``sink`` (without the current that goes through the probes).
 ``four_terminal_resistance`` (``current = [i, j]``, ``voltage = [k, l]``; name ``R``)
     R_ij,kl in h/e², other leads floating (:func:`workflows.four_terminal_resistance`).
-``flux_harmonics`` (``of``, ``axis`` = ``"phi"``, ``orders`` = ``[1, 2]``)
+``flux_harmonics`` (``of``, ``axis`` = ``"phi"``, ``orders`` = ``[1, 2]``, ``period`` = 1)
+    ``period`` is the flux period in the unit of the axis: 1 for mesoflow's
+    ``phi`` (h/e); for your own system's flux, its own (e.g. 6.283185 for radians).
     Post-processing of observable ``of`` along the grid axis ``axis``, for every
     combination of the other axes (:func:`analysis.flux_harmonics`): mean,
     amplitude, phase and visibility of each order, in ``harmonics.csv``.
@@ -71,6 +74,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import numbers
 import os
 from collections.abc import Iterator, Mapping
@@ -81,11 +85,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from systems.parameters import resolve_params
+from systems.parameters import parameter_owners, resolve_params
 
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import conductance_matrix
-from .recipes import BUILDERS, SystemRecipe, finalized_system
+from .recipes import BUILDERS, SystemRecipe, builder_function, finalized_system
 from .scans import SerialExecutor, available_cpus, grid_points, process_pool, scan
 from .store import encode_json
 
@@ -105,7 +109,7 @@ _POINT_KINDS = {
     "transmission": ("T", {"kind", "name", "source", "sink"}),
     "four_terminal_resistance": ("R", {"kind", "name", "current", "voltage"}),
 }
-_POST_KINDS = {"flux_harmonics": {"kind", "name", "of", "axis", "orders"}}
+_POST_KINDS = {"flux_harmonics": {"kind", "name", "of", "axis", "orders", "period"}}
 #: All observable kinds a study may declare.
 OBSERVABLE_KINDS = (*_POINT_KINDS, *_POST_KINDS)
 
@@ -149,6 +153,7 @@ class Harmonics:
     of: str
     axis: str
     orders: tuple[int, ...]
+    period: float | None = None  # None: mesoflow's flux phi, period 1 (h/e)
 
 
 @dataclass(frozen=True)
@@ -298,10 +303,10 @@ def _system(check: _Checker, table: dict[str, Any]) -> SystemRecipe:
     if "builder" not in table:
         raise check.fail("[system]", f"missing 'builder'; choose one of {', '.join(BUILDERS)}")
     builder = table["builder"]
-    if builder not in BUILDERS:
-        raise check.fail(
-            "[system] builder", f"unknown builder {builder!r}; choose one of {', '.join(BUILDERS)}"
-        )
+    try:
+        builder_function(builder)
+    except (TypeError, ValueError) as exc:
+        raise check.fail("[system] builder", str(exc)) from None
     probes = table.get("dephasing_probes", False)
     if not isinstance(probes, bool):
         raise check.fail(
@@ -369,7 +374,18 @@ def _harmonics(check: _Checker, entry: dict, where: str, grid: Mapping[str, Any]
             f"{where} orders", f"must be a list of different positive integers, got {orders!r}"
         )
     orders = tuple(check.integer(n, f"{where} orders", minimum=1) for n in orders)
-    return Harmonics(check.string(entry.get("name", of), f"{where} name"), of, axis, orders)
+    period = entry.get("period")
+    if period is not None and (
+        isinstance(period, bool)
+        or not isinstance(period, int | float)
+        or not (math.isfinite(period) and period > 0)
+    ):
+        raise check.fail(
+            f"{where} period",
+            f"must be a number > 0 (the flux period in the axis' unit), got {period!r}",
+        )
+    name = check.string(entry.get("name", of), f"{where} name")
+    return Harmonics(name, of, axis, orders, None if period is None else float(period))
 
 
 def _observables(check: _Checker, entries: Any, terminals: int, parameters, grid):
@@ -507,6 +523,16 @@ def load_study(path: str | os.PathLike) -> Study:
     point, post = _observables(
         check, data.get("observables"), terminals, set(fixed) | set(grid), grid
     )
+    owners = parameter_owners(fsyst)
+    for spec in post:
+        own_flux = owners.mesoflow.get(spec.axis) == "phi" and spec.axis not in owners.user
+        if spec.period is None and not own_flux:
+            raise check.fail(
+                f"flux_harmonics of {spec.of!r} period",
+                f"the axis {spec.axis!r} is not mesoflow's flux phi (in h/e, period 1) but "
+                "the system's own: give its period in its own unit (e.g. period = 6.283185 "
+                "for radians)",
+            )
 
     executor = check.table(data, "executor", required=False)
     check.keys(executor, _EXECUTOR_KEYS, "[executor]")
@@ -615,7 +641,12 @@ def _harmonics_table(table: pd.DataFrame, study: Study) -> pd.DataFrame:
             values = group[spec.of].to_numpy(dtype=float)
             columns = {}
             try:
-                result = flux_harmonics(group[spec.axis].to_numpy(dtype=float), values, spec.orders)
+                result = flux_harmonics(
+                    group[spec.axis].to_numpy(dtype=float),
+                    values,
+                    spec.orders,
+                    period=spec.period or 1.0,
+                )
             except ValueError as exc:  # failed points (NaN) or a grid that cannot resolve them
                 result, columns[f"{spec.name}_harmonics_error"] = None, str(exc)
             columns[f"{spec.name}_mean"] = result["mean"] if result else np.nan

@@ -33,7 +33,7 @@ import kwant
 import numpy as np
 import threadpoolctl
 
-from systems.parameters import parameter_names, resolve_params
+from systems.parameters import parameter_names, resolve_params, updated_params
 
 from .conductance import _check_energy, _check_system, conductance_matrix
 from .interface_greens import (
@@ -361,8 +361,7 @@ def sweep(
     if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
         raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
     values = list(values)
-    base = dict(params or {})
-    points = [resolve_params(fsyst, {**base, param: value}) for value in values]
+    points = [resolve_params(fsyst, updated_params(params, {param: value})) for value in values]
     n_leads = len(fsyst.leads)
     if not points:
         return np.zeros((0, n_leads, n_leads))

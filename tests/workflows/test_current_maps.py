@@ -261,6 +261,8 @@ def test_spin_resolved_bias_over_conservation_law_blocks():
     np.fill_diagonal(g_kwant, 0.0)
     np.fill_diagonal(g_kwant, -g_kwant.sum(axis=0))
     assert np.abs(both.bias.currents - g_kwant @ [1.0, 1.0, 0.0, 0.0]).max() < TOL
+    g_blocks = workflows.conductance_matrix(fsyst, energy, params=params, blocks=True)
+    assert np.abs(g_blocks - g_kwant).max() < TOL  # the block order is the same
     # Both spins of lead 0 at 1: the plain lead bias.
     plain = workflows.biased_current_density(
         fsyst, energy, params=params, voltages={0: 1.0, 1: 0.0}
