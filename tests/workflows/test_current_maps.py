@@ -328,7 +328,7 @@ def _radian_ring(r_out=5.0, r_in=2.5):
 @pytest.mark.parametrize("system", [_bhz_strip, _radian_ring])
 def test_continuum_and_radian_flux_user_systems_against_kwant(system):
     fsyst, params = system()
-    energy = 0.3 if system is _bhz_strip else 1.0
+    energy = 0.3 if system is _bhz_strip else 1.5
     for lead in (0, 1):
         ours = workflows.current_density(fsyst, energy, params=params, lead=lead)
         assert np.abs(ours - _kwant_lead_current(fsyst, energy, params, lead)).max() < TOL
