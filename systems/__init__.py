@@ -18,6 +18,7 @@ from .parameters import (
 )
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
+from .units import MATERIALS, ContinuumWarning, Units
 from .wires import chain, qpc, wire
 
 __all__ = [
@@ -25,9 +26,12 @@ __all__ = [
     "CROSS_LEADS",
     "HALL_BAR_LEADS",
     "MAX_SITES",
+    "MATERIALS",
     "NEUTRAL_PARAMS",
+    "ContinuumWarning",
     "ParameterOwners",
     "SharedParams",
+    "Units",
     "ab_ring",
     "attach_dephasing_probes",
     "chain",

@@ -17,6 +17,13 @@ from .conductance import (
     conductance_vs_energy,
     has_self_energy_leads,
 )
+from .current_maps import (
+    CurrentMap,
+    biased_current_density,
+    current_density,
+    current_into,
+    site_inflow,
+)
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -46,6 +53,12 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .local_density import (
+    LocalPotential,
+    injectivities,
+    local_density_of_states,
+    local_potential,
+)
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
@@ -56,8 +69,10 @@ from .workers import WorkerDied
 __all__ = [
     "BandEdgeError",
     "BiasSolution",
+    "CurrentMap",
     "DephasedTransport",
     "InterfaceGreensFunction",
+    "LocalPotential",
     "OhmicFit",
     "SerialExecutor",
     "SingularBiasError",
@@ -69,12 +84,15 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",
+    "biased_current_density",
     "block_terminals",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
     "cross_resistance_scan",
     "cross_resistances",
+    "current_density",
+    "current_into",
     "decoupled_terminals",
     "dephased_conductance",
     "dephased_transport",
@@ -90,9 +108,12 @@ __all__ = [
     "hall_bar_resistances",
     "hall_resistance",
     "has_self_energy_leads",
+    "injectivities",
     "interface_greens_function",
     "joule_heat",
     "kwant_solver",
+    "local_density_of_states",
+    "local_potential",
     "localization_study",
     "longitudinal_resistance",
     "measure_coherence_length",
@@ -106,6 +127,7 @@ __all__ = [
     "resistance_vs_length",
     "ring_arm_length",
     "scan",
+    "site_inflow",
     "solve_bias",
     "sweep",
     "terminal_powers",

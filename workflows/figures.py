@@ -44,6 +44,7 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .map_figures import MAP_FIGURE_RECIPES
 from .point_contact import qpc_conductance
 from .provenance import run_provenance, utc_now
 
@@ -281,6 +282,7 @@ FIGURES: dict[str, FigureRecipe] = {
             _aas_compute,
             _aas_draw,
         ),
+        *(FigureRecipe(*recipe) for recipe in MAP_FIGURE_RECIPES),
     )
 }
 
