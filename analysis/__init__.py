@@ -20,6 +20,13 @@ from .harmonics import (
 )
 from .landauer import compare_with_landauer
 from .modes import mode_count, open_modes, subband_edges
+from .noise import (
+    chaotic_cavity_fano,
+    crossover_noise,
+    fano_from_transmissions,
+    noise_matrix,
+    pair_window,
+)
 from .reciprocity import (
     conductance_reciprocity,
     reciprocity_report,
@@ -36,18 +43,23 @@ __all__ = [
     "chain_probe_potential",
     "chain_transmission",
     "chain_wavenumber",
+    "chaotic_cavity_fano",
     "compare_with_landauer",
     "conductance_reciprocity",
+    "crossover_noise",
     "decay_lengths",
     "dephasing_length",
     "ensemble_harmonics",
+    "fano_from_transmissions",
     "fermi",
     "fermi_window",
     "flux_harmonics",
     "lead_velocities",
     "mode_count",
+    "noise_matrix",
     "ohmic_slope",
     "open_modes",
+    "pair_window",
     "reciprocity_report",
     "resistance_reciprocity",
     "semiclassical_dephased_resistance",

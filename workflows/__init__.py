@@ -40,6 +40,7 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .noise import ScatteringMatrix, fano_factor, noise_matrix, scattering_matrix
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
@@ -51,6 +52,7 @@ __all__ = [
     "DephasedTransport",
     "InterfaceGreensFunction",
     "OhmicFit",
+    "ScatteringMatrix",
     "SerialExecutor",
     "SingularBiasError",
     "StoreMismatchError",
@@ -72,6 +74,7 @@ __all__ = [
     "eliminate_floating_probes",
     "entropy_production_rate",
     "environment_info",
+    "fano_factor",
     "finalized_system",
     "fit_ohmic",
     "four_terminal_reciprocity",
@@ -85,6 +88,7 @@ __all__ = [
     "localization_study",
     "longitudinal_resistance",
     "measure_coherence_length",
+    "noise_matrix",
     "ohmic_crossover_study",
     "potential_profile_study",
     "probe_potential_profile",
@@ -95,6 +99,7 @@ __all__ = [
     "resistance_vs_length",
     "ring_arm_length",
     "scan",
+    "scattering_matrix",
     "solve_bias",
     "sweep",
     "terminal_powers",

@@ -1,0 +1,125 @@
+"""Kwant-free noise formulas: Büttiker's noise matrix, crossover, random-matrix Fano factors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from analysis.noise import (
+    chaotic_cavity_fano,
+    crossover_noise,
+    fano_from_transmissions,
+    noise_matrix,
+    pair_window,
+)
+
+
+def _two_terminal_s(transmissions, rng):
+    """A random unitary 2N×2N s with given transmission eigenvalues (polar decomposition)."""
+    t = np.sqrt(np.asarray(transmissions))
+    r = np.sqrt(1 - t**2)
+    u = [scipy.stats.unitary_group.rvs(t.size, random_state=rng) for _ in range(4)]
+    top = np.hstack([u[0] @ np.diag(-r) @ u[2], u[0] @ np.diag(t) @ u[3]])
+    bottom = np.hstack([u[1] @ np.diag(t) @ u[2], u[1] @ np.diag(r) @ u[3]])
+    return np.vstack([top, bottom])
+
+
+def test_pair_window_limits():
+    assert pair_window(0.3, 0.0, 0.0) == pytest.approx(0.3)
+    assert pair_window(0.0, 0.0, 0.1) == pytest.approx(0.2)  # 2 k_B T
+    # Δμ ≫ k_B T: |Δμ| up to exponentially small terms.
+    assert pair_window(-2.0, 0.0, 0.01) == pytest.approx(2.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.02, 0.3])
+@pytest.mark.parametrize("bias", [0.0, 0.05, 0.4])
+def test_two_terminal_noise_is_the_coth_crossover(temperature, bias):
+    # Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (62): the general
+    # multi-terminal formula must reduce to the closed two-terminal form.
+    rng = np.random.default_rng(3)
+    transmissions = np.array([0.9, 0.45, 0.1])
+    s = _two_terminal_s(transmissions, rng)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    noise = noise_matrix(s, labels, [bias, 0.0], temperature)
+    expected = crossover_noise(transmissions, bias, temperature)
+    if expected == 0:
+        assert np.abs(noise).max() < 1e-13
+        return
+    assert noise[0, 0] == pytest.approx(expected, rel=1e-12)
+    assert noise[1, 1] == pytest.approx(expected, rel=1e-12)
+    assert noise[0, 1] == pytest.approx(-expected, rel=1e-12)
+
+
+def test_shot_noise_limit_is_fano_times_poisson():
+    rng = np.random.default_rng(4)
+    transmissions = np.array([0.7, 0.2])
+    s = _two_terminal_s(transmissions, rng)
+    noise = noise_matrix(s, [0, 0, 1, 1], [1.0, 0.0], 0.0)
+    current = transmissions.sum()  # e²/h × 1 t/e
+    assert noise[1, 1] / (2 * current) == pytest.approx(fano_from_transmissions(transmissions))
+
+
+def test_equilibrium_noise_is_fluctuation_dissipation_in_a_field():
+    # Johnson–Nyquist for any multi-terminal s, also without reciprocity:
+    # S_αβ = 2 k_B T (G_αβ + G_βα), G_αβ = N_α δ_αβ − T_αβ (Büttiker 1992, Eq. (15)).
+    rng = np.random.default_rng(5)
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    s = scipy.stats.unitary_group.rvs(6, random_state=rng)
+    transmission = np.array(
+        [
+            [np.sum(np.abs(s[np.ix_(labels == a, labels == b)]) ** 2) for b in range(3)]
+            for a in range(3)
+        ]
+    )
+    conductance = np.diag(np.bincount(labels)) - transmission
+    temperature = 0.07
+    noise = noise_matrix(s, labels, [0.2, 0.2, 0.2], temperature)
+    np.testing.assert_allclose(noise, 2 * temperature * (conductance + conductance.T), atol=1e-13)
+
+
+def test_noise_conserves_current_and_validates():
+    rng = np.random.default_rng(6)
+    s = scipy.stats.unitary_group.rvs(5, random_state=rng)
+    noise = noise_matrix(s, [0, 1, 1, 2, 2], [0.3, -0.1, 0.0], 0.05)
+    np.testing.assert_allclose(noise.sum(axis=0), 0, atol=1e-13)
+    np.testing.assert_allclose(noise, noise.T)
+    with pytest.raises(ValueError, match="temperature"):
+        noise_matrix(s, [0, 1, 1, 2, 2], [0, 0, 0], -1.0)
+    with pytest.raises(ValueError, match="potentials"):
+        noise_matrix(s, [0, 1, 1, 2, 2], [0, 0], 0.0)
+    with pytest.raises(ValueError, match="channel_terminals"):
+        noise_matrix(s, [0, 1, 1], [0, 0, 0], 0.0)
+
+
+def _circular_ensemble_moments(n, beta, samples, rng):
+    """⟨Σ T⟩ and ⟨Σ T(1 − T)⟩ of 2N×2N CUE (β = 2) or COE = U Uᵀ (β = 1) matrices."""
+    g = p = 0.0
+    for _ in range(samples):
+        u = scipy.stats.unitary_group.rvs(2 * n, random_state=rng)
+        s = u @ u.T if beta == 1 else u
+        t = np.linalg.svd(s[n:, :n], compute_uv=False) ** 2
+        g += t.sum()
+        p += np.sum(t * (1 - t))
+    return g / samples, p / samples
+
+
+@pytest.mark.parametrize("beta", [1, 2])
+@pytest.mark.parametrize("n", [1, 2])
+def test_chaotic_cavity_formula_against_sampled_circular_ensembles(n, beta):
+    # Verify the finite-N formula we use (JPB 1994; Savin & Sommers 2006) by
+    # sampling the circular ensembles directly.  4000 samples: the standard
+    # error of each mean is < 0.01 × its value; tolerance 4 %.
+    rng = np.random.default_rng(10 * n + beta)
+    g, p = _circular_ensemble_moments(n, beta, 4000, rng)
+    assert g == pytest.approx(n * n / (2 * n - 1 + 2 / beta), rel=0.04)
+    assert p / g == pytest.approx(chaotic_cavity_fano(n, beta), rel=0.04)
+
+
+def test_chaotic_cavity_formula_limits():
+    assert chaotic_cavity_fano(1, 1) == pytest.approx(2 / 5)  # P(T) = 1/(2√T)
+    assert chaotic_cavity_fano(1, 2) == pytest.approx(1 / 3)  # T uniform
+    for beta in (1, 2):
+        assert chaotic_cavity_fano(10_000, beta) == pytest.approx(0.25, abs=1e-4)
+    with pytest.raises(ValueError, match="beta"):
+        chaotic_cavity_fano(2, 4)
