@@ -46,6 +46,7 @@ from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
 from .store import StoreMismatchError, read_store
 from .sweeps import SweepFallbackWarning, sweep
+from .thermoelectric import thermoelectric, thermoelectric_table
 
 __all__ = [
     "BiasSolution",
@@ -103,6 +104,8 @@ __all__ = [
     "solve_bias",
     "sweep",
     "terminal_powers",
+    "thermoelectric",
+    "thermoelectric_table",
     "two_terminal_conductance",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
