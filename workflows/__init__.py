@@ -31,6 +31,7 @@ from .hall import (
     longitudinal_resistance,
     quantum_hall_scan,
 )
+from .heat import conductance_grid, heat_transport, onsager_matrix
 from .interface_greens import InterfaceGreensFunction, interface_greens_function
 from .interference import (
     ab_oscillations,
@@ -62,6 +63,7 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",
+    "conductance_grid",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
@@ -83,6 +85,7 @@ __all__ = [
     "hall_bar_resistances",
     "hall_resistance",
     "has_self_energy_leads",
+    "heat_transport",
     "interface_greens_function",
     "joule_heat",
     "kwant_solver",
@@ -91,6 +94,7 @@ __all__ = [
     "measure_coherence_length",
     "noise_matrix",
     "ohmic_crossover_study",
+    "onsager_matrix",
     "potential_profile_study",
     "probe_potential_profile",
     "process_pool",
