@@ -64,6 +64,7 @@ def window_grid(
     initial_points: int = 17,
     max_points: int = 2000,
     breakpoints: Iterable[float] = (),
+    boxes: Iterable[tuple[float, float]] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``func`` on an energy grid adapted to the thermal windows, with error control.
 
@@ -85,6 +86,10 @@ def window_grid(
         budget).
     breakpoints
         Energies always included (known kinks or steps of X, e.g. subband edges).
+    boxes
+        Energy ranges (a, b) where the integrand's weight is 1 rather than a
+        thermal window (e.g. the bias window f_s − f_d ≈ 1 of a finite-bias
+        current): sampled with ``initial_points`` and refined with weight 1.
 
     Returns
     -------
@@ -100,9 +105,11 @@ def window_grid(
         raise ValueError(
             f"need 3 <= initial_points <= max_points, got {initial_points} and {max_points}"
         )
+    boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
     lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
     highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]
-    low, high = float(lows.min()), float(highs.max())
+    low = float(min([lows.min(), *(a for a, _ in boxes)]))
+    high = float(max([highs.max(), *(b for _, b in boxes)]))
     extra = [float(b) for b in breakpoints if low < float(b) < high]
     # Every window gets its own uniform start (spacing 50 k_BT/(initial_points − 1)),
     # so that narrow windows inside wide ones are resolved from the start.
@@ -110,6 +117,7 @@ def window_grid(
     # the previous one is dropped.
     starts = [np.linspace(a, b, initial_points) for a, b in zip(lows, highs, strict=True)]
     spacing = 2 * WINDOW_HALF_WIDTH * pairs[:, 1].min() / (initial_points - 1)
+    starts += [np.linspace(a, b, initial_points) for a, b in boxes if b > a]
     kept: list[float] = []
     for energy in np.sort(np.concatenate(starts)):
         if not kept or energy - kept[-1] > 0.5 * spacing:
@@ -130,6 +138,8 @@ def window_grid(
             values[mid] = np.asarray(func(mid), dtype=float)
             deviation = np.max(np.abs(values[mid] - 0.5 * (values[a] + values[b])), initial=0.0)
             weight = np.max(_weight(np.array([a, mid, b]), pairs))
+            if any(lo < b and a < hi for lo, hi in boxes):
+                weight = max(weight, 1.0)
             if deviation * weight * (b - a) > tol:
                 next_active.extend([(a, mid), (mid, b)])
         active = next_active

@@ -11,6 +11,7 @@ from .bias import (
 )
 from .coherence import OhmicFit, fit_ohmic, measure_coherence_length, resistance_vs_length
 from .conductance import conductance_matrix, conductance_vs_energy, has_self_energy_leads
+from .current_voltage import iv_curve
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -87,6 +88,7 @@ __all__ = [
     "has_self_energy_leads",
     "heat_transport",
     "interface_greens_function",
+    "iv_curve",
     "joule_heat",
     "kwant_solver",
     "localization_study",
