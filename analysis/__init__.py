@@ -28,6 +28,7 @@ from .noise import (
     fano_from_transmissions,
     noise_matrix,
     pair_window,
+    probe_noise_matrix,
 )
 from .reciprocity import (
     conductance_reciprocity,
@@ -74,6 +75,7 @@ __all__ = [
     "ohmic_slope",
     "open_modes",
     "pair_window",
+    "probe_noise_matrix",
     "reciprocity_report",
     "resistance_reciprocity",
     "semiclassical_dephased_resistance",

@@ -40,6 +40,7 @@ __all__ = [
     "fano_from_transmissions",
     "noise_matrix",
     "pair_window",
+    "probe_noise_matrix",
 ]
 
 
@@ -123,8 +124,12 @@ def noise_matrix(
         )
     temperature = _check_temperature(temperature)
     window = pair_window(mu[:, None], mu[None, :], temperature)  # (M, M) over (γ, δ)
+    return _noise_from_windows(s, labels, window)
 
-    # Projectors onto each terminal's channels: P_α (n × n diagonal, as masks).
+
+def _noise_from_windows(s: np.ndarray, labels: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """S_αβ = Σ_γδ W_γδ Tr[A_γδ(α) A_δγ(β)], W_γδ = ∫ {f_γ(1 − f_δ) + f_δ(1 − f_γ)} dE."""
+    n_terminals = window.shape[0]
     masks = labels[None, :] == np.arange(n_terminals)[:, None]  # (M, n)
     # B_α = s† P_α s: (s† P_α s)_{cd} = Σ_{a∈α} conj(s_ac) s_ad, an (n, n) matrix per α.
     b = np.einsum("ta,ac,ad->tcd", masks.astype(float), s.conj(), s)
@@ -195,3 +200,119 @@ def chaotic_cavity_fano(n_channels: int, beta: int) -> float:
     if beta == 2:
         return n**2 / (4 * n**2 - 1)
     raise ValueError(f"beta must be 1 or 2, got {beta!r}")
+
+
+def _conductance_from_smatrix(s: np.ndarray, labels: np.ndarray, m: int) -> np.ndarray:
+    """G_αβ = N_α δ_αβ − Σ_{a∈α, b∈β} |s_ab|² (e²/h), the conductance matrix of s."""
+    masks = (labels[None, :] == np.arange(m)[:, None]).astype(float)
+    transmission = masks @ np.abs(s) ** 2 @ masks.T
+    return np.diag(masks.sum(axis=1)) - transmission
+
+
+def _occupation_integrals(mu: np.ndarray, temperature: float) -> np.ndarray:
+    """K_ab = ∫ f_a (1 − f_b) dE for Fermi seas at μ_a, μ_b and common k_BT.
+
+    K_ab = Δ / (1 − e^{−Δ/k_BT}), Δ = μ_a − μ_b (k_BT at Δ = 0, max(Δ, 0) at T = 0),
+    so that K_ab + K_ba = Δ coth(Δ/2k_BT).
+    """
+    delta = mu[:, None] - mu[None, :]
+    if temperature == 0:
+        return np.maximum(delta, 0.0)
+    x = delta / temperature
+    small = np.abs(x) < 1e-8
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        value = np.where(small, temperature, delta / -np.expm1(-np.where(small, 1.0, x)))
+    return np.where(x < -700, 0.0, value)
+
+
+def probe_noise_matrix(
+    smatrix: ArrayLike,
+    channel_terminals: ArrayLike,
+    probes: ArrayLike,
+    potentials: ArrayLike,
+    temperature: float,
+    *,
+    model: str = "dephasing",
+) -> np.ndarray:
+    """Noise between the fixed terminals when the ``probes`` float (zero-frequency, Büttiker).
+
+    The probes draw no net current; their distributions follow the fixed
+    reservoirs and *fluctuate* so that the current fluctuations into them
+    vanish.  With G the conductance matrix of s, A the fixed terminals and P the
+    probes, the probe occupations are f_P = C f_A with C = −G_PP⁻¹ G_PA (rows
+    sum to 1), and the fluctuations are eliminated by
+    ΔI_A = δI_A − G_AP G_PP⁻¹ δI_P, so that S = M S_bare Mᵀ,
+    M = [1, −G_AP G_PP⁻¹], S_bare the Büttiker noise with the probes' mean
+    distributions (Büttiker, PRB 46, 12485 (1992); Blanter & Büttiker, Phys.
+    Rep. 336, 1 (2000), Sec. 2.7).
+
+    Models (``model``):
+
+    * ``"dephasing"`` — the probe conserves current at every energy (elastic,
+      phase-breaking; Texier & Büttiker, PRB 62, 7454 (2000)): its mean
+      distribution is the non-equilibrium f_p(E) = Σ_a C_pa f_a(E) (a
+      multi-step at T = 0), its fluctuation δf_p(E) at each energy.  Series of
+      N identical tunnel junctions: F = (1/3)(1 + 2/N²) → 1/3 (de Jong &
+      Beenakker, PRB 51, 16867 (1995)).
+    * ``"voltage"`` — the probe conserves only total charge and thermalizes
+      at the bath temperature (inelastic, energy relaxed to the bath): a
+      Fermi sea at μ_p = Σ_a C_pa μ_a whose potential fluctuates.  N identical
+      junctions: F = 1/N → 0 (each junction sees only its own voltage drop).
+
+    Probes that float in energy as well (hot electrons, F → √3/4 in a
+    diffusive wire) are not implemented.  Scattering is energy independent
+    over the transport window, as in :func:`noise_matrix`.
+
+    Parameters
+    ----------
+    smatrix, channel_terminals
+        As in :func:`noise_matrix`, over all M terminals.
+    probes
+        Indices of the floating terminals.
+    potentials
+        μ of every terminal (length M); the entries of the probes are ignored.
+    temperature
+        Common k_BT (bath) of the fixed reservoirs.
+    model
+        ``"dephasing"`` or ``"voltage"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (|A|, |A|) noise matrix over the fixed terminals in increasing order,
+        (e²/h)·u.
+    """
+    s = np.asarray(smatrix, dtype=complex)
+    labels = np.asarray(channel_terminals)
+    mu = np.asarray(potentials, dtype=float)
+    m = mu.size
+    if model not in ("dephasing", "voltage"):
+        raise ValueError(f"model must be 'dephasing' or 'voltage', got {model!r}")
+    probes = sorted({int(p) for p in np.atleast_1d(probes)})
+    if any(not 0 <= p < m for p in probes) or len(probes) >= m:
+        raise ValueError(
+            f"probes must be distinct terminal indices in 0..{m - 1} leaving at least one "
+            f"fixed terminal, got {probes}"
+        )
+    temperature = _check_temperature(temperature)
+    fixed = [i for i in range(m) if i not in probes]
+    g = _conductance_from_smatrix(s, labels, m)
+    g_pp = g[np.ix_(probes, probes)]
+    c = np.zeros((m, len(fixed)))
+    c[fixed, np.arange(len(fixed))] = 1.0
+    if probes:
+        c[probes] = -np.linalg.solve(g_pp, g[np.ix_(probes, fixed)])
+    mu_fixed = mu[fixed]
+    if model == "dephasing":
+        k = c @ _occupation_integrals(mu_fixed, temperature) @ c.T
+        window = k + k.T
+    else:
+        mu_all = c @ mu_fixed
+        window = pair_window(mu_all[:, None], mu_all[None, :], temperature)
+    bare = _noise_from_windows(s, labels, window)
+    elimination = np.zeros((len(fixed), m))
+    elimination[np.arange(len(fixed)), fixed] = 1.0
+    if probes:
+        elimination[:, probes] = -np.linalg.solve(g_pp.T, g[np.ix_(fixed, probes)].T).T
+    result = elimination @ bare @ elimination.T
+    return 0.5 * (result + result.T)

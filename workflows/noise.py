@@ -28,11 +28,11 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.noise import fano_from_transmissions
+from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems.parameters import resolve_params
 
-from .bias import _check_terminal
+from .bias import _check_terminal, two_terminal_conductance
 from .conductance import _check_energy, _check_system, has_self_energy_leads
 from .interface_greens import interface_greens_function
 
@@ -166,6 +166,8 @@ def noise_matrix(
     potentials: Any = None,
     temperature: float = 0.0,
     blocks: bool = False,
+    floating: Any = (),
+    probe_model: str = "dephasing",
 ) -> np.ndarray:
     """Büttiker's current-noise matrix S_αβ of any Kwant system at Fermi energy ``energy``.
 
@@ -185,19 +187,26 @@ def noise_matrix(
         k_B T of all reservoirs in units of t (>= 0).
     blocks
         Resolve conservation-law blocks into separate terminals.
+    floating
+        Terminals that float (zero net current; their ``potentials`` entries are
+        ignored), e.g. dephasing-probe leads; their fluctuations are eliminated
+        (:func:`analysis.noise.probe_noise_matrix`).
+    probe_model
+        ``"dephasing"`` (current conserved at every energy, Texier & Büttiker
+        2000) or ``"voltage"`` (total charge conserved, thermalized at the bath
+        temperature) for the floating terminals.
 
     Returns
     -------
     numpy.ndarray
-        Real symmetric (M, M) noise matrix in (e²/h)·t per spin channel,
-        normalized so that S = 4 k_B T G at equilibrium and S = 2eI for
-        Poissonian shot noise.
+        Real symmetric noise matrix in (e²/h)·t per spin channel over the
+        terminals that do not float (in increasing order), normalized so that
+        S = 4 k_B T G at equilibrium and S = 2eI for Poissonian shot noise.
 
     Notes
     -----
-    Every terminal, probes included, is an ideal reservoir at its own μ_α:
-    self-energy (probe) leads are treated as **grounded** reservoirs whose
-    potential does not fluctuate.  Scattering is taken at ``energy`` and
+    Terminals not in ``floating`` are ideal reservoirs at their own μ_α
+    whose potential does not fluctuate.  Scattering is taken at ``energy`` and
     assumed energy independent over the transport window
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
@@ -211,7 +220,14 @@ def noise_matrix(
             f"potentials must be {n} finite numbers, one per terminal {list(s.terminals)}, "
             f"got {potentials!r}"
         )
-    return _noise_matrix(s.data, s.channel_terminals, potentials, temperature)
+    floating = sorted({int(f) for f in np.atleast_1d(np.asarray(floating, dtype=int))})
+    if not floating:
+        return _noise_matrix(s.data, s.channel_terminals, potentials, temperature)
+    if any(not 0 <= f < n for f in floating):
+        raise ValueError(f"floating must be terminal indices in 0..{n - 1}, got {floating}")
+    return probe_noise_matrix(
+        s.data, s.channel_terminals, floating, potentials, temperature, model=probe_model
+    )
 
 
 def fano_factor(
@@ -221,6 +237,7 @@ def fano_factor(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
+    probes: str = "dephasing",
 ) -> float:
     """Zero-temperature Fano factor F = S / 2eI of the current from ``source`` into ``sink``.
 
@@ -228,9 +245,17 @@ def fano_factor(
     eigenvalues of t†t, t the transmission block from ``source`` to ``sink``
     (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (63)): 0 for ballistic
     transport, 1 − T for one channel, → 1/3 in a diffusive wire, → 1/4 in a
-    chaotic cavity.  With more terminals the source is biased, all other
-    terminals (probes included) are grounded reservoirs, and F is the noise of
-    the current into ``sink`` over 2e times that current (Büttiker 1992).
+    chaotic cavity.  With more terminals the source is biased, the sink
+    grounded, and every other terminal (e.g. a dephasing probe) is treated as
+    ``probes`` says; F is the noise of the current into ``sink`` over 2e times
+    that current (Büttiker 1992):
+
+    * ``"dephasing"`` (default) — they float at every energy (elastic
+      dephasing probes, Texier & Büttiker, PRB 62, 7454 (2000)), as
+      :func:`workflows.two_terminal_conductance` floats them;
+    * ``"voltage"`` — they float in total charge, thermalized at T = 0
+      (inelastic voltage probes; F → 0 as probes are added);
+    * ``"grounded"`` — they are reservoirs at the sink's potential.
 
     Parameters
     ----------
@@ -242,12 +267,16 @@ def fano_factor(
         Kwant parameters.
     source, sink
         Lead indices.
+    probes
+        ``"dephasing"``, ``"voltage"`` or ``"grounded"`` for the other leads.
 
     Returns
     -------
     float
         F (dimensionless); NaN if no current flows from source to sink.
     """
+    if probes not in ("dephasing", "voltage", "grounded"):
+        raise ValueError(f"probes must be 'dephasing', 'voltage' or 'grounded', got {probes!r}")
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source = _check_terminal("source", source, n_leads)
@@ -259,8 +288,19 @@ def fano_factor(
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))
     potentials = np.zeros(n_leads)
     potentials[source] = 1.0
-    noise = _noise_matrix(s.data, s.channel_terminals, potentials, 0.0)
-    current = np.sum(np.abs(s.submatrix(sink, source)) ** 2)  # into sink, per unit eV
+    if probes == "grounded":
+        noise = _noise_matrix(s.data, s.channel_terminals, potentials, 0.0)
+        current = np.sum(np.abs(s.submatrix(sink, source)) ** 2)  # into sink, per unit eV
+        if current <= 0:
+            return float("nan")
+        return float(noise[sink, sink] / (2 * current))
+    others = [i for i in range(n_leads) if i not in (source, sink)]
+    noise = probe_noise_matrix(s.data, s.channel_terminals, others, potentials, 0.0, model=probes)
+    g = np.diag(np.bincount(s.channel_terminals, minlength=n_leads)).astype(float)
+    masks = (s.channel_terminals[None, :] == np.arange(n_leads)[:, None]).astype(float)
+    g -= masks @ np.abs(s.data) ** 2 @ masks.T
+    current = two_terminal_conductance(g, source, sink)  # per unit eV, probes floating
     if current <= 0:
         return float("nan")
-    return float(noise[sink, sink] / (2 * current))
+    sink_row = 0 if sink < source else 1  # fixed terminals in increasing order
+    return float(noise[sink_row, sink_row] / (2 * current))

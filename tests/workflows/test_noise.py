@@ -276,3 +276,44 @@ def test_chaotic_cavity_fano_factor_is_the_random_matrix_value(beta, field):
     assert abs(ratio - chaotic_cavity_fano(2, beta)) < 3 * error + 0.01
     # The conductance too: ⟨g⟩ = N²/(2N − 1 + 2/β), within 3 standard errors + 0.02.
     assert abs(np.mean(g) - 4 / (3 + 2 / beta)) < 3 * np.std(g) / np.sqrt(40) + 0.02
+
+
+def test_dephasing_probes_keep_one_third_voltage_probes_suppress_noise():
+    # A chain with a dephasing-probe lead on every site (self-energy leads: the
+    # Green's-function route).  Strong dephasing (η = 1 t, 40 sites, R ≈ 13 h/e²,
+    # i.e. ≈ 12 incoherent scatterers in series):
+    # * probes floating at every energy (Texier & Büttiker 2000): F → 1/3, the
+    #   series formula's correction (2/3)/N² ≈ 0.005 (de Jong & Beenakker 1995;
+    #   verified on exact junction chains in tests/analysis/test_noise.py);
+    #   tolerance 0.01;
+    # * charge-only voltage probes at the bath temperature: F ~ 1/N → 0, and it
+    #   falls as probes are added (L = 10 → 40);
+    # * grounded probes absorb almost everything: F → 1 (Poissonian).
+    def chain_with_probes(length):
+        builder = systems.chain(length)
+        systems.attach_dephasing_probes(builder, "all")
+        return builder.finalized()
+
+    params = dict(eta=1.0)
+    long_chain, short_chain = chain_with_probes(40), chain_with_probes(10)
+    assert abs(fano_factor(long_chain, 1.0, params=params) - 1 / 3) < 0.01
+    voltage_long = fano_factor(long_chain, 1.0, params=params, probes="voltage")
+    voltage_short = fano_factor(short_chain, 1.0, params=params, probes="voltage")
+    assert voltage_long < 0.06 and voltage_long < 0.5 * voltage_short
+    assert fano_factor(long_chain, 1.0, params=params, probes="grounded") > 0.99
+
+
+def test_floating_noise_matrix_is_johnson_nyquist_of_the_dephased_conductance():
+    from workflows import conductance_matrix, two_terminal_conductance
+
+    builder = systems.chain(5)
+    probes = systems.attach_dephasing_probes(builder, "all")
+    fsyst = builder.finalized()
+    params = dict(eta=0.4, V=0.3)
+    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params))
+    for model in ("dephasing", "voltage"):
+        noise = noise_matrix(
+            fsyst, 1.0, params=params, temperature=0.02, floating=probes, probe_model=model
+        )
+        assert noise.shape == (2, 2)
+        assert noise[0, 0] == pytest.approx(4 * 0.02 * g, rel=1e-10)
