@@ -46,6 +46,7 @@ from .interference import (
 )
 from .point_contact import qpc_conductance
 from .provenance import run_provenance, utc_now
+from .transport_figures import TRANSPORT_RECIPES
 
 __all__ = ["FIGURES", "FigureRecipe", "make_figure", "make_figures"]
 
@@ -283,6 +284,12 @@ FIGURES: dict[str, FigureRecipe] = {
         ),
     )
 }
+FIGURES.update(
+    {
+        name: FigureRecipe(name, text, compute, draw)
+        for name, text, compute, draw in TRANSPORT_RECIPES
+    }
+)
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
