@@ -88,7 +88,7 @@ def _thermopower_compute(quick: bool) -> pd.DataFrame:
     geometry = dict(length=8, width=5) if quick else dict(length=30, width=16)
     qpc = systems.qpc(**geometry, depth=3.0).finalized()
     mu, temperature = 0.5, 0.02
-    gates = np.linspace(0.4, 1.6, 3 if quick else 41)
+    gates = np.linspace(0.4, 1.6, 2 if quick else 41)
     rows = []
     for gate in gates:
         table = thermoelectric_table(

@@ -62,13 +62,13 @@ def test_user_chain_hole_like_side_has_positive_thermopower():
         assert c.S == pytest.approx(-PI2_3 * 0.004 * slope / func(mu), rel=5e-3)
 
 
-@pytest.mark.parametrize("n", [1, 2])
-def test_ideal_wire_step_gives_ln2_over_n_plus_half(n):
+def test_ideal_wire_step_gives_ln2_over_n_plus_half():
     # Ideal wire: 𝒯(E) = N(E) is an exact staircase with steps at the subband
     # edges.  At μ on the step from N to N + 1 modes, with k_BT ≪ the subband
     # spacing, S = −(k_B/e) ln 2/(N + 1/2) (Středa 1989; the sharp-step limit of
     # a QPC).  Neighbouring steps contribute ≈ e^{−Δ/k_BT} with Δ ≥ 0.7 t,
     # k_BT = 0.01 t: negligible; tolerance 1e-5 for the grid.
+    n = 2  # the step from 2 to 3 modes (other N: tests/analysis/test_thermoelectric.py)
     fsyst = systems.wire(3, 5).finalized()
     edge = subband_edges(5)[n]
     c = thermoelectric(fsyst, edge, 0.01)
