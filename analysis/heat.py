@@ -22,9 +22,9 @@ entropy at the rate J^Q_i/T_i, so the entropy production rate is
     Ṡ = −Σ_i J^Q_i / θ_i      in k_B·t/h,
 
 zero at equilibrium and positive otherwise (second law for the Landauer
-formula: Nenciu, J. Math. Phys. 48, 033302 (2007); Whitney, PRB 87, 115404
-(2013)); it vanishes out of equilibrium only if no transmission connects
-reservoirs with different distributions.
+formula: Nenciu, J. Math. Phys. 48, 033302 (2007)); it vanishes out of
+equilibrium only if no transmission connects reservoirs with different
+distributions.
 
 Floating terminals.  A terminal whose μ is not given floats in charge
 (J_i = 0: a voltage probe); one whose θ is not given floats in heat

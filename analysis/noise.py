@@ -12,10 +12,10 @@ from each reservoir,
 per spin channel, in units of (e²/h)·(energy unit of μ), i.e. e·(e t/h) when
 μ is in t: a current in e t/h times a charge e.  With this normalization the
 thermal noise is S = 4 k_B T G and the Poisson shot noise S = 2 e I
-(Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eqs. (47)–(62)).
+(Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2).
 
-Büttiker's formula (M. Büttiker, Phys. Rev. B 46, 12485 (1992), Eq. (10);
-Blanter & Büttiker Eq. (48)), for scattering that does not depend on energy
+Büttiker's formula (M. Büttiker, Phys. Rev. B 46, 12485 (1992); Blanter &
+Büttiker, Sec. 2.4), for scattering that does not depend on energy
 inside the transport window:
 
     S_αβ = (e²/h) Σ_γδ Tr[A_γδ(α) A_δγ(β)] ∫ dE {f_γ(1 − f_δ) + f_δ(1 − f_γ)},
@@ -101,7 +101,7 @@ def noise_matrix(
 
     Notes
     -----
-    Büttiker, Phys. Rev. B 46, 12485 (1992), Eq. (10) with the energy
+    Büttiker, Phys. Rev. B 46, 12485 (1992), with the energy
     integrals done for energy-independent scattering (the window
     Δμ coth(Δμ/2k_BT)); valid when s(E) does not change over the transport
     window max(|μ_γ − μ_δ|, k_B T).
@@ -149,7 +149,7 @@ def fano_from_transmissions(transmissions: ArrayLike) -> float:
     """Fano factor F = Σ T_n(1 − T_n) / Σ T_n of two-terminal transmission eigenvalues.
 
     The ratio of the zero-temperature shot noise to the Poisson value 2eI
-    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (63)).  NaN if Σ T_n = 0.
+    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2.6).  NaN if Σ T_n = 0.
     """
     t = np.asarray(transmissions, dtype=float)
     total = t.sum()
@@ -162,7 +162,7 @@ def crossover_noise(transmissions: ArrayLike, bias: float, temperature: float) -
     """Two-terminal noise S (e²/h · u) from thermal to shot noise, energy-independent T_n.
 
     S = (e²/h) [4 k_B T Σ T_n² + 2 eV coth(eV/2k_BT) Σ T_n(1 − T_n)]
-    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (62)); ``bias`` = eV and
+    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2.6); ``bias`` = eV and
     ``temperature`` = k_B T in the energy unit u.  Tends to 4 k_B T G at
     V = 0 and to 2 e|V| (e²/h) Σ T_n(1 − T_n) = F · 2eI at T = 0.
     """

@@ -243,7 +243,7 @@ def fano_factor(
 
     For a two-terminal conductor F = Σ T_n(1 − T_n) / Σ T_n, with T_n the
     eigenvalues of t†t, t the transmission block from ``source`` to ``sink``
-    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (63)): 0 for ballistic
+    (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2.6): 0 for ballistic
     transport, 1 − T for one channel, → 1/3 in a diffusive wire, → 1/4 in a
     chaotic cavity.  With more terminals the source is biased, the sink
     grounded, and every other terminal (e.g. a dephasing probe) is treated as

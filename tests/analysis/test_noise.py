@@ -37,7 +37,7 @@ def test_pair_window_limits():
 @pytest.mark.parametrize("temperature", [0.0, 0.02, 0.3])
 @pytest.mark.parametrize("bias", [0.0, 0.05, 0.4])
 def test_two_terminal_noise_is_the_coth_crossover(temperature, bias):
-    # Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Eq. (62): the general
+    # Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2.6: the general
     # multi-terminal formula must reduce to the closed two-terminal form.
     rng = np.random.default_rng(3)
     transmissions = np.array([0.9, 0.45, 0.1])
@@ -64,7 +64,7 @@ def test_shot_noise_limit_is_fano_times_poisson():
 
 def test_equilibrium_noise_is_fluctuation_dissipation_in_a_field():
     # Johnson–Nyquist for any multi-terminal s, also without reciprocity:
-    # S_αβ = 2 k_B T (G_αβ + G_βα), G_αβ = N_α δ_αβ − T_αβ (Büttiker 1992, Eq. (15)).
+    # S_αβ = 2 k_B T (G_αβ + G_βα), G_αβ = N_α δ_αβ − T_αβ (Büttiker 1992).
     rng = np.random.default_rng(5)
     labels = np.array([0, 0, 1, 2, 2, 2])
     s = scipy.stats.unitary_group.rvs(6, random_state=rng)
@@ -148,7 +148,8 @@ def _junctions_in_series(junction_transmissions, rng):
 
 def test_two_junctions_with_a_dephasing_node_match_the_series_formula():
     # Node distribution f = x f_L + (1 − x) f_R, x = G1/(G1 + G2); junction noise
-    # S_i = 2eV [G_i x(1 − x) + P_i (f-jump)²] (Blanter & Büttiker Eq. (52));
+    # S_i = 2eV [G_i x(1 − x) + P_i (f-jump)²] (two-terminal noise with arbitrary
+    # distributions, Blanter & Büttiker 2000, Sec. 2.6);
     # node current conservation: S = (G2² S1 + G1² S2)/(G1 + G2)².
     rng = np.random.default_rng(11)
     t1, t2 = np.array([0.9, 0.3, 0.05]), np.array([0.6, 0.2, 0.1])

@@ -32,7 +32,7 @@ def _barrier_chain():
 
 @pytest.mark.parametrize("energy", [0.4, 1.3, 2.0, 3.5])
 def test_single_channel_fano_factor_is_one_minus_t(energy):
-    # F = 1 − T for one channel (Blanter & Büttiker 2000, Eq. (63)); T(E) the
+    # F = 1 − T for one channel (Blanter & Büttiker 2000, Sec. 2.6); T(E) the
     # closed-form lattice delta barrier.  Exact up to rounding.
     fsyst = _barrier_chain()
     transmission = chain_barrier_transmission(energy, 1.2)
@@ -49,7 +49,7 @@ def test_ideal_wire_has_no_shot_noise():
 
 def test_johnson_nyquist_and_crossover_on_a_chain():
     # At zero bias S = 4 k_B T G (Johnson–Nyquist); at finite bias the coth
-    # crossover of Blanter & Büttiker Eq. (62) with the transmission of the chain.
+    # crossover of Blanter & Büttiker (2000, Sec. 2.6) with the transmission of the chain.
     fsyst = _barrier_chain()
     params = dict(V=0.8)
     energy, temperature = 1.1, 0.03
@@ -91,7 +91,7 @@ def _hall_cross_user_style():
 
 
 def test_multiterminal_equilibrium_noise_in_a_field_is_fluctuation_dissipation():
-    # S_αβ = 2 k_B T (G_αβ + G_βα) (Büttiker 1992, Eq. (15)) with G from plain
+    # S_αβ = 2 k_B T (G_αβ + G_βα) (Büttiker 1992) with G from plain
     # Kwant's conductance_matrix; flux in radians per plaquette (user units).
     fsyst = _hall_cross_user_style()
     params = dict(flux=0.7)
