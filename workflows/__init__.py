@@ -24,6 +24,7 @@ from .current_maps import (
     current_into,
     site_inflow,
 )
+from .current_voltage import iv_curve
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -44,6 +45,7 @@ from .hall import (
     longitudinal_resistance,
     quantum_hall_scan,
 )
+from .heat import conductance_grid, heat_transport, onsager_matrix
 from .interface_greens import InterfaceGreensFunction, interface_greens_function
 from .interference import (
     ab_oscillations,
@@ -59,11 +61,13 @@ from .local_density import (
     local_density_of_states,
     local_potential,
 )
+from .noise import ScatteringMatrix, fano_factor, noise_matrix, scattering_matrix
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
 from .store import StoreBusyError, StoreMismatchError, read_store
 from .sweeps import SweepFallbackWarning, sweep
+from .thermoelectric import thermoelectric, thermoelectric_table
 from .workers import WorkerDied
 
 __all__ = [
@@ -74,6 +78,7 @@ __all__ = [
     "InterfaceGreensFunction",
     "LocalPotential",
     "OhmicFit",
+    "ScatteringMatrix",
     "SerialExecutor",
     "SingularBiasError",
     "StoreBusyError",
@@ -86,6 +91,7 @@ __all__ = [
     "bend_resistance",
     "biased_current_density",
     "block_terminals",
+    "conductance_grid",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
@@ -101,6 +107,7 @@ __all__ = [
     "eliminate_floating_probes",
     "entropy_production_rate",
     "environment_info",
+    "fano_factor",
     "finalized_system",
     "fit_ohmic",
     "four_terminal_reciprocity",
@@ -108,8 +115,10 @@ __all__ = [
     "hall_bar_resistances",
     "hall_resistance",
     "has_self_energy_leads",
+    "heat_transport",
     "injectivities",
     "interface_greens_function",
+    "iv_curve",
     "joule_heat",
     "kwant_solver",
     "local_density_of_states",
@@ -117,7 +126,9 @@ __all__ = [
     "localization_study",
     "longitudinal_resistance",
     "measure_coherence_length",
+    "noise_matrix",
     "ohmic_crossover_study",
+    "onsager_matrix",
     "potential_profile_study",
     "probe_potential_profile",
     "process_pool",
@@ -127,10 +138,13 @@ __all__ = [
     "resistance_vs_length",
     "ring_arm_length",
     "scan",
+    "scattering_matrix",
     "site_inflow",
     "solve_bias",
     "sweep",
     "terminal_powers",
+    "thermoelectric",
+    "thermoelectric_table",
     "two_terminal_conductance",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
