@@ -11,6 +11,7 @@ from .dephasing import (
     ohmic_slope,
     semiclassical_dephased_resistance,
 )
+from .energy_grid import window_grid
 from .harmonics import (
     decay_lengths,
     ensemble_harmonics,
@@ -18,8 +19,17 @@ from .harmonics import (
     visibility,
     visibility_decay_length,
 )
+from .heat import HeatSolution, entropy_production, landauer_currents, solve_heat
 from .landauer import compare_with_landauer
 from .modes import mode_count, open_modes, subband_edges
+from .noise import (
+    chaotic_cavity_fano,
+    crossover_noise,
+    fano_from_transmissions,
+    noise_matrix,
+    pair_window,
+    probe_noise_matrix,
+)
 from .reciprocity import (
     conductance_reciprocity,
     reciprocity_report,
@@ -27,8 +37,16 @@ from .reciprocity import (
     sum_rule_deviations,
 )
 from .thermal import fermi, fermi_window, thermal_average
+from .thermoelectric import (
+    ThermoelectricCoefficients,
+    landauer_moments,
+    mott_seebeck,
+    thermoelectric_coefficients,
+)
 
 __all__ = [
+    "HeatSolution",
+    "ThermoelectricCoefficients",
     "chain_backscattering_length",
     "chain_barrier_transmission",
     "chain_dephased_resistance",
@@ -36,24 +54,37 @@ __all__ = [
     "chain_probe_potential",
     "chain_transmission",
     "chain_wavenumber",
+    "chaotic_cavity_fano",
     "compare_with_landauer",
     "conductance_reciprocity",
+    "crossover_noise",
     "decay_lengths",
     "dephasing_length",
     "ensemble_harmonics",
+    "entropy_production",
+    "fano_from_transmissions",
     "fermi",
     "fermi_window",
     "flux_harmonics",
+    "landauer_currents",
+    "landauer_moments",
     "lead_velocities",
     "mode_count",
+    "mott_seebeck",
+    "noise_matrix",
     "ohmic_slope",
     "open_modes",
+    "pair_window",
+    "probe_noise_matrix",
     "reciprocity_report",
     "resistance_reciprocity",
     "semiclassical_dephased_resistance",
+    "solve_heat",
     "subband_edges",
     "sum_rule_deviations",
     "thermal_average",
+    "thermoelectric_coefficients",
     "visibility",
     "visibility_decay_length",
+    "window_grid",
 ]

@@ -11,7 +11,10 @@ import numpy as np
 
 from systems.parameters import resolve_params
 
-__all__ = ["lead_system", "mode_count", "open_modes", "subband_edges"]
+__all__ = ["EDGE_TOLERANCE", "lead_system", "mode_count", "open_modes", "subband_edges"]
+
+#: Energies within this many t of a subband edge count as at the edge (mode closed).
+EDGE_TOLERANCE = 1e-12
 
 
 def lead_system(
@@ -123,8 +126,20 @@ def mode_count(energy, width: int, t: float = 1.0):
     -------
     int or numpy.ndarray of int
         N(E) = #{n : E_n < E < E_n + 4t}.
+
+    Notes
+    -----
+    At a band edge the mode has zero group velocity and carries no current:
+    a subband within :data:`EDGE_TOLERANCE` · |t| of its bottom or top edge is
+    not counted, whatever the rounding of E_n (so ``mode_count(2.0, 3)`` is 1,
+    although E_2 = 2t evaluates to 1.9999999999999998).  The simulation
+    follows the same convention: at such an energy Kwant either counts the
+    mode as closed, or :func:`workflows.conductance_matrix` refuses the energy
+    with ``BandEdgeError`` (see :mod:`workflows.band_edges`); it never counts
+    a mode that this function does not.
     """
     edges = subband_edges(width, t)
     e = np.asarray(energy, dtype=float)[..., None]
-    count = np.sum((edges < e) & (e < edges + 4 * t), axis=-1)
+    tol = EDGE_TOLERANCE * abs(t)
+    count = np.sum((edges + tol < e) & (e < edges + 4 * t - tol), axis=-1)
     return int(count) if count.ndim == 0 else count

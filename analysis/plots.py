@@ -15,17 +15,21 @@ __all__ = [
     "plot_conductance_steps",
     "plot_cross_resistances",
     "plot_cross_transmissions",
+    "plot_current_map",
     "plot_ensemble_traces",
     "plot_flux_trace",
     "plot_hall_resistances",
     "plot_localization",
+    "plot_outline",
     "plot_probe_potential",
     "plot_reciprocity",
     "plot_resistance_vs_length",
     "plot_scan",
+    "plot_site_map",
     "plot_visibility",
     "quantized_grid",
     "scan_figure",
+    "site_current_vectors",
 ]
 
 
@@ -428,4 +432,208 @@ def plot_probe_potential(frame: pd.DataFrame, *, prediction=None, ax=None):
     ax.set_xlabel(r"$x$ ($a$)")
     ax.set_ylabel(r"$\mu$ (units of the bias)")
     ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+# --- Maps over a system's shape: currents, densities, potentials, outline --------------------
+#
+# These take plain arrays (site positions, hopping index pairs, values), never a Kwant
+# system: ``workflows`` turns a finalized system into those arrays.
+
+
+def _map_grid(positions: np.ndarray, step: float | None):
+    """A regular grid over the sites and, for each grid point, its nearest site and whether
+    it lies outside the system.
+
+    On a lattice whose sites all sit on a grid of the nearest-neighbour spacing (a square
+    lattice) the grid is that one, so that each site is painted as exactly one cell;
+    otherwise (e.g. a honeycomb lattice) a grid twice as fine is painted by nearest site.
+    """
+    from scipy.spatial import cKDTree
+
+    positions = np.asarray(positions, dtype=float)[:, :2]
+    tree = cKDTree(positions)
+    if step is None:  # the nearest-neighbour distance (the lattice constant)
+        distances, _ = tree.query(positions, k=2)
+        step = float(np.median(distances[:, 1])) if len(positions) > 1 else 1.0
+    lo, hi = positions.min(axis=0), positions.max(axis=0)
+    offsets = (positions - lo) / step
+    aligned = np.allclose(offsets, np.round(offsets), atol=1e-6)
+    spacing = step if aligned else step / 2
+    xs = np.arange(lo[0], hi[0] + spacing / 2, spacing)
+    ys = np.arange(lo[1], hi[1] + spacing / 2, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    distance, nearest = tree.query(np.column_stack([gx.ravel(), gy.ravel()]))
+    outside = (distance > (0.25 if aligned else 0.75) * step).reshape(gx.shape)
+    return xs, ys, nearest.reshape(gx.shape), outside
+
+
+def site_current_vectors(positions, hoppings, current) -> np.ndarray:
+    """The current vector at every site from a map per directed hopping.
+
+    For hopping (i, j) carrying J_ij from site j to site i, the vector
+    J_ij (r_i − r_j)/|r_i − r_j| / 2 is added to site i; with both directions of
+    every bond listed (J_ji = −J_ij), a uniform flow J along a chain gives J on
+    every site.  Returns an (n_sites, 2) array in the unit of ``current``.
+    """
+    positions = np.asarray(positions, dtype=float)[:, :2]
+    hoppings = np.asarray(hoppings, dtype=int).reshape(-1, 2)
+    current = np.asarray(current, dtype=float)
+    delta = positions[hoppings[:, 0]] - positions[hoppings[:, 1]]
+    length = np.linalg.norm(delta, axis=1)
+    length[length == 0] = 1.0
+    contribution = 0.5 * current[:, None] * delta / length[:, None]
+    vectors = np.zeros_like(positions)
+    np.add.at(vectors, hoppings[:, 0], contribution)
+    return vectors
+
+
+def plot_site_map(
+    positions,
+    values,
+    *,
+    ax=None,
+    cmap: str = "viridis",
+    label: str | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    step: float | None = None,
+):
+    """A colour map of one value per site (density, potential) over the system's shape.
+
+    Each site is painted as a square of the lattice spacing (nearest site on a
+    fine grid; the outside of the system is left blank).  ``positions`` is
+    (n_sites, 2) in lattice constants.
+    """
+    ax = _axes(ax)
+    values = np.asarray(values, dtype=float)
+    xs, ys, nearest, outside = _map_grid(positions, step)
+    image = np.ma.masked_array(values[nearest], mask=outside | np.isnan(values[nearest]))
+    mesh = ax.pcolormesh(xs, ys, image, cmap=cmap, vmin=vmin, vmax=vmax, shading="nearest")
+    colorbar = ax.figure.colorbar(mesh, ax=ax, shrink=0.85)
+    if label:
+        colorbar.set_label(label)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"$x$ ($a$)")
+    ax.set_ylabel(r"$y$ ($a$)")
+    return ax
+
+
+def plot_current_map(
+    positions,
+    hoppings,
+    current,
+    *,
+    ax=None,
+    style: str = "streamlines",
+    cmap: str = "inferno_r",
+    label: str | None = r"$|j|$",
+    step: float | None = None,
+    density: float = 1.0,
+):
+    """Current over the system's shape: |j| as colour, direction as streamlines or arrows.
+
+    Parameters
+    ----------
+    positions
+        (n_sites, 2) site positions (lattice constants).
+    hoppings
+        (n, 2) site indices (i, j) of the directed hoppings of the map.
+    current
+        The current from j to i on each hopping (e.g. :func:`workflows.current_density`).
+    style
+        ``"streamlines"`` (line width ∝ |j|) or ``"arrows"`` (one arrow per site).
+    """
+    if style not in ("streamlines", "arrows"):
+        raise ValueError(f"style must be 'streamlines' or 'arrows', got {style!r}")
+    ax = _axes(ax)
+    vectors = site_current_vectors(positions, hoppings, current)
+    magnitude = np.linalg.norm(vectors, axis=1)
+    plot_site_map(positions, magnitude, ax=ax, cmap=cmap, label=label, vmin=0, step=step)
+    positions = np.asarray(positions, dtype=float)[:, :2]
+    top = float(magnitude.max(initial=0.0))
+    if top == 0:
+        return ax
+    if style == "arrows":
+        shown = magnitude > 0.02 * top
+        ax.quiver(
+            *positions[shown].T, *vectors[shown].T, color="tab:blue", angles="xy", pivot="middle"
+        )
+        return ax
+    xs, ys, nearest, outside = _map_grid(positions, step)
+    speed = magnitude[nearest] / top
+    hidden = outside | (speed < 0.02)  # no streamlines through (nearly) still regions
+    u = np.ma.masked_array(vectors[nearest, 0], mask=hidden)
+    v = np.ma.masked_array(vectors[nearest, 1], mask=hidden)
+    ax.streamplot(
+        xs,
+        ys,
+        u,
+        v,
+        color="tab:blue",
+        linewidth=0.3 + 1.5 * speed,
+        density=density,
+        arrowsize=0.8,
+    )
+    return ax
+
+
+def plot_outline(
+    positions,
+    terminals=None,
+    *,
+    probes=None,
+    ax=None,
+    color: str = "0.8",
+    show_sites: bool = True,
+):
+    """The system's sites with its leads and probes marked and labelled.
+
+    Parameters
+    ----------
+    positions
+        (n_sites, 2) site positions (lattice constants).
+    terminals
+        Mapping label -> (k, 2) positions of the sites a lead is attached to;
+        each is marked and labelled outward from the system's centre.
+    probes
+        (k, 2) positions of probe sites (e.g. dephasing probes), drawn as dots.
+    show_sites
+        Draw every site as a faint dot (False: only the labels, e.g. over a map).
+    """
+    ax = _axes(ax)
+    positions = np.asarray(positions, dtype=float)[:, :2]
+    if show_sites:
+        ax.plot(*positions.T, ".", color=color, ms=2, zorder=1)
+    centre = positions.mean(axis=0)
+    label_points = []
+    for number, (name, where) in enumerate((terminals or {}).items()):
+        where = np.asarray(where, dtype=float).reshape(-1, 2)
+        colour = f"C{number % 10}"
+        ax.plot(*where.T, "s", color=colour, ms=3, zorder=3)
+        middle = where.mean(axis=0)
+        outward = middle - centre
+        norm = np.linalg.norm(outward)
+        offset = 2.5 * outward / norm if norm > 0 else np.zeros(2)
+        label_points.append(middle + 1.6 * offset)
+        ax.annotate(
+            str(name),
+            middle + offset,
+            ha="center",
+            va="center",
+            color=colour,
+            fontsize="small",
+            weight="bold",
+            annotation_clip=False,
+        )
+    if label_points:  # keep the labels inside the axes
+        ax.update_datalim(np.asarray(label_points))
+        ax.autoscale_view()
+    if probes is not None and len(probes):
+        probes = np.asarray(probes, dtype=float).reshape(-1, 2)
+        ax.plot(*probes.T, "o", mfc="none", color="tab:purple", ms=3, label="probes", zorder=2)
+        ax.legend(frameon=False, fontsize="small", loc="upper right")
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"$x$ ($a$)")
+    ax.set_ylabel(r"$y$ ($a$)")
     return ax

@@ -25,7 +25,8 @@ def fermi(energy, mu: float, temperature: float):
 def fermi_window(energy, mu: float, temperature: float):
     """Thermal window −∂f/∂E = 1 / (4 k_B T cosh²((E − μ)/2k_B T)), in 1/t (T > 0)."""
     e = np.asarray(energy, dtype=float)
-    return 1.0 / (4 * temperature * np.cosh((e - mu) / (2 * temperature)) ** 2)
+    decay = np.exp(-np.abs(e - mu) / temperature)  # the same, without overflow far out
+    return decay / (temperature * (1 + decay) ** 2)
 
 
 def _antiderivative_of_fermi(energy, mu, temperature):

@@ -6,7 +6,7 @@
 #      Needs root (or password-less sudo). Without it Kwant falls back to SciPy's
 #      sparse solver: slower, still correct.
 #   2. uv, installed with `python3 -m pip install --user uv` when it is missing.
-#   3. `uv sync --locked`: builds Kwant 1.5.0 from source against NumPy 2 (once, ~1 min;
+#   3. `uv sync --locked`: builds Kwant 1.5.0 from source against NumPy 2 (once, minutes;
 #      the wheel is cached) and installs mesoflow with its test tools into .venv/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,5 +46,5 @@ fi
 command -v uv >/dev/null 2>&1 || { log "uv is not on PATH after installing it"; exit 1; }
 
 
-log "syncing the environment (first run builds Kwant, about a minute)"
+log "syncing the environment (the first run builds Kwant: a few minutes)"
 uv sync --locked --quiet

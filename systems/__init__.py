@@ -5,6 +5,7 @@ attached; every physical quantity is a Kwant ``params`` name (see
 :mod:`systems.parameters` and DESIGN.md for names and units).
 """
 
+from ._validation import MAX_SITES
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
 from .parameters import (
     NEUTRAL_PARAMS,
@@ -17,15 +18,20 @@ from .parameters import (
 )
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
+from .units import MATERIALS, ContinuumWarning, Units
 from .wires import chain, qpc, wire
 
 __all__ = [
     "AB_RING_LEADS",
     "CROSS_LEADS",
     "HALL_BAR_LEADS",
+    "MATERIALS",
+    "MAX_SITES",
     "NEUTRAL_PARAMS",
+    "ContinuumWarning",
     "ParameterOwners",
     "SharedParams",
+    "Units",
     "ab_ring",
     "attach_dephasing_probes",
     "chain",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import kwant
 
-from ._validation import positive_int
+from ._validation import MAX_SITES, check_size, positive_int
 from .fields import PeierlsHopping
 from .hamiltonian import square_lead_onsite, square_onsite
 from .leads import square_lattice, straight_lead
@@ -24,21 +24,43 @@ HALL_BAR_LEADS = ("left", "right", "top_left", "top_right", "bottom_left", "bott
 CROSS_LEADS = ("left", "right", "top", "bottom")
 
 
-def _probe_columns(length: int, lead_width: int) -> tuple[int, int]:
-    """First columns of the left and right pairs of side probes, at x ≈ L/4 and 3L/4."""
+def _fits(length: int, lead_width: int) -> tuple[int, int] | None:
     first = round(length / 4 - lead_width / 2)
     second = round(3 * length / 4 - lead_width / 2)
     if first < 1 or second + lead_width > length - 1 or first + lead_width >= second:
-        max_width = max(0, (length - 3) // 2)
-        raise ValueError(
-            f"lead_width={lead_width} does not fit twice along a Hall bar of length={length}: "
-            "the side probes at x ≈ length/4 and 3·length/4 must be separated and keep one "
-            f"column free at each end (use lead_width <= about {max_width}, or a longer bar)"
-        )
+        return None
     return first, second
 
 
-def hall_bar(length: int, width: int, lead_width: int, *, arm_length: int = 2) -> kwant.Builder:
+def _probe_columns(length: int, lead_width: int) -> tuple[int, int]:
+    """First columns of the left and right pairs of side probes, at x ≈ L/4 and 3L/4."""
+    columns = _fits(length, lead_width)
+    if columns is not None:
+        return columns
+    widths = [w for w in range(min(lead_width, length) - 1, 0, -1) if _fits(length, w)][:1]
+    longer = next(
+        n for n in range(length + 1, 4 * length + 4 * lead_width + 8) if _fits(n, lead_width)
+    )
+    fix = (
+        f"use lead_width <= {max(widths)} or length >= {longer}"
+        if widths
+        else (f"use length >= {longer}")
+    )
+    raise ValueError(
+        f"lead_width={lead_width} does not fit twice along a Hall bar of length={length}: "
+        "the side probes at x ≈ length/4 and 3·length/4 must be separated and keep one "
+        f"column free at each end ({fix})"
+    )
+
+
+def hall_bar(
+    length: int,
+    width: int,
+    lead_width: int,
+    *,
+    arm_length: int = 2,
+    max_sites: int | None = MAX_SITES,
+) -> kwant.Builder:
     """A six-terminal Hall bar: a rectangular bar with current leads and four side probes.
 
     Parameters
@@ -50,6 +72,10 @@ def hall_bar(length: int, width: int, lead_width: int, *, arm_length: int = 2) -
         at most ``width``.  The current leads span the whole width.
     arm_length
         Length of the stubs joining the side probes to the bar, >= 0.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -73,6 +99,11 @@ def hall_bar(length: int, width: int, lead_width: int, *, arm_length: int = 2) -
     width = positive_int("width", width)
     lead_width = positive_int("lead_width", lead_width)
     arm_length = positive_int("arm_length", arm_length, minimum=0)
+    check_size(
+        f"hall_bar(length={length}, width={width}, lead_width={lead_width})",
+        length * width + 4 * lead_width * arm_length,
+        max_sites,
+    )
     if lead_width > width:
         raise ValueError(
             f"lead_width={lead_width} is wider than the bar (width={width}); "
@@ -103,7 +134,9 @@ def hall_bar(length: int, width: int, lead_width: int, *, arm_length: int = 2) -
     return syst
 
 
-def cross(width: int, *, arm_length: int | None = None) -> kwant.Builder:
+def cross(
+    width: int, *, arm_length: int | None = None, max_sites: int | None = MAX_SITES
+) -> kwant.Builder:
     """A symmetric four-terminal cross of arms of equal width.
 
     Parameters
@@ -112,6 +145,10 @@ def cross(width: int, *, arm_length: int | None = None) -> kwant.Builder:
         Width of every arm (and side of the central square), in lattice constants.
     arm_length
         Length of each arm beyond the central square, >= 1; default ``width``.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -128,6 +165,11 @@ def cross(width: int, *, arm_length: int | None = None) -> kwant.Builder:
     """
     width = positive_int("width", width)
     arm_length = positive_int("arm_length", width if arm_length is None else arm_length)
+    check_size(
+        f"cross(width={width}, arm_length={arm_length})",
+        width * width + 4 * width * arm_length,
+        max_sites,
+    )
     lat = square_lattice()
     hopping = PeierlsHopping(rotated_columns=[(0, width - 1)])
     syst = kwant.Builder()

@@ -149,6 +149,7 @@ def attach_dephasing_probes(
         wrong type.
     ValueError
         No site selected, a site outside the scattering region or given twice,
+        a site that already has a probe with the same ``param``,
         a lattice without ``norbs``, or ``param`` not a usable name.
     """
     if not isinstance(builder, kwant.Builder) or builder.symmetry.num_directions:
@@ -166,6 +167,21 @@ def attach_dephasing_probes(
     for site in chosen:
         if site.family.norbs is None:
             raise ValueError(f"the lattice of site {site} must declare norbs")
+    taken = {
+        site
+        for lead in builder.leads
+        if is_dephasing_probe(lead) and lead.selfenergy_func.param == param
+        for site in lead.interface
+    }
+    doubled = [site for site in chosen if site in taken]
+    if doubled:
+        where = tuple(float(c) for c in doubled[0].pos)
+        raise ValueError(
+            f"the site at {where} already has a dephasing probe with coupling {param!r} (from an "
+            f"earlier attach_dephasing_probes call; {len(doubled)} of the chosen sites do); a "
+            "second probe would silently double its coupling: choose other sites, or use "
+            "another param name for an independent second probe"
+        )
     first = len(builder.leads)
     for site in chosen:
         selfenergy = WideBandSelfEnergy(param, site.pos, site.family.norbs)

@@ -6,7 +6,7 @@ import math
 
 import kwant
 
-from ._validation import positive_int, positive_real
+from ._validation import MAX_SITES, check_connected, check_size, positive_int, positive_real
 from .fields import FluxLineHopping
 from .hamiltonian import plain_hopping, square_lead_onsite, square_onsite
 from .leads import square_lattice, straight_lead
@@ -23,7 +23,12 @@ def _lead_span(lead_width: int) -> range:
 
 
 def ab_ring(
-    r_in: float, r_out: float, lead_width: int, *, four_leads: bool = False
+    r_in: float,
+    r_out: float,
+    lead_width: int,
+    *,
+    four_leads: bool = False,
+    max_sites: int | None = MAX_SITES,
 ) -> kwant.Builder:
     """A square-lattice ring r_in <= |r| <= r_out centred at the origin, threaded by a flux φ.
 
@@ -35,6 +40,10 @@ def ab_ring(
         Width of the leads, in lattice constants.
     four_leads
         If True, add a lead at the top and one at the bottom.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -73,6 +82,11 @@ def ab_ring(
             f"got r_in={r_in}"
         )
     reach = math.ceil(r_out) + 1  # leads attach at |x| or |y| = reach
+    check_size(
+        f"ab_ring(r_in={r_in:g}, r_out={r_out:g}, lead_width={lead_width})",
+        math.pi * (r_out**2 - r_in**2) + 4 * lead_width * (reach - r_in + 1),
+        max_sites,
+    )
 
     def in_ring(x, y):
         return r_in**2 <= x * x + y * y <= r_out**2
@@ -103,6 +117,11 @@ def ab_ring(
             "make it wider (r_out - r_in >= 1)"
         )
 
+    check_connected(
+        syst,
+        f"ab_ring(r_in={r_in:g}, r_out={r_out:g}, lead_width={lead_width})",
+        "make the ring wider (a larger r_out - r_in)",
+    )
     directions = [(-1, 0), (1, 0)] + ([(0, 1), (0, -1)] if four_leads else [])
     for dx, dy in directions:
         cell = [(0, y) for y in span] if dy == 0 else [(x, 0) for x in span]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import kwant
 
-from ._validation import positive_int, positive_real
+from ._validation import MAX_SITES, check_size, positive_int, positive_real
 from .fields import PeierlsHopping
 from .gates import SplitGate
 from .hamiltonian import (
@@ -25,13 +25,17 @@ from .leads import chain_lattice, square_lattice, straight_lead
 __all__ = ["chain", "qpc", "wire"]
 
 
-def chain(length: int) -> kwant.Builder:
+def chain(length: int, *, max_sites: int | None = MAX_SITES) -> kwant.Builder:
     """A 1D tight-binding chain of ``length`` sites between two clean chain leads.
 
     Parameters
     ----------
     length
         Number of sites in the scattering region (x = 0 … length − 1), >= 1.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -47,6 +51,7 @@ def chain(length: int) -> kwant.Builder:
     potential V transmits T = 1 / (1 + (V / (2t sin k))²).
     """
     length = positive_int("length", length)
+    check_size(f"chain(length={length})", length, max_sites)
     lat = chain_lattice()
     syst = kwant.Builder()
     syst[(lat(x) for x in range(length))] = chain_onsite
@@ -71,7 +76,7 @@ def _strip(length: int, width: int, onsite) -> kwant.Builder:
     return syst
 
 
-def wire(length: int, width: int) -> kwant.Builder:
+def wire(length: int, width: int, *, max_sites: int | None = MAX_SITES) -> kwant.Builder:
     """A rectangular square-lattice wire (strip) between two leads of the same width.
 
     Parameters
@@ -80,6 +85,10 @@ def wire(length: int, width: int) -> kwant.Builder:
         Number of columns of the scattering region (x = 0 … length − 1), >= 1.
     width
         Number of sites across (y = 0 … width − 1), >= 1.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -96,6 +105,7 @@ def wire(length: int, width: int) -> kwant.Builder:
     """
     length = positive_int("length", length)
     width = positive_int("width", width)
+    check_size(f"wire(length={length}, width={width})", length * width, max_sites)
     return _strip(length, width, square_onsite)
 
 
@@ -122,6 +132,7 @@ def qpc(
     gate_length: float | None = None,
     gap: float | None = None,
     depth: float | None = None,
+    max_sites: int | None = MAX_SITES,
 ) -> kwant.Builder:
     """A quantum point contact: a wire with a split-gate constriction in its middle.
 
@@ -137,6 +148,10 @@ def qpc(
         Depth of the electron gas below the gates; default ``max(2, width / 6)``.
         A larger depth gives a smoother, more adiabatic constriction and
         flatter conductance plateaus.
+    max_sites
+        Refuse (before building) a system of more sites than this, estimated
+        from the arguments; default :data:`systems.MAX_SITES` (10⁶).  None
+        lifts the limit.
 
     Returns
     -------
@@ -153,6 +168,7 @@ def qpc(
     """
     length = positive_int("length", length)
     width = positive_int("width", width)
+    check_size(f"qpc(length={length}, width={width})", length * width, max_sites)
     gate_length = positive_real("gate_length", length / 3 if gate_length is None else gate_length)
     gap = positive_real("gap", width / 2 if gap is None else gap)
     depth = positive_real("depth", max(2.0, width / 6) if depth is None else depth)

@@ -1,6 +1,7 @@
 """Solving and running: conductance matrices, Büttiker bias problems, scans, the CLI."""
 
 from .adaptive_sampling import adaptive_scan
+from .band_edges import BandEdgeError
 from .bias import (
     BiasSolution,
     SingularBiasError,
@@ -16,6 +17,14 @@ from .conductance import (
     conductance_vs_energy,
     has_self_energy_leads,
 )
+from .current_maps import (
+    CurrentMap,
+    biased_current_density,
+    current_density,
+    current_into,
+    site_inflow,
+)
+from .current_voltage import iv_curve
 from .dephasing import (
     DephasedTransport,
     dephased_conductance,
@@ -36,6 +45,7 @@ from .hall import (
     longitudinal_resistance,
     quantum_hall_scan,
 )
+from .heat import conductance_grid, heat_transport, onsager_matrix
 from .interface_greens import InterfaceGreensFunction, interface_greens_function
 from .interference import (
     ab_oscillations,
@@ -45,31 +55,50 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .local_density import (
+    LocalPotential,
+    injectivities,
+    local_density_of_states,
+    local_potential,
+)
+from .noise import ScatteringMatrix, fano_factor, noise_matrix, scattering_matrix
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
-from .store import StoreMismatchError, read_store
+from .store import StoreBusyError, StoreMismatchError, read_store
 from .sweeps import SweepFallbackWarning, sweep
+from .thermoelectric import thermoelectric, thermoelectric_table
+from .workers import WorkerDied
 
 __all__ = [
+    "BandEdgeError",
     "BiasSolution",
+    "CurrentMap",
     "DephasedTransport",
     "InterfaceGreensFunction",
+    "LocalPotential",
     "OhmicFit",
+    "ScatteringMatrix",
     "SerialExecutor",
     "SingularBiasError",
+    "StoreBusyError",
     "StoreMismatchError",
     "SweepFallbackWarning",
     "SystemRecipe",
+    "WorkerDied",
     "ab_oscillations",
     "adaptive_scan",
     "bend_resistance",
+    "biased_current_density",
     "block_terminals",
+    "conductance_grid",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_hall_resistance",
     "cross_resistance_scan",
     "cross_resistances",
+    "current_density",
+    "current_into",
     "decoupled_terminals",
     "dephased_conductance",
     "dephased_transport",
@@ -78,6 +107,7 @@ __all__ = [
     "eliminate_floating_probes",
     "entropy_production_rate",
     "environment_info",
+    "fano_factor",
     "finalized_system",
     "fit_ohmic",
     "four_terminal_reciprocity",
@@ -85,13 +115,20 @@ __all__ = [
     "hall_bar_resistances",
     "hall_resistance",
     "has_self_energy_leads",
+    "heat_transport",
+    "injectivities",
     "interface_greens_function",
+    "iv_curve",
     "joule_heat",
     "kwant_solver",
+    "local_density_of_states",
+    "local_potential",
     "localization_study",
     "longitudinal_resistance",
     "measure_coherence_length",
+    "noise_matrix",
     "ohmic_crossover_study",
+    "onsager_matrix",
     "potential_profile_study",
     "probe_potential_profile",
     "process_pool",
@@ -101,9 +138,13 @@ __all__ = [
     "resistance_vs_length",
     "ring_arm_length",
     "scan",
+    "scattering_matrix",
+    "site_inflow",
     "solve_bias",
     "sweep",
     "terminal_powers",
+    "thermoelectric",
+    "thermoelectric_table",
     "two_terminal_conductance",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",

@@ -31,10 +31,13 @@ import pandas as pd
 from .provenance import callable_fingerprint, run_provenance, utc_now
 from .scans import (
     PointRunner,
+    SerialExecutor,
     _check_name,
     _grid_value,
     assemble_table,
     available_cpus,
+    check_main_guard,
+    check_timeout,
     progress_bar,
     record_outcome,
     report_failures,
@@ -140,6 +143,7 @@ def adaptive_scan(
     executor: concurrent.futures.Executor | None = None,
     store: str | os.PathLike | None = None,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Sample ``point`` along one parameter adaptively, until the interpolation is good enough.
 
@@ -181,6 +185,10 @@ def adaptive_scan(
         another point function, axis, bounds or fixed parameters is refused.
     progress
         Show a progress bar (points out of ``max_points``, failed, loss).
+    timeout
+        Per-point wall-clock limit in seconds, as for :func:`workflows.scan`;
+        a point past it is recorded as failed (``TimeoutError``) and left out
+        of the interpolation.
 
     Returns
     -------
@@ -200,6 +208,11 @@ def adaptive_scan(
     axis, bounds, observables, loss_goal, max_points, fixed = _check_arguments(
         axis, bounds, observable, loss_goal, max_points, params
     )
+    timeout = check_timeout(timeout)
+    if executor is None or not isinstance(
+        executor, SerialExecutor | concurrent.futures.ThreadPoolExecutor
+    ):
+        check_main_guard("adaptive_scan")
     fingerprint = callable_fingerprint(point)
     scan_text = encode_json({"axis": axis, "bounds": list(bounds), "params": fixed})
     scan_sha256 = hashlib.sha256(scan_text.encode()).hexdigest()
@@ -274,7 +287,7 @@ def adaptive_scan(
     runs = run_session(
         results,
         provenance,
-        None if done else lambda: PointRunner(point, executor, max_points - len(outcomes)),
+        None if done else lambda: PointRunner(point, executor, max_points - len(outcomes), timeout),
         work,
         lambda: {
             "computed": len(outcomes) - from_store,
@@ -354,7 +367,7 @@ def _sample(
                 max_points = len(outcomes) + len(in_flight)
         if not in_flight:
             return
-        done, _ = concurrent.futures.wait(in_flight, return_when=concurrent.futures.FIRST_COMPLETED)
+        done, _ = runner.wait(in_flight)
         for future in done:
             index = in_flight.pop(future)
             collect(runner.outcome(future), positions[index])

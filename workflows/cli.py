@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -37,13 +38,22 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .study import run_study
 
-    table = run_study(args.study, output=args.output, workers=args.workers)
-    failed = int(table["error"].notna().sum()) if "error" in table else 0
+    table = run_study(args.study, output=args.output, workers=args.workers, timeout=args.timeout)
+    errors = table["error"].dropna() if "error" in table else pd.Series(dtype=object)
     where = table.attrs.get("output", args.output)
-    print(f"{len(table)} points, {failed} failed; results in {where}")
-    return 1 if failed else 0
+    if len(errors) == len(table):
+        print(
+            f"all {len(table)} points failed (first: {errors.iloc[0]}); the table with its "
+            f"'error' column is in {where}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{len(table)} points, {len(errors)} failed; results in {where}")
+    return 1 if len(errors) else 0
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -77,13 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("study", help="path to the STUDY.toml file")
     scan.add_argument("--output", default=None, help="output directory (overrides the study)")
     scan.add_argument("--workers", type=int, default=None, help="worker processes")
+    scan.add_argument(
+        "--timeout", type=float, default=None, help="seconds per point (a hung point fails)"
+    )
     scan.set_defaults(run=_scan)
 
     figures = commands.add_parser("figures", help="regenerate the figure gallery")
     figures.add_argument("names", nargs="*", help="figures to make (default: all)")
     figures.add_argument("--list", action="store_true", help="list figure names and exit")
     figures.add_argument("--quick", action="store_true", help="small parameters (tests)")
-    figures.add_argument("--output", default="figures", help="output directory")
+    figures.add_argument(
+        "--output", default="figures", help="output directory (default: ./figures)"
+    )
     figures.set_defaults(run=_figures)
     return parser
 
@@ -95,13 +110,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from .store import StoreBusyError
+
     try:
         return args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except (ValueError, TypeError, OSError, StoreBusyError, sqlite3.Error) as error:
+        # user errors (bad input, unusable paths, a store in use or damaged): one line
         if args.verbose:
             raise
-        print(f"mesoflow {args.command}: error: {error}", file=sys.stderr)
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if isinstance(error, OSError | sqlite3.Error) and not isinstance(error, ValueError):
+            message = f"{type(error).__name__}: {message}"
+        print(f"mesoflow {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"mesoflow {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    if isinstance(energy, bool) or not isinstance(energy, numbers.Real) or not np.isfinite(energy):
+    if isinstance(energy, bool) or not isinstance(energy, numbers.Real):
         raise TypeError(f"energy must be a finite real number (units of t), got {energy!r}")
+    if not np.isfinite(energy):
+        raise ValueError(f"energy must be a finite real number (units of t), got {energy!r}")
     return float(energy)
 
 
@@ -172,6 +174,12 @@ def conductance_matrix(
         block on the lead's interface (Kwant's ``greens_function`` does not
         resolve blocks).  The projection is exact: a conservation law makes
         the lead's self-energy block-diagonal.
+
+    Raises
+    ------
+    workflows.band_edges.BandEdgeError
+        If ``energy`` is exactly at a band edge of a lead (a ``ValueError``
+        naming the lead); see :mod:`workflows.band_edges`.
 
     Returns
     -------

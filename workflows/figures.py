@@ -44,8 +44,10 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .map_figures import MAP_FIGURE_RECIPES
 from .point_contact import qpc_conductance
 from .provenance import run_provenance, utc_now
+from .transport_figures import TRANSPORT_RECIPES
 
 __all__ = ["FIGURES", "FigureRecipe", "make_figure", "make_figures"]
 
@@ -281,8 +283,15 @@ FIGURES: dict[str, FigureRecipe] = {
             _aas_compute,
             _aas_draw,
         ),
+        *(FigureRecipe(*recipe) for recipe in MAP_FIGURE_RECIPES),
     )
 }
+FIGURES.update(
+    {
+        name: FigureRecipe(name, text, compute, draw)
+        for name, text, compute, draw in TRANSPORT_RECIPES
+    }
+)
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:

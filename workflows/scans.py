@@ -12,7 +12,10 @@ Executors
 By default the points run on a local process pool sized to the machine
 (:func:`process_pool`); its workers pin the native thread pools (BLAS, OpenMP,
 MUMPS) to one thread each, so that N workers use N cores instead of
-oversubscribing them.  Any :class:`concurrent.futures.Executor` works:
+oversubscribing them.  The pool is supervised (:mod:`workflows.workers`): a
+point that kills its worker or passes ``timeout`` costs only itself, and the
+workers exit when the driver dies, even by SIGKILL.  Any
+:class:`concurrent.futures.Executor` works:
 
 * :class:`SerialExecutor` — in the calling process, one point after the other
   (debugging, profiling, tiny scans);
@@ -74,7 +77,9 @@ once per worker process.
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
+import contextlib
 import hashlib
 import importlib.util
 import itertools
@@ -84,6 +89,7 @@ import multiprocessing
 import numbers
 import os
 import socket
+import sys
 import time
 import traceback
 import warnings
@@ -98,6 +104,7 @@ import threadpoolctl
 
 from .provenance import callable_fingerprint, run_provenance, utc_now
 from .store import PointOutcome, ResultsStore, encode_json
+from .workers import SupervisedPool, WorkerDied
 
 __all__ = [
     "PointRunner",
@@ -170,10 +177,17 @@ def pin_native_threads(threads: int = 1) -> None:
 
 
 def _worker_start(threads: int, payload: bytes | None) -> None:
-    """Initializer of :func:`process_pool` workers: pin threads, keep the point function."""
+    """Initializer of :func:`process_pool` workers: pin threads, load the point function.
+
+    The point function is loaded here (importing its modules), before the
+    worker takes its first point, so that a scan's ``timeout`` never counts it.
+    """
     pin_native_threads(threads)
     if payload is not None:
-        _INSTALLED_POINTS[hashlib.sha256(payload).hexdigest()] = payload
+        key = hashlib.sha256(payload).hexdigest()
+        _INSTALLED_POINTS[key] = payload
+        with contextlib.suppress(Exception):  # a failure is reported with the first point
+            _load_point(key)
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -193,10 +207,14 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def process_pool(
-    max_workers: int | None = None, *, threads_per_worker: int = 1
-) -> concurrent.futures.ProcessPoolExecutor:
+def process_pool(max_workers: int | None = None, *, threads_per_worker: int = 1) -> SupervisedPool:
     """A local process pool for scans, with native threads pinned in every worker.
+
+    It is a :class:`workflows.workers.SupervisedPool`: each worker runs one
+    point at a time, a worker that dies (segfault, ``os._exit``, out-of-memory
+    kill) costs only the point it was running and is replaced, a point past
+    the scan's ``timeout`` is stopped, and the workers exit within about a
+    second when the calling process dies, even by SIGKILL.
 
     Parameters
     ----------
@@ -208,9 +226,10 @@ def process_pool(
 
     Returns
     -------
-    concurrent.futures.ProcessPoolExecutor
-        Use it as a context manager, and pass it to several scans to start the
-        workers (and import Kwant in them) only once.
+    workflows.workers.SupervisedPool
+        A :class:`concurrent.futures.Executor`.  Use it as a context manager,
+        and pass it to several scans to start the workers (and import Kwant in
+        them) only once.
     """
     if max_workers is None:
         max_workers = available_cpus()
@@ -227,12 +246,10 @@ def process_pool(
     return _pool(int(max_workers), int(threads_per_worker), None)
 
 
-def _pool(
-    max_workers: int, threads_per_worker: int, payload: bytes | None
-) -> concurrent.futures.ProcessPoolExecutor:
+def _pool(max_workers: int, threads_per_worker: int, payload: bytes | None) -> SupervisedPool:
     """A process pool whose workers pin their threads and keep ``payload`` (a pickled point)."""
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=max_workers,
+    return SupervisedPool(
+        max_workers,
         mp_context=worker_context(),
         initializer=_worker_start,
         initargs=(threads_per_worker, payload),
@@ -296,9 +313,14 @@ def _plain_scalar(value: Any) -> Any:
 
 
 def _grid_value(name: str, value: Any) -> Any:
-    """A grid value as a plain Python scalar (bool, int, float, complex or str)."""
+    """A grid value as a plain Python scalar (bool, int, float, complex or str); finite."""
     scalar = _plain_scalar(value)
     if scalar is not _NOT_SCALAR:
+        if isinstance(scalar, float | complex) and not np.isfinite(scalar):
+            raise ValueError(
+                f"grid[{name!r}] contains {scalar!r}: grid values must be finite numbers "
+                "(NaN or infinity would only fail later, point by point)"
+            )
         return scalar
     raise TypeError(
         f"grid[{name!r}] contains {value!r} of type {type(value).__name__}: grid values must be "
@@ -493,6 +515,21 @@ def _run_point(payload: bytes | str, index: int, params: dict[str, Any]) -> Poin
     return evaluate_point(_load_point(payload), index, params)
 
 
+class _PointPayload:
+    """A pickled point function that is loaded (cached per worker) when the task is unpickled.
+
+    Sent to a :class:`workflows.workers.SupervisedPool`, whose workers start a
+    point's clock only after unpickling it: loading the function (imports,
+    first use) never counts against the scan's ``timeout``.
+    """
+
+    def __init__(self, payload: bytes | str):
+        self.payload = payload
+
+    def __reduce__(self):
+        return (_load_point, (self.payload,))
+
+
 def _pickled(point: Callable[..., Any]) -> bytes:
     try:
         return cloudpickle.dumps(point)
@@ -520,6 +557,18 @@ class PointRunner:
         Any executor, or None for an own local process pool.
     max_workers
         Upper bound on the own pool's size (e.g. the number of pending points).
+    timeout
+        Per-point wall-clock limit in seconds, or None.  On a
+        :func:`process_pool` (the default) it counts from the moment a worker
+        starts the point, and the worker is killed and replaced when it
+        expires.  On any other executor it counts from submission (at most as
+        many points as the executor has workers are submitted at once); the
+        point is recorded as failed and its future cancelled, but a task that
+        is already running goes on in its worker (that executor owns its
+        workers).  In-process executors (:class:`SerialExecutor`, a thread
+        pool) cannot interrupt a point: one that took longer than the limit
+        is recorded as failed when it returns, so the table is the same on
+        every executor.
     """
 
     def __init__(
@@ -527,9 +576,11 @@ class PointRunner:
         point: Callable[..., Any],
         executor: concurrent.futures.Executor | None,
         max_workers: int,
+        timeout: float | None = None,
     ):
         self.point = point
         self.owned = executor is None
+        self.timeout = timeout
         self._payload: bytes | str | None = None
         if executor is None:
             data = _pickled(point)
@@ -543,9 +594,12 @@ class PointRunner:
         elif not isinstance(executor, SerialExecutor | concurrent.futures.ThreadPoolExecutor):
             self._payload = _pickled(point)  # in-process executors need no pickling
         self.executor = executor
+        self.supervised = isinstance(executor, SupervisedPool)
         self.capacity = _capacity(executor)
         self.description = _describe_executor(executor, self.capacity)
         self._submitted: dict[concurrent.futures.Future, int] = {}
+        self._deadlines: dict[concurrent.futures.Future, float] = {}
+        self._expired: set[concurrent.futures.Future] = set()
 
     def window(self, pending: int) -> int:
         """How many points to keep submitted at once: enough to keep every worker busy."""
@@ -553,31 +607,97 @@ class PointRunner:
             return 1
         if self.capacity is None:
             return max(1, pending)
+        if self.timeout is not None and not self.supervised:
+            return max(1, self.capacity)  # the clock starts at submission
         return max(1, 2 * self.capacity)
 
     def submit(self, index: int, params: dict[str, Any]) -> concurrent.futures.Future:
         """Submit one point; returns a future of its :class:`PointOutcome`."""
         if self._payload is None:
-            future = self.executor.submit(evaluate_point, self.point, index, params)
+            fn, args = evaluate_point, (self.point, index, params)
         else:
-            future = self.executor.submit(_run_point, self._payload, index, params)
+            fn, args = _run_point, (self._payload, index, params)
+        if self.supervised:
+            point = _PointPayload(self._payload)  # loaded before the clock starts
+            future = self.executor.submit_limited(
+                self.timeout, evaluate_point, point, index, params
+            )
+        else:
+            future = self.executor.submit(fn, *args)
+            if self.timeout is not None:
+                self._deadlines[future] = time.monotonic() + self.timeout
         self._submitted[future] = index
         return future
+
+    def wait(
+        self, in_flight: Iterable[concurrent.futures.Future]
+    ) -> tuple[set[concurrent.futures.Future], set[concurrent.futures.Future]]:
+        """Wait until a point finishes (or passes its time limit); returns ``(done, not_done)``."""
+        in_flight = set(in_flight)
+        deadlines = [self._deadlines[f] for f in in_flight if f in self._deadlines]
+        wait = None if not deadlines else max(0.0, min(deadlines) - time.monotonic())
+        done, not_done = concurrent.futures.wait(
+            in_flight, timeout=wait, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        now = time.monotonic()
+        for future in list(not_done):
+            if self._deadlines.get(future, np.inf) <= now:
+                future.cancel()
+                self._expired.add(future)
+                not_done.discard(future)
+                done.add(future)
+        return done, not_done
 
     def outcome(self, future: concurrent.futures.Future) -> PointOutcome:
         """The outcome of a finished future; a failure of the executor becomes an error outcome.
 
-        Such failures (a worker process died, a task was cancelled or lost)
-        are marked ``persist=False``: reported, but not stored, so that a
-        rerun retries the point.
+        A worker that died with the point (:class:`workflows.workers.WorkerDied`)
+        or a point past its time limit is recorded as failed, like an error
+        raised by the point.  Other failures of the executor (e.g. a broken
+        ``ProcessPoolExecutor``, a cancelled task) are marked ``persist=False``:
+        reported, but not stored, so that a rerun retries the point.
         """
         index = self._submitted.pop(future)
+        self._deadlines.pop(future, None)
+        if future in self._expired:
+            self._expired.discard(future)
+            return self.failed_point(
+                index,
+                TimeoutError(
+                    f"the point ran longer than timeout={self.timeout:g} s (counted from "
+                    "submission); its result is ignored"
+                ),
+            )
         try:
-            return future.result()
+            outcome = future.result()
         except BaseException as exc:
             if not isinstance(exc, Exception | concurrent.futures.CancelledError):
                 raise
+            if isinstance(exc, WorkerDied | TimeoutError) and self.supervised:
+                return self.failed_point(index, exc)
             return self.failed_submission(index, exc)
+        if self.timeout is not None and outcome.duration > self.timeout:
+            # an executor that could not stop it (e.g. in-process): the same table anyway
+            return self.failed_point(
+                index,
+                TimeoutError(
+                    f"the point ran {outcome.duration:.3g} s, longer than "
+                    f"timeout={self.timeout:g} s; its result is discarded"
+                ),
+            )
+        return outcome
+
+    def failed_point(self, index: int, exc: BaseException) -> PointOutcome:
+        """The outcome of a point that killed its worker or passed its time limit (stored)."""
+        return PointOutcome(
+            index=index,
+            observables=None,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=None,
+            started=time.time(),
+            duration=0.0 if self.timeout is None else float(self.timeout),
+            worker="",
+        )
 
     @staticmethod
     def failed_submission(index: int, exc: BaseException) -> PointOutcome:
@@ -601,6 +721,72 @@ class PointRunner:
                 future.cancel()
         if self.owned:
             self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+def check_timeout(timeout: Any) -> float | None:
+    """``timeout`` as a positive finite float of seconds, or None."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
+    if not np.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def check_main_guard(what: str) -> None:
+    """Refuse to run when worker processes would run the calling script again.
+
+    Worker processes started by spawn or by the fork server import the main
+    script again (as ``__mp_main__``); without an ``if __name__ ==
+    "__main__":`` guard its top level (and so the scan) runs once more in
+    each of them.  Raised both in a worker that imports the script and in the
+    script itself, when the scan is called from its top level outside the guard.
+    """
+    message = (
+        f"{what}() is called at the top level of the script %s without an "
+        '`if __name__ == "__main__":` guard; worker processes import the script again '
+        "(as '__mp_main__') and would run the scan again. Put the scan under the guard: "
+        'if __name__ == "__main__": ...'
+    )
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is not None and getattr(main, "__name__", "") == "__mp_main__":
+        raise RuntimeError(message % repr(path))
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(message % repr(path))
+    if main is None or path is None:
+        return
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>":
+            if not _inside_main_guard(path, frame.f_lineno):
+                raise RuntimeError(message % repr(path))
+            return
+        frame = frame.f_back
+
+
+def _inside_main_guard(path: str, line: int) -> bool:
+    """Whether line ``line`` of the script ``path`` is inside ``if __name__ == "__main__":``."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return True  # cannot tell: do not refuse
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        names = set()
+        if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+            for side in (test.left, test.comparators[0]):
+                if isinstance(side, ast.Name):
+                    names.add(side.id)
+                elif isinstance(side, ast.Constant):
+                    names.add(side.value)
+        if names == {"__name__", "__main__"} and node.body:
+            if node.body[0].lineno <= line <= (node.body[-1].end_lineno or line):
+                return True
+    return False
 
 
 # -- progress --------------------------------------------------------------------------------
@@ -689,6 +875,7 @@ def scan(
     store: str | os.PathLike | None = None,
     progress: bool = True,
     retry_failed: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Evaluate ``point`` at every point of ``grid``, in parallel, resumably.
 
@@ -719,6 +906,12 @@ def scan(
     retry_failed
         Recompute points that the store holds as failed (by default they are
         kept, like any finished point).
+    timeout
+        Per-point wall-clock limit in seconds (None: no limit).  A point past
+        it is recorded as failed with ``TimeoutError``; on the default pool
+        (and any :func:`process_pool`) its worker is killed and replaced and
+        the clock starts when a worker starts the point.  See
+        :class:`PointRunner` for other executors.
 
     Returns
     -------
@@ -734,12 +927,23 @@ def scan(
     -----
     A failing point never stops the scan: its error is recorded (in the table
     and the store, with the traceback), the other points complete, and a
-    warning is logged with the number of failures.  Failures of the executor
-    itself (a worker process killed) are reported the same way but not
-    stored, so the next run retries them.
+    warning is logged with the number of failures.  On the default pool a
+    point whose worker dies (a segfault, ``os._exit``, the out-of-memory
+    killer) is recorded as failed with the cause (``"WorkerDied: worker died:
+    exit code 3"``, ``"... killed by signal SIGSEGV ..."``) and the worker is
+    replaced; the other points are unaffected.  Such failures are stored like
+    any other, so a point that kills its worker is not tried again unless
+    ``retry_failed=True``.  Failures of a foreign executor itself (e.g. a
+    broken ``ProcessPoolExecutor``) are reported but not stored, so the next
+    run retries them.
     """
     if not callable(point):
         raise TypeError(f"point must be a function of keyword parameters, got {point!r}")
+    timeout = check_timeout(timeout)
+    if executor is None or not isinstance(
+        executor, SerialExecutor | concurrent.futures.ThreadPoolExecutor
+    ):
+        check_main_guard("scan")
     frame = grid_points(grid)
     names = list(frame.columns)
     points = _points(frame)
@@ -770,7 +974,11 @@ def scan(
             description=description,
             points=points,
         )
-        outcomes = results.finished(include_failed=not retry_failed)
+        try:
+            outcomes = results.finished(include_failed=not retry_failed)
+        except BaseException:
+            results.close()
+            raise
     from_store = len(outcomes)
     pending = [i for i in range(len(points)) if i not in outcomes]
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}
@@ -787,7 +995,7 @@ def scan(
     runs = run_session(
         results,
         provenance,
-        (lambda: PointRunner(point, executor, len(pending))) if pending else None,
+        (lambda: PointRunner(point, executor, len(pending), timeout)) if pending else None,
         work,
         lambda: {"computed": len(outcomes) - from_store, "failed": len(failed)},
     )
@@ -890,9 +1098,7 @@ def _run_pending(runner, points, pending, outcomes, results, bar, failed) -> Non
                 record_outcome(runner.failed_submission(index, exc), results, outcomes, bar, failed)
         if not in_flight:
             return
-        done, in_flight = concurrent.futures.wait(
-            in_flight, return_when=concurrent.futures.FIRST_COMPLETED
-        )
+        done, in_flight = runner.wait(in_flight)
         for future in done:
             record_outcome(runner.outcome(future), results, outcomes, bar, failed)
 

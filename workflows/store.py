@@ -8,6 +8,32 @@ being computed.  Started again with the same store, the scan computes only the
 missing points.  A store belongs to one scan: opening it for a different point
 function or a different grid is refused rather than mixing results.
 
+One store, one writer
+---------------------
+While a scan works on a store it holds an exclusive lock on the file
+``PATH.lock`` beside it (``flock``; the file names the holder's host, pid and
+start time).  A second scan on the same store is refused at once with
+:class:`StoreBusyError` naming that host and pid, so no point is ever computed
+twice; run it again when the first has finished (it then finds the points
+done).  The operating system releases the lock when its process dies, however
+it dies, so a lock left by a killed scan never blocks a resume (the stale
+``.lock`` file is harmless and reused).  ``flock`` works across the machines
+of a cluster on NFS (Linux ≥ 2.6.12) and on Lustre/GPFS mounted with locking;
+on a platform without :mod:`fcntl` (Windows) no lock is taken.
+
+The file after a crash
+----------------------
+During a run the store uses SQLite's write-ahead log: points committed since
+the last checkpoint live in ``PATH-wal`` beside the store.  The log is folded
+into the main file when the store is opened (so the file alone always holds the
+metadata and the grid), every :data:`CHECKPOINT_SECONDS` seconds, and when the
+scan ends, and on a clean end (also after an exception or Ctrl-C) the store leaves
+WAL mode: the ``.sqlite`` file alone is then self-contained, and
+:func:`read_store` reads it in a read-only directory.  After a hard kill
+(SIGKILL, node failure) the ``-wal`` file holds the last points: keep it next
+to the store (a resume folds it in); the main file alone holds every point up
+to the last checkpoint.  Either way only the points in flight are lost.
+
 Format (SQLite 3, WAL journal; readable with any SQLite client)
 ---------------------------------------------------------------
 ``meta(key, value)``
@@ -37,9 +63,12 @@ arrays ``{"__ndarray__": [...], "dtype": ..., "shape": [...]}``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +82,7 @@ import pandas as pd
 __all__ = [
     "PointOutcome",
     "ResultsStore",
+    "StoreBusyError",
     "StoreMismatchError",
     "decode_json",
     "encode_json",
@@ -88,8 +118,73 @@ CREATE TABLE runs (
 """
 
 
+#: Seconds between checkpoints that fold the write-ahead log into the store file.
+CHECKPOINT_SECONDS = 30.0
+
+
 class StoreMismatchError(ValueError):
     """A results store was opened for a scan other than the one that created it."""
+
+
+class StoreBusyError(RuntimeError):
+    """A results store is in use by another scan (its host and pid are in the message)."""
+
+
+class _StoreLock:
+    """An exclusive ``flock`` on ``PATH.lock``, held while a scan works on the store at PATH."""
+
+    def __init__(self, path: Path):
+        self.path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self, store: Path) -> None:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks here
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ValueError(
+                f"store={str(store)!r}: cannot create its lock file {str(self.path)!r} "
+                f"({exc.strerror}); the store's directory must be writable"
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise StoreBusyError(
+                f"results store {str(store)!r} is in use by another scan ({holder}); "
+                "two scans on one store would compute the same points twice: wait until it "
+                "has finished and run this scan again (it resumes), or use another store"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(
+            fd,
+            json.dumps(
+                {
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            ).encode(),
+            0,
+        )
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"host {holder['host']}, pid {holder['pid']}, since {holder['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "host and pid unknown"
 
 
 @dataclass(frozen=True)
@@ -162,7 +257,10 @@ def _iso(timestamp: float) -> str:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=60.0, isolation_level=None)
+    try:
+        connection = sqlite3.connect(path, timeout=60.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ValueError(f"store={str(path)!r} cannot be opened ({exc})") from exc
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: every commit survives the death of the process (SIGKILL); after a
@@ -170,7 +268,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.DatabaseError as exc:
         connection.close()
-        raise ValueError(f"store {str(path)!r} is not a SQLite results store ({exc})") from exc
+        raise ValueError(
+            f"store={str(path)!r} is damaged or not a SQLite results store ({exc}); "
+            "use another path, or delete the file to start afresh"
+        ) from exc
     return connection
 
 
@@ -210,11 +311,19 @@ class ResultsStore:
     ResultsStore.open(...) as store: ...`` closes the connection.
     """
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, meta: Mapping[str, str]):
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection,
+        meta: Mapping[str, str],
+        lock: _StoreLock | None = None,
+    ):
         self.path = path
         self._connection = connection
         self.meta = dict(meta)
         self._run: int | None = None
+        self._lock = lock
+        self.checkpoint()  # the file alone holds the metadata and the grid from the start
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -256,8 +365,12 @@ class ResultsStore:
         ------
         StoreMismatchError
             If the store exists and was made for another point function or grid.
+        StoreBusyError
+            If another scan is working on the store (see "One store, one writer").
         ValueError
-            If the file exists but is not a mesoflow results store.
+            If the file exists but is not a mesoflow results store (or is
+            damaged), if ``path`` is a directory, or if its directory is missing
+            or not writable.
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -266,9 +379,20 @@ class ResultsStore:
         path = Path(path)
         if not path.parent.is_dir():
             raise ValueError(f"store={str(path)!r}: directory {str(path.parent)!r} does not exist")
-        connection = _connect(path)
+        if path.is_dir():
+            raise ValueError(
+                f"store={str(path)!r} is a directory; give the path of a file, e.g. "
+                f"{str(path / 'results.sqlite')!r}"
+            )
+        lock = _StoreLock(path)
+        lock.acquire(path)
         try:
-            with _transaction(connection):
+            connection = _connect(path)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            with _damage_reported(path), _transaction(connection):
                 if "meta" not in _tables(connection):
                     if _tables(connection):
                         raise ValueError(f"{str(path)!r} is an SQLite file but not a results store")
@@ -293,8 +417,9 @@ class ResultsStore:
             cls._check_identity(path, meta, wanted, description)
         except BaseException:
             connection.close()
+            lock.release()
             raise
-        return cls(path, connection, meta)
+        return cls(path, connection, meta, lock)
 
     @staticmethod
     def _create(
@@ -361,11 +486,12 @@ class ResultsStore:
     def finished(self, *, include_failed: bool = True) -> dict[int, PointOutcome]:
         """The stored points that are done (and, by default, failed), by grid index."""
         statuses = ("done", "failed") if include_failed else ("done",)
-        rows = self._connection.execute(
-            "SELECT idx, observables, error, traceback, started_at, duration, worker "
-            f"FROM points WHERE status IN ({', '.join('?' * len(statuses))}) ORDER BY idx",
-            statuses,
-        ).fetchall()
+        with _damage_reported(self.path):
+            rows = self._connection.execute(
+                "SELECT idx, observables, error, traceback, started_at, duration, worker "
+                f"FROM points WHERE status IN ({', '.join('?' * len(statuses))}) ORDER BY idx",
+                statuses,
+            ).fetchall()
         outcomes = {}
         for idx, observables, error, traceback, started_at, duration, worker in rows:
             started = datetime.fromisoformat(started_at).timestamp() if started_at else 0.0
@@ -382,7 +508,10 @@ class ResultsStore:
 
     def point_parameters(self) -> dict[int, dict[str, Any]]:
         """The parameters of every stored point (pending ones included), by index."""
-        rows = self._connection.execute("SELECT idx, params FROM points ORDER BY idx").fetchall()
+        with _damage_reported(self.path):
+            rows = self._connection.execute(
+                "SELECT idx, params FROM points ORDER BY idx"
+            ).fetchall()
         return {idx: decode_json(params) for idx, params in rows}
 
     def record(self, outcome: PointOutcome, params: Mapping[str, Any] | None = None) -> None:
@@ -421,6 +550,8 @@ class ResultsStore:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (outcome.index, encode_json(dict(params)), status, *values),
                 )
+        if time.monotonic() - self._checkpointed >= CHECKPOINT_SECONDS:
+            self.checkpoint()
 
     def begin_run(self, provenance: Mapping[str, Any]) -> int:
         """Record the start of a session working on this store; returns its id."""
@@ -465,9 +596,22 @@ class ResultsStore:
             for run_id, started, finished, provenance, summary in rows
         ]
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the store file (done every CHECKPOINT_SECONDS)."""
+        with contextlib.suppress(sqlite3.OperationalError):  # busy: a reader; next time
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._checkpointed = time.monotonic()
+
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed into the main file)."""
-        self._connection.close()
+        """Checkpoint, leave WAL mode (the file alone is then complete), close, unlock."""
+        try:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._connection.execute("PRAGMA journal_mode=DELETE")
+            self._connection.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> ResultsStore:
         return self
@@ -476,13 +620,45 @@ class ResultsStore:
         self.close()
 
 
+@contextmanager
+def _damage_reported(path: Path) -> Iterator[None]:
+    """Turn SQLite's "file is not a database"/"malformed" errors into a one-line ValueError."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):  # locked, I/O: not a format problem
+            raise
+        raise ValueError(
+            f"store={str(path)!r} is damaged or not a SQLite results store ({exc}); "
+            "use another path, or delete the file to start afresh"
+        ) from exc
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; a store left in WAL mode in a read-only directory is read as is."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.OperationalError:
+        # A store still in WAL mode (its scan was killed, or an older mesoflow made it)
+        # needs a -shm file, which a read-only directory cannot hold: read the main file
+        # as it is (points since the last checkpoint, in a -wal file, are then not shown).
+        connection.close()
+        if os.access(path.parent, os.W_OK):
+            raise
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    return connection
+
+
 def read_store(path: str | os.PathLike) -> pd.DataFrame:
     """The contents of a results store as a table, e.g. to watch a running scan.
 
     Parameters
     ----------
     path
-        An existing results store.
+        An existing results store.  It is opened read-only and never written
+        (a finished store can be read in a read-only directory).
 
     Returns
     -------
@@ -495,23 +671,20 @@ def read_store(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no results store at {str(path)!r}")
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    with _damage_reported(path):
+        connection = _read_only(path)
     try:
-        try:
+        with _damage_reported(path):
             tables = _tables(connection)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):  # e.g. locked: not a format problem
-                raise
-            raise ValueError(f"{str(path)!r} is not a SQLite results store ({exc})") from exc
-        if "meta" not in tables:
-            raise ValueError(f"{str(path)!r} is not a mesoflow results store")
-        meta = _read_meta(connection, path)
-        rows = connection.execute(
-            "SELECT params, status, observables, error FROM points ORDER BY idx"
-        ).fetchall()
-        run_rows = connection.execute(
-            "SELECT id, started_at, finished_at, summary FROM runs ORDER BY id"
-        ).fetchall()
+            if "meta" not in tables:
+                raise ValueError(f"{str(path)!r} is not a mesoflow results store")
+            meta = _read_meta(connection, path)
+            rows = connection.execute(
+                "SELECT params, status, observables, error FROM points ORDER BY idx"
+            ).fetchall()
+            run_rows = connection.execute(
+                "SELECT id, started_at, finished_at, summary FROM runs ORDER BY id"
+            ).fetchall()
     finally:
         connection.close()
     parameters = json.loads(meta["parameters"])

@@ -40,6 +40,7 @@ Format
     workers = 2                          # local processes (1: serial, in this process)
     # address = "tcp://scheduler:8786"   # or a dask.distributed scheduler
     # scheduler_file = "scheduler.json"
+    # timeout = 600                      # seconds per point: a hung point fails, the rest go on
 
     [output]                             # optional
     directory = "qpc_results"            # relative to this file; --output overrides
@@ -90,7 +91,14 @@ from systems.parameters import parameter_owners, resolve_params
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import conductance_matrix
 from .recipes import BUILDERS, SystemRecipe, builder_function, finalized_system
-from .scans import SerialExecutor, available_cpus, grid_points, process_pool, scan
+from .scans import (
+    SerialExecutor,
+    available_cpus,
+    check_timeout,
+    grid_points,
+    process_pool,
+    scan,
+)
 from .store import encode_json
 
 __all__ = [
@@ -115,7 +123,7 @@ OBSERVABLE_KINDS = (*_POINT_KINDS, *_POST_KINDS)
 
 _TOP_KEYS = ("name", "description", "system", "params", "grid", "observables", "executor", "output")
 _RANGE_KEYS = {"start", "stop", "num"}
-_EXECUTOR_KEYS = ("workers", "address", "scheduler_file")
+_EXECUTOR_KEYS = ("workers", "address", "scheduler_file", "timeout")
 _OUTPUT_KEYS = ("directory", "plot")
 
 
@@ -190,6 +198,7 @@ class Study:
     observables: tuple[Observable, ...]
     harmonics: tuple[Harmonics, ...]
     workers: int | None
+    timeout: float | None
     address: str | None
     scheduler_file: str | None
     output: Path | None
@@ -246,6 +255,8 @@ class _Checker:
     def real(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"must be a number, got {_toml_type(value)} {value!r}")
+        if not np.isfinite(value):
+            raise self.fail(where, f"must be a finite number, got {value!r}")
         return value
 
     def string(self, value: Any, where: str) -> str:
@@ -539,6 +550,11 @@ def load_study(path: str | os.PathLike) -> Study:
     workers = executor.get("workers")
     if workers is not None:
         workers = check.integer(workers, "[executor] workers", minimum=1)
+    timeout = executor.get("timeout")
+    if timeout is not None:
+        timeout = float(check.real(timeout, "[executor] timeout"))
+        if timeout <= 0:
+            raise check.fail("[executor] timeout", f"must be > 0 seconds, got {timeout!r}")
     address = executor.get("address")
     scheduler_file = executor.get("scheduler_file")
     if address is not None:
@@ -589,6 +605,7 @@ def load_study(path: str | os.PathLike) -> Study:
         observables=point,
         harmonics=post,
         workers=workers,
+        timeout=timeout,
         address=address,
         scheduler_file=scheduler_file,
         output=directory,
@@ -683,6 +700,7 @@ def run_study(
     output: str | os.PathLike | None = None,
     workers: int | None = None,
     progress: bool = True,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Validate and run a study; write the table, store, plot and provenance.
 
@@ -700,6 +718,9 @@ def run_study(
         scheduler (``address`` or ``scheduler_file``): the cluster decides.
     progress
         Show a progress bar.
+    timeout
+        Per-point wall-clock limit in seconds (:func:`workflows.scan`),
+        overriding ``[executor] timeout``.
 
     Returns
     -------
@@ -717,8 +738,9 @@ def run_study(
     """
     study = load_study(path)
     workers = _check_workers(workers)
+    timeout = check_timeout(timeout) if timeout is not None else study.timeout
     directory = Path(output) if output is not None else study.output or Path.cwd() / study.name
-    directory.mkdir(parents=True, exist_ok=True)
+    _output_directory(directory)
     grid = study.grid_frame()
     with _executor(study, workers, len(grid)) as executor:
         table = scan(
@@ -727,7 +749,11 @@ def run_study(
             executor=executor,
             store=directory / "results.sqlite",
             progress=progress,
+            timeout=timeout,
         )
+    for observable in study.observables:  # every point failed: keep the columns, empty
+        if observable.name not in table:
+            table.insert(len(table.columns) - 1, observable.name, np.nan)
     table.to_csv(directory / "results.csv", index=False)
     table.attrs["output"] = str(directory)
     table.attrs["study"] = {"name": study.name, "file": str(study.path)}
@@ -750,6 +776,23 @@ def run_study(
     )
     _plot(study, table, directory / "plot.png")
     return table
+
+
+def _output_directory(directory: Path) -> None:
+    """Create the output directory, or say in one line why it cannot be used."""
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(
+            f"output {str(directory)!r} is a file, not a directory; give a directory "
+            "(it is created if needed)"
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"output directory {str(directory)!r} cannot be created ({exc.strerror})"
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValueError(f"output directory {str(directory)!r} is not writable")
 
 
 def _plot(study: Study, table: pd.DataFrame, path: Path) -> None:

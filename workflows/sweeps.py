@@ -347,6 +347,12 @@ def sweep(
     if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
         raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
     values = list(values)
+    for index, value in enumerate(values):
+        if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"values[{index}] of {param!r} is {value!r}: sweep values must be finite "
+                "numbers (or functions)"
+            )
     points = [resolve_params(fsyst, updated_params(params, {param: value})) for value in values]
     n_leads = len(fsyst.leads)
     if not points:

@@ -62,3 +62,17 @@ def test_field_enters_the_leads_as_flux_per_plaquette():
     for B in (0.05, -0.08):
         smatrix = kwant.smatrix(fsyst, 0.9, params={**systems.NEUTRAL_PARAMS, "B": B})
         assert smatrix.transmission(1, 0) == pytest.approx(smatrix.num_propagating(0), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("args", "advice", "fixed"),
+    [
+        ((2, 1, 1), "use length >= 5", [(5, 1, 1)]),
+        ((8, 4, 3), "use lead_width <= 2 or length >= 9", [(8, 4, 2), (9, 4, 3)]),
+    ],
+)
+def test_hall_bar_advice_is_a_geometry_that_builds(args, advice, fixed):
+    with pytest.raises(ValueError, match=advice):
+        systems.hall_bar(*args)
+    for good in fixed:
+        assert len(systems.hall_bar(*good).leads) == 6

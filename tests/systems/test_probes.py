@@ -96,3 +96,13 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(TypeError, match="finite system"):
         systems.attach_dephasing_probes(builder.finalized())
     assert len(builder.leads) == 2  # nothing was attached by the failed calls
+
+
+def test_a_second_probe_on_a_site_is_refused_unless_it_has_its_own_coupling():
+    builder = systems.wire(4, 2)
+    first = systems.attach_dephasing_probes(builder, "all")
+    site = sorted(builder.sites(), key=lambda s: tuple(s.pos))[3]
+    with pytest.raises(ValueError, match=r"already has a dephasing probe with coupling 'eta'"):
+        systems.attach_dephasing_probes(builder, [site])
+    assert len(builder.leads) == 2 + len(first)  # nothing was added
+    assert systems.attach_dephasing_probes(builder, [site], param="eta_2") == [2 + len(first)]

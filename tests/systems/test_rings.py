@@ -39,3 +39,16 @@ def test_only_the_bonds_across_the_cut_know_the_flux():
     g_half = kwant.smatrix(fsyst, 1.0, params={**params, "phi": 0.5}).conductance_matrix()
     assert np.abs(g1 - g0).max() < 1e-12
     assert np.abs(g_half - g0).max() > 1e-3  # and half a quantum does change G
+
+
+def test_a_ring_too_thin_to_be_connected_is_refused():
+    # 25 <= x² + y² <= 27.04 holds only on isolated lattice points: no current could flow
+    with pytest.raises(ValueError, match=r"do not form one connected region.*make the ring wider"):
+        systems.ab_ring(5, 5.2, 2)
+    systems.ab_ring(5, 6.5, 2)  # a ring one and a half lattice constants wide is fine
+
+
+@pytest.mark.parametrize("r_out", [np.inf, np.nan])
+def test_ab_ring_refuses_an_infinite_radius(r_out):
+    with pytest.raises(ValueError, match="r_out must be"):
+        systems.ab_ring(5, r_out, 4)

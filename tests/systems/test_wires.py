@@ -62,3 +62,30 @@ def test_qpc_closes_with_gate_voltage():
     assert open_g == pytest.approx(lead_modes, abs=0.05)
     assert closed_g < 1e-3
     assert np.isfinite(open_g)
+
+
+@pytest.mark.parametrize(
+    ("build", "estimate"),
+    [
+        (
+            lambda **kw: systems.chain(10**9, **kw),
+            "chain(length=1000000000) would have about 1e+09",
+        ),
+        (lambda **kw: systems.wire(10**5, 10**5, **kw), "about 1e+10 sites"),
+        (lambda **kw: systems.qpc(10**4, 10**3, **kw), "about 1e+07 sites"),
+        (lambda **kw: systems.hall_bar(10**4, 10**3, 10, **kw), "about 1e+07 sites"),
+        (lambda **kw: systems.cross(10**3, **kw), "about 5e+06 sites"),
+        (lambda **kw: systems.ab_ring(10, 2000, 4, **kw), "about 1.26e+07 sites"),
+    ],
+)
+def test_builders_refuse_huge_systems_before_building(build, estimate):
+    with pytest.raises(ValueError, match=r"more than max_sites=1,000,000") as error:
+        build()
+    assert estimate in str(error.value) and "max_sites=None" in str(error.value)
+
+
+def test_the_size_limit_is_an_estimate_the_caller_can_lift():
+    with pytest.raises(ValueError, match=r"about 50 sites, more than max_sites=10"):
+        systems.chain(50, max_sites=10)
+    assert len(list(systems.chain(50, max_sites=None).sites())) == 50
+    assert len(list(systems.wire(30, 4, max_sites=120).sites())) == 120  # the estimate is exact

@@ -156,3 +156,28 @@ def test_a_misspelt_observable_stops_the_scan_with_a_clear_message(tmp_path):
         )
     assert len(CALLS) == 1  # not max_points evaluations the learner cannot use
     assert read_store(tmp_path / "a.sqlite").attrs["runs"][0]["finished"] is not None
+
+
+def slow_right_half(x):
+    import time
+
+    time.sleep(1.0 if x > 0.75 else 0.0)
+    return {"y": x * x}
+
+
+def test_adaptive_points_past_the_time_limit_fail_and_the_sampling_goes_on():
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        table = workflows.adaptive_scan(
+            slow_right_half,
+            "x",
+            (0.0, 1.0),
+            observable="y",
+            max_points=8,
+            executor=pool,
+            timeout=0.4,
+            progress=False,
+        )
+    slow = table["x"] > 0.75
+    assert slow.any() and (~slow).sum() >= 4
+    assert table.loc[slow, "error"].str.startswith("TimeoutError").all()
+    assert table.loc[~slow, "error"].isna().all()

@@ -111,5 +111,5 @@ def test_conductance_vs_energy_checks_its_input_before_solving(monkeypatch):
         conductance_vs_energy(fsyst, [0.5, 1.0], sink=2)
     with pytest.raises(ValueError, match="must differ"):
         conductance_vs_energy(fsyst, [0.5, 1.0], source=1, sink=1)
-    with pytest.raises(TypeError, match="energy"):
+    with pytest.raises(ValueError, match="energy must be a finite real number"):
         conductance_vs_energy(fsyst, [0.5, float("nan")])

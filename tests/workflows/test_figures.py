@@ -101,3 +101,39 @@ def test_disorder_average_keeps_h_over_2e_and_averages_out_h_over_e(gallery):
     # random h/e phases average down like 1/sqrt(N); the bound allows a 2σ fluctuation
     assert average["A1"] / single["A1"] < 2 / np.sqrt(samples)
     assert abs(abs(average["phase2"]) - np.pi) < 1e-6  # AAS: a minimum at φ = 0
+
+
+def test_fano_crossover_follows_one_minus_t_and_rises_with_disorder(gallery):
+    barrier = pd.read_csv(gallery / "fano_crossover-barrier.csv")
+    assert np.abs(barrier["F"] - barrier["F_theory"]).max() < 1e-9
+    diffusive = pd.read_csv(gallery / "fano_crossover-diffusive.csv").sort_values("disorder")
+    assert abs(diffusive["F"].iloc[0]) < 1e-9  # clean wire: ballistic, no shot noise
+    assert diffusive["F"].is_monotonic_increasing
+    assert diffusive["F"].iloc[-1] < 0.45  # approaching 1/3 (the test suite checks 1/3 itself)
+
+
+def test_qpc_thermopower_is_electron_like(gallery):
+    data = pd.read_csv(gallery / "qpc_thermopower.csv")
+    open_ = data[data["G"] > 0.01]
+    assert len(open_) >= 2
+    assert (open_["S"] < 0).all()
+
+
+def test_wiedemann_franz_figure_has_the_sommerfeld_and_sharp_step_values(gallery):
+    data = pd.read_csv(gallery / "wiedemann_franz.csv")
+    coldest = data[data["temperature"] == data["temperature"].min()].set_index("system")
+    assert coldest.loc["chain barrier (smooth T(E))", "lorenz"] == pytest.approx(
+        np.pi**2 / 3, rel=1e-4
+    )
+    # A sharp step N → N + 1 at μ (N = 1): L_0 = N + 1/2, L_1 = θ ln 2,
+    # L_2 = (π²/3) θ² (N + 1/2), so lorenz = π²/3 − (ln 2)²/(N + 1/2)².
+    assert coldest.loc["ideal wire at a subband edge (step)", "lorenz"] == pytest.approx(
+        np.pi**2 / 3 - np.log(2) ** 2 / 1.5**2, rel=1e-4
+    )
+
+
+def test_entropy_production_is_positive_and_grows_with_dephasing_at_fixed_current(gallery):
+    data = pd.read_csv(gallery / "entropy_dephasing.csv").sort_values("eta")
+    assert (data["entropy_fixed_current"] > 0).all()
+    assert (data["entropy_thermal_probes"] > 0).all()
+    assert data["entropy_fixed_current"].is_monotonic_increasing  # I²R/T, R grows with η

@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import sys
+import time
 
 import cloudpickle
 import numpy as np
@@ -161,7 +162,7 @@ def test_default_process_pool_finalizes_each_system_once_per_worker():
     assert table.groupby("pid")["finalized"].max().le(1).all()
     # native thread pools pinned: one BLAS/OpenMP thread per worker process
     assert table["blas_threads"].eq(1).all() and table["OMP_NUM_THREADS"].eq("1").all()
-    assert "ProcessPoolExecutor" in table.attrs["provenance"]["executor"]
+    assert "SupervisedPool" in table.attrs["provenance"]["executor"]
 
 
 def test_dask_local_cluster_gives_the_serial_result():
@@ -185,3 +186,26 @@ def test_dask_local_cluster_gives_the_serial_result():
         )
     pd.testing.assert_frame_equal(table, serial)
     assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, complex(1, np.nan)])
+def test_non_finite_grid_values_are_refused_before_any_work(bad):
+    calls = []
+    with pytest.raises(ValueError, match=r"grid\['x'\] contains .*: grid values must be finite"):
+        workflows.scan(calls.append, {"x": [1.0, bad]}, executor=SerialExecutor())
+    with pytest.raises(ValueError, match="must be finite"):
+        workflows.scan(calls.append, pd.DataFrame({"x": [bad]}), executor=SerialExecutor())
+    assert calls == []
+
+
+def slow_point(s):
+    time.sleep(s)
+    return {"s2": s}
+
+
+def test_a_serial_point_over_the_time_limit_is_recorded_as_failed():
+    table = workflows.scan(
+        slow_point, {"s": [0.0, 0.6]}, executor=SerialExecutor(), timeout=0.3, progress=False
+    )
+    assert table["error"][0] is None
+    assert table["error"][1].startswith("TimeoutError: the point ran 0.6")

@@ -5,20 +5,31 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import workflows
+import workflows.store
 from workflows.scans import SerialExecutor
-from workflows.store import StoreMismatchError, decode_json, encode_json, read_store
+from workflows.store import (
+    ResultsStore,
+    StoreBusyError,
+    StoreMismatchError,
+    decode_json,
+    encode_json,
+    read_store,
+)
 
 SLOW_SCAN = textwrap.dedent(
     """
@@ -81,6 +92,7 @@ def test_a_scan_killed_with_sigkill_resumes_with_only_the_missing_points(tmp_pat
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    assert (tmp_path / "scan.sqlite.lock").exists()  # left by the killed scan: stale
     stored = read_store(store)
     finished = {(int(r.x), float(r.y)) for r in stored.itertuples() if r.status == "done"}
     assert 4 <= len(finished) < 12
@@ -249,7 +261,9 @@ def test_read_store_shows_progress_and_provenance(tmp_path):
         (journal,) = connection.execute("PRAGMA journal_mode").fetchone()
         provenance = decode_json(connection.execute("SELECT provenance FROM runs").fetchone()[0])
     connection.close()
-    assert journal == "wal"
+    # a finished scan leaves WAL mode: the .sqlite file alone holds everything
+    assert journal == "delete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite", "s.sqlite.lock"]
     assert provenance["environment"]["kwant"] == "1.5.0"
     assert provenance["environment"]["solver"] in ("MUMPS", "SciPy")
 
@@ -281,3 +295,117 @@ def test_read_store_refuses_a_file_that_is_not_sqlite(tmp_path):
     text.write_text("not a database " * 100)
     with pytest.raises(ValueError, match="not a SQLite results store"):
         read_store(text)
+
+
+def test_a_second_scan_on_a_store_in_use_is_refused_naming_the_first(tmp_path):
+    store = tmp_path / "s.sqlite"
+    grid = {"x": [1, 2, 3]}
+    log: list[int] = []
+    point = functools.partial(flaky, log=log)
+    with ResultsStore.open(
+        store,
+        kind="grid",
+        point_name="first",
+        point_sha256="0",
+        scan_sha256="0",
+        parameters=["x"],
+        description="the first scan",
+        points=[{"x": x} for x in grid["x"]],
+    ):
+        with pytest.raises(StoreBusyError) as busy:
+            workflows.scan(point, grid, executor=SerialExecutor(), store=store, progress=False)
+        assert f"host {socket.gethostname()}, pid {os.getpid()}, since " in str(busy.value)
+        assert log == []  # refused before any work
+    # the first scan ended: its lock is gone and the store is open again
+    with pytest.raises(StoreMismatchError):
+        workflows.scan(point, grid, executor=SerialExecutor(), store=store, progress=False)
+
+
+def test_a_stale_lock_file_does_not_block_a_resume(tmp_path):
+    store = tmp_path / "s.sqlite"
+    # as left by a scan killed with SIGKILL on another node: the file stays, its flock is gone
+    (tmp_path / "s.sqlite.lock").write_text('{"host": "gone", "pid": 1, "since": "then"}')
+    table = workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store)
+    assert table["error"].isna().all()
+
+
+def copy_store_at(x, store, copy):
+    """Copy the store's main file alone (not its -wal) while the scan runs, at point 3."""
+    if x == 3:
+        shutil.copyfile(store, copy)
+    return {"y": x}
+
+
+def test_checkpoints_keep_the_store_file_complete_during_a_run(tmp_path, monkeypatch):
+    store, copy = tmp_path / "s.sqlite", tmp_path / "copy.sqlite"
+    monkeypatch.setattr(workflows.store, "CHECKPOINT_SECONDS", 0.0)  # after every point
+    point = functools.partial(copy_store_at, store=str(store), copy=str(copy))
+    workflows.scan(point, {"x": range(5)}, executor=SerialExecutor(), store=store)
+    # the main file copied mid-run, without its write-ahead log, holds points 0, 1, 2
+    assert read_store(copy)["status"].tolist() == ["done"] * 3 + ["pending"] * 2
+
+
+def test_read_store_never_writes(tmp_path):
+    store = tmp_path / "s.sqlite"
+    workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store, progress=False)
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
+    assert read_store(store)["y"].tolist() == [1, 2]
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
+    assert after == before  # no -wal/-shm/journal created, nothing modified
+
+
+def copy_store_at_start(x, store, copy):
+    if x == 0:
+        shutil.copyfile(store, copy)
+    return {"y": x}
+
+
+def test_the_store_file_alone_is_a_store_from_the_start(tmp_path):
+    # copied (without its -wal) before the first checkpoint of points: still this scan's store
+    store, copy = tmp_path / "s.sqlite", tmp_path / "copy.sqlite"
+    point = functools.partial(copy_store_at_start, store=str(store), copy=str(copy))
+    workflows.scan(point, {"x": range(3)}, executor=SerialExecutor(), store=store)
+    assert read_store(copy)["status"].tolist() == ["pending"] * 3
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="reads as an unprivileged user: needs root and setpriv",
+)
+def test_read_store_reads_a_finished_store_in_a_read_only_directory():
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="mesoflow-ro-"))
+    try:
+        store, old = directory / "s.sqlite", directory / "old.sqlite"
+        workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store)
+        shutil.copyfile(store, old)
+        with sqlite3.connect(old) as connection:  # left in WAL mode, as older versions did
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.close()
+        directory.chmod(0o555)  # read-only for everyone but root
+        reader = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                "import sys, workflows; "
+                "print([workflows.read_store(p)['y'].tolist() for p in sys.argv[1:]])",
+                str(store),
+                str(old),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if reader.returncode != 0 and "unable to open database" not in reader.stderr:
+            if "Permission denied" in reader.stderr or "No module named" in reader.stderr:
+                pytest.skip("the unprivileged user cannot run this Python environment")
+        assert reader.returncode == 0, reader.stderr
+        assert reader.stdout.strip() == "[[1, 2], [1, 2]]"
+    finally:
+        directory.chmod(0o755)
+        shutil.rmtree(directory)

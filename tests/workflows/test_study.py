@@ -243,3 +243,15 @@ def test_hall_plateaus_example_shows_quantized_resistances(tmp_path):
     # on a plateau: two-terminal G = ν, |R_xy| = 1/ν and R_xx = 0 (h/e²)
     np.testing.assert_allclose(table["R_xy"][plateau].abs(), 1 / nu[plateau], atol=2e-3)
     np.testing.assert_allclose(table["R_xx"][plateau], 0.0, atol=2e-3)
+
+
+def test_a_study_takes_a_time_limit_per_point(tmp_path):
+    with pytest.raises(StudyError, match=r"\[executor\] timeout: must be > 0 seconds, got 0.0"):
+        load_study(write(tmp_path, CHAIN_STUDY + "\n[executor]\ntimeout = 0\n"))
+    path = write(
+        tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2") + "\n[executor]\ntimeout = 30\n"
+    )
+    assert load_study(path).timeout == 30.0
+    table = run_study(path, output=tmp_path / "out", workers=1, progress=False, timeout=1e-9)
+    # the argument overrides the file: no point solves in a nanosecond
+    assert table["error"].str.startswith("TimeoutError").all()

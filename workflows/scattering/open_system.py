@@ -37,6 +37,8 @@ import scipy.sparse.linalg
 
 from systems.parameters import resolve_params
 
+from ..band_edges import band_edges_reported, check_lead_velocities
+
 __all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]
 
 #: Right-hand sides per sparse solve in the LU path (bounds the dense N × k array).
@@ -205,16 +207,33 @@ class OpenSystem:
         return np.concatenate(parts).astype(int) if parts else np.zeros(0, dtype=int)
 
     def selfenergies(self, energy: float) -> list[np.ndarray]:
-        """Self-energy Σ_i(E) of every lead on its interface orbitals (units of t)."""
-        sigmas = []
-        for index, (lead, coords) in enumerate(zip(self.fsyst.leads, self.interfaces, strict=True)):
-            sigma = np.asarray(lead.selfenergy(energy, params=self.params), dtype=complex)
-            if sigma.shape != (coords.size, coords.size):
-                raise ValueError(
-                    f"the self-energy of lead {index} has shape {sigma.shape}, but its interface "
-                    f"has {coords.size} orbitals"
-                )
-            sigmas.append(sigma)
+        """Self-energy Σ_i(E) of every lead on its interface orbitals (units of t).
+
+        For a lead with modes, Σ comes from the lead's stabilized modes
+        (as in Kwant), whose propagating modes are checked on the way: an
+        energy exactly at a band edge (a mode with zero velocity) raises
+        :class:`workflows.band_edges.BandEdgeError` naming the lead.
+        """
+        lead_info, sigmas = [], []
+        with band_edges_reported(self.fsyst, energy, self.params):
+            for index, (lead, coords) in enumerate(
+                zip(self.fsyst.leads, self.interfaces, strict=True)
+            ):
+                if hasattr(lead, "modes"):
+                    propagating, stabilized = lead.modes(energy, params=self.params)
+                    sigma = stabilized.selfenergy()
+                    lead_info.append(propagating)
+                else:  # a self-energy lead (e.g. a dephasing probe)
+                    sigma = lead.selfenergy(energy, params=self.params)
+                    lead_info.append(None)
+                sigma = np.asarray(sigma, dtype=complex)
+                if sigma.shape != (coords.size, coords.size):
+                    raise ValueError(
+                        f"the self-energy of lead {index} has shape {sigma.shape}, but its "
+                        f"interface has {coords.size} orbitals"
+                    )
+                sigmas.append(sigma)
+            check_lead_velocities(self.fsyst, energy, self.params, lead_info)
         return sigmas
 
     def _energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
@@ -262,7 +281,7 @@ class OpenSystem:
             block = self._schur_greens_function(mumps, energy, orbitals, selfenergies)
             if block is not None:
                 return block
-        return self._lu_greens_function(mumps, energy, orbitals, selfenergies)
+        return self.greens_columns(energy, orbitals, selfenergies)[orbitals]
 
     def _schur_greens_function(self, mumps, energy, orbitals, selfenergies):
         """G_UU = (S − Σ)⁻¹ with S MUMPS's Schur complement of E − H on U; None if inaccurate.
@@ -293,7 +312,35 @@ class OpenSystem:
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         return [np.arange(a, b) for a, b in itertools.pairwise(starts)]
 
-    def _lu_greens_function(self, mumps, energy, orbitals, selfenergies):
+    def greens_columns(
+        self,
+        energy: float,
+        orbitals: np.ndarray,
+        selfenergies: list[np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Whole columns G[:, orbitals] of G = (E − H − Σ)⁻¹, from one sparse LU factorization.
+
+        Parameters
+        ----------
+        energy
+            Energy in units of t.
+        orbitals
+            Orbital indices of the wanted columns.
+        selfenergies
+            The leads' self-energies at ``energy`` if already computed.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex (N, k) array, N the number of orbitals of the scattering
+            region, units 1/t.
+        """
+        orbitals = np.asarray(orbitals, dtype=int)
+        if selfenergies is None:
+            selfenergies = self.selfenergies(energy)
+        mumps = None if self.solver == "scipy" else _mumps_module()
+        if self.solver == "mumps" and mumps is None:
+            raise ImportError("solver='mumps' but Kwant was built without MUMPS")
         matrix = (self._energy_minus_hamiltonian(energy) - self._sigma_matrix(selfenergies)).tocoo()
         n = self.n_orbitals
         if mumps is not None and n > 1:  # Kwant's MUMPS wrapper rejects a 1×1 system
@@ -302,13 +349,13 @@ class OpenSystem:
             solve = context.solve
         else:
             solve = scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix)).solve
-        block = np.empty((orbitals.size, orbitals.size), complex)
+        columns = np.empty((n, orbitals.size), complex)
         for start in range(0, orbitals.size, _RHS_CHUNK):
             chunk = orbitals[start : start + _RHS_CHUNK]
             rhs = np.zeros((n, chunk.size), dtype=complex, order="F")
             rhs[chunk, np.arange(chunk.size)] = 1.0
-            block[:, start : start + chunk.size] = np.asarray(solve(rhs))[orbitals]
-        return block
+            columns[:, start : start + chunk.size] = np.asarray(solve(rhs)).reshape(n, chunk.size)
+        return columns
 
     def interface_greens_function(self, energy: float) -> InterfaceGreensFunction:
         """G between the interface orbitals of all leads, lead by lead, with every Γ_i."""

@@ -1,0 +1,147 @@
+"""Adaptive energy grids for thermal (Fermi-window) integrals, with error control.
+
+Finite-temperature transport needs ∫ X(E) (E − μ)ⁿ (−∂f/∂E) dE for one or
+several windows (μ, k_B T), where each sample X(E) (a transmission, a
+conductance matrix) costs a Kwant solve.  :func:`window_grid` samples X on an
+energy grid refined where it matters: every interval of the grid is bisected
+until the deviation of X at its midpoint from the linear interpolant, weighted
+by the largest thermal weight (1 + |E − μ|/k_BT)² (−∂f/∂E) over the windows and
+by the interval's width, is below ``tol``.  That product is the classic
+estimate of the error the linear interpolant makes in the integral (a
+midpoint/trapezoid comparison), so the moments computed on the returned grid
+(e.g. :func:`analysis.thermal.thermal_average`) carry an absolute error of
+order ``tol`` per interval in the units of X (times (k_BT)ⁿ for the n-th moment);
+jumps of X are resolved by bisection down to a width where they no longer
+matter.  One grid serves all windows, so a scan over μ or T reuses its samples.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .thermal import fermi_window
+
+__all__ = ["WINDOW_HALF_WIDTH", "window_grid"]
+
+#: Half-width of a thermal window in units of k_B T: the Fermi weight beyond it,
+#: 2/(1 + e^25) ≈ 3e-11 (and (25)² times that for the second moment, ≈ 2e-8), is
+#: negligible against the default tolerances (and below analysis.thermal.TAIL_TOLERANCE).
+WINDOW_HALF_WIDTH = 25.0
+
+
+def _check_windows(windows) -> np.ndarray:
+    try:
+        pairs = np.asarray(list(windows), dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"windows must be pairs (mu, temperature), got {windows!r}") from None
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.shape[0] == 0:
+        raise ValueError(f"windows must be a non-empty list of (mu, temperature), got {windows!r}")
+    if not np.all(np.isfinite(pairs)) or np.any(pairs[:, 1] <= 0):
+        raise ValueError(
+            "windows: every (mu, temperature) needs a finite mu and k_B T > 0, "
+            f"got {pairs.tolist()}"
+        )
+    return pairs
+
+
+def _weight(energies: np.ndarray, windows: np.ndarray) -> np.ndarray:
+    """max over windows of (1 + |E − μ|/k_BT)² (−∂f/∂E)·k_BT … as an absolute weight per energy."""
+    mu = windows[:, 0][:, None]
+    temperature = windows[:, 1][:, None]
+    x = np.abs(energies[None, :] - mu) / temperature
+    return np.max((1 + x) ** 2 * fermi_window(energies[None, :], mu, temperature), axis=0)
+
+
+def window_grid(
+    func: Callable[[float], object],
+    windows: Iterable[tuple[float, float]],
+    *,
+    tol: float = 1e-6,
+    initial_points: int = 17,
+    max_points: int = 2000,
+    breakpoints: Iterable[float] = (),
+    boxes: Iterable[tuple[float, float]] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ``func`` on an energy grid adapted to the thermal windows, with error control.
+
+    Parameters
+    ----------
+    func
+        X(E): a number or an array (same shape at every E), e.g. a
+        transmission or a conductance matrix.  Called once per grid point.
+    windows
+        Pairs (μ, k_B T), energies in any unit u (e.g. t), k_B T > 0.  The
+        grid spans μ ± 25 k_BT of every window.
+    tol
+        Target absolute error per interval of ∫ X (1 + |E−μ|/k_BT)² (−∂f/∂E) dE
+        in the units of X (see the module docstring).
+    initial_points
+        Points of the starting uniform grid of each window.
+    max_points
+        Budget of evaluations; exceeding it is an error (raise ``tol`` or the
+        budget).
+    breakpoints
+        Energies always included (known kinks or steps of X, e.g. subband edges).
+    boxes
+        Energy ranges (a, b) where the integrand's weight is 1 rather than a
+        thermal window (e.g. the bias window f_s − f_d ≈ 1 of a finite-bias
+        current): sampled with ``initial_points`` and refined with weight 1.
+
+    Returns
+    -------
+    energies, values
+        Sorted energies (u) and X at each, shape (n, *X.shape).
+    """
+    pairs = _check_windows(windows)
+    if not (isinstance(tol, numbers.Real) and tol > 0):
+        raise ValueError(f"tol must be a number > 0, got {tol!r}")
+    if isinstance(initial_points, bool) or not isinstance(initial_points, numbers.Integral):
+        raise TypeError(f"initial_points must be an int >= 3, got {initial_points!r}")
+    if initial_points < 3 or max_points < initial_points:
+        raise ValueError(
+            f"need 3 <= initial_points <= max_points, got {initial_points} and {max_points}"
+        )
+    boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
+    lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
+    highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]
+    low = float(min([lows.min(), *(a for a, _ in boxes)]))
+    high = float(max([highs.max(), *(b for _, b in boxes)]))
+    extra = [float(b) for b in breakpoints if low < float(b) < high]
+    # Every window gets its own uniform start (spacing 50 k_BT/(initial_points − 1)),
+    # so that narrow windows inside wide ones are resolved from the start.
+    # Overlapping windows share points: a start point closer than half a spacing to
+    # the previous one is dropped.
+    starts = [np.linspace(a, b, initial_points) for a, b in zip(lows, highs, strict=True)]
+    spacing = 2 * WINDOW_HALF_WIDTH * pairs[:, 1].min() / (initial_points - 1)
+    starts += [np.linspace(a, b, initial_points) for a, b in boxes if b > a]
+    kept: list[float] = []
+    for energy in np.sort(np.concatenate(starts)):
+        if not kept or energy - kept[-1] > 0.5 * spacing:
+            kept.append(float(energy))
+    energies = np.unique(np.concatenate([kept, [low, high], extra]))
+    values = {float(e): np.asarray(func(float(e)), dtype=float) for e in energies}
+
+    active = list(itertools.pairwise(energies))
+    while active:
+        if len(values) + len(active) > max_points:
+            raise ValueError(
+                f"window_grid needs more than max_points={max_points} evaluations for "
+                f"tol={tol}: raise max_points or tol"
+            )
+        next_active = []
+        for a, b in active:
+            mid = 0.5 * (a + b)
+            values[mid] = np.asarray(func(mid), dtype=float)
+            deviation = np.max(np.abs(values[mid] - 0.5 * (values[a] + values[b])), initial=0.0)
+            weight = np.max(_weight(np.array([a, mid, b]), pairs))
+            if any(lo < b and a < hi for lo, hi in boxes):
+                weight = max(weight, 1.0)
+            if deviation * weight * (b - a) > tol:
+                next_active.extend([(a, mid), (mid, b)])
+        active = next_active
+    grid = np.array(sorted(values))
+    return grid, np.stack([values[e] for e in grid])

@@ -1,0 +1,45 @@
+"""Map plots: the per-site current vectors (maths) and that each map plot draws."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from analysis import plots
+
+
+def _square_patch(nx=4, ny=3):
+    positions = np.array([(x, y) for x in range(nx) for y in range(ny)], dtype=float)
+    index = {tuple(p): k for k, p in enumerate(positions)}
+    hoppings = []
+    for (x, y), k in index.items():
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            if (x + dx, y + dy) in index:
+                hoppings.append((k, index[(x + dx, y + dy)]))  # (to, from)
+    return positions, np.array(hoppings)
+
+
+def test_uniform_flow_gives_the_bond_current_on_every_interior_site():
+    positions, hoppings = _square_patch()
+    delta = positions[hoppings[:, 0]] - positions[hoppings[:, 1]]
+    current = 0.7 * delta[:, 0]  # 0.7 on every bond along +x, nothing along y
+    vectors = plots.site_current_vectors(positions, hoppings, current)
+    interior = (positions[:, 0] > 0) & (positions[:, 0] < 3)
+    assert np.allclose(vectors[interior], [0.7, 0.0])
+    assert np.allclose(vectors[~interior], [0.35, 0.0])  # one bond only at the ends
+
+
+def test_map_plots_draw_on_given_axes():
+    positions, hoppings = _square_patch()
+    delta = positions[hoppings[:, 0]] - positions[hoppings[:, 1]]
+    current = delta[:, 0] * (1 + positions[hoppings[:, 0], 1])
+    figure, axes = plt.subplots(1, 4)
+    assert plots.plot_current_map(positions, hoppings, current, ax=axes[0]) is axes[0]
+    plots.plot_current_map(positions, hoppings, current, ax=axes[1], style="arrows")
+    plots.plot_site_map(positions, positions[:, 0], ax=axes[2], label="x")
+    plots.plot_outline(positions, {"left": positions[:3]}, probes=positions[3:5], ax=axes[3])
+    assert len(axes[1].collections) >= 2  # the colour map and the arrows
+    with pytest.raises(ValueError, match="style must be 'streamlines' or 'arrows'"):
+        plots.plot_current_map(positions, hoppings, current, ax=axes[0], style="vectors")
+    plt.close(figure)
