@@ -162,7 +162,7 @@ def _forward_adjoint(y_prev, v_prev, p_prev, _l_prev):
 
 
 def _backward(x_next, u_next_rest, p_i, g_next):
-    """Σ_{j>i} G_ij X_j G_ij† = P_i U_{i+1} P_i†, with U_{i+1} = G X_{i+1} G† + (its own part above).
+    """Σ_{j>i} G_ij X_j G_ij† = P_i U_{i+1} P_i†, U_{i+1} = G X_{i+1} G† + its own part above.
 
     ``u_next_rest`` is Σ_{j>i+1} G_{i+1,j} X_j G_{i+1,j}†.
     """
