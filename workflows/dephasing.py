@@ -37,6 +37,7 @@ import scipy.sparse.csgraph
 from systems.parameters import resolve_params
 from systems.probes import dephasing_probe_leads
 
+from . import dephasing_method
 from .bias import (
     ZERO_CONDUCTANCE,
     _check_matrix,
@@ -45,7 +46,6 @@ from .bias import (
     two_terminal_conductance,
 )
 from .conductance import _check_energy, _check_system, conductance_matrix
-from . import dephasing_method
 from .dephasing_method import (
     DenseFallbackWarning,
     check_dense_fits,
