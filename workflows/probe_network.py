@@ -157,7 +157,7 @@ def _band_matrix(
     row_sums: np.ndarray,
     *,
     capture: float = 0.999,
-    entries_per_probe: int = 256,
+    entries_per_probe: int = 512,
 ):
     """T_pq = η_p η_q Σ|G_ab|² for probes at most k slices apart, as a sparse matrix.
 

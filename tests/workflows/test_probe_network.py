@@ -112,7 +112,9 @@ def test_four_terminal_cross_with_probes_on_a_subset_and_flux_in_radians():
     width = 4
 
     def hopping(site1, site2, phi):  # flux per plaquette phi in radians, Landau gauge
-        return -np.exp(-1j * phi * (site1.pos[0] + site2.pos[0]) / 2 * (site1.pos[1] - site2.pos[1]))
+        return -np.exp(
+            -1j * phi * (site1.pos[0] + site2.pos[0]) / 2 * (site1.pos[1] - site2.pos[1])
+        )
 
     def region(pos):
         x, y = pos
@@ -123,7 +125,7 @@ def test_four_terminal_cross_with_probes_on_a_subset_and_flux_in_radians():
     builder = kwant.Builder()
     builder[lat.shape(region, (width, width))] = 4
     builder[lat.neighbors()] = hopping
-    for direction, start in (((-1, 0), (0, width)), ((1, 0), (0, width))):
+    for direction in ((-1, 0), (1, 0)):
         lead = kwant.Builder(kwant.TranslationalSymmetry(direction))
         lead[(lat(0, y) for y in range(width, 2 * width))] = 4
         lead[lat.neighbors()] = -1
@@ -134,7 +136,7 @@ def test_four_terminal_cross_with_probes_on_a_subset_and_flux_in_radians():
         lead[lat.neighbors()] = hopping
         builder.attach_lead(lead)
     systems.attach_dephasing_probes(builder, lambda pos: pos[0] % 2 == 0)
-    dense, linear = _compare(builder.finalized(), 1.0, {"eta": 0.3, "phi": 0.4})
+    _, linear = _compare(builder.finalized(), 1.0, {"eta": 0.3, "phi": 0.4})
     assert linear.conductance.shape == (4, 4)
 
 
@@ -146,7 +148,7 @@ def test_ring_with_aharonov_bohm_flux():
 
 def test_probe_potential_profile_and_chain_theory_with_the_linear_method():
     """R = 1 + L/λ (weak coupling, relative error < 0.6 (η/v)², see workflows.coherence)."""
-    length, energy, eta = 3000, 1.0, 0.02
+    length, energy, eta = 1500, 1.0, 0.02
     builder = systems.chain(length)
     systems.attach_dephasing_probes(builder)
     fsyst = builder.finalized()
@@ -156,9 +158,10 @@ def test_probe_potential_profile_and_chain_theory_with_the_linear_method():
     expected = theory.chain_dephased_resistance(length, energy, eta)
     v = theory.chain_group_velocity(energy)
     assert abs(resistance / expected - 1) < 0.6 * (eta / v) ** 2
+    # μ(x) = 1 − J/2 − J(x + 1/2)/λ: corrections of relative order (η/v)² on the scale J = 1/R.
     middle = profile.iloc[length // 4 : 3 * length // 4]
     predicted = theory.chain_probe_potential(middle["x"], length, energy, eta)
-    assert np.abs(middle["mu"] - predicted).max() < 0.6 * (eta / v) ** 2 * expected / length * 50
+    assert np.abs(middle["mu"] - predicted).max() < (eta / v) ** 2 / expected
 
 
 def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monkeypatch):
