@@ -18,6 +18,7 @@ from .dephasing import (
     eliminate_floating_probes,
     probe_potential_profile,
 )
+from .dephasing_method import DenseFallbackWarning
 from .dephasing_studies import localization_study, ohmic_crossover_study, potential_profile_study
 from .dissipation import dissipation_table, entropy_production_rate, joule_heat, terminal_powers
 from .environment import environment_info, kwant_solver
@@ -40,6 +41,7 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
+from .phase_dephasing import phase_dephased_conductance, phase_dephased_conductance_matrix
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
@@ -48,6 +50,7 @@ from .sweeps import SweepFallbackWarning, sweep
 
 __all__ = [
     "BiasSolution",
+    "DenseFallbackWarning",
     "DephasedTransport",
     "InterfaceGreensFunction",
     "OhmicFit",
@@ -86,6 +89,8 @@ __all__ = [
     "longitudinal_resistance",
     "measure_coherence_length",
     "ohmic_crossover_study",
+    "phase_dephased_conductance",
+    "phase_dephased_conductance_matrix",
     "potential_profile_study",
     "probe_potential_profile",
     "process_pool",

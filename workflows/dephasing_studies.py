@@ -72,7 +72,8 @@ def ohmic_crossover_study(
     -------
     pandas.DataFrame
         Columns ``system`` ("chain" or "wire"), ``width``, ``energy``, ``eta``,
-        ``length``, ``G`` (e²/h), ``R`` (h/e²).  Compare with
+        ``length``, ``G`` (e²/h), ``R`` (h/e²) and ``method`` (the probe elimination
+        that ran, see :func:`workflows.dephased_transport`).  Compare with
         R = (h/e²)(1/N)(1 + L/λ), :func:`analysis.dephasing.dephased_resistance`.
     """
     lengths = _check_lengths(lengths)
@@ -82,7 +83,8 @@ def ohmic_crossover_study(
     for length in lengths:
         fsyst = _device(length, width)
         for eta in etas:
-            g = dephased_transport(fsyst, energy, {"eta": eta}).two_terminal_conductance()
+            solution = dephased_transport(fsyst, energy, {"eta": eta})
+            g = solution.two_terminal_conductance()
             rows.append(
                 {
                     "system": "chain" if width is None else "wire",
@@ -92,6 +94,7 @@ def ohmic_crossover_study(
                     "length": length,
                     "G": g,
                     "R": 1 / g,
+                    "method": solution.method,
                 }
             )
     return pd.DataFrame(rows)

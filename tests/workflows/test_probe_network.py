@@ -9,6 +9,7 @@ import scipy.linalg
 
 import analysis.dephasing as theory
 import systems
+import workflows
 from workflows import dephasing_method
 from workflows.dephasing import dephased_transport, probe_potential_profile
 from workflows.dephasing_method import DenseFallbackWarning
@@ -182,3 +183,21 @@ def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monke
         dephased_transport(fmulti, 1.0, {"eta": 0.1}, probes=[2, *multi_probes], method="linear")
     with pytest.raises(ValueError, match="method must be one of"):
         dephased_transport(fsyst, 1.0, {"eta": 0.1}, method="fast")
+
+
+def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables(monkeypatch):
+    """A study with ``dephasing_probes = true``: the same observables as from the full matrix."""
+    from workflows.recipes import SystemRecipe, finalized_system
+    from workflows.study import Observable, StudyPoint
+
+    recipe = SystemRecipe("wire", {"length": 8, "width": 3}, dephasing_probes=True)
+    observables = (
+        Observable("conductance", "G"),
+        Observable("transmission", "T"),
+    )
+    point = StudyPoint(recipe, (("eta", 0.2),), observables)
+    full = workflows.conductance_matrix(finalized_system(recipe), 1.0, {"eta": 0.2})
+    monkeypatch.setattr(dephasing_method, "AUTO_LINEAR_FROM_PROBES", 5)
+    values = point(energy=1.0)
+    assert values["G"] == pytest.approx(workflows.two_terminal_conductance(full), abs=TOL)
+    assert values["T"] == pytest.approx(-full[1, 0], abs=TOL)
