@@ -101,3 +101,16 @@ def test_disorder_average_keeps_h_over_2e_and_averages_out_h_over_e(gallery):
     # random h/e phases average down like 1/sqrt(N); the bound allows a 2σ fluctuation
     assert average["A1"] / single["A1"] < 2 / np.sqrt(samples)
     assert abs(abs(average["phase2"]) - np.pi) < 1e-6  # AAS: a minimum at φ = 0
+
+
+def test_dephasing_2d_crossover_follows_the_semiclassical_network(gallery):
+    """Wire, probes on every site, linear method: ballistic R = 1/N at η = 0, and at η > 0
+    the incoherent Boltzmann network of analysis.dephasing (which agrees with the quantum
+    result to a few 1e-3 for η/v ≲ 0.2 away from subband edges, its docstring)."""
+    crossover = pd.read_csv(gallery / "dephasing_2d.csv")
+    assert set(crossover["method"]) == {"linear"}
+    coherent = crossover[crossover["eta"] == 0]
+    np.testing.assert_allclose(coherent["R"], 0.5, rtol=1e-9)  # two open modes at E = 0.75 t
+    dephased = crossover[crossover["eta"] > 0]
+    np.testing.assert_allclose(dephased["R"], dephased["R_theory"], rtol=5e-3)
+    assert np.all(np.diff(dephased.sort_values("length")["R"]) > 0)
