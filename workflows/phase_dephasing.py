@@ -29,13 +29,20 @@ so T gives a conductance matrix whose rows and columns sum to zero.
 Büttiker probes versus D∘G (NEGF view).  A floating probe p has the fixed
 Σ^r_p = −iη/2 and an in-scattering Σ^in_pp = η μ_p set by zero current,
 μ_p = G^n_pp / A_pp, i.e. Σ^in_pp = (η/A_pp) G^n_pp: an elastic, local
-(diagonal) dephasing like D = d δ_ij, but with a site- and energy-dependent
-strength η/A_pp and no real part or self-consistency in Σ^r.  The two
-agree in what they destroy — phase memory, on the scale l_φ = v/η or v/d·(…)
-— and in conserving current; they differ in momentum: diagonal dephasing
-(probes, D ∝ δ_ij) randomizes the direction and adds a resistance
-R ∝ L/λ, while D_ij = d keeps it and only removes interference (no
-resistance, AB oscillations of arms of different length decay).
+(diagonal) dephasing like D = d δ_ij, with a site- and energy-dependent
+strength η/A_pp, a purely imaginary Σ^r and no self-consistency in Σ^r.
+
+* They agree in being elastic and current-conserving (the scatterer draws
+  no net current), in destroying phase memory at a rate set by the coupling
+  (probes: escape rate η/ħ per orbital; D∘G: Γ_0 = d·A), in giving the
+  coherent result at zero coupling, and — for D ∝ δ_ij — in relaxing
+  momentum: both then add an Ohmic resistance R ∝ L.
+* They differ in momentum for D_ij = d: a probe re-emits into all
+  directions (R = 1 + L/λ on a chain), whereas the spatially uniform D
+  keeps the momentum, so a uniform wire stays at its ballistic resistance
+  while AB oscillations of arms of different length still decay.  They
+  also differ in cost: the probes are local and eliminate in O(L)
+  (:mod:`workflows.probe_network`); D = d·1·1ᵀ is a dense self-energy.
 
 Cost: the self-energy is a dense N×N matrix over all N orbitals of the
 scattering region (O(N²) memory, O(N³) time): this model

@@ -156,7 +156,7 @@ def _band_matrix(
     slice_of: np.ndarray,
     row_sums: np.ndarray,
     *,
-    capture: float = 0.999,
+    capture: float = 0.99,
     entries_per_probe: int = 512,
 ):
     """T_pq = η_p η_q Σ|G_ab|² for probes at most k slices apart, as a sparse matrix.
