@@ -57,6 +57,8 @@ __all__ = ["NotSliceableError", "ProbeNetworkSolution", "solve_probe_network"]
 
 #: Slices are grouped to about this many orbitals (dense BLAS blocks, little Python overhead).
 TARGET_SLICE_WIDTH = 32
+#: Wider slices (dense inverses of O(w³)) make the recursion slower than the dense method.
+MAX_SLICE_WIDTH = 2000
 
 
 class NotSliceableError(ValueError):
@@ -241,8 +243,9 @@ def solve_probe_network(
     ------
     NotSliceableError
         A probe is not a single-site wide-band probe, there is no real
-        terminal, or part of the system cannot be reached from the first real
-        lead (no slice ordering).
+        terminal, part of the system cannot be reached from the first real
+        lead (no slice ordering), or a slice would hold more than
+        :data:`MAX_SLICE_WIDTH` orbitals.
     ValueError
         GMRES did not converge (a probe network without a path to a lead).
     """
@@ -286,7 +289,7 @@ def solve_probe_network(
 
     probe_norbs = norbs[probe_site]
     probe_orbitals = np.concatenate(
-        [np.arange(orbital_start[s], orbital_start[s + 1]) for s in probe_site]
+        [np.zeros(0, int)] + [np.arange(orbital_start[s], orbital_start[s + 1]) for s in probe_site]
     ).astype(int)
     probe_owner = np.repeat(np.arange(probes.size), probe_norbs)
     probe_sigma = -0.5j * eta[probe_owner]
@@ -300,6 +303,11 @@ def solve_probe_network(
         raise NotSliceableError(
             "some sites cannot be reached from the first real lead, so the system has no "
             "slice ordering"
+        )
+    if ordering.widths.max() > MAX_SLICE_WIDTH:
+        raise NotSliceableError(
+            f"its widest slice has {ordering.widths.max()} orbitals (more than "
+            f"{MAX_SLICE_WIDTH}): the leads are not at opposite ends of a quasi-1D device"
         )
     matrix = _open_system_matrix(energy, ham, real_coords, real_sigmas)
     matrix = matrix.tocsr()

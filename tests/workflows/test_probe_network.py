@@ -201,3 +201,17 @@ def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables
     values = point(energy=1.0)
     assert values["G"] == pytest.approx(workflows.two_terminal_conductance(full), abs=TOL)
     assert values["T"] == pytest.approx(-full[1, 0], abs=TOL)
+
+
+def test_linear_method_without_coupled_probes_is_the_coherent_result():
+    builder = systems.wire(5, 2)
+    fsyst = builder.finalized()
+    solution = dephased_transport(fsyst, 1.0, method="linear")
+    reference = kwant.smatrix(fsyst, 1.0, params=systems.resolve_params(fsyst, None))
+    reference = reference.conductance_matrix()
+    np.testing.assert_allclose(solution.conductance, reference, atol=1e-12)
+    with_probes = systems.wire(5, 2)
+    systems.attach_dephasing_probes(with_probes)
+    decoupled = dephased_transport(with_probes.finalized(), 1.0, {"eta": 0.0}, method="linear")
+    np.testing.assert_allclose(decoupled.conductance, reference, atol=1e-12)
+    assert np.isnan(decoupled.potentials).all()  # η = 0: no potential, as in the dense method
