@@ -215,3 +215,12 @@ def test_linear_method_without_coupled_probes_is_the_coherent_result():
     decoupled = dephased_transport(with_probes.finalized(), 1.0, {"eta": 0.0}, method="linear")
     np.testing.assert_allclose(decoupled.conductance, reference, atol=1e-12)
     assert np.isnan(decoupled.potentials).all()  # η = 0: no potential, as in the dense method
+
+
+def test_dense_method_refuses_when_its_memory_estimate_exceeds_what_is_available(monkeypatch):
+    builder = systems.wire(4, 2)
+    systems.attach_dephasing_probes(builder)
+    fsyst = builder.finalized()
+    monkeypatch.setattr(dephasing_method, "available_memory", lambda: 1000)
+    with pytest.raises(MemoryError, match=r"needs about .* GB for 12 interface orbitals"):
+        dephased_transport(fsyst, 1.0, {"eta": 0.1}, method="dense")
