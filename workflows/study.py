@@ -85,9 +85,9 @@ import pandas as pd
 
 from systems.parameters import resolve_params
 
+from . import dephasing
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import conductance_matrix
-from .dephasing import dephased_transport
 from .recipes import BUILDERS, SystemRecipe, finalized_system
 from .scans import SerialExecutor, available_cpus, grid_points, process_pool, scan
 from .store import encode_json
@@ -176,7 +176,7 @@ class StudyPoint:
         energy = params.pop("energy")
         fsyst = finalized_system(self.recipe)
         if self.recipe.dephasing_probes:  # probes eliminated; linear method for many probes
-            solution = dephased_transport(fsyst, energy, params)
+            solution = dephasing.dephased_transport(fsyst, energy, params)
             G, coherent = solution.conductance, solution.coherent_conductance
         else:
             G, coherent = conductance_matrix(fsyst, energy, params), None
