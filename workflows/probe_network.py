@@ -32,8 +32,11 @@ each real terminal; the result reports the achieved residual.  Probe
 potentials and conductances then agree with the dense method to about
 rtol × cond(K) (tests: 1e-10 on small systems).
 
-Cost: O(Σ_i w_i³) per sweep for slices of w_i orbitals, about 10 + 2·(number
-of GMRES iterations) sweeps, and O(Σ_i w_i²) memory.
+Cost: O(Σ_i w_i³) per sweep for slices of w_i orbitals; two sweeps per real
+terminal, one for the row sums, one per GMRES iteration (n_t − 1 right-hand
+sides: the last terminal's potentials follow from Σ_r V^(r) = 1), and the
+band of the preconditioner (one product per slice and slice distance);
+memory O(Σ_i w_i²) plus the band, at most ``entries_per_probe`` per probe.
 """
 
 from __future__ import annotations
