@@ -32,6 +32,7 @@ from .dephasing import (
     eliminate_floating_probes,
     probe_potential_profile,
 )
+from .dephasing_method import DenseFallbackWarning
 from .dephasing_studies import localization_study, ohmic_crossover_study, potential_profile_study
 from .dissipation import dissipation_table, entropy_production_rate, joule_heat, terminal_powers
 from .environment import environment_info, kwant_solver
@@ -62,6 +63,7 @@ from .local_density import (
     local_potential,
 )
 from .noise import ScatteringMatrix, fano_factor, noise_matrix, scattering_matrix
+from .phase_dephasing import phase_dephased_conductance, phase_dephased_conductance_matrix
 from .point_contact import qpc_conductance
 from .recipes import SystemRecipe, finalized_system
 from .scans import SerialExecutor, process_pool, scan
@@ -74,6 +76,7 @@ __all__ = [
     "BandEdgeError",
     "BiasSolution",
     "CurrentMap",
+    "DenseFallbackWarning",
     "DephasedTransport",
     "InterfaceGreensFunction",
     "LocalPotential",
@@ -129,6 +132,8 @@ __all__ = [
     "noise_matrix",
     "ohmic_crossover_study",
     "onsager_matrix",
+    "phase_dephased_conductance",
+    "phase_dephased_conductance_matrix",
     "potential_profile_study",
     "probe_potential_profile",
     "process_pool",

@@ -197,7 +197,8 @@ def resistance_vs_length(
     Returns
     -------
     pandas.DataFrame
-        Columns ``length``, ``G`` (e²/h), ``R`` (h/e²) and ``n_probes``.
+        Columns ``length``, ``G`` (e²/h), ``R`` (h/e²), ``n_probes`` and ``method``
+        (the probe elimination that ran, see :func:`workflows.dephased_transport`).
     """
     lengths = _check_lengths(lengths)
     if not callable(build):
@@ -209,7 +210,15 @@ def resistance_vs_length(
             attach_dephasing_probes(builder, probes)
         solution = dephased_transport(builder.finalized(), energy, params)
         g = solution.two_terminal_conductance(source, sink)
-        rows.append({"length": length, "G": g, "R": 1 / g, "n_probes": solution.probes.size})
+        rows.append(
+            {
+                "length": length,
+                "G": g,
+                "R": 1 / g,
+                "n_probes": solution.probes.size,
+                "method": solution.method,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame.attrs.update(energy=float(energy), params=dict(params or {}))
     return frame

@@ -11,7 +11,10 @@ a Schur complement.  G itself comes from one Green's-function solve per energy
 for all leads together (:func:`workflows.conductance_matrix`; for wide-band
 probes T_pq = η_p η_q |G_pq|², formed for all pairs at once), and the floating
 condition is one dense linear solve with one right-hand side per real
-terminal; there is no loop over pairs of probes.
+terminal; there is no loop over pairs of probes.  That dense method holds
+M² numbers; for many probes ``method="auto"`` switches to the linear
+method of :mod:`workflows.probe_network` (recursive Green's functions over
+slices, never an M×M matrix; see :mod:`workflows.dephasing_method`).
 
 Units: conductances in e²/h, resistances in h/e², potentials in units of the
 applied terminal voltages.
@@ -20,6 +23,7 @@ applied terminal voltages.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +34,10 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse.csgraph
 
+from systems.parameters import resolve_params
 from systems.probes import dephasing_probe_leads
 
+from . import dephasing_method
 from .bias import (
     ZERO_CONDUCTANCE,
     _check_matrix,
@@ -40,6 +46,12 @@ from .bias import (
     two_terminal_conductance,
 )
 from .conductance import _check_energy, _check_system, conductance_matrix
+from .dephasing_method import (
+    DenseFallbackWarning,
+    check_dense_fits,
+    check_method,
+)
+from .probe_network import NotSliceableError, solve_probe_network
 
 __all__ = [
     "DephasedTransport",
@@ -142,6 +154,13 @@ class DephasedTransport:
         NaN rows for decoupled probes (η = 0).
     probe_positions
         (n_p, d) position of each probe's site, lattice constants.
+    method
+        The elimination that ran: ``"dense"`` or ``"linear"``
+        (see :mod:`workflows.dephasing_method`).
+    coherent_conductance
+        (n_t, n_t) block of the full conductance matrix between the real
+        terminals (e²/h): off the diagonal −T_ij, the coherent transmissions
+        that bypass the probes.
     """
 
     energy: float
@@ -150,6 +169,8 @@ class DephasedTransport:
     conductance: np.ndarray
     potentials: np.ndarray
     probe_positions: np.ndarray
+    method: str = "dense"
+    coherent_conductance: np.ndarray | None = None
 
     def _position(self, name: str, lead: int) -> int:
         if isinstance(lead, bool) or not isinstance(lead, numbers.Integral):
@@ -194,18 +215,63 @@ def _probe_positions(fsyst: kwant.system.FiniteSystem, probes: np.ndarray) -> np
     return np.asarray(positions, dtype=float).reshape(len(probes), dim)
 
 
+def _interface_orbitals(fsyst: kwant.system.FiniteSystem) -> int:
+    norbs = [fsyst.sites[s].family.norbs or 1 for s in np.concatenate(fsyst.lead_interfaces)]
+    return int(np.sum(norbs))
+
+
+def _eliminate(fsyst, energy, params, probes, method):
+    """(conductance, potentials, coherent block, method that ran)."""
+    reason = ""
+    if method == "linear" or (
+        method == "auto" and probes.size >= dephasing_method.AUTO_LINEAR_FROM_PROBES
+    ):
+        try:
+            solution = solve_probe_network(fsyst, energy, resolve_params(fsyst, params), probes)
+        except NotSliceableError as err:
+            if method == "linear":
+                raise ValueError(f"method='linear' cannot be used for this system: {err}") from None
+            reason = str(err)
+        else:
+            return (
+                solution.conductance,
+                solution.potentials,
+                solution.coherent_conductance,
+                "linear",
+            )
+    n_orbitals = _interface_orbitals(fsyst)
+    needed = check_dense_fits(n_orbitals, reason)
+    if reason:
+        warnings.warn(
+            f"method='auto' falls back to the dense probe elimination ({reason}); it needs "
+            f"about {needed / 1e9:.2g} GB for {n_orbitals} interface orbitals",
+            DenseFallbackWarning,
+            stacklevel=3,
+        )
+    G = conductance_matrix(fsyst, energy, params)
+    conductance, potentials = eliminate_floating_probes(G, probes)
+    terminals = np.setdiff1d(np.arange(G.shape[0]), probes)
+    return conductance, potentials, G[np.ix_(terminals, terminals)], "dense"
+
+
 def dephased_transport(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
     params: Mapping[str, Any] | None = None,
     *,
     probes: Iterable[int] | None = None,
+    method: str = "auto",
 ) -> DephasedTransport:
     """Solve a system with floating dephasing probes at one energy.
 
-    One Green's-function solve gives the full conductance matrix (all pairs
-    of leads at once, see :func:`workflows.conductance_matrix`); one linear
-    solve eliminates every probe (:func:`eliminate_floating_probes`).
+    ``method="dense"``: one Green's-function solve gives the full conductance
+    matrix (all pairs of leads at once, see :func:`workflows.conductance_matrix`);
+    one linear solve eliminates every probe (:func:`eliminate_floating_probes`).
+    ``method="linear"``: recursive Green's functions over slices of the system
+    and a preconditioned Krylov solve of the probe equations
+    (:func:`workflows.probe_network.solve_probe_network`), time and memory
+    linear in the device length, never an M×M matrix; it agrees with the
+    dense method to about 1e-12 (GMRES relative residual 1e-12).
 
     Parameters
     ----------
@@ -220,20 +286,33 @@ def dephased_transport(
     probes
         Lead indices to treat as floating probes; default: every dephasing
         probe of the system (:func:`systems.dephasing_probe_leads`).  Any lead
-        may be listed, e.g. a voltage probe with modes.
+        may be listed, e.g. a voltage probe with modes (dense method only).
+    method
+        ``"auto"`` (default: linear from
+        :data:`workflows.dephasing_method.AUTO_LINEAR_FROM_PROBES` probes on
+        when every probe is a one-site wide-band probe and the system can be
+        sliced between its leads, else dense with a
+        :class:`~workflows.dephasing_method.DenseFallbackWarning` giving its
+        memory estimate), ``"dense"`` or ``"linear"`` (an error if the system
+        does not allow it).  The result's ``method`` says which ran.
 
     Returns
     -------
     DephasedTransport
+
+    Raises
+    ------
+    MemoryError
+        The dense method would need more memory than is available.
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
+    method = check_method(method)
     probes = _check_probes(
         dephasing_probe_leads(fsyst) if probes is None else probes, len(fsyst.leads)
     )
-    G = conductance_matrix(fsyst, energy, params)
-    conductance, potentials = eliminate_floating_probes(G, probes)
-    terminals = np.setdiff1d(np.arange(G.shape[0]), probes)
+    conductance, potentials, coherent, ran = _eliminate(fsyst, energy, params, probes, method)
+    terminals = np.setdiff1d(np.arange(len(fsyst.leads)), probes)
     return DephasedTransport(
         energy=float(energy),
         terminals=terminals,
@@ -241,6 +320,8 @@ def dephased_transport(
         conductance=conductance,
         potentials=potentials,
         probe_positions=_probe_positions(fsyst, probes),
+        method=ran,
+        coherent_conductance=coherent,
     )
 
 
@@ -251,12 +332,14 @@ def dephased_conductance(
     *,
     source: int = 0,
     sink: int = 1,
+    method: str = "auto",
 ) -> float:
     """Two-terminal conductance (e²/h) with every dephasing probe (and other lead) floating.
 
-    See :func:`dephased_transport` for the parameters.
+    See :func:`dephased_transport` for the parameters and ``method``.
     """
-    return dephased_transport(fsyst, energy, params).two_terminal_conductance(source, sink)
+    solution = dephased_transport(fsyst, energy, params, method=method)
+    return solution.two_terminal_conductance(source, sink)
 
 
 def probe_potential_profile(
@@ -266,12 +349,13 @@ def probe_potential_profile(
     *,
     source: int = 0,
     sink: int = 1,
+    method: str = "auto",
 ) -> pd.DataFrame:
     """The local chemical potential measured by the dephasing probes, source at 1 and sink at 0.
 
     Parameters
     ----------
-    fsyst, energy, params
+    fsyst, energy, params, method
         As for :func:`dephased_transport`.
     source, sink
         Lead indices of the biased terminals; other real terminals float.
@@ -282,13 +366,18 @@ def probe_potential_profile(
         One row per probe: ``lead``, the site position (``x``, ``y``, … in
         lattice constants) and ``mu``, the probe potential in units of the
         source–sink bias (NaN for a decoupled probe).  ``attrs`` hold
-        ``energy`` and the two-terminal conductance ``G`` (e²/h).
+        ``energy``, the two-terminal conductance ``G`` (e²/h) and the
+        ``method`` that ran.
     """
-    solution = dephased_transport(fsyst, energy, params)
+    solution = dephased_transport(fsyst, energy, params, method=method)
     mu = solution.probe_potentials(source, sink)
     columns = ("x", "y", "z")[: solution.probe_positions.shape[1]]
     frame = pd.DataFrame(solution.probe_positions, columns=list(columns))
     frame.insert(0, "lead", solution.probes)
     frame["mu"] = mu
-    frame.attrs.update(energy=float(energy), G=solution.two_terminal_conductance(source, sink))
+    frame.attrs.update(
+        energy=float(energy),
+        G=solution.two_terminal_conductance(source, sink),
+        method=solution.method,
+    )
     return frame

@@ -22,6 +22,7 @@ from systems.wires import chain, wire
 
 from .coherence import _check_lengths
 from .dephasing import dephased_transport, probe_potential_profile
+from .dephasing_method import check_method
 
 __all__ = ["localization_study", "ohmic_crossover_study", "potential_profile_study"]
 
@@ -54,6 +55,7 @@ def ohmic_crossover_study(
     energy: float,
     *,
     width: int | None = None,
+    method: str = "auto",
 ) -> pd.DataFrame:
     """R(L) for several probe couplings η: ballistic (R = 1/N) to Ohmic (R ∝ L).
 
@@ -67,22 +69,27 @@ def ohmic_crossover_study(
         Energy (t).
     width
         None for the 1D chain, else the width of a square-lattice wire.
+    method
+        Probe elimination, see :func:`workflows.dephased_transport`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``system`` ("chain" or "wire"), ``width``, ``energy``, ``eta``,
-        ``length``, ``G`` (e²/h), ``R`` (h/e²).  Compare with
+        ``length``, ``G`` (e²/h), ``R`` (h/e²) and ``method`` (the probe elimination
+        that ran, see :func:`workflows.dephased_transport`).  Compare with
         R = (h/e²)(1/N)(1 + L/λ), :func:`analysis.dephasing.dephased_resistance`.
     """
     lengths = _check_lengths(lengths)
     etas = _check_etas(etas)
     width = _check_width(width)
+    method = check_method(method)
     rows = []
     for length in lengths:
         fsyst = _device(length, width)
         for eta in etas:
-            g = dephased_transport(fsyst, energy, {"eta": eta}).two_terminal_conductance()
+            solution = dephased_transport(fsyst, energy, {"eta": eta}, method=method)
+            g = solution.two_terminal_conductance()
             rows.append(
                 {
                     "system": "chain" if width is None else "wire",
@@ -92,6 +99,7 @@ def ohmic_crossover_study(
                     "length": length,
                     "G": g,
                     "R": 1 / g,
+                    "method": solution.method,
                 }
             )
     return pd.DataFrame(rows)

@@ -32,10 +32,16 @@ import pandas as pd
 
 import systems
 from analysis import compare_with_landauer, plots
-from analysis.dephasing import chain_dephased_resistance, chain_probe_potential
+from analysis.dephasing import (
+    chain_dephased_resistance,
+    chain_probe_potential,
+    lead_velocities,
+    semiclassical_dephased_resistance,
+)
 from analysis.harmonics import ensemble_harmonics
 
 from .conductance import conductance_vs_energy
+from .dephasing_method import dense_memory_estimate
 from .dephasing_studies import ohmic_crossover_study, potential_profile_study
 from .hall import quantum_hall_scan
 from .interference import (
@@ -187,6 +193,48 @@ def _dephasing_draw(data: Mapping[str, pd.DataFrame]):
     return figure
 
 
+# --- 2D ballistic-to-Ohmic crossover at device scale (linear probe elimination, issue 13) ---
+
+
+def _dephasing_2d_compute(quick: bool) -> pd.DataFrame:
+    # Full: a 300 × 60 wire has 18,000 probes; the dense method would need about
+    # dense_memory_estimate(18,120) ≈ 30 GB, so this runs on the linear method.
+    energy, width = 0.75, (8 if quick else 60)  # E between subband edges 2 and 3 of W = 8
+    etas = (0.0, 0.1) if quick else (0.0, 0.02, 0.1)
+    lengths = (5, 10, 20, 40) if quick else (10, 25, 50, 100, 200, 300)
+    crossover = ohmic_crossover_study(lengths, etas, energy, width=width, method="linear")
+    velocities = lead_velocities(systems.wire(1, width).finalized(), energy)
+    dephased = crossover["eta"] > 0
+    crossover["R_theory"] = np.nan
+    crossover.loc[dephased, "R_theory"] = [
+        semiclassical_dephased_resistance(int(length), velocities, eta)
+        for length, eta in crossover.loc[dephased, ["length", "eta"]].itertuples(index=False)
+    ]
+    largest = max(lengths) * width
+    crossover.attrs.update(
+        system=f"wire of width {width}, a probe on every site",
+        energy=energy,
+        open_modes=int(velocities.size),
+        largest_probes=largest,
+        dense_memory_gb=dense_memory_estimate(largest + 2 * width) / 1e9,
+    )
+    return crossover
+
+
+def _dephasing_2d_draw(data: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+    plots.plot_resistance_vs_length(data, prediction="R_theory", ax=ax)
+    ax.axhline(1 / data.attrs["open_modes"], color="grey", lw=0.8, ls=":")
+    ax.set_title(
+        f"{data.attrs['system']}: {data.attrs['largest_probes']:,} probes "
+        f"(dense: ≈{data.attrs['dense_memory_gb']:.0f} GB)",
+        fontsize="small",
+    )
+    return figure
+
+
 # --- Aharonov–Bohm oscillations and their visibility (Webb et al. 1985; Seelig & Büttiker 2001) ---
 
 
@@ -270,6 +318,12 @@ FIGURES: dict[str, FigureRecipe] = {
             "Chain with dephasing probes: R(L) for several eta, probe potential profile",
             _dephasing_compute,
             _dephasing_draw,
+        ),
+        FigureRecipe(
+            "dephasing_2d",
+            "Wide wire with 18,000 dephasing probes: R(L) ballistic to Ohmic (linear method)",
+            _dephasing_2d_compute,
+            _dephasing_2d_draw,
         ),
         FigureRecipe(
             "ab_oscillations",

@@ -46,7 +46,9 @@ Format
     directory = "qpc_results"            # relative to this file; --output overrides
     plot = {x = "V_gate", y = ["G"]}
 
-Observable kinds (G is the conductance matrix over all leads, probes included):
+Observable kinds (G is the conductance matrix over all leads; with
+``dephasing_probes = true`` the probes are eliminated first by
+:func:`workflows.dephased_transport`, which picks the linear method for many probes):
 
 ``conductance`` (``source``, ``sink``; default 0, 1; name ``G``)
     Two-terminal conductance in e²/h with every other lead floating
@@ -88,6 +90,7 @@ import pandas as pd
 
 from systems.parameters import parameter_owners, resolve_params
 
+from . import dephasing
 from .bias import four_terminal_resistance, two_terminal_conductance
 from .conductance import conductance_matrix
 from .recipes import BUILDERS, SystemRecipe, builder_function, finalized_system
@@ -142,12 +145,16 @@ class Observable:
     current: tuple[int, int] = (0, 1)
     voltage: tuple[int, int] = (0, 1)
 
-    def evaluate(self, G: np.ndarray) -> float:
-        """The observable's value for conductance matrix ``G`` (e²/h, or h/e² for R)."""
+    def evaluate(self, G: np.ndarray, coherent: np.ndarray | None = None) -> float:
+        """The observable's value for conductance matrix ``G`` (e²/h, or h/e² for R).
+
+        ``coherent``: the block of the full matrix between the terminals when ``G`` is
+        the effective matrix with the dephasing probes eliminated (for ``transmission``).
+        """
         if self.kind == "conductance":
             return float(two_terminal_conductance(G, self.source, self.sink))
         if self.kind == "transmission":
-            return float(-G[self.sink, self.source])
+            return float(-(G if coherent is None else coherent)[self.sink, self.source])
         if self.kind == "four_terminal_resistance":
             return float(four_terminal_resistance(G, current=self.current, voltage=self.voltage))
         raise ValueError(f"unknown observable kind {self.kind!r}")
@@ -180,8 +187,13 @@ class StudyPoint:
         params = dict(self.fixed)
         params.update(grid)
         energy = params.pop("energy")
-        G = conductance_matrix(finalized_system(self.recipe), energy, params)
-        return {observable.name: observable.evaluate(G) for observable in self.observables}
+        fsyst = finalized_system(self.recipe)
+        if self.recipe.dephasing_probes:  # probes eliminated; linear method for many probes
+            solution = dephasing.dephased_transport(fsyst, energy, params)
+            G, coherent = solution.conductance, solution.coherent_conductance
+        else:
+            G, coherent = conductance_matrix(fsyst, energy, params), None
+        return {o.name: o.evaluate(G, coherent) for o in self.observables}
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,16 @@ def test_entropy_production_is_positive_and_grows_with_dephasing_at_fixed_curren
     assert (data["entropy_fixed_current"] > 0).all()
     assert (data["entropy_thermal_probes"] > 0).all()
     assert data["entropy_fixed_current"].is_monotonic_increasing  # I²R/T, R grows with η
+
+
+def test_dephasing_2d_crossover_follows_the_semiclassical_network(gallery):
+    """Wire, probes on every site, linear method: ballistic R = 1/N at η = 0, and at η > 0
+    the incoherent Boltzmann network of analysis.dephasing (which agrees with the quantum
+    result to a few 1e-3 for η/v ≲ 0.2 away from subband edges, its docstring)."""
+    crossover = pd.read_csv(gallery / "dephasing_2d.csv")
+    assert set(crossover["method"]) == {"linear"}
+    coherent = crossover[crossover["eta"] == 0]
+    np.testing.assert_allclose(coherent["R"], 0.5, rtol=1e-9)  # two open modes at E = 0.75 t
+    dephased = crossover[crossover["eta"] > 0]
+    np.testing.assert_allclose(dephased["R"], dephased["R_theory"], rtol=5e-3)
+    assert np.all(np.diff(dephased.sort_values("length")["R"]) > 0)

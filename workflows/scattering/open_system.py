@@ -206,8 +206,8 @@ class OpenSystem:
         parts = [np.arange(offsets[s], offsets[s + 1]) for s in sites]
         return np.concatenate(parts).astype(int) if parts else np.zeros(0, dtype=int)
 
-    def selfenergies(self, energy: float) -> list[np.ndarray]:
-        """Self-energy Σ_i(E) of every lead on its interface orbitals (units of t).
+    def selfenergies(self, energy: float, leads=None) -> list[np.ndarray]:
+        """Self-energy Σ_i(E) of every lead (or of ``leads``) on its interface orbitals (t).
 
         For a lead with modes, Σ comes from the lead's stabilized modes
         (as in Kwant), whose propagating modes are checked on the way: an
@@ -216,9 +216,9 @@ class OpenSystem:
         """
         lead_info, sigmas = [], []
         with band_edges_reported(self.fsyst, energy, self.params):
-            for index, (lead, coords) in enumerate(
-                zip(self.fsyst.leads, self.interfaces, strict=True)
-            ):
+            indices = range(len(self.interfaces)) if leads is None else leads
+            for index in indices:
+                lead, coords = self.fsyst.leads[index], self.interfaces[index]
                 if hasattr(lead, "modes"):
                     propagating, stabilized = lead.modes(energy, params=self.params)
                     sigma = stabilized.selfenergy()
@@ -241,12 +241,42 @@ class OpenSystem:
         data = np.concatenate([-self.hamiltonian.data, np.full(n, energy, dtype=complex)])
         return scipy.sparse.coo_matrix((data, (self._rows, self._cols)), shape=(n, n))
 
-    def _sigma_matrix(self, selfenergies: list[np.ndarray]) -> scipy.sparse.coo_matrix:
+    def _sigma_matrix(self, selfenergies: list[np.ndarray], leads=None) -> scipy.sparse.coo_matrix:
         n = self.n_orbitals
-        rows = np.concatenate([np.repeat(o, o.size) for o in self.interfaces])
-        cols = np.concatenate([np.tile(o, o.size) for o in self.interfaces])
+        interfaces = self.interfaces if leads is None else [self.interfaces[i] for i in leads]
+        if not interfaces:
+            return scipy.sparse.coo_matrix((n, n), dtype=complex)
+        rows = np.concatenate([np.repeat(o, o.size) for o in interfaces])
+        cols = np.concatenate([np.tile(o, o.size) for o in interfaces])
         data = np.concatenate([np.ravel(s) for s in selfenergies]).astype(complex)
         return scipy.sparse.coo_matrix((data, (rows, cols)), shape=(n, n))
+
+    def matrix(
+        self,
+        energy: float,
+        *,
+        leads=None,
+        selfenergies: list[np.ndarray] | None = None,
+    ) -> scipy.sparse.csr_matrix:
+        """The sparse matrix E − H − Σ of the open system (orbital basis, units of t).
+
+        Parameters
+        ----------
+        energy
+            Energy in units of t.
+        leads
+            Indices of the leads whose self-energies Σ includes (default: all).
+        selfenergies
+            Their self-energies at ``energy`` if already computed (same order).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+        """
+        if selfenergies is None:
+            selfenergies = self.selfenergies(energy, leads)
+        sigma = self._sigma_matrix(selfenergies, leads)
+        return (self._energy_minus_hamiltonian(energy) - sigma).tocsr()
 
     def greens_function(
         self,
@@ -341,7 +371,7 @@ class OpenSystem:
         mumps = None if self.solver == "scipy" else _mumps_module()
         if self.solver == "mumps" and mumps is None:
             raise ImportError("solver='mumps' but Kwant was built without MUMPS")
-        matrix = (self._energy_minus_hamiltonian(energy) - self._sigma_matrix(selfenergies)).tocoo()
+        matrix = self.matrix(energy, selfenergies=selfenergies).tocoo()
         n = self.n_orbitals
         if mumps is not None and n > 1:  # Kwant's MUMPS wrapper rejects a 1×1 system
             context = mumps.MUMPSContext()
