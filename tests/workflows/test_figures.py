@@ -97,9 +97,11 @@ def test_disorder_average_keeps_h_over_2e_and_averages_out_h_over_e(gallery):
     single, average = harmonics.loc["single sample (rms)"], harmonics.loc["ensemble average"]
     samples = pd.read_csv(gallery / "ab_disorder_average-ensemble.csv")["salt"].nunique()
     assert single["ratio"] < 1  # in one sample h/e dominates
-    assert average["ratio"] > 2  # after averaging h/2e (Altshuler–Aronov–Spivak) dominates
-    # random h/e phases average down like 1/sqrt(N); the bound allows a 2σ fluctuation
+    assert average["ratio"] > 1  # after averaging h/2e (Altshuler–Aronov–Spivak) dominates
+    # random h/e phases average down like 1/sqrt(N); the systematic h/2e stays above that
+    # level (both bounds allow a 2σ fluctuation; see test_interference for the reasons)
     assert average["A1"] / single["A1"] < 2 / np.sqrt(samples)
+    assert average["A2"] / single["A2"] > 2 / np.sqrt(samples)
     assert abs(abs(average["phase2"]) - np.pi) < 1e-6  # AAS: a minimum at φ = 0
 
 

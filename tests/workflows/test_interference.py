@@ -98,24 +98,32 @@ def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away():
     """Altshuler–Aronov–Spivak: 150 diffusive rings (W = 2.5 t, arms 10 sites wide).
 
     Each sample's h/e harmonic has a random sign (phase rigidity: 0 or π), so
-    in the average its amplitude falls like N^(−1/2) ≈ 0.08 of a single
-    sample's; the h/2e harmonic comes from time-reversed pairs of paths, has
-    the same sign in every sample (a minimum of G at φ = 0: weak localization,
-    phase π) and dominates the average.  (With weak disorder, W = 1 t on a
-    narrower ring, the arms are quasi-ballistic and a systematic h/e part
-    survives: 400 samples then give A2/A1 < 1.)
+    in the average its amplitude falls like N^(−1/2) of a single sample's; the
+    h/2e harmonic comes from time-reversed pairs of paths, has the same sign in
+    every sample (a minimum of G at φ = 0: weak localization, phase π) and so
+    stays well above the N^(−1/2) level that random signs would leave.  Both
+    bounds allow a 2σ fluctuation.  (With weak disorder, W = 1 t on a narrower
+    ring, the arms are quasi-ballistic and a systematic h/e part survives.)
+
+    E = 0.95 t: the leads (8 sites) have a subband edge at exactly 1.0 t, where
+    the scattering problem is singular (refused with BandEdgeError).  The ratio
+    A(h/2e)/A(h/e) of the average is not asserted: over 150 samples it is a
+    noisy number (1.1 to 8.6 at E = 0.9 … 1.15 t), while the two bounds hold
+    at each of those energies.
     """
+    n = 150
     fsyst = systems.ab_ring(10, 20, 8).finalized()
-    frame = workflows.disorder_ensemble(fsyst, 1.0, range(150), disorder=2.5, flux=FLUX)
-    assert frame.shape == (150 * FLUX.size, 3)
+    frame = workflows.disorder_ensemble(fsyst, 0.95, range(n), disorder=2.5, flux=FLUX)
+    assert frame.shape == (n * FLUX.size, 3)
     result = analysis.ensemble_harmonics(frame).set_index("trace")
     single, average = result.loc["single sample (rms)"], result.loc["ensemble average"]
     assert single["A2"] < single["A1"]  # in one sample h/e dominates
-    assert average["A1"] < 2 / np.sqrt(150) * single["A1"]
-    assert average["A2"] > 2 * average["A1"]
+    assert average["A1"] < 2 / np.sqrt(n) * single["A1"]  # random signs: averages away
+    assert average["A2"] > 2 / np.sqrt(n) * single["A2"]  # systematic sign: survives
+    assert average["A2"] > average["A1"]  # and dominates the average
     assert abs(average["phase2"]) == pytest.approx(np.pi, abs=1e-6)
     with pytest.raises(ValueError, match="distinct"):
-        workflows.disorder_ensemble(fsyst, 1.0, ["1", "1"], disorder=1.0)
+        workflows.disorder_ensemble(fsyst, 0.95, ["1", "1"], disorder=1.0)
 
 
 def test_four_terminal_ring_obeys_onsager_buttiker_but_is_not_even_in_flux():
