@@ -3,7 +3,7 @@
 # uv may have just been installed into ~/.local/bin, so that goes on PATH here.
 RUN := PATH="$(HOME)/.local/bin:$$PATH" uv run --locked
 
-.PHONY: demo test lint bootstrap
+.PHONY: demo test lint docs bootstrap
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -14,9 +14,18 @@ demo: bootstrap
 # Kwant's own test suite against the Kwant built here (known upstream failures are
 # listed, each with its reason, in scripts/kwant_selftest.py), then mesoflow's tests
 # (last, so that the run closes on mesoflow's own count).
+# Before them: the layers' import contract (docs/architecture.md) and the API reference
+# built from the docstrings with warnings as errors.
 test: bootstrap
+	$(RUN) lint-imports
+	$(RUN) sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	$(RUN) python scripts/kwant_selftest.py
 	$(RUN) pytest
 
 lint: bootstrap
 	$(RUN) ruff check .
+	$(RUN) lint-imports
+
+# The API reference (numpydoc docstrings) and the architecture notes: docs/_build/html/index.html
+docs: bootstrap
+	$(RUN) sphinx-build -W --keep-going -q -b html docs docs/_build/html

@@ -1,7 +1,7 @@
 """Predictions and comparisons: Landauer mode counting, analytic results, thermal averages."""
 
-from .analytic import chain_barrier_transmission, chain_transmission, chain_wavenumber
-from .dephasing import (
+from analysis.analytic import chain_barrier_transmission, chain_transmission, chain_wavenumber
+from analysis.dephasing import (
     chain_backscattering_length,
     chain_dephased_resistance,
     chain_group_velocity,
@@ -11,18 +11,18 @@ from .dephasing import (
     ohmic_slope,
     semiclassical_dephased_resistance,
 )
-from .energy_grid import window_grid
-from .harmonics import (
+from analysis.energy_grid import window_grid
+from analysis.harmonics import (
     decay_lengths,
     ensemble_harmonics,
     flux_harmonics,
     visibility,
     visibility_decay_length,
 )
-from .heat import HeatSolution, entropy_production, landauer_currents, solve_heat
-from .landauer import compare_with_landauer
-from .modes import mode_count, open_modes, subband_edges
-from .noise import (
+from analysis.heat import HeatSolution, entropy_production, landauer_currents, solve_heat
+from analysis.landauer import compare_with_landauer
+from analysis.modes import mode_count, open_modes, subband_edges
+from analysis.noise import (
     chaotic_cavity_fano,
     crossover_noise,
     fano_from_transmissions,
@@ -30,14 +30,14 @@ from .noise import (
     pair_window,
     probe_noise_matrix,
 )
-from .reciprocity import (
+from analysis.reciprocity import (
     conductance_reciprocity,
     reciprocity_report,
     resistance_reciprocity,
     sum_rule_deviations,
 )
-from .thermal import fermi, fermi_window, thermal_average
-from .thermoelectric import (
+from analysis.thermal import fermi, fermi_window, thermal_average
+from analysis.thermoelectric import (
     ThermoelectricCoefficients,
     landauer_moments,
     mott_seebeck,

@@ -1,6 +1,6 @@
 """Weak-coupling predictions for Büttiker dephasing probes on every site.
 
-The derivation is given in :mod:`workflows.coherence`.  In short, for probes
+The derivation is given in :mod:`workflows.studies.coherence`.  In short, for probes
 of coupling η (Γ = η, self-energy −iη/2) on every site of a wire whose open
 modes have group velocities v_n = (1/ħ) dE_n/dk:
 
@@ -34,8 +34,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from .analytic import chain_wavenumber
-from .modes import lead_system
+from analysis.analytic import chain_wavenumber
+from analysis.modes import lead_system
 
 __all__ = [
     "chain_backscattering_length",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .thermal import fermi_window
+from analysis.thermal import fermi_window
 
 __all__ = ["WINDOW_HALF_WIDTH", "window_grid"]
 
@@ -94,7 +94,7 @@ def window_grid(
     Returns
     -------
     energies, values
-        Sorted energies (u) and X at each, shape (n, *X.shape).
+        Sorted energies (u) and X at each, shape ``(n, *X.shape)``.
     """
     pairs = _check_windows(windows)
     if not (isinstance(tol, numbers.Real) and tol > 0):

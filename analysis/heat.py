@@ -42,7 +42,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import ArrayLike
 
-from .thermal import fermi_window
+from analysis.thermal import fermi_window
 
 __all__ = [
     "HeatSolution",

@@ -9,7 +9,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from .modes import mode_count, open_modes
+from analysis.modes import mode_count, open_modes
 
 __all__ = ["compare_with_landauer"]
 

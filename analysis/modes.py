@@ -135,7 +135,7 @@ def mode_count(energy, width: int, t: float = 1.0):
     although E_2 = 2t evaluates to 1.9999999999999998).  The simulation
     follows the same convention: at such an energy Kwant either counts the
     mode as closed, or :func:`workflows.conductance_matrix` refuses the energy
-    with ``BandEdgeError`` (see :mod:`workflows.band_edges`); it never counts
+    with ``BandEdgeError`` (see :mod:`workflows.scattering.band_edges`); it never counts
     a mode that this function does not.
     """
     edges = subband_edges(width, t)

@@ -77,7 +77,7 @@ def plot_conductance_steps(
 def plot_hall_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     """R_xy and R_xx (h/e²) against field or energy, with plateau guides if ``nu`` is present.
 
-    The guides are the quantized values −sign(B)/ν of :mod:`workflows.hall` (from
+    The guides are the quantized values −sign(B)/ν of :mod:`workflows.studies.hall` (from
     the ``B`` column; from the sign of R_xy if there is none).
     """
     ax = _axes(ax)

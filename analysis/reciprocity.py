@@ -143,7 +143,7 @@ def resistance_reciprocity(
         R_{mn,kl}(B), ``R_minus_swapped`` = R_{kl,mn}(−B) and ``deviation``
         (h/e²).  Resistances are NaN where undefined (a decoupled terminal).
     """
-    from workflows.bias import SingularBiasError, four_terminal_resistance
+    from analysis.bias import SingularBiasError, four_terminal_resistance
 
     G_plus, G_minus = _pair(G_plus, G_minus)
     size = G_plus.shape[0]

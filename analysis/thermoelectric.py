@@ -9,16 +9,16 @@ Phys. Rev. B 33, 551 (1986); Butcher, J. Phys. Condens. Matter 2, 4869 (1990);
 see also Esposito, Lindenberg & Van den Broeck, EPL 85, 60010 (2009)),
 with θ = k_B T in units of t:
 
-===========  ===============================  ===============
-quantity     formula                          unit
-===========  ===============================  ===============
-G            L_0                              e²/h
-S (Seebeck)  −L_1 / (θ L_0)                   k_B/e
-Π (Peltier)  −L_1 / L_0  = T·S                t/e
-κ            (L_2 − L_1²/L_0) / θ             k_B·t/h
-lorenz       κ/(T G) = (L_2 − L_1²/L_0)/(θ² L_0)    (k_B/e)²
-ZT           S² G T / (κ + κ_ph)              1
-===========  ===============================  ===============
+===========  ===================================  ========
+quantity     formula                              unit
+===========  ===================================  ========
+G            L_0                                  e²/h
+S (Seebeck)  −L_1 / (θ L_0)                       k_B/e
+Π (Peltier)  −L_1 / L_0  = T·S                    t/e
+κ            (L_2 − L_1²/L_0) / θ                 k_B·t/h
+lorenz       κ/(T G) = (L_2 − L_1²/L_0)/(θ² L_0)  (k_B/e)²
+ZT           S² G T / (κ + κ_ph)                  1
+===========  ===================================  ========
 
 κ is the electronic heat conductance at zero electric current.  Sign: S < 0
 when 𝒯 grows with energy (electron-like transport), as for a metal; the
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .thermal import TAIL_TOLERANCE, fermi, fermi_window
+from analysis.thermal import TAIL_TOLERANCE, fermi, fermi_window
 
 #: Gauss–Legendre nodes per grid interval in :func:`landauer_moments`.
 _GAUSS_POINTS = 12

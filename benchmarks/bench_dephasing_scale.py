@@ -32,7 +32,7 @@ ENERGY = 1.0
 def child(kind: str, length: int, width: int, eta: float, method: str) -> dict:
     sys.path.insert(0, str(HERE.parent))
     import systems
-    from workflows.dephasing import dephased_transport
+    from workflows.scattering.dephasing import dephased_transport
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start = time.perf_counter()

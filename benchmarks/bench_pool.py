@@ -1,6 +1,6 @@
 """Dispatch cost of the supervised pool against concurrent.futures.ProcessPoolExecutor.
 
-:class:`workflows.workers.SupervisedPool` (the default executor of ``scan``) gives each
+:class:`workflows.runs.workers.SupervisedPool` (the default executor of ``scan``) gives each
 worker one task at a time and waits for its answer before the next, so that a dead or
 hung worker costs only its own task.  This measures what that costs per task: 2000
 trivial tasks (the identity) on 2 warm workers of each pool, started from the same fork
@@ -17,8 +17,8 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
-from workflows.scans import worker_context
-from workflows.workers import SupervisedPool
+from workflows.runs.scans import worker_context
+from workflows.runs.workers import SupervisedPool
 
 
 def identity(x):

@@ -29,8 +29,8 @@ import numpy as np
 
 import systems
 import workflows
-from workflows.dephasing import dephased_transport, eliminate_floating_probes
-from workflows.interface_greens import interface_greens_function
+from workflows.scattering.dephasing import dephased_transport, eliminate_floating_probes
+from workflows.scattering.interface_greens import interface_greens_function
 
 
 def best_of(repeats: int, function):

@@ -36,8 +36,8 @@ from adaptive.learner.learner1D import curvature_loss_function
 
 import workflows
 from analysis import chain_transmission
-from workflows.recipes import SystemRecipe, finalized_system
-from workflows.scans import SerialExecutor, process_pool
+from workflows.runs.recipes import SystemRecipe, finalized_system
+from workflows.runs.scans import SerialExecutor, process_pool
 
 
 def wire_point(energy: float, recipe: SystemRecipe) -> dict:

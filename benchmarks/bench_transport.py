@@ -8,7 +8,7 @@ interface-Green's-function route for one with dephasing probes):
   the Büttiker contraction, O(M² n²) for n channels over M terminals;
 * **noise with floating probes** (``fano_factor(..., probes="dephasing")``):
   the Fisher–Lee s from the interface Green's function plus the elimination;
-* **thermoelectric coefficients** (``workflows.thermoelectric``): the
+* **thermoelectric coefficients** (``workflows.studies.thermoelectric``): the
   adaptive grid of 𝒯(E) (one Kwant solve per point, counted) plus the moments.
 
 Run from the repository root::
@@ -29,7 +29,7 @@ import numpy as np
 import systems
 import workflows
 from analysis.energy_grid import window_grid
-from workflows.thermoelectric import transmission_function
+from workflows.studies.thermoelectric import transmission_function
 
 
 def best_of(repeats: int, function):

@@ -21,7 +21,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "api/generated"]
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"members": True, "ignore-module-all": True}
 autodoc_typehints = "none"  # numpydoc sections carry the types and units
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -29,3 +29,17 @@ myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]
 html_theme = "alabaster"
 nitpicky = False
+
+
+def _escape_bars(app, what, name, obj, options, lines):
+    """Physics prose writes |G|² and |r_i − r_j|: not reST substitutions, so escape the bars.
+
+    Lines that begin with a bar (grid tables, line blocks) are left alone.
+    """
+    for index, line in enumerate(lines):
+        if "|" in line and not line.lstrip().startswith(("|", "+")):
+            lines[index] = line.replace("|", "\\|")
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _escape_bars, priority=100)

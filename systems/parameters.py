@@ -3,17 +3,17 @@
 Every builder in :mod:`systems` exposes its physical quantities as Kwant
 ``params`` names.  The standard names and units (see DESIGN.md) are
 
-========== ======================================================== ==========
-name       meaning                                                  neutral
-========== ======================================================== ==========
-``t``      nearest-neighbour hopping (the energy unit)              1
-``V``      electrostatic potential energy, number or ``V(*pos)``    0
-``B``      magnetic flux per lattice plaquette, in h/e              0
-``phi``    Aharonov–Bohm flux through a ring, in h/e                0
+============ ====================================================== =======
+name         meaning                                                neutral
+============ ====================================================== =======
+``t``        nearest-neighbour hopping (the energy unit)            1
+``V``        electrostatic potential energy, number or ``V(*pos)``  0
+``B``        magnetic flux per lattice plaquette, in h/e            0
+``phi``      Aharonov–Bohm flux through a ring, in h/e              0
 ``disorder`` width W of the uniform on-site disorder [−W/2, W/2]    0
-``salt``   disorder seed (a string passed to :mod:`kwant.digest`)   ``"0"``
-``eta``    dephasing-probe coupling Γ = η (self-energy −iη/2)       0
-========== ======================================================== ==========
+``salt``     disorder seed (a string passed to :mod:`kwant.digest`) ``"0"``
+``eta``      dephasing-probe coupling Γ = η (self-energy −iη/2)     0
+============ ====================================================== =======
 
 Who owns a parameter
 --------------------

@@ -5,7 +5,7 @@ electron that enters it is re-injected with a random phase.  Here each probe is
 a wide-band lead on one site, i.e. an energy-independent self-energy
 Σ = −iη/2 per orbital, so its coupling is Γ = i(Σ − Σ†) = η (units of t) and an
 electron on that site escapes into the probe at the rate η/ħ.  Solving with the
-probes floating (see :mod:`workflows.dephasing`) turns a phase-coherent
+probes floating (see :mod:`workflows.scattering.dephasing`) turns a phase-coherent
 calculation into one with a finite phase-coherence length.
 
 This module only describes the probes; it knows nothing of solving.

@@ -1,8 +1,6 @@
 """Solving and running: conductance matrices, Büttiker bias problems, scans, the CLI."""
 
-from .adaptive_sampling import adaptive_scan
-from .band_edges import BandEdgeError
-from .bias import (
+from analysis.bias import (
     BiasSolution,
     SingularBiasError,
     decoupled_terminals,
@@ -10,33 +8,71 @@ from .bias import (
     solve_bias,
     two_terminal_conductance,
 )
-from .coherence import OhmicFit, fit_ohmic, measure_coherence_length, resistance_vs_length
-from .conductance import (
+from analysis.dissipation import (
+    dissipation_table,
+    entropy_production_rate,
+    joule_heat,
+    terminal_powers,
+)
+from workflows.runs.adaptive_sampling import adaptive_scan
+from workflows.runs.environment import environment_info, kwant_solver
+from workflows.runs.recipes import SystemRecipe, finalized_system
+from workflows.runs.scans import SerialExecutor, process_pool, scan
+from workflows.runs.store import StoreBusyError, StoreMismatchError, read_store
+from workflows.runs.workers import WorkerDied
+from workflows.scattering.band_edges import BandEdgeError
+from workflows.scattering.conductance import (
     block_terminals,
     conductance_matrix,
     conductance_vs_energy,
     has_self_energy_leads,
 )
-from .current_maps import (
+from workflows.scattering.current_maps import (
     CurrentMap,
     biased_current_density,
     current_density,
     current_into,
     site_inflow,
 )
-from .current_voltage import iv_curve
-from .dephasing import (
+from workflows.scattering.dephasing import (
     DephasedTransport,
     dephased_conductance,
     dephased_transport,
     eliminate_floating_probes,
     probe_potential_profile,
 )
-from .dephasing_method import DenseFallbackWarning
-from .dephasing_studies import localization_study, ohmic_crossover_study, potential_profile_study
-from .dissipation import dissipation_table, entropy_production_rate, joule_heat, terminal_powers
-from .environment import environment_info, kwant_solver
-from .hall import (
+from workflows.scattering.dephasing_method import DenseFallbackWarning
+from workflows.scattering.interface_greens import InterfaceGreensFunction, interface_greens_function
+from workflows.scattering.local_density import (
+    LocalPotential,
+    injectivities,
+    local_density_of_states,
+    local_potential,
+)
+from workflows.scattering.noise import (
+    ScatteringMatrix,
+    fano_factor,
+    noise_matrix,
+    scattering_matrix,
+)
+from workflows.scattering.phase_dephasing import (
+    phase_dephased_conductance,
+    phase_dephased_conductance_matrix,
+)
+from workflows.scattering.sweeps import SweepFallbackWarning, sweep
+from workflows.studies.coherence import (
+    OhmicFit,
+    fit_ohmic,
+    measure_coherence_length,
+    resistance_vs_length,
+)
+from workflows.studies.current_voltage import iv_curve
+from workflows.studies.dephasing_studies import (
+    localization_study,
+    ohmic_crossover_study,
+    potential_profile_study,
+)
+from workflows.studies.hall import (
     bend_resistance,
     cross_hall_resistance,
     cross_resistance_scan,
@@ -46,9 +82,8 @@ from .hall import (
     longitudinal_resistance,
     quantum_hall_scan,
 )
-from .heat import conductance_grid, heat_transport, onsager_matrix
-from .interface_greens import InterfaceGreensFunction, interface_greens_function
-from .interference import (
+from workflows.studies.heat import conductance_grid, heat_transport, onsager_matrix
+from workflows.studies.interference import (
     ab_oscillations,
     disorder_ensemble,
     four_terminal_reciprocity,
@@ -56,21 +91,8 @@ from .interference import (
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
-from .local_density import (
-    LocalPotential,
-    injectivities,
-    local_density_of_states,
-    local_potential,
-)
-from .noise import ScatteringMatrix, fano_factor, noise_matrix, scattering_matrix
-from .phase_dephasing import phase_dephased_conductance, phase_dephased_conductance_matrix
-from .point_contact import qpc_conductance
-from .recipes import SystemRecipe, finalized_system
-from .scans import SerialExecutor, process_pool, scan
-from .store import StoreBusyError, StoreMismatchError, read_store
-from .sweeps import SweepFallbackWarning, sweep
-from .thermoelectric import thermoelectric, thermoelectric_table
-from .workers import WorkerDied
+from workflows.studies.point_contact import qpc_conductance
+from workflows.studies.thermoelectric import thermoelectric, thermoelectric_table
 
 __all__ = [
     "BandEdgeError",

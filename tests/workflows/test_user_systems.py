@@ -18,7 +18,7 @@ import analysis
 import analysis.plots
 import systems
 import workflows
-import workflows.study
+import workflows.runs.study
 
 TOL = 1e-9
 S0 = np.eye(2)
@@ -369,9 +369,9 @@ def test_recipes_and_toml_studies_take_your_own_builder(user_module, tmp_path):
             """
         )
     )
-    loaded = workflows.study.load_study(study)
+    loaded = workflows.runs.study.load_study(study)
     assert loaded.recipe == recipe
-    frame = workflows.study.run_study(study, output=tmp_path / "out")
+    frame = workflows.runs.study.run_study(study, output=tmp_path / "out")
     for row in frame.itertuples():
         expected = kwant.smatrix(fsyst, 0.8, params={"t": 1.0, "U": row.U}).transmission(1, 0)
         assert abs(row.G - expected) < TOL
@@ -400,6 +400,6 @@ def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
     study = tmp_path / "ring.toml"
     study.write_text(text)
     with pytest.raises(ValueError, match="give its period in its own unit"):
-        workflows.study.load_study(study)
+        workflows.runs.study.load_study(study)
     study.write_text(text + "period = 6.283185307179586\n")
-    assert workflows.study.load_study(study).harmonics[0].period == pytest.approx(2 * np.pi)
+    assert workflows.runs.study.load_study(study).harmonics[0].period == pytest.approx(2 * np.pi)

@@ -1,5 +1,23 @@
-"""The scattering core: a system at an energy with its parameters, assembled and solved once."""
+"""The scattering core: a system at an energy with its parameters, assembled and solved once.
 
-from .open_system import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
+:class:`~workflows.scattering.open_system.OpenSystem` is the one place that
+assembles the open system E − H − Σ (Hamiltonian, lead interfaces,
+self-energies, Γ) and factorizes it.  Everything else here is built on it:
+conductance matrices, lead- and block-resolved (:mod:`.conductance`),
+Green's functions between interfaces (:mod:`.interface_greens`) and to every
+orbital (:mod:`.greens_columns`), sweeps along one parameter (:mod:`.sweeps`),
+dephasing-probe elimination (:mod:`.dephasing`, dense; :mod:`.probe_network`
+with :mod:`.slicing` and :mod:`.recursive_greens`, linear in the length;
+:mod:`.dephasing_method` chooses), phase-only dephasing
+(:mod:`.phase_dephasing`), shot noise (:mod:`.noise`), current maps and local
+densities (:mod:`.current_maps`, :mod:`.local_density`) and the band-edge
+convention (:mod:`.band_edges`).  Public names are exported by :mod:`workflows`.
+"""
+
+from workflows.scattering.open_system import (
+    InterfaceGreensFunction,
+    OpenSystem,
+    conductance_from_transmissions,
+)
 
 __all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]

@@ -36,8 +36,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from systems.parameters import resolve_params
-
-from ..band_edges import band_edges_reported, check_lead_velocities
+from workflows.scattering.band_edges import band_edges_reported, check_lead_velocities
 
 __all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]
 
@@ -212,7 +211,7 @@ class OpenSystem:
         For a lead with modes, Σ comes from the lead's stabilized modes
         (as in Kwant), whose propagating modes are checked on the way: an
         energy exactly at a band edge (a mode with zero velocity) raises
-        :class:`workflows.band_edges.BandEdgeError` naming the lead.
+        :class:`workflows.scattering.band_edges.BandEdgeError` naming the lead.
         """
         lead_info, sigmas = [], []
         with band_edges_reported(self.fsyst, energy, self.params):

@@ -1,0 +1,257 @@
+"""TOML studies: validation messages, outputs, resume, the shipped examples."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workflows
+from analysis import chain_barrier_transmission
+from workflows.runs.study import StudyError, load_study, run_study
+
+CHAIN_STUDY = """
+name = "barrier"
+description = "one-site barrier"
+
+[system]
+builder = "chain"
+length = 1
+
+[params]
+V = 1.0
+
+[grid]
+energy = {start = 0.5, stop = 3.5, num = 7}
+
+[[observables]]
+kind = "conductance"
+name = "G"
+
+[[observables]]
+kind = "transmission"
+name = "T"
+source = 1
+sink = 0
+"""
+
+
+def write(tmp_path, text: str, name: str = "study.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def edited(old: str, new: str) -> str:
+    assert old in CHAIN_STUDY
+    return CHAIN_STUDY.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            edited('builder = "chain"', 'builder = "chian"'),
+            r"\[system\] builder: unknown builder 'chian'; choose one of chain, wire, qpc",
+        ),
+        (
+            edited("length = 1", "length = 1\nlenght = 2"),
+            r"\[system\]: unknown argument\(s\) 'lenght' for builder 'chain'; it accepts length",
+        ),
+        (
+            edited("length = 1", 'length = "1"'),
+            r"\[system\] chain: length must be an integer number of sites, got '1'",
+        ),
+        (
+            edited("V = 1.0", "V = 1.0\nB = 0.1"),
+            r"unknown parameter name\(s\) \['B'\] for this system; it knows \['V', 'disorder'",
+        ),
+        (edited("V = 1.0", 'V = "high"'), r"\[params\] V: must be a number, got string 'high'"),
+        (edited("V = 1.0", "V = [1.0]"), r"\[params\] V: must be a number, got array"),
+        (edited("energy = {start = 0.5, stop = 3.5, num = 7}", ""), r"\[grid\]: the grid is empty"),
+        (
+            edited("energy = {start = 0.5, stop = 3.5, num = 7}", "energy = []"),
+            r"\[grid\] energy: the list of values is empty",
+        ),
+        (edited("num = 7", "num = 0"), r"\[grid\] energy: num must be >= 1, got 0"),
+        (edited("num = 7", "num = 7.5"), r"\[grid\] energy.num: must be an integer, got float"),
+        (
+            edited("energy = {start", "V_gate = [1.0]\nenergy = {start"),
+            r"unknown parameter name\(s\) \['V_gate'\]",
+        ),
+        (edited("V = 1.0", "energy = 1.0"), r"'energy' is both fixed in \[params\] and scanned"),
+        (
+            edited('kind = "transmission"', 'kind = "noise"'),
+            r"observable 2: unknown observable kind 'noise'; choose one of conductance, "
+            r"transmission, four_terminal_resistance, flux_harmonics",
+        ),
+        (
+            edited("sink = 0", "sink = 2"),
+            r"observable 2 \(transmission\) sink: lead 2 does not exist: the system has "
+            r"terminals 0..1",
+        ),
+        (edited('name = "T"', 'name = "G"'), r"'G' is used by another observable"),
+        (edited('name = "T"', 'name = "energy"'), r"'energy' is already a parameter name"),
+        (
+            edited('kind = "transmission"', 'kind = "flux_harmonics"\nof = "G"'),
+            r"observable 2 \(flux_harmonics\): unknown key\(s\) 'source', 'sink'",
+        ),
+        (edited("[params]", "[parms]"), r"top level: unknown key\(s\) 'parms'; valid keys:"),
+        (edited("[params]", "[params"), "not valid TOML"),
+        (CHAIN_STUDY + "\n[executor]\nworkers = 0\n", r"\[executor\] workers: must be >= 1"),
+        (CHAIN_STUDY + '\n[output]\nplot = {x = "V"}\n', r"'V' is not a grid axis"),
+    ],
+)
+def test_invalid_studies_are_refused_with_a_clear_message(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(StudyError, match=message) as info:
+        load_study(path)
+    assert str(info.value).startswith("study.toml: ")
+
+
+def test_missing_energy_and_missing_files(tmp_path):
+    text = edited("energy = {start = 0.5, stop = 3.5, num = 7}", "V_dummy = [1]").replace(
+        "V = 1.0", ""
+    )
+    with pytest.raises(StudyError, match="no energy: give the Fermi energy"):
+        load_study(write(tmp_path, text))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_study(tmp_path / "absent.toml")
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        run_study(write(tmp_path, CHAIN_STUDY), output=tmp_path / "out", workers=0)
+
+
+def test_run_study_writes_table_store_plot_and_provenance_and_resumes(tmp_path):
+    path = write(tmp_path, CHAIN_STUDY)
+    output = tmp_path / "out"
+    table = run_study(path, output=output, workers=1, progress=False)
+    expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)
+    np.testing.assert_allclose(table["G"], expected, atol=1e-10)
+    np.testing.assert_allclose(table["T"], expected, atol=1e-10)  # two leads: T_10 = T_01 = G
+    for name in ("results.csv", "results.sqlite", "plot.png", "provenance.json"):
+        assert (output / name).is_file()
+    csv = pd.read_csv(output / "results.csv")
+    np.testing.assert_allclose(csv["G"], table["G"], rtol=1e-12)
+    provenance = json.loads((output / "provenance.json").read_text())
+    assert provenance["study"]["source"] == path.read_text()
+    assert provenance["environment"]["kwant"] == "1.5.0"
+    assert table.attrs["output"] == str(output)
+
+    again = run_study(path, output=output, workers=1, progress=False)
+    assert again.attrs["provenance"]["n_computed"] == 0
+    pd.testing.assert_frame_equal(again, table)
+
+    path.write_text(CHAIN_STUDY.replace("V = 1.0", "V = 2.0"))
+    with pytest.raises(ValueError, match="belongs to a different scan"):
+        run_study(path, output=output, workers=1, progress=False)
+
+
+def test_default_output_directory_is_named_after_the_study(tmp_path, monkeypatch):
+    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"), name="elsewhere.toml")
+    monkeypatch.chdir(tmp_path)
+    table = run_study(path, workers=1, progress=False)
+    assert (tmp_path / "barrier" / "results.csv").is_file()
+    assert table.attrs["output"] == str(tmp_path / "barrier")
+
+
+def test_a_study_runs_on_a_dask_scheduler(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    workflows.runs.scans.worker_context()  # a fork server with mesoflow imported
+    with (
+        dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
+        text = CHAIN_STUDY + f'\n[executor]\naddress = "{cluster.scheduler_address}"\n'
+        table = run_study(write(tmp_path, text), output=tmp_path / "out", progress=False)
+    assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
+    expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)
+    np.testing.assert_allclose(table["G"], expected, atol=1e-10)
+
+
+RING_STUDY = """
+[system]
+builder = "ab_ring"
+r_in = 3.0
+r_out = 5.0
+lead_width = 3
+
+[params]
+energy = 1.0
+
+[grid]
+phi = {start = 0.0, stop = 0.875, num = 8}
+
+[[observables]]
+kind = "conductance"
+
+[[observables]]
+kind = "flux_harmonics"
+of = "G"
+orders = [1, 2]
+"""
+
+
+def test_flux_harmonics_post_processing_respects_phase_rigidity(tmp_path):
+    output = tmp_path / "ring"
+    table = run_study(write(tmp_path, RING_STUDY), output=output, workers=1, progress=False)
+    harmonics = pd.read_csv(output / "harmonics.csv")
+    assert len(harmonics) == 1 and table.attrs["harmonics"][0]["G_amplitude_1"] > 1e-3
+    # two-terminal Onsager: G(φ) = G(−φ), so every harmonic is a pure cosine (phase 0 or π)
+    for n in (1, 2):
+        phase = harmonics[f"G_phase_{n}"].iloc[0]
+        assert min(abs(phase), abs(abs(phase) - np.pi)) < 1e-8
+    assert harmonics["G_mean"].iloc[0] == pytest.approx(table["G"].mean(), rel=1e-12)
+
+
+def shipped_studies():
+    return sorted(
+        p.name
+        for p in importlib.resources.files("workflows").joinpath("runs", "examples").iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+def test_shipped_examples_are_package_data_and_valid():
+    names = shipped_studies()
+    assert {"qpc_steps.toml", "ab_ring_flux.toml", "hall_plateaus.toml"} <= set(names)
+    for name in names:
+        with importlib.resources.as_file(
+            importlib.resources.files("workflows").joinpath("runs", "examples", name)
+        ) as path:
+            study = load_study(path)
+            assert study.output is None  # they write into the current directory
+            assert len(study.grid_frame()) <= 200
+
+
+def test_hall_plateaus_example_shows_quantized_resistances(tmp_path):
+    with importlib.resources.as_file(
+        importlib.resources.files("workflows").joinpath("runs", "examples", "hall_plateaus.toml")
+    ) as path:
+        table = run_study(path, output=tmp_path, workers=1, progress=False)
+    assert table["error"].isna().all()
+    nu = table["G"].round()
+    plateau = (table["G"] - nu).abs() < 1e-3
+    assert plateau.sum() >= 10 and set(nu[plateau]) >= {1.0, 2.0}
+    # on a plateau: two-terminal G = ν, |R_xy| = 1/ν and R_xx = 0 (h/e²)
+    np.testing.assert_allclose(table["R_xy"][plateau].abs(), 1 / nu[plateau], atol=2e-3)
+    np.testing.assert_allclose(table["R_xx"][plateau], 0.0, atol=2e-3)
+
+
+def test_a_study_takes_a_time_limit_per_point(tmp_path):
+    with pytest.raises(StudyError, match=r"\[executor\] timeout: must be > 0 seconds, got 0.0"):
+        load_study(write(tmp_path, CHAIN_STUDY + "\n[executor]\ntimeout = 0\n"))
+    path = write(
+        tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2") + "\n[executor]\ntimeout = 30\n"
+    )
+    assert load_study(path).timeout == 30.0
+    table = run_study(path, output=tmp_path / "out", workers=1, progress=False, timeout=1e-9)
+    # the argument overrides the file: no point solves in a nanosecond
+    assert table["error"].str.startswith("TimeoutError").all()

@@ -1,0 +1,251 @@
+"""Faults in worker processes: a killed or hung point costs only itself, no orphans.
+
+Every test here runs real worker processes (the fork server, as in production)
+and kills them for real: ``os._exit``, a segfault in native code, SIGKILL (what
+the out-of-memory killer sends) and a point that never returns.  Timeouts are
+a few seconds: the points that are not meant to hang take milliseconds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+import workflows
+from workflows.runs.scans import SerialExecutor, check_main_guard, worker_context
+from workflows.runs.workers import SupervisedPool, WorkerDied, death_cause
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def dangerous(x: int, log: str) -> dict:
+    """A point function whose points 1-4 kill or hang their worker; the others are fine."""
+    with open(log, "a") as calls:
+        calls.write(f"{x}\n")
+    if x == 1:
+        os._exit(3)
+    if x == 2:
+        ctypes.string_at(0)  # a segfault in native code
+    if x == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
+    if x == 4:
+        time.sleep(60)
+    return {"y": x * x, "pid": os.getpid()}
+
+
+def _calls(log: Path) -> list[int]:
+    return [int(line) for line in log.read_text().split()] if log.exists() else []
+
+
+def test_killed_and_hung_points_cost_only_themselves_and_are_not_retried(tmp_path):
+    import functools
+
+    log = tmp_path / "calls.txt"
+    store = tmp_path / "scan.sqlite"
+    point = functools.partial(dangerous, log=str(log))
+    grid = {"x": range(9)}
+    started = time.monotonic()
+    with workflows.process_pool(2) as pool:
+        table = workflows.scan(point, grid, executor=pool, store=store, timeout=2.0, progress=False)
+        deaths = pool.worker_deaths
+    elapsed = time.monotonic() - started
+    errors = table.set_index("x")["error"]
+    assert errors[1] == "WorkerDied: worker died: exit code 3"
+    assert errors[2].startswith("WorkerDied: worker died: killed by signal SIGSEGV (11)")
+    assert errors[3].startswith("WorkerDied: worker died: killed by signal SIGKILL (9)")
+    assert errors[4].startswith("TimeoutError: ")
+    good = table[~table["x"].isin([1, 2, 3, 4])]
+    assert good["error"].isna().all()
+    assert (good["y"] == good["x"] ** 2).all()
+    assert deaths == 4  # three deaths and one hung worker killed, each replaced
+    assert elapsed < 40  # the hung point was stopped (it would sleep 60 s)
+    assert sorted(_calls(log)) == list(range(9))  # every point computed exactly once
+
+    # the failures are stored: a rerun computes nothing, the killers do not block it
+    rerun = workflows.scan(point, grid, executor=pool_free(), store=store, progress=False)
+    assert sorted(_calls(log)) == list(range(9))
+    assert rerun["error"].tolist() == table["error"].tolist()
+    assert rerun.attrs["provenance"]["n_from_store"] == 9
+
+
+def pool_free():
+    """An executor that must not be used (every point comes from the store)."""
+    return SerialExecutor()
+
+
+def test_a_timeout_on_a_foreign_executor_records_the_point_as_failed():
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        table = workflows.scan(
+            sleepy, {"s": [0.0, 1.5, 0.0]}, executor=pool, timeout=0.5, progress=False
+        )
+    assert table["error"].isna().tolist() == [True, False, True]
+    assert table["error"][1].startswith("TimeoutError: the point ran longer than timeout=0.5 s")
+
+
+def sleepy(s: float) -> dict:
+    time.sleep(s)
+    return {"slept": s}
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("inf"), "10", True])
+def test_timeout_must_be_a_positive_finite_number(timeout):
+    with pytest.raises((TypeError, ValueError), match="timeout"):
+        workflows.scan(sleepy, {"s": [0.0]}, executor=SerialExecutor(), timeout=timeout)
+
+
+def test_the_supervised_pool_keeps_innocent_tasks_and_reports_causes():
+    with SupervisedPool(2) as pool:
+        futures = [pool.submit(os._exit, 7), pool.submit(pow, 3, 4), pool.submit(pow, 2, 5)]
+        with pytest.raises(WorkerDied, match="exit code 7"):
+            futures[0].result(timeout=30)
+        assert futures[1].result(timeout=30) == 81
+        assert futures[2].result(timeout=30) == 32
+        hung = pool.submit_limited(0.5, time.sleep, 30)
+        with pytest.raises(TimeoutError, match=r"timeout=0\.5"):
+            hung.result(timeout=30)
+        assert pool.submit(pow, 5, 2).result(timeout=30) == 25  # replaced workers work
+    assert death_cause(-9).startswith("worker died: killed by signal SIGKILL (9)")
+    assert death_cause(2) == "worker died: exit code 2"
+
+
+DRIVER = textwrap.dedent(
+    """
+    import os
+    import sys
+    import time
+
+    import workflows
+
+
+    def point(x):
+        with open(sys.argv[1], "a") as started:
+            started.write(f"{os.getpid()}\\n")
+        time.sleep(120)
+        return {"x2": x}
+
+
+    if __name__ == "__main__":
+        workflows.scan(point, {"x": range(4)}, progress=False, store=sys.argv[2])
+    """
+)
+
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid of every process (Linux /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = _children()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_driver_killed_with_sigkill_leaves_no_process_behind(tmp_path):
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER)
+    started = tmp_path / "started.txt"
+    driver = subprocess.Popen(
+        [sys.executable, str(script), str(started), str(tmp_path / "s.sqlite")]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_calls(started)) < 2:  # both workers are inside a point
+            assert driver.poll() is None, "the driver ended early"
+            assert time.monotonic() < deadline, "no worker started a point within 60 s"
+            time.sleep(0.05)
+        helpers = _descendants(driver.pid)  # fork server, resource tracker, workers
+        assert set(_calls(started)) <= helpers and len(helpers) >= 3
+    finally:
+        driver.kill()
+        driver.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [pid for pid in helpers if _alive(pid)]
+    for pid in survivors:  # do not leak them into the rest of the test run
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"processes left behind after SIGKILL of the driver: {survivors}"
+
+
+UNGUARDED = textwrap.dedent(
+    """
+    from workflows.runs.scans import check_main_guard
+
+    check_main_guard("scan")
+    """
+)
+GUARDED = textwrap.dedent(
+    """
+    from workflows.runs.scans import check_main_guard
+
+    if __name__ == "__main__":
+        check_main_guard("scan")
+    """
+)
+
+
+def _run_as_main(monkeypatch, path: Path, source: str, name: str = "__main__") -> None:
+    """Execute ``source`` as the main script ``path`` (as ``python path`` or a worker would)."""
+    path.write_text(source)
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    monkeypatch.setitem(sys.modules, "__main__", module)
+    exec(compile(source, str(path), "exec"), module.__dict__)
+
+
+def test_a_script_without_the_main_guard_is_told_what_to_do(tmp_path, monkeypatch):
+    script = tmp_path / "unguarded.py"
+    with pytest.raises(
+        RuntimeError, match='without an `if __name__ == "__main__":` guard'
+    ) as error:
+        _run_as_main(monkeypatch, script, UNGUARDED)
+    assert "__mp_main__" in str(error.value) and str(script) in str(error.value)
+    _run_as_main(monkeypatch, tmp_path / "guarded.py", GUARDED)  # no error
+    # a worker importing a script (spawn, fork server) runs it as '__mp_main__': refused too
+    with pytest.raises(RuntimeError, match="__mp_main__"):
+        _run_as_main(monkeypatch, tmp_path / "guarded.py", UNGUARDED, name="__mp_main__")
+    monkeypatch.undo()
+    assert check_main_guard("scan") is None  # pytest's own entry point has its guard
+
+
+def test_workers_that_cannot_start_fail_the_tasks_instead_of_looping():
+    with SupervisedPool(
+        1, mp_context=worker_context(), initializer=os._exit, initargs=(5,)
+    ) as pool:
+        future = pool.submit(pow, 2, 3)
+        with pytest.raises(WorkerDied, match=r"die while starting \(worker died: exit code 5, 3"):
+            future.result(timeout=60)
+        with pytest.raises(RuntimeError, match="after shutdown"):
+            pool.submit(pow, 2, 3)

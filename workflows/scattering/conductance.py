@@ -1,0 +1,238 @@
+"""Conductance matrices of finalized Kwant systems (Landauer–Büttiker, e²/h per spin).
+
+The conductance matrix G relates terminal currents and voltages, I = G V, with
+G_ii = N_i − R_ii and G_ij = −T_ij (i ≠ j), T_ij the transmission from lead j
+into lead i.  Every row and column sums to zero.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import kwant
+import numpy as np
+import pandas as pd
+
+from analysis.bias import _check_terminal, two_terminal_conductance
+from systems.parameters import resolve_params
+from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
+
+__all__ = [
+    "block_terminals",
+    "conductance_matrix",
+    "conductance_vs_energy",
+    "has_self_energy_leads",
+]
+
+
+def _check_system(fsyst: Any) -> None:
+    if isinstance(fsyst, kwant.Builder):
+        raise TypeError("expected a finalized system: call builder.finalized() once and reuse it")
+    if not isinstance(fsyst, kwant.system.FiniteSystem):
+        raise TypeError(f"expected a finalized kwant system, got {type(fsyst).__name__}")
+    if not fsyst.leads:
+        raise ValueError("the system has no leads: a conductance matrix needs at least one lead")
+
+
+def _check_energy(energy: Any) -> float:
+    if isinstance(energy, bool) or not isinstance(energy, numbers.Real):
+        raise TypeError(f"energy must be a finite real number (units of t), got {energy!r}")
+    if not np.isfinite(energy):
+        raise ValueError(f"energy must be a finite real number (units of t), got {energy!r}")
+    return float(energy)
+
+
+def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
+    """True if any lead is given by a self-energy only (e.g. a dephasing probe)."""
+    return any(not hasattr(lead, "modes") for lead in fsyst.leads)
+
+
+def _lead_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
+    """Projectors of a lead's conservation law on its unit cell (Kwant's block order), or None."""
+    if not hasattr(lead, "discrete_symmetry") or getattr(lead, "_cons_law", None) is None:
+        return None
+    projectors = lead.discrete_symmetry(params=params).projectors
+    if not projectors:
+        return None
+    return [np.asarray(p.toarray() if hasattr(p, "toarray") else p) for p in projectors]
+
+
+def block_terminals(
+    fsyst: kwant.system.FiniteSystem, *, params: Mapping[str, Any] | None = None
+) -> list[tuple[int, int]]:
+    """The (lead, block) terminals of ``conductance_matrix(..., blocks=True)``, in its order.
+
+    Lead-major, in Kwant's lead order; the blocks of a lead with a conservation
+    law (``kwant.Builder(..., conservation_law=...)``) in Kwant's order (by
+    increasing eigenvalue of the conserved quantity, as in
+    :meth:`kwant.solvers.common.SMatrix.transmission`); a lead without one (or
+    a self-energy lead) is the single terminal ``(lead, 0)``.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    params
+        Kwant parameters (see :func:`systems.resolve_params`), in case the
+        conservation law depends on them.
+
+    Returns
+    -------
+    list of (int, int)
+    """
+    _check_system(fsyst)
+    terminals = []
+    for index, lead in enumerate(fsyst.leads):
+        projectors = None
+        if hasattr(lead, "discrete_symmetry"):
+            projectors = _lead_projectors(lead, resolve_params(fsyst, params, lead=index))
+        terminals.extend((index, block) for block in range(len(projectors or [None])))
+    return terminals
+
+
+def _interface_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
+    """Block projectors on a lead's interface orbitals (the basis of its self-energy)."""
+    projectors = _lead_projectors(lead, params)
+    if projectors is None:
+        return None
+    cell = lead.cell_size
+    norbs = [lead.sites[i].family.norbs for i in range(lead.graph.num_nodes)]
+    if any(n is None for n in norbs):
+        raise ValueError("a lead with a conservation law must declare norbs on its lattice")
+    start = np.concatenate([[0], np.cumsum(norbs[:cell])])
+    rows = []
+    for i in range(cell, lead.graph.num_nodes):
+        fd_site = lead.symmetry.to_fd(lead.sites[i])
+        c = lead.id_by_site[fd_site]
+        rows.extend(range(start[c], start[c + 1]))
+    result = []
+    for projector in projectors:
+        q = projector[rows]
+        result.append(q @ q.conj().T)
+    return result
+
+
+def _block_conductance(open_system: OpenSystem, energy: float) -> np.ndarray:
+    """Conductance matrix over (lead, block) terminals: Γ of each block projected, Fisher–Lee."""
+    fsyst, params = open_system.fsyst, open_system.params
+    gf = open_system.interface_greens_function(energy)
+    index, gammas, sizes = [], [], []
+    for lead_index, lead in enumerate(fsyst.leads):
+        span = np.arange(gf.offsets[lead_index], gf.offsets[lead_index + 1])
+        gamma = gf.gammas[lead_index]
+        projectors = None
+        if hasattr(lead, "discrete_symmetry"):
+            projectors = _interface_projectors(lead, params)
+        for projector in projectors or [None]:
+            index.append(span)
+            sizes.append(span.size)
+            gammas.append(gamma if projector is None else projector @ gamma @ projector)
+    index = np.concatenate(index)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    expanded = InterfaceGreensFunction(
+        data=gf.data[np.ix_(index, index)], gammas=tuple(gammas), offsets=offsets
+    )
+    return conductance_from_transmissions(expanded.transmissions())
+
+
+def conductance_matrix(
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    params: Mapping[str, Any] | None = None,
+    *,
+    blocks: bool = False,
+) -> np.ndarray:
+    """The M×M conductance matrix over all leads (probes included), in e²/h.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system with M leads (leads with modes and
+        self-energy leads such as dephasing probes).  The retarded Green's
+        function between all lead interfaces comes from one factorization by
+        the scattering core (:class:`workflows.scattering.OpenSystem`; equal to
+        :func:`kwant.greens_function`, but linear in the number of leads) and
+        every transmission from it by Fisher–Lee, T_ij = Tr[Γ_i G_ij Γ_j G_ij†];
+        the result equals ``kwant.smatrix(...).conductance_matrix()``.
+    energy
+        Energy in units of t.
+    params
+        Kwant parameters; omitted parameters of mesoflow's own value functions
+        take their neutral values, every parameter of the user's own value
+        functions must be given (see :func:`systems.resolve_params`).
+    blocks
+        If True, resolve the blocks of leads with a conservation law (e.g.
+        spin): the matrix is over the (lead, block) terminals of
+        :func:`block_terminals`, lead-major in Kwant's order, with
+        G_ab = −T_ab between terminals (blocks of one lead included: a
+        spin-flip reflection is a transmission between two terminals).  With
+        self-energy leads, the transmissions between blocks are
+        Tr[Γ_a G Γ_b G†] with Γ_a = P_a Γ_i P_a, P_a the projector of the
+        block on the lead's interface (Kwant's ``greens_function`` does not
+        resolve blocks).  The projection is exact: a conservation law makes
+        the lead's self-energy block-diagonal.
+
+    Raises
+    ------
+    workflows.scattering.band_edges.BandEdgeError
+        If ``energy`` is exactly at a band edge of a lead (a ``ValueError``
+        naming the lead); see :mod:`workflows.scattering.band_edges`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Real (M, M) array (M terminals): G_ij = −T_ij for i ≠ j (transmission
+        from terminal j into terminal i) and G_ii = Σ_{k≠i} T_ki = N_i − R_ii,
+        so every column sums to zero exactly and every row to zero up to
+        rounding.
+    """
+    _check_system(fsyst)
+    energy = _check_energy(energy)
+    if not isinstance(blocks, bool):
+        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    open_system = OpenSystem(fsyst, params=params)
+    if blocks:
+        return _block_conductance(open_system, energy)
+    return open_system.conductance_matrix(energy)
+
+
+def conductance_vs_energy(
+    fsyst: kwant.system.FiniteSystem,
+    energies: Iterable[float],
+    *,
+    params: Mapping[str, Any] | None = None,
+    source: int = 0,
+    sink: int = 1,
+) -> pd.DataFrame:
+    """Two-terminal conductance G(E) between ``source`` and ``sink``, other leads floating.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    energies
+        Energies in units of t.
+    params
+        Kwant parameters (fixed along the scan).
+    source, sink
+        Lead indices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``energy`` (t) and ``G`` (e²/h), one row per energy.
+    """
+    _check_system(fsyst)
+    n_leads = len(fsyst.leads)
+    source = _check_terminal("source", source, n_leads)
+    sink = _check_terminal("sink", sink, n_leads)
+    if source == sink:
+        raise ValueError(f"source and sink must differ, both are {source}")
+    energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
+    # Assembled once: only the self-energies and the factorization depend on the energy.
+    open_system = OpenSystem(fsyst, params=params)
+    matrices = [open_system.conductance_matrix(e) for e in energies]
+    values = [two_terminal_conductance(g, source, sink) for g in matrices]
+    return pd.DataFrame({"energy": energies, "G": values})

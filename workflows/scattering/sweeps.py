@@ -1,0 +1,375 @@
+"""Conductance matrices along one parameter: one sparse solve + Dyson updates, or Kwant per value.
+
+Sweeping a flux through a branch cut, a gate on a small region or a single
+impurity changes only a few matrix elements of the Hamiltonian.  At fixed
+energy the open system is then solved once, on the sites those elements touch
+plus the lead interfaces, and every value costs only a small dense solve on
+that subspace (the Dyson equation).
+
+Notation (orbital indices of the scattering region):
+
+* ``A = E − H₀ − Σ₀`` with H₀ and the lead self-energies Σ₀ at the reference
+  point (the first value), G₀ = A⁻¹;
+* P: the orbitals of the matrix elements that change along the sweep (and the
+  interfaces of leads whose self-energy changes); V(value) = ΔH + ΔΣ lives on P;
+* J: the interface orbitals of all leads, lead by lead;
+* G_JJ = G₀_JJ + G₀_JP V (1 − G₀_PP V)⁻¹ G₀_PJ, exactly;
+* T_ij = Tr[Γ_i G_ij Γ_j G_ij†] (Fisher–Lee) with Γ_i = i(Σ_i − Σ_i†).
+
+Only the block P ∪ J of G₀ is ever computed, by the scattering core
+(:meth:`workflows.scattering.OpenSystem.greens_function`: one factorization).
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kwant
+import numpy as np
+import threadpoolctl
+
+from systems.parameters import parameter_names, resolve_params, updated_params
+from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
+from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+
+__all__ = ["SweepFallbackWarning", "sweep"]
+
+logger = logging.getLogger(__name__)
+
+#: Largest perturbation support |P| (orbitals) handled by the reduced method:
+#: each value costs a dense solve of this size.
+MAX_PERTURBATION_ORBITALS = 400
+#: Largest subspace |P ∪ J| (orbitals): the number of right-hand sides of the one sparse solve.
+MAX_SUBSPACE_ORBITALS = 4000
+#: The perturbation may cover at most this fraction of the system (else nothing is saved).
+MAX_PERTURBATION_FRACTION = 1 / 3
+#: Up to this many candidate matrix elements are evaluated one by one; beyond, the whole
+#: Hamiltonian is evaluated per value and compared.
+_PER_ELEMENT_LIMIT = 2000
+
+METHODS = ("auto", "reduced", "direct")
+
+
+class SweepFallbackWarning(RuntimeWarning):
+    """``method="reduced"`` could not be used; the sweep was solved directly (still exact)."""
+
+
+@dataclass
+class _Plan:
+    """Everything the reduced method needs, found before any sparse solve."""
+
+    open_system: OpenSystem  # H₀ assembled at the reference point, and its solver
+    interfaces: list[np.ndarray]  # interface orbitals of each lead
+    selfenergies: list[list[np.ndarray]]  # [value][lead] Σ_l (reference object reused if fixed)
+    perturbations: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # ΔH (rows, cols, data)
+    support: np.ndarray  # P, sorted orbital indices
+
+
+def _lead_parameters(lead) -> frozenset[str] | None:
+    names = getattr(lead, "parameters", None)
+    return None if names is None else frozenset(names)
+
+
+def _candidate_elements(fsyst, param: str) -> list[tuple[int, int, Any, tuple]] | None:
+    """Matrix elements (i, j, value function, its parameter names) whose function takes ``param``.
+
+    Onsites have i == j; a hopping is listed once, in the direction that Kwant
+    stores its value function (the other is its Hermitian conjugate).  None if
+    Kwant could not determine the parameter names of some value function, or
+    the system is not a finalized :class:`kwant.Builder`.
+    """
+    if getattr(fsyst, "parameters", None) is None or not isinstance(
+        fsyst, kwant.builder.FiniteSystem
+    ):
+        return None
+    elements = [
+        (i, i, function, names)
+        for i, (function, names) in enumerate(fsyst.onsites)
+        if names is not None and param in names
+    ]
+    for edge, (tail, head) in enumerate(fsyst.graph):
+        function, names = fsyst.hoppings[edge]
+        if function is kwant.builder.Other or names is None:
+            continue  # the reverse edge carries the value function (or it is a constant)
+        if param in names:
+            elements.append((tail, head, function, names))
+    return elements
+
+
+class _ElementwiseChanges:
+    """ΔH per value from the few matrix elements whose value functions take ``param``."""
+
+    def __init__(self, fsyst, offsets, elements, reference):
+        # Call the value functions as Kwant does (FiniteSystem.hamiltonian):
+        # function(site_i[, site_j], *(params[name] for name in its names)).
+        sites = fsyst.sites
+        self.calls = [
+            (function, (sites[i],) if i == j else (sites[i], sites[j]), names)
+            for i, j, function, names in elements
+        ]
+        rows, cols, hopping = [], [], []  # orbital position of every entry of every element
+        for i, j, _, _ in elements:
+            r, c = np.meshgrid(
+                np.arange(offsets[i], offsets[i + 1]),
+                np.arange(offsets[j], offsets[j + 1]),
+                indexing="ij",
+            )
+            rows.append(r.ravel())
+            cols.append(c.ravel())
+            hopping.append(np.full(r.size, i != j))
+        empty = np.zeros(0, dtype=int)
+        self.rows = np.concatenate(rows) if rows else empty
+        self.cols = np.concatenate(cols) if cols else empty
+        self.hopping = np.concatenate(hopping) if hopping else empty.astype(bool)
+        self.reference = self._values(reference)
+
+    def _values(self, params) -> np.ndarray:
+        blocks = [
+            np.ravel(function(*sites, *[params[name] for name in names]))
+            for function, sites, names in self.calls
+        ]
+        return np.concatenate(blocks).astype(complex) if blocks else np.zeros(0, complex)
+
+    def __call__(self, params):
+        delta = self._values(params) - self.reference
+        changed = delta != 0
+        partner = changed & self.hopping  # H_ji = H_ij† of a changed hopping
+        return (
+            np.concatenate([self.rows[changed], self.cols[partner]]),
+            np.concatenate([self.cols[changed], self.rows[partner]]),
+            np.concatenate([delta[changed], delta[partner].conj()]),
+        )
+
+
+class _WholeHamiltonianChanges:
+    """ΔH per value from the whole Hamiltonian (when many elements could change)."""
+
+    def __init__(self, fsyst, reference_matrix):
+        self.fsyst = fsyst
+        self.reference = reference_matrix.tocsr()
+
+    def __call__(self, params):
+        h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
+        delta = (h - self.reference).tocoo()
+        delta.eliminate_zeros()
+        return delta.row.astype(int), delta.col.astype(int), delta.data.astype(complex)
+
+
+def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]) -> _Plan | str:
+    """Find the changed matrix elements of every value; a reason (str) if reduction does not pay."""
+    fsyst = open_system.fsyst
+    reference = points[0]
+    hamiltonian = open_system.hamiltonian
+    offsets = open_system.orbital_offsets
+    n_orbs = open_system.n_orbitals
+    limit = min(MAX_PERTURBATION_ORBITALS, int(MAX_PERTURBATION_FRACTION * n_orbs))
+
+    candidates = _candidate_elements(fsyst, param)
+    if candidates is not None and len(candidates) <= _PER_ELEMENT_LIMIT:
+        changes = _ElementwiseChanges(fsyst, offsets, candidates, reference)
+    else:
+        changes = _WholeHamiltonianChanges(fsyst, hamiltonian)
+
+    interfaces = open_system.interfaces
+    varying_leads = [
+        i
+        for i, lead in enumerate(fsyst.leads)
+        if (names := _lead_parameters(lead)) is None or param in names
+    ]
+    reference_sigma = open_system.selfenergies(energy)
+
+    support: set[int] = set()
+    perturbations, selfenergies = [], []
+    for index, params in enumerate(points):
+        rows, cols, data = (
+            changes(params) if index else (np.zeros(0, int),) * 2 + (np.zeros(0, complex),)
+        )
+        support.update(rows.tolist())
+        support.update(cols.tolist())
+        sigma = list(reference_sigma)
+        for lead in varying_leads if index else ():
+            value = np.asarray(fsyst.leads[lead].selfenergy(energy, params=params), complex)
+            if np.any(value != reference_sigma[lead]):
+                sigma[lead] = value
+                support.update(interfaces[lead].tolist())
+        if len(support) > limit:
+            return (
+                f"varying {param!r} changes the matrix elements of {len(support)} or more of "
+                f"the {n_orbs} orbitals (at value #{index}, {params[param]!r}); the reduced "
+                f"method handles at most {limit}"
+            )
+        perturbations.append((rows, cols, data))
+        selfenergies.append(sigma)
+
+    subspace = np.union1d(np.fromiter(support, int, len(support)), np.concatenate(interfaces))
+    if subspace.size > MAX_SUBSPACE_ORBITALS:
+        return (
+            f"the changed elements and the lead interfaces span {subspace.size} orbitals; "
+            f"the reduced method handles at most {MAX_SUBSPACE_ORBITALS}"
+        )
+    return _Plan(
+        open_system, interfaces, selfenergies, perturbations, np.array(sorted(support), dtype=int)
+    )
+
+
+def _perturbation(plan: _Plan, index: int, local: np.ndarray) -> np.ndarray:
+    """V = ΔH + ΔΣ of value ``index`` as a dense matrix on the support P."""
+    rows, cols, data = plan.perturbations[index]
+    v = np.zeros((plan.support.size,) * 2, complex)
+    np.add.at(v, (local[rows], local[cols]), data)
+    for lead, (sigma, sigma0) in enumerate(
+        zip(plan.selfenergies[index], plan.selfenergies[0], strict=True)
+    ):
+        if sigma is not sigma0:  # a lead whose self-energy changed (its interface is in P)
+            o = local[plan.interfaces[lead]]
+            v[np.ix_(o, o)] += sigma - sigma0
+    return v
+
+
+def _reduced(plan: _Plan, energy: float) -> np.ndarray:
+    """Conductance matrices of every value from one sparse solve on the subspace P ∪ J."""
+    interfaces = plan.interfaces
+    joined = np.concatenate(interfaces)  # J, lead by lead (an orbital may repeat)
+    subspace = np.union1d(plan.support, joined)
+    n_orbs = plan.open_system.n_orbitals
+
+    g0 = plan.open_system.greens_function(energy, subspace, plan.selfenergies[0])
+    p = np.searchsorted(subspace, plan.support)
+    j = np.searchsorted(subspace, joined)
+    g0_jj, g0_jp, g0_pj, g0_pp = (g0[np.ix_(r, c)] for r, c in ((j, j), (j, p), (p, j), (p, p)))
+    local = np.full(n_orbs, -1)
+    local[plan.support] = np.arange(plan.support.size)
+    offsets = np.concatenate([[0], np.cumsum([o.size for o in interfaces])]).astype(int)
+    reference_sigmas = plan.selfenergies[0]
+    reference_gammas = [1j * (s - s.conj().T) for s in reference_sigmas]
+
+    results = []
+    # The matrices here are small: BLAS threads only add contention (badly so on a busy machine).
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        for index, selfenergies in enumerate(plan.selfenergies):
+            v = _perturbation(plan, index, local)
+            g = g0_jj
+            if np.any(v):  # Dyson: G_JJ = G0_JJ + G0_JP V (1 − G0_PP V)⁻¹ G0_PJ
+                identity = np.eye(v.shape[0])
+                g = g0_jj + g0_jp @ (v @ np.linalg.solve(identity - g0_pp @ v, g0_pj))
+            gammas = tuple(
+                gamma if sigma is sigma0 else 1j * (sigma - sigma.conj().T)
+                for sigma, sigma0, gamma in zip(
+                    selfenergies, reference_sigmas, reference_gammas, strict=True
+                )
+            )
+            transmission = InterfaceGreensFunction(g, gammas, offsets).transmissions()
+            results.append(conductance_from_transmissions(transmission))
+    return np.array(results, dtype=float)
+
+
+def _check_param(fsyst, param: Any, params: Mapping[str, Any] | None) -> None:
+    if not isinstance(param, str) or not param.isidentifier():
+        raise TypeError(f"param must be a parameter name (str), got {param!r}")
+    known = parameter_names(fsyst)
+    if known is not None and param not in known:
+        raise ValueError(
+            f"param={param!r} is not a parameter of this system; it knows {sorted(known)}"
+        )
+    if params is not None and param in params:
+        raise ValueError(
+            f"param={param!r} is also given in params; the sweep sets it: remove it from params"
+        )
+
+
+def sweep(
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    param: str,
+    values: Iterable[Any],
+    *,
+    params: Mapping[str, Any] | None = None,
+    method: str = "auto",
+) -> np.ndarray:
+    """Conductance matrices along one Kwant parameter, at fixed energy.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system with M leads (self-energy leads such as
+        dephasing probes included).
+    energy
+        Energy in units of t.
+    param
+        Name of the parameter to sweep, e.g. ``"phi"`` (AB flux in h/e).
+    values
+        Its values; any type the parameter accepts (numbers, functions, ...).
+    params
+        The other parameters, fixed along the sweep; omitted standard names take
+        their neutral values (see :func:`systems.resolve_params`).
+    method
+        ``"reduced"``: solve once (sparse LU at the first value) on the
+        orbitals whose matrix elements change along the sweep plus the lead
+        interfaces, then one small dense Dyson solve per value.  The changed
+        elements are found from the Hamiltonian itself: for every value, the
+        matrix elements whose value functions take ``param`` are evaluated
+        and compared with the first value (Kwant guarantees that no other
+        element can change; if it cannot tell, the whole Hamiltonian is
+        compared).  Lead self-energies that depend on ``param`` are
+        recomputed per value and enter the same way.  If the changes cover
+        too much of the system (e.g. ``t``, or a field ``B`` on every
+        hopping) the sweep falls back to ``"direct"`` with a
+        :class:`SweepFallbackWarning`.
+        ``"direct"``: :func:`workflows.conductance_matrix` per value.
+        ``"auto"`` (default): ``"reduced"`` when the changed subspace is small,
+        else ``"direct"``, without a warning.
+
+    Returns
+    -------
+    numpy.ndarray
+        Real array (n, M, M) in e²/h, one conductance matrix per value, in the
+        convention of :func:`workflows.conductance_matrix` (G_ij = −T_ij,
+        G_ii = N_i − R_ii).  The reduced method computes T_ij by Fisher–Lee
+        and G_ii = Σ_{k≠i} T_ki, which equals N_i − R_ii by unitarity.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a wrong system, energy, method or parameter (unknown to the
+        system, or also given in ``params``), before any solve.
+    """
+    _check_system(fsyst)
+    energy = _check_energy(energy)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    _check_param(fsyst, param, params)
+    if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
+        raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
+    values = list(values)
+    for index, value in enumerate(values):
+        if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"values[{index}] of {param!r} is {value!r}: sweep values must be finite "
+                "numbers (or functions)"
+            )
+    points = [resolve_params(fsyst, updated_params(params, {param: value})) for value in values]
+    n_leads = len(fsyst.leads)
+    if not points:
+        return np.zeros((0, n_leads, n_leads))
+    if method != "direct":
+        plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
+        if isinstance(plan, _Plan):
+            logger.debug(
+                "reduced sweep of %r: %d changed orbitals, %d values",
+                param,
+                plan.support.size,
+                len(points),
+            )
+            return _reduced(plan, energy)
+        if method == "reduced":
+            warnings.warn(
+                f"{plan}; solving each value directly instead", SweepFallbackWarning, stacklevel=2
+            )
+        else:
+            logger.info("sweep of %r solved directly: %s", param, plan)
+    return np.array([conductance_matrix(fsyst, energy, p) for p in points], dtype=float)

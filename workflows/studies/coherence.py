@@ -1,0 +1,241 @@
+"""Phase-coherence length from the length dependence of the resistance with dephasing probes.
+
+With dephasing probes of coupling η on every site, the two-terminal resistance
+of a wire grows linearly with its length once L exceeds the backscattering
+length λ:
+
+    R(L) = R_c (1 + L/λ),
+
+with R_c = (h/e²)/N the contact (Sharvin) resistance of N open modes.
+:func:`measure_coherence_length` computes R(L) at fixed η and fits this line;
+it returns the Ohmic slope ρ = dR/dL, λ = R_c/ρ and the phase-coherence
+length l_φ = λ/2.
+
+Weak-coupling theory (1D chain, probes on every site)
+-----------------------------------------------------
+Units ħ = a = 1; energies in t.  The chain has on-site 2t and hopping −t, so
+E = 2t(1 − cos k) and the group velocity is v = dE/dk = 2t sin k.
+
+1. *Escape.*  Each probe adds Σ = −iη/2 to its site.  With a probe on every
+   site, H + Σ − E = H − (E + iη/2): inside the device the electron moves at
+   the complex energy E + iη/2, so k → k + iκ with κ = (η/2)/(dE/dk) = η/(2v)
+   to first order in η.  The probability density of a wave travelling through
+   the device falls as |ψ|² ∝ e^{−2κx} = e^{−x/l_φ} with
+
+       l_φ = v/η = v τ_φ,   τ_φ = ħ/η,
+
+   i.e. the electron enters a probe at the rate η/ħ, with probability
+   η/v per site and per pass.
+
+2. *Re-injection.*  A floating probe re-emits all it absorbs.  It couples
+   to one site, where right- and left-movers have the same weight
+   (|e^{ikx}|² = |e^{−ikx}|²), so it emits equally into both directions
+   (T_pq = η²|G_pq|² with |G_pq|² = e^{−|x_p − x_q|/l_φ}/v² on either side):
+   re-injection is isotropic and half of the re-injected flux goes back.
+
+3. *Flux balance.*  Let f₊(x), f₋(x) be the occupations (per unit bias) of
+   the right- and left-movers and μ(x) the local probe potential.  Per unit
+   length a fraction 1/l_φ of each flux is absorbed and replaced by μ/l_φ:
+
+       df₊/dx = −(f₊ − μ)/l_φ,     −df₋/dx = −(f₋ − μ)/l_φ.
+
+   Zero probe current means μ = (f₊ + f₋)/2, so the current J = f₊ − f₋ is
+   constant and df₊/dx = −J/(2 l_φ).  With the left lead at 1 and the right
+   lead at 0, f₊(0) = 1 and f₋(L) = 0, i.e. f₊(L) = J:
+
+       J = 1 − J L/(2 l_φ)   ⇒   J = 1/(1 + L/(2 l_φ)).
+
+4. *Result.*  The resistance is R = (h/e²)/J:
+
+       R = (h/e²) (1 + L/λ),   λ = 2 l_φ = 2ħv/η = 4 t a sin k / η,
+
+   the Ohmic slope is dR/dL = (h/e²) η/(2ħv), and the probe potentials fall
+   linearly, μ(x) = 1 − J/2 − J(x + 1/2)/λ for sites x = 0 … L−1, with a jump
+   J/2 at each contact.  λ is the mean free path for backscattering: an
+   electron travels l_φ between probes and reverses with probability 1/2.
+
+Verified numerically (tests/workflows/test_coherence.py): the slope of the
+simulated R(L) equals η/(2v) with a relative deviation below 0.6 (η/v)²,
+i.e. of second order in η/v, at energies across the band, and the intercept
+is 1 (e.g. 1e-5 at η = 0.01 t; 1.2 % at η = 0.5 t, E = t).
+
+Several modes.  The same balance for each open mode n (velocity v_n, escape
+length l_n = ħv_n/η, re-injection into mode n as its absorption, ∝ 1/v_n)
+gives the Ohmic slope dR/dL = η/(2ħ Σ_n v_n), i.e. λ̄ = 2ħ⟨v⟩/η with ⟨v⟩
+the mode average, once L ≫ l_n for every mode
+(:func:`analysis.dephasing.ohmic_slope`); for shorter wires the initial slope
+is η⟨1/v⟩/(2N) ≥ η/(2Σv_n), and
+:func:`analysis.dephasing.semiclassical_dephased_resistance` gives the whole
+crossover.  The fitted λ and l_φ = λ/2 of a wire are then mode averages.
+Weak coupling also needs η small against the distance from E to the nearest
+subband edge: near an edge the probes mix in a slow or nearly open mode.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kwant
+import numpy as np
+import pandas as pd
+
+from systems.probes import attach_dephasing_probes
+from workflows.scattering.dephasing import dephased_transport
+
+__all__ = ["OhmicFit", "fit_ohmic", "measure_coherence_length", "resistance_vs_length"]
+
+
+@dataclass(frozen=True)
+class OhmicFit:
+    """Straight-line fit R(L) = R_c + ρL = R_c (1 + L/λ).
+
+    Attributes
+    ----------
+    contact_resistance
+        Intercept R_c in h/e² (1/N for N ideal modes).
+    slope
+        Ohmic slope ρ = dR/dL in h/e² per lattice constant.
+    backscattering_length
+        λ = R_c/ρ in lattice constants.
+    coherence_length
+        l_φ = λ/2 = ħ⟨v⟩/η in lattice constants (see the module docstring).
+    max_residual
+        Largest |R − fit| over the fitted points, h/e² (a measure of linearity).
+    """
+
+    contact_resistance: float
+    slope: float
+    backscattering_length: float
+    coherence_length: float
+    max_residual: float
+
+    def resistance(self, length):
+        """The fitted R(L) in h/e²."""
+        return self.contact_resistance + self.slope * np.asarray(length, dtype=float)
+
+
+def fit_ohmic(lengths, resistances) -> OhmicFit:
+    """Least-squares line through R(L); λ and l_φ from its intercept and slope.
+
+    Parameters
+    ----------
+    lengths
+        Lengths L (lattice constants), at least two distinct values.
+    resistances
+        R(L) in h/e², same size.
+
+    Returns
+    -------
+    OhmicFit
+    """
+    lengths = np.asarray(lengths, dtype=float).ravel()
+    resistances = np.asarray(resistances, dtype=float).ravel()
+    if lengths.size != resistances.size:
+        raise ValueError(
+            f"lengths and resistances must have the same size, got {lengths.size} and "
+            f"{resistances.size}"
+        )
+    if np.unique(lengths).size < 2:
+        raise ValueError(f"need at least two distinct lengths to fit R(L), got {lengths}")
+    if not (np.all(np.isfinite(lengths)) and np.all(np.isfinite(resistances))):
+        raise ValueError("lengths and resistances must be finite")
+    slope, intercept = np.polyfit(lengths, resistances, 1)
+    residual = np.abs(resistances - (intercept + slope * lengths)).max()
+    lam = intercept / slope if slope > 0 else np.inf
+    return OhmicFit(
+        contact_resistance=float(intercept),
+        slope=float(slope),
+        backscattering_length=float(lam),
+        coherence_length=float(lam / 2),
+        max_residual=float(residual),
+    )
+
+
+def _check_lengths(lengths: Iterable[int]) -> list[int]:
+    values = list(lengths)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"lengths must be positive integers (sites), got {value!r}")
+    if not values:
+        raise ValueError("lengths is empty")
+    return [int(v) for v in values]
+
+
+def resistance_vs_length(
+    build: Callable[[int], kwant.Builder],
+    lengths: Iterable[int],
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+    probes: Any = "all",
+    source: int = 0,
+    sink: int = 1,
+) -> pd.DataFrame:
+    """Two-terminal resistance R(L) with floating dephasing probes, one system per length.
+
+    Parameters
+    ----------
+    build
+        ``build(length)`` returns an unfinalized builder, e.g.
+        ``systems.chain`` or ``lambda L: systems.wire(L, 10)``.
+    lengths
+        Lengths to build (integers).
+    energy
+        Energy in units of t.
+    params
+        Kwant parameters, e.g. ``{"eta": 0.02}``.
+    probes
+        Sites that get a probe (``sites`` of :func:`systems.attach_dephasing_probes`),
+        default every site; None if ``build`` attaches the probes itself.
+    source, sink
+        Lead indices of the two terminals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``length``, ``G`` (e²/h), ``R`` (h/e²), ``n_probes`` and ``method``
+        (the probe elimination that ran, see :func:`workflows.dephased_transport`).
+    """
+    lengths = _check_lengths(lengths)
+    if not callable(build):
+        raise TypeError(f"build must be a function length -> kwant.Builder, got {build!r}")
+    rows = []
+    for length in lengths:
+        builder = build(length)
+        if probes is not None:
+            attach_dephasing_probes(builder, probes)
+        solution = dephased_transport(builder.finalized(), energy, params)
+        g = solution.two_terminal_conductance(source, sink)
+        rows.append(
+            {
+                "length": length,
+                "G": g,
+                "R": 1 / g,
+                "n_probes": solution.probes.size,
+                "method": solution.method,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(energy=float(energy), params=dict(params or {}))
+    return frame
+
+
+def measure_coherence_length(
+    build: Callable[[int], kwant.Builder],
+    lengths: Iterable[int],
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+    probes: Any = "all",
+) -> OhmicFit:
+    """Ohmic slope, λ and l_φ from R(L) at fixed η (see the module docstring).
+
+    Parameters are those of :func:`resistance_vs_length`; choose lengths well
+    beyond a few sites so that end effects are negligible.  For the chain the
+    result should be λ = 2 l_φ = 4t sin k/η in weak coupling.
+    """
+    frame = resistance_vs_length(build, lengths, energy, params=params, probes=probes)
+    return fit_ohmic(frame["length"], frame["R"])
