@@ -43,8 +43,9 @@ Format (SQLite 3, WAL journal; readable with any SQLite client)
     :func:`workflows.runs.provenance.callable_fingerprint`), ``scan_sha256`` (hash
     of the grid, or of the adaptive domain), ``parameters`` (JSON list of the
     scanned names), ``description``, ``created``.
-``points(idx, params, status, observables, error, traceback, started_at, finished_at, duration, worker, run)``
-    One row per point: ``idx`` its position in grid order (adaptive scans:
+``points``
+    Columns ``idx, params, status, observables, error, traceback, started_at,
+    finished_at, duration, worker, run``.  One row per point: ``idx`` its position in grid order (adaptive scans:
     evaluation order), ``params`` a JSON object, ``status`` one of
     ``pending``/``done``/``failed``, ``observables`` a JSON object (``done``),
     ``error`` ``"ExceptionType: message"`` and ``traceback`` (``failed``),
