@@ -47,10 +47,11 @@ Format (SQLite 3, WAL journal; readable with any SQLite client)
     Columns ``idx, params, status, observables, error, traceback, started_at,
     finished_at, duration, worker, run``.  One row per point: ``idx`` its
     position in grid order (adaptive scans: evaluation order), ``params`` a
-    JSON object, ``status`` one of ``pending``/``done``/``failed``, ``observables`` a JSON object (``done``),
-    ``error`` ``"ExceptionType: message"`` and ``traceback`` (``failed``),
-    UTC timestamps, ``duration`` in seconds, ``worker`` as ``host:pid``, and
-    the ``run`` that computed it.
+    JSON object, ``status`` one of ``pending``/``done``/``failed``,
+    ``observables`` a JSON object (``done``), ``error``
+    ``"ExceptionType: message"`` and ``traceback`` (``failed``), UTC
+    timestamps, ``duration`` in seconds, ``worker`` as ``host:pid``, and the
+    ``run`` that computed it.
 ``runs(id, started_at, finished_at, provenance, summary)``
     One row per session that worked on the store; ``provenance`` and
     ``summary`` are JSON (versions, solver, git revision, host, executor; points
