@@ -2,7 +2,7 @@
 
 Every builder returns an unfinalized :class:`kwant.Builder` with its leads
 attached; every physical quantity is a Kwant ``params`` name (see
-:mod:`systems.parameters` and DESIGN.md for names and units).
+:mod:`systems.parameters` and docs/architecture.md for names and units).
 """
 
 from ._validation import MAX_SITES

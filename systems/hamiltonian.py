@@ -1,6 +1,6 @@
 """On-site value functions shared by the builders (potential, disorder, band offset).
 
-Conventions (DESIGN.md): energies in units of the hopping ``t``; the on-site
+Conventions (docs/architecture.md): energies in units of the hopping ``t``; the on-site
 energy is 2t (chain) or 4t (square lattice) so that each band starts at E = 0.
 """
 

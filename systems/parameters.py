@@ -1,7 +1,7 @@
 """Kwant parameter names: who reads them, their neutral values, and their checks.
 
 Every builder in :mod:`systems` exposes its physical quantities as Kwant
-``params`` names.  The standard names and units (see DESIGN.md) are
+``params`` names.  The standard names and units (see docs/architecture.md) are
 
 ============ ====================================================== =======
 name         meaning                                                neutral

@@ -1,6 +1,6 @@
 """Physical units: from a device in nm, meV, T, K and Ω to the lattice units of the solver.
 
-mesoflow's builders and workflows work in lattice units (DESIGN.md): energies in
+mesoflow's builders and workflows work in lattice units (docs/architecture.md): energies in
 the hopping t, lengths in the lattice constant a, magnetic flux per plaquette in
 h/e, temperature as k_B T in t, conductance in e²/h and resistance in h/e² *per
 spin channel*.  :class:`Units` fixes a and t for a device and converts both ways;

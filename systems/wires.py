@@ -1,7 +1,7 @@
 """Two-terminal builders: the 1D chain, the square-lattice wire and the quantum point contact.
 
 All return an unfinalized :class:`kwant.Builder` with lead 0 on the left and
-lead 1 on the right.  Units and parameter names follow DESIGN.md.
+lead 1 on the right.  Units and parameter names follow docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """systems.parameters: Kwant's rules for the user's parameters, neutral values only for mesoflow's.
 
 Every check here is against Kwant itself (what plain Kwant raises or
-computes), or against the rule of DESIGN.md that no parameter of a user's value
+computes), or against the rule (docs/architecture.md) that no parameter of a user's value
 function ever gets a value the user did not pass.
 """
 
