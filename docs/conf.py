@@ -41,5 +41,30 @@ def _escape_bars(app, what, name, obj, options, lines):
             lines[index] = line.replace("|", "\\|")
 
 
+def _write_gallery(app):
+    """docs/gallery.md from the gallery's recipes (workflows.app.figures.FIGURES) and their PNGs."""
+    from pathlib import Path
+
+    from workflows.app.figures import FIGURES
+
+    here = Path(__file__).parent
+    lines = [
+        "# Figure gallery",
+        "",
+        "`mesoflow figures` regenerates every figure from its recipe in `workflows/app/`;",
+        "each is written as a PNG, the data behind it (CSV) and a provenance JSON.",
+        "`mesoflow figures --list` prints the names.",
+        "",
+    ]
+    for name, recipe in FIGURES.items():
+        lines += [f"## `{name}`", "", recipe.description, ""]
+        if (here / "figures" / f"{name}.png").exists():
+            lines += [f"![{name}](figures/{name}.png)", ""]
+        else:
+            lines += ["(not rendered in the repository: run `mesoflow figures " + name + "`)", ""]
+    (here / "gallery.md").write_text("\n".join(lines))
+
+
 def setup(app):
+    app.connect("builder-inited", _write_gallery)
     app.connect("autodoc-process-docstring", _escape_bars, priority=100)
