@@ -266,26 +266,25 @@ def fermi_pair_windows(potentials: ArrayLike, temperatures: ArrayLike) -> np.nda
         )
     if not (np.all(np.isfinite(temp)) and np.all(temp >= 0)):
         raise ValueError(f"temperatures must be finite and >= 0 (k_B T), got {temperatures!r}")
-    m = mu.size
-    window = np.empty((m, m))
-    pending = []
-    for a in range(m):
-        for b in range(a, m):
-            ta, tb = temp[a], temp[b]
-            if ta == tb:
-                value = pair_window(mu[a], mu[b], ta)
-            elif ta == 0 or tb == 0:
-                hot = max(ta, tb)
-                x = (mu[a] - mu[b]) / hot
-                value = hot * (np.logaddexp(0.0, x) + np.logaddexp(0.0, -x))
-            else:
-                pending.append((a, b))
-                continue
-            window[a, b] = window[b, a] = value
-    if pending:
-        rows, cols = np.array(pending).T
+    delta = mu[:, None] - mu[None, :]
+    t_a, t_b = np.broadcast_arrays(temp[:, None], temp[None, :])
+    equal = t_a == t_b
+    hottest = np.maximum(t_a, t_b)
+    one_cold = ~equal & (np.minimum(t_a, t_b) == 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # Equal temperatures: Δμ coth(Δμ/2k_BT) (|Δμ| at T = 0, 2k_BT at Δμ = 0).
+        x = delta / (2 * np.where(equal & (t_a > 0), t_a, 1.0))
+        small = np.abs(x) < 1e-8
+        same = np.where(small, 2 * t_a, delta / np.tanh(np.where(small, 1.0, x)))
+        same = np.where(t_a == 0, np.abs(delta), same)
+        # One sea at T = 0: k_BT [ln(1 + eˣ) + ln(1 + e⁻ˣ)], x = Δμ/k_BT of the other.
+        y = delta / np.where(one_cold, hottest, 1.0)
+        cold = hottest * (np.logaddexp(0.0, y) + np.logaddexp(0.0, -y))
+    window = np.where(equal, same, cold)
+    pending = ~equal & ~one_cold
+    if np.any(pending):
         products = _fermi_product_integrals(mu, temp)
-        window[rows, cols] = window[cols, rows] = products[rows, cols] + products[cols, rows]
+        window = np.where(pending, products + products.T, window)
     return window
 
 
@@ -311,7 +310,8 @@ def _fermi_product_integrals(mu: np.ndarray, temp: np.ndarray) -> np.ndarray:
     nodes, weights = _GAUSS_NODES
     safe = np.where(hot, temp, 1.0)[:, None]
     result = np.zeros((mu.size, mu.size))
-    for chunk in np.array_split(np.arange(edges.size - 1), max(1, (edges.size - 1) // 2000)):
+    per_chunk = max(1, 200_000 // (mu.size * nodes.size))  # panels per chunk: bounded memory
+    for chunk in np.array_split(np.arange(edges.size - 1), max(1, (edges.size - 1) // per_chunk)):
         left, right = edges[chunk], edges[chunk + 1]
         half = 0.5 * (right - left)
         energies = ((left + right)[:, None] / 2 + half[:, None] * nodes[None, :]).ravel()
