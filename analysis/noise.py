@@ -24,7 +24,10 @@ inside the transport window:
 
 the last integral being 2 k_B T for μ_γ = μ_δ and |μ_γ − μ_δ| at T = 0.
 Every row and column of S sums to zero (current conservation) and
-S is real symmetric.
+S is real symmetric.  Floating probes (dephasing, charge-only voltage and
+hot-electron probes that float in charge and energy) are eliminated by
+:func:`probe_noise_matrix`; :func:`fermi_pair_windows` generalizes the window
+to Fermi seas at different temperatures.
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.special
 from numpy.typing import ArrayLike
 
 __all__ = [
     "chaotic_cavity_fano",
     "crossover_noise",
     "fano_from_transmissions",
+    "fermi_pair_windows",
+    "hot_probe_state",
     "noise_matrix",
     "pair_window",
     "probe_noise_matrix",
@@ -131,17 +137,21 @@ def _noise_from_windows(s: np.ndarray, labels: np.ndarray, window: np.ndarray) -
     """S_αβ = Σ_γδ W_γδ Tr[A_γδ(α) A_δγ(β)], W_γδ = ∫ {f_γ(1 − f_δ) + f_δ(1 − f_γ)} dE."""
     n_terminals = window.shape[0]
     masks = labels[None, :] == np.arange(n_terminals)[:, None]  # (M, n)
+    n = s.shape[0]
     # B_α = s† P_α s: (s† P_α s)_{cd} = Σ_{a∈α} conj(s_ac) s_ad, an (n, n) matrix per α.
-    b = np.einsum("ta,ac,ad->tcd", masks.astype(float), s.conj(), s)
     # A(α)_{cd} over all channels = δ_cd [c∈α][d∈α] − B_α; its (γ, δ) block is A_γδ(α).
-    a = -b
+    a = np.empty((n_terminals, n, n), dtype=complex)
     for alpha in range(n_terminals):
+        rows = s[masks[alpha]]
+        a[alpha] = -(rows.conj().T @ rows)
         idx = np.flatnonzero(masks[alpha])
         a[alpha, idx, idx] += 1.0
-    # S_αβ = Σ_γδ w_γδ Tr[A_γδ(α) A_δγ(β)] = Σ_{c,d} w_{t(c)t(d)} A(α)_{cd} A(β)_{dc}.
+    # S_αβ = Σ_γδ w_γδ Tr[A_γδ(α) A_δγ(β)] = Σ_{c,d} w_{t(c)t(d)} A(α)_{cd} A(β)_{dc}:
+    # one matrix product over the flattened channel pairs (c, d).
     weight = window[np.ix_(labels, labels)]  # (n, n) over channels (c, d)
-    noise = np.einsum("acd,bdc,cd->ab", a, a, weight)
-    noise = np.real(noise)
+    left = (a * weight[None]).reshape(n_terminals, n * n)
+    right = a.transpose(0, 2, 1).reshape(n_terminals, n * n)
+    noise = np.real(left @ right.T)
     return 0.5 * (noise + noise.T)
 
 
@@ -225,6 +235,145 @@ def _occupation_integrals(mu: np.ndarray, temperature: float) -> np.ndarray:
     return np.where(x < -700, 0.0, value)
 
 
+def fermi_pair_windows(potentials: ArrayLike, temperatures: ArrayLike) -> np.ndarray:
+    """W_γδ = ∫ dE {f_γ(1 − f_δ) + f_δ(1 − f_γ)} for Fermi seas at their own μ_γ and k_BT_γ.
+
+    Closed forms where they exist: Δμ coth(Δμ/2k_BT) for equal temperatures
+    (:func:`pair_window`); k_BT_γ [ln(1 + eˣ) + ln(1 + e⁻ˣ)], x = (μ_γ − μ_δ)/k_BT_γ,
+    when T_δ = 0 (∫_{μ_δ}^∞ f_γ dE + ∫_{−∞}^{μ_δ} (1 − f_γ) dE).  Pairs of two
+    different non-zero temperatures are integrated numerically
+    (:func:`scipy.integrate.quad_vec`, all such pairs at once, absolute error
+    ≤ 1e-12 × the energy scale).
+
+    Parameters
+    ----------
+    potentials
+        μ_γ of each distribution (energy unit u), length M.
+    temperatures
+        k_BT_γ ≥ 0 of each (unit u), length M.
+
+    Returns
+    -------
+    numpy.ndarray
+        Symmetric (M, M) array in the unit u; W_γγ = 2 k_BT_γ.
+    """
+    mu = np.asarray(potentials, dtype=float)
+    temp = np.asarray(temperatures, dtype=float)
+    if mu.ndim != 1 or temp.shape != mu.shape:
+        raise ValueError(
+            f"potentials and temperatures must be 1D arrays of equal length, got shapes "
+            f"{mu.shape} and {temp.shape}"
+        )
+    if not (np.all(np.isfinite(temp)) and np.all(temp >= 0)):
+        raise ValueError(f"temperatures must be finite and >= 0 (k_B T), got {temperatures!r}")
+    delta = mu[:, None] - mu[None, :]
+    t_a, t_b = np.broadcast_arrays(temp[:, None], temp[None, :])
+    equal = t_a == t_b
+    hottest = np.maximum(t_a, t_b)
+    one_cold = ~equal & (np.minimum(t_a, t_b) == 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # Equal temperatures: Δμ coth(Δμ/2k_BT) (|Δμ| at T = 0, 2k_BT at Δμ = 0).
+        x = delta / (2 * np.where(equal & (t_a > 0), t_a, 1.0))
+        small = np.abs(x) < 1e-8
+        same = np.where(small, 2 * t_a, delta / np.tanh(np.where(small, 1.0, x)))
+        same = np.where(t_a == 0, np.abs(delta), same)
+        # One sea at T = 0: k_BT [ln(1 + eˣ) + ln(1 + e⁻ˣ)], x = Δμ/k_BT of the other.
+        y = delta / np.where(one_cold, hottest, 1.0)
+        cold = hottest * (np.logaddexp(0.0, y) + np.logaddexp(0.0, -y))
+    window = np.where(equal, same, cold)
+    pending = ~equal & ~one_cold
+    if np.any(pending):
+        products = _fermi_product_integrals(mu, temp)
+        window = np.where(pending, products + products.T, window)
+    return window
+
+
+#: Gauss–Legendre nodes per panel of :func:`_fermi_product_integrals`.
+_GAUSS_NODES = np.polynomial.legendre.leggauss(10)
+
+
+def _fermi_product_integrals(mu: np.ndarray, temp: np.ndarray) -> np.ndarray:
+    """K_γδ = ∫ f_γ (1 − f_δ) dE by panels of Gauss–Legendre quadrature (10 nodes each).
+
+    Panel edges: every μ_γ, and μ_γ + 2k·k_BT_γ for |k| ≤ 20 where T_γ > 0, so
+    that on each panel every Fermi function is either resolved (panel width ≤
+    2 k_BT_γ: the poles of f_γ lie π k_BT_γ off the real axis, a Bernstein
+    ellipse ρ ≈ 6.4 and a relative error ρ⁻²⁰ ≈ 1e-16) or a step function
+    whose discontinuity is on a panel edge, or flat to e⁻⁴⁰.  Outside all the
+    edges the integrand vanishes to the same accuracy.
+    """
+    edges = [mu]
+    hot = temp > 0
+    steps = 2.0 * np.arange(-20, 21)
+    edges.append((mu[hot, None] + temp[hot, None] * steps[None, :]).ravel())
+    edges = np.unique(np.concatenate(edges))
+    nodes, weights = _GAUSS_NODES
+    safe = np.where(hot, temp, 1.0)[:, None]
+    result = np.zeros((mu.size, mu.size))
+    per_chunk = max(1, 200_000 // (mu.size * nodes.size))  # panels per chunk: bounded memory
+    for chunk in np.array_split(np.arange(edges.size - 1), max(1, (edges.size - 1) // per_chunk)):
+        left, right = edges[chunk], edges[chunk + 1]
+        half = 0.5 * (right - left)
+        energies = ((left + right)[:, None] / 2 + half[:, None] * nodes[None, :]).ravel()
+        w = (half[:, None] * weights[None, :]).ravel()
+        f = np.where(
+            hot[:, None],
+            scipy.special.expit(-(energies[None, :] - mu[:, None]) / safe),
+            (energies[None, :] < mu[:, None]).astype(float),
+        )
+        result += (f * w) @ (1.0 - f).T
+    return result
+
+
+def hot_probe_state(
+    conductance: ArrayLike, probes: ArrayLike, potentials: ArrayLike, temperature: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Potentials μ_p and temperatures T_p of probes floating in charge and in energy.
+
+    Each terminal α holds a Fermi sea (μ_α, k_BT_α); with energy-independent
+    scattering the charge and energy currents into α are, per spin channel,
+    I_α = (e/h) Σ_β G_αβ μ_β and J_α = (1/h) Σ_β G_αβ u_β with
+    u_β = μ_β²/2 + π²(k_BT_β)²/6 (= ∫ E [f_β(E) − θ(−E)] dE; the reference of E
+    drops out because the rows of G sum to zero).  Both vanish at the probes P:
+    μ_P = C μ_A and u_P = C u_A with C = −G_PP⁻¹ G_PA, so
+
+        (k_BT_p)² = (6/π²) [Σ_a C_pa u_a − μ_p²/2] ≥ (k_BT)²
+
+    (C ≥ 0 with rows summing to one, and x ↦ x² is convex), the Joule heat
+    shared by Wiedemann–Franz conduction (Lorenz number π²/3) between the probes.
+
+    Parameters
+    ----------
+    conductance
+        (M, M) conductance matrix G (e²/h), rows and columns summing to zero.
+    probes
+        Indices of the probes (floating in charge and energy).
+    potentials
+        μ of every terminal (length M, unit u); the probes' entries are ignored.
+    temperature
+        k_BT (unit u) of every terminal that is not a probe.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        μ and k_BT of all M terminals (the fixed ones unchanged), unit u.
+    """
+    g = np.asarray(conductance, dtype=float)
+    mu = np.array(potentials, dtype=float)
+    m = mu.size
+    probes = sorted({int(p) for p in np.atleast_1d(probes)})
+    fixed = [i for i in range(m) if i not in probes]
+    temp = np.full(m, float(temperature))
+    if not probes:
+        return mu, temp
+    c = -np.linalg.solve(g[np.ix_(probes, probes)], g[np.ix_(probes, fixed)])
+    u_fixed = mu[fixed] ** 2 / 2 + np.pi**2 * temperature**2 / 6
+    mu[probes] = c @ mu[fixed]
+    heat = c @ u_fixed - mu[probes] ** 2 / 2
+    temp[probes] = np.sqrt(np.clip(6 * heat / np.pi**2, temperature**2, None))
+    return mu, temp
+
+
 def probe_noise_matrix(
     smatrix: ArrayLike,
     channel_terminals: ArrayLike,
@@ -259,9 +408,29 @@ def probe_noise_matrix(
       Fermi sea at μ_p = Σ_a C_pa μ_a whose potential fluctuates.  N identical
       junctions: F = 1/N → 0 (each junction sees only its own voltage drop).
 
-    Probes that float in energy as well (hot electrons, F → √3/4 in a
-    diffusive wire) are not implemented.  Scattering is energy independent
-    over the transport window, as in :func:`noise_matrix`.
+    * ``"hot"`` — the probe conserves total charge *and* total energy
+      (electron heating: inelastic electron–electron scattering thermalizes
+      the electrons in the probe among themselves, with no energy lost to a
+      bath): a Fermi sea at its own μ_p = Σ_a C_pa μ_a and temperature T_p
+      fixed by energy balance (:func:`hot_probe_state`; the distributions of
+      the probes depend non-linearly on the bias, T_p ∝ |eV| at T = 0).  Both
+      μ_p and T_p fluctuate so that the charge and the energy current
+      fluctuations into the probe vanish.  With energy-independent scattering
+      the charge currents do not depend on T_p (no thermoelectric response),
+      so the temperature fluctuation only cancels the energy-current noise
+      and the charge noise at the fixed terminals is M S_bare Mᵀ with the hot
+      Fermi seas in S_bare.  N identical tunnel junctions at T = 0: node
+      temperatures k_BT_k = (|eV|/π)√(3 (k/N)(1 − k/N)) and
+      F = (1/N|eV|) Σ_k W(k, k+1) → √3/4 (W as in :func:`fermi_pair_windows`);
+      N = 2: F = 1/2 + (√3/π) ln(1 + e^{−π/√3}) ≈ 0.583.  The diffusive
+      limit √3/4 with strong electron–electron scattering is Nagaev, Phys.
+      Rev. B 52, 4740 (1995) and Kozub & Rudin, Phys. Rev. B 52, 7853 (1995)
+      (S = 4 G ⟨k_BT_e(x)⟩ with the Wiedemann–Franz profile of T_e); for the
+      probe (reservoir) formulation see de Jong & Beenakker, Physica A 230,
+      219 (1996).
+
+    Scattering is energy independent over the transport window, as in
+    :func:`noise_matrix`.
 
     Parameters
     ----------
@@ -274,7 +443,7 @@ def probe_noise_matrix(
     temperature
         Common k_BT (bath) of the fixed reservoirs.
     model
-        ``"dephasing"`` or ``"voltage"``.
+        ``"dephasing"``, ``"voltage"`` or ``"hot"``.
 
     Returns
     -------
@@ -286,8 +455,8 @@ def probe_noise_matrix(
     labels = np.asarray(channel_terminals)
     mu = np.asarray(potentials, dtype=float)
     m = mu.size
-    if model not in ("dephasing", "voltage"):
-        raise ValueError(f"model must be 'dephasing' or 'voltage', got {model!r}")
+    if model not in ("dephasing", "voltage", "hot"):
+        raise ValueError(f"model must be 'dephasing', 'voltage' or 'hot', got {model!r}")
     probes = sorted({int(p) for p in np.atleast_1d(probes)})
     if any(not 0 <= p < m for p in probes) or len(probes) >= m:
         raise ValueError(
@@ -306,9 +475,11 @@ def probe_noise_matrix(
     if model == "dephasing":
         k = c @ _occupation_integrals(mu_fixed, temperature) @ c.T
         window = k + k.T
-    else:
+    elif model == "voltage":
         mu_all = c @ mu_fixed
         window = pair_window(mu_all[:, None], mu_all[None, :], temperature)
+    else:
+        window = fermi_pair_windows(*hot_probe_state(g, probes, mu, temperature))
     bare = _noise_from_windows(s, labels, window)
     elimination = np.zeros((len(fixed), m))
     elimination[np.arange(len(fixed)), fixed] = 1.0

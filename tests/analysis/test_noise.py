@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.integrate
 import scipy.linalg
+import scipy.special
 import scipy.stats
 
 from analysis.noise import (
     chaotic_cavity_fano,
     crossover_noise,
     fano_from_transmissions,
+    fermi_pair_windows,
+    hot_probe_state,
     noise_matrix,
     pair_window,
     probe_noise_matrix,
@@ -181,7 +185,7 @@ def test_tunnel_junctions_in_series_dephasing_one_third_voltage_zero(n_junctions
     assert voltage[1, 1] / (2 * current) == pytest.approx(1 / n_junctions, rel=1e-3)
 
 
-@pytest.mark.parametrize("model", ["dephasing", "voltage"])
+@pytest.mark.parametrize("model", ["dephasing", "voltage", "hot"])
 def test_probe_noise_at_equilibrium_is_johnson_nyquist_of_the_effective_conductance(model):
     # With floating probes, S = 2 k_B T (G_eff + G_effᵀ), G_eff the Schur
     # complement G_AA − G_AP G_PP⁻¹ G_PA (the conductance with probes eliminated).
@@ -201,3 +205,114 @@ def test_probe_noise_at_equilibrium_is_johnson_nyquist_of_the_effective_conducta
     noise = probe_noise_matrix(s, labels, probes, [0.1] * 4, 0.05, model=model)
     np.testing.assert_allclose(noise, 0.1 * (g_eff + g_eff.T), atol=1e-13)
     np.testing.assert_allclose(noise.sum(axis=0), 0, atol=1e-13)
+
+
+def _fermi(energy, mu, temperature):
+    if temperature == 0:
+        return np.heaviside(mu - energy, 0.5)
+    return scipy.special.expit((mu - energy) / temperature)
+
+
+def _window_by_quad(mu_a, t_a, mu_b, t_b):
+    """∫ {f_a(1 − f_b) + f_b(1 − f_a)} dE by adaptive quadrature (independent of the code)."""
+    hottest = max(t_a, t_b, 1e-3)
+    value, _ = scipy.integrate.quad(
+        lambda e: (
+            _fermi(e, mu_a, t_a) * (1 - _fermi(e, mu_b, t_b))
+            + _fermi(e, mu_b, t_b) * (1 - _fermi(e, mu_a, t_a))
+        ),
+        min(mu_a, mu_b) - 50 * hottest,
+        max(mu_a, mu_b) + 50 * hottest,
+        points=sorted({mu_a, mu_b}),
+        epsabs=1e-13,
+        limit=200,
+    )
+    return value
+
+
+def test_fermi_pair_windows_against_quadrature():
+    # Equal, zero and unequal temperatures (closed forms and the panel quadrature).
+    mu = np.array([0.3, -0.2, 0.0, 0.05, 0.3, -0.01])
+    temperature = np.array([0.0, 0.0, 0.02, 0.11, 0.02, 0.003])
+    window = fermi_pair_windows(mu, temperature)
+    for a in range(mu.size):
+        for b in range(mu.size):
+            expected = _window_by_quad(mu[a], temperature[a], mu[b], temperature[b])
+            assert window[a, b] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    with pytest.raises(ValueError, match="temperatures"):
+        fermi_pair_windows(mu, -temperature)
+
+
+def _hot_series_fano(n_junctions):
+    """F of N identical tunnel junctions with hot nodes, T = 0, eV = 1, derived independently.
+
+    Charge and energy balance at each node (u = μ²/2 + π²T²/6 is linear in
+    the node index, as μ is) give μ_k = 1 − x, (k_BT_k)² = (3/π²) x(1 − x),
+    x = k/N: the Wiedemann–Franz profile T_e(x) of a hot-electron wire
+    (Nagaev, PRB 52, 4740 (1995); Kozub & Rudin, PRB 52, 7853 (1995)).  Each
+    tunnel junction (conductance G_J) has the noise 2 G_J W_k of its two Fermi
+    seas, the junction fluctuations are independent and the series divides each
+    by N: S = (2 G_J/N²) Σ_k W_k, I = G_J/N, so F = Σ_k W_k / N.
+    """
+    x = np.arange(n_junctions + 1) / n_junctions
+    mu = 1 - x
+    temperature = np.sqrt(3 * x * (1 - x)) / np.pi
+    temperature[[0, -1]] = 0.0
+    windows = [
+        _window_by_quad(mu[k], temperature[k], mu[k + 1], temperature[k + 1])
+        for k in range(n_junctions)
+    ]
+    return sum(windows) / n_junctions
+
+
+def test_hot_probe_state_is_the_wiedemann_franz_profile():
+    # The node temperatures of N junctions in series (see _hot_series_fano):
+    # (k_BT_k)² = (3/π²) x(1 − x) (eV)² at T = 0, T² + (3/π²) x(1 − x) (eV)² at T.
+    rng = np.random.default_rng(14)
+    s, labels, m = _junctions_in_series([np.full(2, 0.3)] * 4, rng)
+    g = np.diag(np.bincount(labels)) - np.array(
+        [
+            [np.sum(np.abs(s[np.ix_(labels == a, labels == b)]) ** 2) for b in range(m)]
+            for a in range(m)
+        ]
+    )
+    potentials = np.zeros(m)
+    potentials[0] = 0.4
+    x = np.array([1, 2, 3]) / 4
+    for bath in (0.0, 0.05):
+        mu, temperature = hot_probe_state(g, [2, 3, 4], potentials, bath)
+        np.testing.assert_allclose(mu, [0.4, 0.0, 0.3, 0.2, 0.1], atol=1e-12)
+        np.testing.assert_allclose(
+            temperature[2:], np.sqrt(bath**2 + 3 * x * (1 - x) * 0.4**2 / np.pi**2), rtol=1e-10
+        )
+        assert temperature[0] == temperature[1] == bath
+
+
+@pytest.mark.parametrize("n_junctions", [1, 2, 5, 20])
+def test_tunnel_junctions_in_series_with_hot_nodes(n_junctions):
+    # Nodes floating in charge and energy (electron heating).  Exact series
+    # result (_hot_series_fano, by independent quadrature); N = 1: F = 1;
+    # N = 2 in closed form: both junctions join a T = 0 sea to the node at
+    # k_BT_1 = √3/2π, F = 1/2 + (√3/π) ln(1 + e^{−π/√3}) ≈ 0.5833.  Tunnel
+    # junctions with T = 1e-4 per channel: corrections O(T); tolerance 1e-3 relative.
+    rng = np.random.default_rng(15)
+    s, labels, m = _junctions_in_series([np.full(2, 1e-4)] * n_junctions, rng)
+    potentials = np.zeros(m)
+    potentials[0] = 1.0
+    current = 2e-4 / n_junctions
+    hot = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0, model="hot")
+    fano = hot[1, 1] / (2 * current)
+    assert fano == pytest.approx(_hot_series_fano(n_junctions), rel=1e-3)
+    if n_junctions == 2:
+        closed = 0.5 + np.sqrt(3) / np.pi * np.log1p(np.exp(-np.pi / np.sqrt(3)))
+        assert fano == pytest.approx(closed, rel=1e-3)
+
+
+def test_hot_series_tends_to_root_three_over_four():
+    # N → ∞: Σ_k W_k/N → (2/N) Σ_k k_BT_k → (2√3/π) ∫₀¹ √(x(1 − x)) dx = √3/4
+    # (Nagaev 1995; Kozub & Rudin 1995).  The corrections are O(N^{−3/2}) (the
+    # √x edges of the profile, and Δμ²/6k_BT per junction with Δμ = eV/N,
+    # summed near the edges where T ∝ √x): at N = 1000 below 1e-4.
+    target = np.sqrt(3) / 4
+    assert _hot_series_fano(1000) == pytest.approx(target, abs=1e-4)
+    assert abs(_hot_series_fano(100) - target) < abs(_hot_series_fano(25) - target) / 4

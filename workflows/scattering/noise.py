@@ -192,8 +192,11 @@ def noise_matrix(
         (:func:`analysis.noise.probe_noise_matrix`).
     probe_model
         ``"dephasing"`` (current conserved at every energy, Texier & Büttiker
-        2000) or ``"voltage"`` (total charge conserved, thermalized at the bath
-        temperature) for the floating terminals.
+        2000), ``"voltage"`` (total charge conserved, thermalized at the bath
+        temperature) or ``"hot"`` (total charge and total energy conserved: a
+        Fermi sea at its own potential and temperature, both fluctuating;
+        electron heating) for the floating terminals; see
+        :func:`analysis.noise.probe_noise_matrix` for the models.
 
     Returns
     -------
@@ -209,6 +212,10 @@ def noise_matrix(
     assumed energy independent over the transport window
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
+    if probe_model not in ("dephasing", "voltage", "hot"):
+        raise ValueError(
+            f"probe_model must be 'dephasing', 'voltage' or 'hot', got {probe_model!r}"
+        )
     s = scattering_matrix(fsyst, energy, params=params, blocks=blocks)
     n = len(s.terminals)
     if potentials is None:
@@ -254,6 +261,12 @@ def fano_factor(
       :func:`workflows.two_terminal_conductance` floats them;
     * ``"voltage"`` — they float in total charge, thermalized at T = 0
       (inelastic voltage probes; F → 0 as probes are added);
+    * ``"hot"`` — they float in total charge and in total energy: each is a
+      Fermi sea at its own potential μ_p and temperature T_p (set by Joule
+      heating, T_p ∝ |eV|), both fluctuating so that the charge and energy
+      currents into it vanish (electron heating by electron–electron
+      scattering; F → √3/4 in the diffusive limit, Nagaev, PRB 52, 4740
+      (1995); Kozub & Rudin, PRB 52, 7853 (1995));
     * ``"grounded"`` — they are reservoirs at the sink's potential.
 
     Parameters
@@ -267,15 +280,17 @@ def fano_factor(
     source, sink
         Lead indices.
     probes
-        ``"dephasing"``, ``"voltage"`` or ``"grounded"`` for the other leads.
+        ``"dephasing"``, ``"voltage"``, ``"hot"`` or ``"grounded"`` for the other leads.
 
     Returns
     -------
     float
         F (dimensionless); NaN if no current flows from source to sink.
     """
-    if probes not in ("dephasing", "voltage", "grounded"):
-        raise ValueError(f"probes must be 'dephasing', 'voltage' or 'grounded', got {probes!r}")
+    if probes not in ("dephasing", "voltage", "hot", "grounded"):
+        raise ValueError(
+            f"probes must be 'dephasing', 'voltage', 'hot' or 'grounded', got {probes!r}"
+        )
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source = _check_terminal("source", source, n_leads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import kwant
 import numpy as np
 import pytest
+import scipy.optimize
 
 import systems
 from analysis import chain_barrier_transmission, subband_edges
@@ -91,6 +92,39 @@ def test_qpc_thermopower_mott_at_low_temperature():
     h = 1e-4
     mott = -PI2_3 * theta * (np.log(func(mu + h)) - np.log(func(mu - h))) / (2 * h)
     assert c.S == pytest.approx(mott, rel=0.015)
+
+
+@pytest.mark.slow
+def test_adiabatic_qpc_sharp_step_thermopower_is_ln2_over_n_plus_half():
+    # Středa, J. Phys.: Condens. Matter 1, 1025 (1989); observed by Molenkamp
+    # et al., PRL 65, 1052 (1990).  For a step 𝒯 = N + θ(E − E_N) and μ = E_N:
+    # L_0 = N + 1/2, L_1 = k_BT ∫₀^∞ x (−∂f/∂x) dx = k_BT ln 2, so
+    # S = −L_1/(T L_0) = −(k_B/e) ln 2/(N + 1/2) (electrons, charge −e).
+    # A long, narrow split gate (50 × gap 4, depth 2.5) makes systems.qpc
+    # adiabatic: the step 1 → 2 at E ≈ 1.106 t rises over ≈ 0.012 t (10–90 %,
+    # a Fermi-shaped step of width w ≈ 0.003 t, w = ħω_x/2π), the neighbouring
+    # steps are ≥ 0.41 t away and the plateaus are flat to ±0.005.  At
+    # k_BT = 0.04 t (w ≪ k_BT ≪ spacing) the corrections are: step width
+    # −(π²/24)(w/k_BT)²/ln 2 ≈ −0.3 %; neighbouring steps
+    # (1 + Δ/k_BT) e^{−Δ/k_BT}/ln 2 ≤ 0.1 %; plateau ripple ±0.005: ≤ 0.3 % in
+    # L_0 and ≤ 0.005·2 ln 2/(1.5 ln 2) ≈ 0.7 % in L_1 (worst case, it
+    # oscillates); grid (tol = 1e-3) ≈ 2e-4.  Tolerance 2 %.  The Mott formula
+    # (Sommerfeld, needs k_BT ≪ w) fails here by an order of magnitude.
+    fsyst = systems.qpc(60, 8, gate_length=50, gap=4, depth=2.5).finalized()
+    params = dict(V_gate=1.0)
+    func = transmission_function(fsyst, params=params)
+    n, theta = 1, 0.04
+    centre = scipy.optimize.brentq(lambda e: func(e) - (n + 0.5), 1.08, 1.13, xtol=1e-5)
+    # The regime (plain kwant.smatrix transmissions): step complete within
+    # ±k_BT/2, plateaus flat 0.2 t away.
+    assert func(centre - theta / 2) < n + 0.03 and func(centre + theta / 2) > n + 0.97
+    assert abs(func(centre - 0.2) - n) < 0.01 and abs(func(centre + 0.2) - n - 1) < 0.01
+    c = thermoelectric(fsyst, centre, theta, params=params, tol=1e-3)
+    assert c.G == pytest.approx(n + 0.5, abs=0.01)
+    assert c.S == pytest.approx(-np.log(2) / (n + 0.5), rel=0.02)
+    h = 1e-4
+    mott = -PI2_3 * theta * (np.log(func(centre + h)) - np.log(func(centre - h))) / (2 * h)
+    assert abs(mott) > 5 * abs(c.S)
 
 
 def test_table_shares_one_grid_across_windows():
