@@ -83,6 +83,7 @@ import contextlib
 import hashlib
 import importlib.util
 import itertools
+import json
 import keyword
 import logging
 import multiprocessing
@@ -877,6 +878,7 @@ def scan(
     progress: bool = True,
     retry_failed: bool = False,
     timeout: float | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Evaluate ``point`` at every point of ``grid``, in parallel, resumably.
 
@@ -913,6 +915,11 @@ def scan(
         (and any :func:`process_pool`) its worker is killed and replaced and
         the clock starts when a worker starts the point.  See
         :class:`PointRunner` for other executors.
+    provenance
+        Further JSON-serialisable entries of the run's provenance, e.g. a
+        study's name and settings (``{"study": {"name": ..., "settings":
+        ...}}``); recorded in ``attrs["provenance"]`` and in the store next
+        to the scan's own entries (whose names they may not reuse).
 
     Returns
     -------
@@ -952,6 +959,14 @@ def scan(
     scan_sha256 = _grid_fingerprint(names, points)
     description = f"{len(points)} points over ({', '.join(names)})"
     started = utc_now()
+    extra = dict(provenance or {})
+    try:
+        json.dumps(extra)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"provenance must be JSON-serialisable (numbers, strings, lists, dicts), got "
+            f"{extra!r} ({exc})"
+        ) from None
     provenance = run_provenance(
         point=fingerprint["name"],
         point_sha256=fingerprint["sha256"],
@@ -961,6 +976,12 @@ def scan(
         executor=_describe_executor(None, None),  # replaced when a runner starts
         store=str(Path(store).resolve()) if store is not None else None,
     )
+    clash = sorted(set(extra) & set(provenance))
+    if clash:
+        raise ValueError(
+            f"provenance entries {clash} clash with the scan's own provenance; rename them"
+        )
+    provenance.update(extra)
 
     results: ResultsStore | None = None
     outcomes: dict[int, PointOutcome] = {}
