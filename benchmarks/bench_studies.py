@@ -49,9 +49,8 @@ def main(n_samples: int = 400) -> None:
     difference = np.abs(serial["G"].to_numpy() - parallel["G"].to_numpy()).max()
     print(f"uptime: {os.popen('uptime').read().strip()}")
     print(f"{n_samples} samples x {flux.size} flux values, ring of {ring.graph.num_nodes} sites")
-    print(
-        f"serial (SerialExecutor)     {t_serial:7.2f} s  ({t_serial / n_samples * 1e3:.1f} ms/sample)"
-    )
+    per_sample = t_serial / n_samples * 1e3
+    print(f"serial (SerialExecutor)     {t_serial:7.2f} s  ({per_sample:.1f} ms/sample)")
     print(f"2 workers (process_pool(2)) {t_parallel:7.2f} s  (pool start-up included)")
     print(f"speed-up                    {t_serial / t_parallel:7.2f}x")
     print(f"max |G_serial - G_pool|     {difference:.1e}")
