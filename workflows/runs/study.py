@@ -76,6 +76,7 @@ current directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import numbers
@@ -208,17 +209,7 @@ class StudyPoint:
         """
         if self.recipe.dephasing_probes:
             return None
-        fsyst = finalized_system(self.recipe)
-        params = dict(self.fixed)
-        params.update({name: values[0] for name, values in axes.items()})
-        energy = params.pop("energy")
-        for name in reversed(list(axes)):
-            if name == "energy" or len(axes[name]) < 2:
-                continue
-            others = {key: value for key, value in params.items() if key != name}
-            if reduces(fsyst, energy, name, axes[name], params=others):
-                return name
-        return None
+        return _sweep_axis(self, tuple((name, tuple(values)) for name, values in axes.items()))
 
     def sweep_points(self, axis: str, values: list[Any], **others: Any) -> list[dict[str, float]]:
         """The observables at every value of ``axis``, from one :func:`workflows.sweep`."""
@@ -227,6 +218,22 @@ class StudyPoint:
         energy = params.pop("energy")
         matrices = sweep(finalized_system(self.recipe), energy, axis, values, params=params)
         return [{o.name: o.evaluate(G) for o in self.observables} for G in matrices]
+
+
+@functools.lru_cache(maxsize=8)
+def _sweep_axis(point: StudyPoint, axes: tuple[tuple[str, tuple[Any, ...]], ...]) -> str | None:
+    """:meth:`StudyPoint.sweep_axis`, memoized (``run_study`` and ``scan`` both ask)."""
+    fsyst = finalized_system(point.recipe)
+    params = dict(point.fixed)
+    params.update({name: values[0] for name, values in axes})
+    energy = params.pop("energy")
+    for name, values in reversed(axes):
+        if name == "energy" or len(values) < 2:
+            continue
+        others = {key: value for key, value in params.items() if key != name}
+        if reduces(fsyst, energy, name, list(values), params=others):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
