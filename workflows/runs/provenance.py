@@ -127,20 +127,37 @@ def _source_text(obj: Any) -> str:
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-class _DigestPickler(pickle.Pickler):
+class _DigestPickler(pickle._Pickler):
     """A pickler for hashing: functions inside the data are written as their fingerprint.
 
     Plain pickle refuses lambdas and local functions (e.g. a potential ``V``
     bound with :func:`functools.partial`) and writes module functions by name
     only; here every function is written as its source code and bound data,
     which is what identifies it from one process (or notebook kernel) to the next.
+
+    The digest must not depend on the process: string hashes are salted per
+    process (``PYTHONHASHSEED``), so sets are written in a sorted order (the
+    pure-Python pickler, whose type dispatch can be extended, does this) and
+    Kwant's site families, which cache their hash, by their canonical form.
     """
+
+    dispatch = pickle._Pickler.dispatch.copy()
 
     def __init__(self, file, active: set[int]):
         super().__init__(file, protocol=4)
         self._active = active  # functions being digested: guards self-referencing closures
 
+    def _save_set(self, obj):
+        digests = sorted(_data_digest(item, self._active) for item in obj)
+        self.save(f"<{type(obj).__name__} of {', '.join(digests)}>")
+
+    dispatch[set] = _save_set
+    dispatch[frozenset] = _save_set
+
     def reducer_override(self, obj):
+        if hasattr(obj, "canonical_repr") and type(obj).__module__.startswith("kwant."):
+            # a Kwant site family (lattice): it caches hash(canonical_repr)
+            return str, (f"<site family {obj.canonical_repr} norbs={obj.norbs}>",)
         if not isinstance(obj, types.FunctionType):
             return NotImplemented
         if id(obj) in self._active:
