@@ -38,7 +38,7 @@ from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.sweeps import _check_param, sweep
-from workflows.studies.study_runs import observable, run_study_grid, study_attrs
+from workflows.studies.study_runs import observable, plain_settings, run_study_grid, study_attrs
 
 __all__ = [
     "ab_oscillations",
@@ -181,13 +181,19 @@ def ab_oscillations(
     pandas.DataFrame
         Columns ``phi`` and ``G`` (e²/h); ``attrs["units"]["phi"]`` names the
         flux unit (``"h/e"`` for mesoflow's rings) and ``attrs["flux_period"]``
-        the period (None if unknown).
+        the period (None if unknown); ``attrs["provenance"]`` the run (one
+        sweep, no scan) in the studies' format, with a ``study`` entry.
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     matrices = sweep(fsyst, energy, "phi", flux, params=params, method=method)
     frame = pd.DataFrame({"phi": flux, "G": _two_terminal(matrices, source, sink)})
-    frame.attrs.update(
-        run_provenance(study="ab_oscillations", energy=energy, source=source, sink=sink)
+    frame.attrs["provenance"] = run_provenance(
+        study={
+            "name": "ab_oscillations",
+            "settings": plain_settings(
+                {"energy": energy, "params": dict(params or {}), "source": source, "sink": sink}
+            ),
+        }
     )
     frame.attrs.update(units={"phi": unit, "G": "e²/h"}, flux_period=period)
     return frame
@@ -742,13 +748,18 @@ def four_terminal_reciprocity(
                 "R_reciprocal": [four_terminal_resistance(g, voltage, current) for g in minus],
             }
         )
-    frame.attrs.update(
-        run_provenance(
-            study="four_terminal_reciprocity",
-            energy=energy,
-            current=list(current),
-            voltage=list(voltage),
-        )
+    frame.attrs["provenance"] = run_provenance(
+        study={
+            "name": "four_terminal_reciprocity",
+            "settings": plain_settings(
+                {
+                    "energy": energy,
+                    "current": list(current),
+                    "voltage": list(voltage),
+                    "params": dict(params or {}),
+                }
+            ),
+        }
     )
     frame.attrs.update(units={"phi": unit}, flux_period=period)
     return frame

@@ -21,7 +21,7 @@ def test_ab_oscillations_equal_the_plain_kwant_transmission():
     ]
     assert list(frame.columns) == ["phi", "G"]
     assert np.abs(frame["G"] - expected).max() < 1e-8
-    assert frame.attrs["study"] == "ab_oscillations"
+    assert frame.attrs["provenance"]["study"]["name"] == "ab_oscillations"
 
 
 def _strip_velocity(width, energy):
