@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -11,16 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute_notebook(name: str, timeout: int = 600):
+def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
     """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1`` and return it.
 
     Notebooks read ``os.environ.get("MESOFLOW_QUICK")`` in their first code cell
     and shrink their parameters when it is set; outputs are not written back.
+    ``stores``: a directory of results stores shared with the other tests
+    (``MESOFLOW_STORE_DIR``), where a notebook's expensive studies (the
+    disorder ensemble) find the samples another test already computed.
     """
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     os.environ["MESOFLOW_QUICK"] = "1"
+    if stores is not None:
+        os.environ["MESOFLOW_STORE_DIR"] = str(stores)
     os.environ.setdefault("MPLBACKEND", "Agg")
     client = nbclient.NotebookClient(
         notebook,
@@ -32,7 +38,21 @@ def execute_notebook(name: str, timeout: int = 600):
     return notebook
 
 
+@pytest.fixture(scope="session")
+def study_stores(tmp_path_factory) -> Path:
+    """A directory of results stores shared by the whole test session.
+
+    An expensive study run with ``store=study_stores / "<name>.sqlite"`` is
+    computed once: the AAS disorder ensemble (150 rings) is shared by
+    tests/workflows/studies/test_interference.py, the figure gallery
+    (tests/workflows/app/test_figures.py) and the Aharonov–Bohm notebook.
+    The store refuses a different study (other settings or grid), so a test
+    can never read another's results by mistake.
+    """
+    return tmp_path_factory.mktemp("study-stores")
+
+
 @pytest.fixture
-def run_notebook():
-    """Fixture form of :func:`execute_notebook`."""
-    return execute_notebook
+def run_notebook(study_stores):
+    """Fixture form of :func:`execute_notebook` (with the session's shared stores)."""
+    return functools.partial(execute_notebook, stores=study_stores)

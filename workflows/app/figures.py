@@ -20,6 +20,7 @@ draw function ``(data) -> matplotlib.figure.Figure`` and call
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -72,7 +73,8 @@ class FigureRecipe:
     compute
         ``compute(quick)`` returns a DataFrame or a mapping name -> DataFrame,
         with the parameters in each frame's ``attrs``; ``quick`` shrinks the
-        systems for tests.
+        systems for tests.  A recipe whose studies can persist takes a
+        keyword ``stores`` too (a directory for their results stores, or None).
     draw
         ``draw(data)`` returns a matplotlib Figure.
     """
@@ -271,7 +273,7 @@ def _ab_draw(data: Mapping[str, pd.DataFrame]):
 # --- h/e against h/2e after disorder averaging (Altshuler, Aronov & Spivak 1981) ---
 
 
-def _aas_compute(quick: bool) -> dict[str, pd.DataFrame]:
+def _aas_compute(quick: bool, stores: Path | None = None) -> dict[str, pd.DataFrame]:
     # Wide arms (8 sites) and disorder W = 2.5 t: diffusive arms (mean free path
     # below the arm length) that still conduct (G ≈ 0.3 e²/h), so that the sign of
     # each sample's h/e harmonic is random.  With weaker disorder (W = 1 t on a
@@ -280,7 +282,8 @@ def _aas_compute(quick: bool) -> dict[str, pd.DataFrame]:
     ring = systems.ab_ring(**geometry).finalized()
     salts = [str(salt) for salt in range(150 if quick else 400)]
     # E = 0.95 t: the 8-site leads have a subband edge at exactly 1.0 t (singular there).
-    ensemble = disorder_ensemble(ring, 0.95, salts, disorder=2.5)
+    store = None if stores is None else Path(stores) / f"aas_ensemble-{len(salts)}.sqlite"
+    ensemble = disorder_ensemble(ring, 0.95, salts, disorder=2.5, store=store)
     ensemble.attrs.update(ring=geometry, energy=0.95, disorder=2.5, salts=f"0 … {len(salts) - 1}")
     harmonics = ensemble_harmonics(ensemble)
     for column in ("phase1", "phase2"):  # report phases in (−π, π]: −π and π are one phase
@@ -371,6 +374,7 @@ def make_figure(
     *,
     quick: bool = False,
     command: Iterable[str] | None = None,
+    stores: str | Path | None = None,
 ) -> list[Path]:
     """Compute, draw and write one figure with its data and provenance.
 
@@ -384,6 +388,10 @@ def make_figure(
         Small parameters (seconds), for tests; the provenance records it.
     command
         The command line to record (default: ``sys.argv``).
+    stores
+        A directory for the results stores of the figure's studies (recipes
+        whose ``compute`` takes ``stores``, e.g. the disorder ensemble): a
+        rerun reads the finished samples instead of computing them again.
 
     Returns
     -------
@@ -395,7 +403,11 @@ def make_figure(
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    data = recipe.compute(quick)
+    if stores is not None and "stores" in inspect.signature(recipe.compute).parameters:
+        Path(stores).mkdir(parents=True, exist_ok=True)
+        data = recipe.compute(quick, stores=Path(stores))
+    else:
+        data = recipe.compute(quick)
     written = []
     parameters = {}
     for table, frame in _tables(data).items():
@@ -424,11 +436,16 @@ def make_figure(
 
 
 def make_figures(
-    names: Iterable[str] | None = None, output: str | Path = "figures", *, quick: bool = False
+    names: Iterable[str] | None = None,
+    output: str | Path = "figures",
+    *,
+    quick: bool = False,
+    stores: str | Path | None = None,
 ) -> list[Path]:
     """Regenerate the named figures of :data:`FIGURES` (all if ``names`` is None).
 
     Unknown names are refused, listing the known ones, before any work.
+    ``stores``: a directory for the figures' results stores (see :func:`make_figure`).
     """
     names = list(FIGURES) if names is None else list(names)
     unknown = [name for name in names if name not in FIGURES]
@@ -436,5 +453,5 @@ def make_figures(
         raise ValueError(f"unknown figure(s) {unknown}; known: {sorted(FIGURES)}")
     written = []
     for name in names:
-        written += make_figure(FIGURES[name], output, quick=quick)
+        written += make_figure(FIGURES[name], output, quick=quick, stores=stores)
     return written

@@ -134,15 +134,51 @@ class _DigestPickler(pickle.Pickler):
     bound with :func:`functools.partial`) and writes module functions by name
     only; here every function is written as its source code and bound data,
     which is what identifies it from one process (or notebook kernel) to the next.
+
+    The digest must not depend on the process: string hashes are salted per
+    process (``PYTHONHASHSEED``), so sets in an object's state are written in a
+    sorted order (:func:`_data_digest` sorts those in plain containers) and
+    Kwant's site families, which cache their hash, by their canonical form.
     """
 
     def __init__(self, file, active: set[int]):
         super().__init__(file, protocol=4)
         self._active = active  # functions being digested: guards self-referencing closures
 
-    def reducer_override(self, obj):
-        if not isinstance(obj, types.FunctionType):
+    def _sorted(self, items) -> str:
+        digests = sorted(_data_digest(item, self._active) for item in items)
+        return f"<set of {', '.join(digests)}>"
+
+    def _without_sets(self, obj):
+        """The reduction of ``obj`` with the sets of its state sorted, or NotImplemented."""
+        if isinstance(obj, tuple | type):
+            return NotImplemented  # e.g. Kwant's sites: plain data
+        try:
+            reduction = obj.__reduce_ex__(4)
+        except Exception:
             return NotImplemented
+        if not isinstance(reduction, tuple) or len(reduction) < 3:
+            return NotImplemented
+        state = reduction[2]
+        if isinstance(state, tuple) and len(state) == 2:  # (__dict__, slots)
+            dicts = [d for d in state if isinstance(d, dict)]
+        else:
+            dicts = [state] if isinstance(state, dict) else []
+        if not any(isinstance(v, set | frozenset) for d in dicts for v in d.values()):
+            return NotImplemented
+        clean = {
+            key: self._sorted(value) if isinstance(value, set | frozenset) else value
+            for d in dicts
+            for key, value in d.items()
+        }
+        return (str, (f"<{_qualified_name(type(obj))} state {_data_digest(clean, self._active)}>",))
+
+    def reducer_override(self, obj):
+        if hasattr(obj, "canonical_repr") and type(obj).__module__.startswith("kwant."):
+            # a Kwant site family (lattice): it caches hash(canonical_repr)
+            return str, (f"<site family {obj.canonical_repr} norbs={obj.norbs}>",)
+        if not isinstance(obj, types.FunctionType):
+            return self._without_sets(obj)
         if id(obj) in self._active:
             return str, (f"<recursive reference to {_qualified_name(obj)}>",)
         self._active.add(id(obj))
@@ -154,6 +190,17 @@ class _DigestPickler(pickle.Pickler):
         return str, ("\n\0".join([name, *parts]),)
 
 
+def _sets_sorted(data: Any) -> Any:
+    """``data`` with every set inside plain lists, tuples and dicts replaced by a sorted form."""
+    if isinstance(data, set | frozenset):
+        return ("<set>", sorted(_data_digest(item) for item in data))
+    if type(data) in (list, tuple):
+        return type(data)(_sets_sorted(item) for item in data)
+    if type(data) is dict:
+        return {key: _sets_sorted(value) for key, value in data.items()}
+    return data
+
+
 def _data_digest(data: Any, active: set[int] | None = None) -> str:
     """A hash of bound data (arguments, closure values, instance state), stable across runs.
 
@@ -163,7 +210,7 @@ def _data_digest(data: Any, active: set[int] | None = None) -> str:
     """
     buffer = io.BytesIO()
     try:
-        _DigestPickler(buffer, set() if active is None else active).dump(data)
+        _DigestPickler(buffer, set() if active is None else active).dump(_sets_sorted(data))
     except Exception:
         return hashlib.sha256(_ADDRESS.sub("", repr(data)).encode()).hexdigest()
     return hashlib.sha256(buffer.getvalue()).hexdigest()

@@ -83,6 +83,7 @@ import contextlib
 import hashlib
 import importlib.util
 import itertools
+import json
 import keyword
 import logging
 import multiprocessing
@@ -487,6 +488,93 @@ def evaluate_point(
     )
 
 
+def evaluate_sweep(
+    point: Any, axis: str, indices: list[int], points: list[Mapping[str, Any]]
+) -> list[PointOutcome]:
+    """Evaluate the points ``points`` (equal but for ``axis``) with one ``point.sweep_points`` call.
+
+    ``point.sweep_points(axis, values, **others)`` returns the observables of
+    every value of ``axis`` (e.g. by :func:`workflows.sweep`: one solve for
+    all of them).  An exception fails every point of the group; an invalid
+    result fails its own point.  Each outcome gets an equal share of the time.
+    """
+    started = time.time()
+    clock = time.perf_counter()
+    others = {name: value for name, value in points[0].items() if name != axis}
+    values = [params[axis] for params in points]
+    errors: list[tuple[str | None, str | None]] = [(None, None)] * len(points)
+    observables: list[dict[str, Any] | None] = [None] * len(points)
+    try:
+        results = list(point.sweep_points(axis, values, **others))
+        if len(results) != len(points):
+            raise ValueError(
+                f"sweep_points returned {len(results)} results for {len(points)} values of {axis!r}"
+            )
+    except Exception as exc:
+        errors = [(f"{type(exc).__name__}: {exc}", traceback.format_exc())] * len(points)
+    else:
+        for k, (result, params) in enumerate(zip(results, points, strict=True)):
+            try:
+                observables[k] = _observables(result, params)
+            except Exception as exc:
+                errors[k] = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    duration = (time.perf_counter() - clock) / len(points)
+    worker = _worker_name()
+    return [
+        PointOutcome(
+            index=index,
+            observables=observables[k],
+            error=errors[k][0],
+            traceback=errors[k][1],
+            started=started,
+            duration=duration,
+            worker=worker,
+        )
+        for k, index in enumerate(indices)
+    ]
+
+
+def sweep_axis(
+    point: Any, grid: Mapping[str, Any] | pd.DataFrame, frame: pd.DataFrame
+) -> str | None:
+    """The grid axis that ``point`` evaluates as a whole (its ``sweep_axis``), or None.
+
+    A point function may offer two methods: ``sweep_axis(axes)`` — given the
+    grid's axes (name -> list of values) it names one axis whose values it can
+    evaluate together, or None — and ``sweep_points(axis, values, **others)``,
+    returning the observables of every value.  Only grids given as a mapping
+    (an outer product) are dispatched.
+    """
+    if isinstance(grid, pd.DataFrame):
+        return None
+    choose = getattr(point, "sweep_axis", None)
+    if not callable(choose) or not callable(getattr(point, "sweep_points", None)):
+        return None
+    axes = {name: list(dict.fromkeys(frame[name].tolist())) for name in frame.columns}
+    axis = choose(axes)
+    if axis is None:
+        return None
+    if axis not in axes:
+        raise ValueError(f"point.sweep_axis named {axis!r}, which is not an axis of the grid")
+    return axis
+
+
+def _groups(frame: pd.DataFrame, axis: str | None, pending: list[int]) -> list[list[int]]:
+    """The pending points as tasks: one per point, or one per point of the axes but ``axis``."""
+    if axis is None:
+        return [[index] for index in pending]
+    others = [name for name in frame.columns if name != axis]
+    waiting = set(pending)
+    if not others:
+        return [[index for index in range(len(frame)) if index in waiting]]
+    groups = []
+    for indices in frame.groupby(others, sort=False).indices.values():
+        group = [int(i) for i in indices if int(i) in waiting]
+        if group:
+            groups.append(group)
+    return groups
+
+
 #: Point functions sent once to the workers of a scan's own pool (by the initializer),
 #: keyed by the hash of their pickle.  Per worker process; never used in the driver.
 _INSTALLED_POINTS: dict[str, bytes] = {}
@@ -514,6 +602,13 @@ def _load_point(payload: bytes | str) -> Callable[..., Any]:
 def _run_point(payload: bytes | str, index: int, params: dict[str, Any]) -> PointOutcome:
     """Worker-side task: load the (cached) point function and evaluate one point."""
     return evaluate_point(_load_point(payload), index, params)
+
+
+def _run_sweep(
+    payload: bytes | str, axis: str, indices: list[int], points: list[dict[str, Any]]
+) -> list[PointOutcome]:
+    """Worker-side task: load the (cached) point function and evaluate a group along ``axis``."""
+    return evaluate_sweep(_load_point(payload), axis, indices, points)
 
 
 class _PointPayload:
@@ -629,6 +724,61 @@ class PointRunner:
                 self._deadlines[future] = time.monotonic() + self.timeout
         self._submitted[future] = index
         return future
+
+    def submit_sweep(
+        self, axis: str, indices: list[int], points: list[dict[str, Any]]
+    ) -> concurrent.futures.Future:
+        """Submit a group of points equal but for ``axis`` as one task (:func:`evaluate_sweep`).
+
+        Returns a future of a list of :class:`PointOutcome`; the time limit of
+        the task is ``timeout`` times the number of points.
+        """
+        limit = None if self.timeout is None else self.timeout * len(indices)
+        if self.supervised:
+            point = _PointPayload(self._payload)
+            future = self.executor.submit_limited(
+                limit, evaluate_sweep, point, axis, indices, points
+            )
+        else:
+            if self._payload is None:
+                future = self.executor.submit(evaluate_sweep, self.point, axis, indices, points)
+            else:
+                future = self.executor.submit(_run_sweep, self._payload, axis, indices, points)
+            if limit is not None:
+                self._deadlines[future] = time.monotonic() + limit
+        self._submitted[future] = tuple(indices)
+        return future
+
+    def outcomes(self, future: concurrent.futures.Future) -> list[PointOutcome]:
+        """The outcomes of a finished future of :meth:`submit` or :meth:`submit_sweep`."""
+        key = self._submitted[future]
+        if not isinstance(key, tuple):
+            return [self.outcome(future)]
+        self._submitted.pop(future)
+        self._deadlines.pop(future, None)
+        limit = None if self.timeout is None else self.timeout * len(key)
+        if future in self._expired:
+            self._expired.discard(future)
+            exc = TimeoutError(
+                f"the group of {len(key)} points ran longer than timeout={self.timeout:g} s "
+                "per point (counted from submission); its results are ignored"
+            )
+            return [self.failed_point(index, exc) for index in key]
+        try:
+            outcomes = future.result()
+        except BaseException as exc:
+            if not isinstance(exc, Exception | concurrent.futures.CancelledError):
+                raise
+            if isinstance(exc, WorkerDied | TimeoutError) and self.supervised:
+                return [self.failed_point(index, exc) for index in key]
+            return [self.failed_submission(index, exc) for index in key]
+        if limit is not None and sum(o.duration for o in outcomes) > limit:
+            exc = TimeoutError(
+                f"the group of {len(key)} points ran longer than timeout={self.timeout:g} s "
+                "per point; its results are discarded"
+            )
+            return [self.failed_point(index, exc) for index in key]
+        return outcomes
 
     def wait(
         self, in_flight: Iterable[concurrent.futures.Future]
@@ -877,6 +1027,7 @@ def scan(
     progress: bool = True,
     retry_failed: bool = False,
     timeout: float | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Evaluate ``point`` at every point of ``grid``, in parallel, resumably.
 
@@ -913,6 +1064,11 @@ def scan(
         (and any :func:`process_pool`) its worker is killed and replaced and
         the clock starts when a worker starts the point.  See
         :class:`PointRunner` for other executors.
+    provenance
+        Further JSON-serialisable entries of the run's provenance, e.g. a
+        study's name and settings (``{"study": {"name": ..., "settings":
+        ...}}``); recorded in ``attrs["provenance"]`` and in the store next
+        to the scan's own entries (whose names they may not reuse).
 
     Returns
     -------
@@ -937,6 +1093,19 @@ def scan(
     ``retry_failed=True``.  Failures of a foreign executor itself (e.g. a
     broken ``ProcessPoolExecutor``) are reported but not stored, so the next
     run retries them.
+
+    *Sweep dispatch.*  A point function that can evaluate a whole axis at
+    once offers ``sweep_axis(axes)`` (given the grid's axes, name -> values,
+    it names the axis, or None) and ``sweep_points(axis, values, **others)``
+    (the observables of every value), e.g. with :func:`workflows.sweep`,
+    which solves the system once for all values of a flux or a local gate.
+    For a grid given as a mapping, ``scan`` then submits one task per point
+    of the other axes (see :func:`evaluate_sweep`), still stores and returns
+    one row per point (a resumed scan evaluates only the missing values),
+    and records the axis as ``provenance["sweep_axis"]``; ``timeout``
+    applies per point, i.e. a group of n points may take n × ``timeout``.
+    TOML studies (:func:`workflows.runs.study.run_study`) use it for every
+    Kwant-parameter axis along which the reduced sweep applies.
     """
     if not callable(point):
         raise TypeError(f"point must be a function of keyword parameters, got {point!r}")
@@ -948,10 +1117,19 @@ def scan(
     frame = grid_points(grid)
     names = list(frame.columns)
     points = _points(frame)
+    axis = sweep_axis(point, grid, frame)
     fingerprint = callable_fingerprint(point)
     scan_sha256 = _grid_fingerprint(names, points)
     description = f"{len(points)} points over ({', '.join(names)})"
     started = utc_now()
+    extra = dict(provenance or {})
+    try:
+        json.dumps(extra)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"provenance must be JSON-serialisable (numbers, strings, lists, dicts), got "
+            f"{extra!r} ({exc})"
+        ) from None
     provenance = run_provenance(
         point=fingerprint["name"],
         point_sha256=fingerprint["sha256"],
@@ -960,7 +1138,14 @@ def scan(
         n_points=len(points),
         executor=_describe_executor(None, None),  # replaced when a runner starts
         store=str(Path(store).resolve()) if store is not None else None,
+        sweep_axis=axis,
     )
+    clash = sorted(set(extra) & set(provenance))
+    if clash:
+        raise ValueError(
+            f"provenance entries {clash} clash with the scan's own provenance; rename them"
+        )
+    provenance.update(extra)
 
     results: ResultsStore | None = None
     outcomes: dict[int, PointOutcome] = {}
@@ -983,20 +1168,21 @@ def scan(
     from_store = len(outcomes)
     pending = [i for i in range(len(points)) if i not in outcomes]
     failed = {i: o.error for i, o in sorted(outcomes.items()) if o.error is not None}
+    tasks = _groups(frame, axis, pending)
 
     def work(runner: PointRunner) -> None:
         bar = progress_bar(len(points), from_store, enabled=progress, desc="scan")
         if failed:
             bar.set_postfix(failed=len(failed))
         try:
-            _run_pending(runner, points, pending, outcomes, results, bar, failed)
+            _run_pending(runner, points, tasks, axis, outcomes, results, bar, failed)
         finally:
             bar.close()
 
     runs = run_session(
         results,
         provenance,
-        (lambda: PointRunner(point, executor, len(pending), timeout)) if pending else None,
+        (lambda: PointRunner(point, executor, len(tasks), timeout)) if pending else None,
         work,
         lambda: {"computed": len(outcomes) - from_store, "failed": len(failed)},
     )
@@ -1081,27 +1267,38 @@ def worker_hosts(outcomes: Iterable[PointOutcome]) -> list[str]:
     return sorted({o.worker.rsplit(":", 1)[0] for o in outcomes if o.worker})
 
 
-def _run_pending(runner, points, pending, outcomes, results, bar, failed) -> None:
-    """Keep the executor busy with pending points; store and collect each outcome."""
-    queue = iter(pending)
+def _run_pending(runner, points, tasks, axis, outcomes, results, bar, failed) -> None:
+    """Keep the executor busy with pending tasks; store and collect each outcome.
+
+    ``tasks`` are lists of point indices: single points, or (with ``axis``)
+    groups evaluated together along that axis.
+    """
+    queue = iter(tasks)
     in_flight: set[concurrent.futures.Future] = set()
-    window = runner.window(len(pending))
+    window = runner.window(len(tasks))
     exhausted = False
     while True:
         while not exhausted and len(in_flight) < window:
-            index = next(queue, None)
-            if index is None:
+            task = next(queue, None)
+            if task is None:
                 exhausted = True
                 break
             try:
-                in_flight.add(runner.submit(index, points[index]))
+                if axis is None:
+                    in_flight.add(runner.submit(task[0], points[task[0]]))
+                else:
+                    in_flight.add(runner.submit_sweep(axis, task, [points[i] for i in task]))
             except Exception as exc:  # e.g. a broken process pool: report, never lose the point
-                record_outcome(runner.failed_submission(index, exc), results, outcomes, bar, failed)
+                for index in task:
+                    record_outcome(
+                        runner.failed_submission(index, exc), results, outcomes, bar, failed
+                    )
         if not in_flight:
             return
         done, in_flight = runner.wait(in_flight)
         for future in done:
-            record_outcome(runner.outcome(future), results, outcomes, bar, failed)
+            for outcome in runner.outcomes(future):
+                record_outcome(outcome, results, outcomes, bar, failed)
 
 
 def record_outcome(

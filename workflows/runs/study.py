@@ -76,6 +76,7 @@ current directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import numbers
@@ -98,10 +99,12 @@ from workflows.runs.scans import (
     grid_points,
     process_pool,
     scan,
+    sweep_axis,
 )
 from workflows.runs.store import encode_json
 from workflows.scattering import dephasing
 from workflows.scattering.conductance import conductance_matrix
+from workflows.scattering.sweeps import reduces, sweep
 
 __all__ = [
     "OBSERVABLE_KINDS",
@@ -193,6 +196,44 @@ class StudyPoint:
         else:
             G, coherent = conductance_matrix(fsyst, energy, params), None
         return {o.name: o.evaluate(G, coherent) for o in self.observables}
+
+    def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:
+        """The grid axis to evaluate with one :func:`workflows.sweep`, or None.
+
+        An axis of a Kwant parameter (not ``energy``, at least two values)
+        along which the reduced sweep applies at the grid's first point
+        (:func:`workflows.scattering.sweeps.reduces`: few changed matrix
+        elements, e.g. a flux on a branch cut or a gate on a few sites); the
+        innermost such axis.  Systems with dephasing probes are solved point
+        by point (their probe elimination needs the full conductance matrix).
+        """
+        if self.recipe.dephasing_probes:
+            return None
+        return _sweep_axis(self, tuple((name, tuple(values)) for name, values in axes.items()))
+
+    def sweep_points(self, axis: str, values: list[Any], **others: Any) -> list[dict[str, float]]:
+        """The observables at every value of ``axis``, from one :func:`workflows.sweep`."""
+        params = dict(self.fixed)
+        params.update(others)
+        energy = params.pop("energy")
+        matrices = sweep(finalized_system(self.recipe), energy, axis, values, params=params)
+        return [{o.name: o.evaluate(G) for o in self.observables} for G in matrices]
+
+
+@functools.lru_cache(maxsize=8)
+def _sweep_axis(point: StudyPoint, axes: tuple[tuple[str, tuple[Any, ...]], ...]) -> str | None:
+    """:meth:`StudyPoint.sweep_axis`, memoized (``run_study`` and ``scan`` both ask)."""
+    fsyst = finalized_system(point.recipe)
+    params = dict(point.fixed)
+    params.update({name: values[0] for name, values in axes})
+    energy = params.pop("energy")
+    for name, values in reversed(axes):
+        if name == "energy" or len(values) < 2:
+            continue
+        others = {key: value for key, value in params.items() if key != name}
+        if reduces(fsyst, energy, name, list(values), params=others):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -752,10 +793,14 @@ def run_study(
     timeout = check_timeout(timeout) if timeout is not None else study.timeout
     directory = Path(output) if output is not None else study.output or Path.cwd() / study.name
     _output_directory(directory)
-    grid = study.grid_frame()
-    with _executor(study, workers, len(grid)) as executor:
+    point = study.point()
+    grid = {name: list(values) for name, values in study.grid.items()}
+    frame = grid_points(grid)
+    axis = sweep_axis(point, grid, frame)  # a flux or gate axis: one sweep per other point
+    tasks = len(frame) if axis is None else len(frame) // len(grid[axis])
+    with _executor(study, workers, tasks) as executor:
         table = scan(
-            study.point(),
+            point,
             grid,
             executor=executor,
             store=directory / "results.sqlite",

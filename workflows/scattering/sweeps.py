@@ -37,7 +37,7 @@ from systems.parameters import parameter_names, resolve_params, updated_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
 
-__all__ = ["SweepFallbackWarning", "sweep"]
+__all__ = ["SweepFallbackWarning", "reduces", "sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +280,45 @@ def _check_param(fsyst, param: Any, params: Mapping[str, Any] | None) -> None:
         raise ValueError(
             f"param={param!r} is also given in params; the sweep sets it: remove it from params"
         )
+
+
+def reduces(
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    param: str,
+    values: Iterable[Any],
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> bool:
+    """Whether :func:`sweep` of ``param`` over ``values`` would use the reduced method.
+
+    The same decision as ``sweep(..., method="auto")`` (which matrix elements
+    and lead self-energies change, and whether they span few enough
+    orbitals), taken without any sparse solve: it assembles the Hamiltonian
+    once and evaluates the changing elements per value.  A run layer uses it
+    to hand a whole axis of a grid to one :func:`sweep`.
+
+    Parameters
+    ----------
+    fsyst, energy, param, values, params
+        As for :func:`sweep`.
+
+    Returns
+    -------
+    bool
+        True if the reduced (Dyson) method applies; False otherwise, also when
+        the arguments are invalid (``sweep`` itself then reports the error).
+    """
+    try:
+        _check_system(fsyst)
+        energy = _check_energy(energy)
+        _check_param(fsyst, param, params)
+        points = [resolve_params(fsyst, updated_params(params, {param: v})) for v in values]
+        if len(points) < 2:
+            return False
+        return isinstance(_plan(OpenSystem(fsyst, params=points[0]), energy, param, points), _Plan)
+    except Exception:
+        return False
 
 
 def sweep(

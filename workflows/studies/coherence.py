@@ -73,7 +73,10 @@ subband edge: near an edge the probes mix in a slow or nearly open mode.
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import numbers
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +87,15 @@ import pandas as pd
 
 from systems.probes import attach_dephasing_probes
 from workflows.scattering.dephasing import dephased_transport
+from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
-__all__ = ["OhmicFit", "fit_ohmic", "measure_coherence_length", "resistance_vs_length"]
+__all__ = [
+    "OhmicFit",
+    "fit_ohmic",
+    "length_point",
+    "measure_coherence_length",
+    "resistance_vs_length",
+]
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,32 @@ def _check_lengths(lengths: Iterable[int]) -> list[int]:
     return [int(v) for v in values]
 
 
+def length_point(
+    *,
+    build: Callable[[int], kwant.Builder],
+    probes: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    source: int,
+    sink: int,
+    length: int,
+) -> dict[str, Any]:
+    """Point function of :func:`resistance_vs_length`: build, probe and solve one length.
+
+    Returns
+    -------
+    dict
+        ``G`` (e²/h), ``R`` (h/e²), ``n_probes`` and ``method`` (the probe
+        elimination that ran).
+    """
+    builder = build(length)
+    if probes is not None:
+        attach_dephasing_probes(builder, probes)
+    solution = dephased_transport(builder.finalized(), energy, params)
+    g = solution.two_terminal_conductance(source, sink)
+    return {"G": g, "R": 1 / g, "n_probes": solution.probes.size, "method": solution.method}
+
+
 def resistance_vs_length(
     build: Callable[[int], kwant.Builder],
     lengths: Iterable[int],
@@ -173,6 +209,10 @@ def resistance_vs_length(
     probes: Any = "all",
     source: int = 0,
     sink: int = 1,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Two-terminal resistance R(L) with floating dephasing probes, one system per length.
 
@@ -192,34 +232,65 @@ def resistance_vs_length(
         default every site; None if ``build`` attaches the probes itself.
     source, sink
         Lead indices of the two terminals.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`, one point per length,
+        :func:`length_point`): any executor (default: in this process,
+        :class:`workflows.SerialExecutor`; a process pool needs ``build``
+        picklable by cloudpickle, as lambdas are), a results store to persist
+        and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``length``, ``G`` (e²/h), ``R`` (h/e²), ``n_probes`` and ``method``
         (the probe elimination that ran, see :func:`workflows.dephased_transport`).
+        ``attrs``: the scan's ``provenance`` (with the ``energy`` and ``params``
+        in its ``study`` settings), ``failed`` and ``errors``.
     """
     lengths = _check_lengths(lengths)
     if not callable(build):
         raise TypeError(f"build must be a function length -> kwant.Builder, got {build!r}")
-    rows = []
-    for length in lengths:
-        builder = build(length)
-        if probes is not None:
-            attach_dephasing_probes(builder, probes)
-        solution = dephased_transport(builder.finalized(), energy, params)
-        g = solution.two_terminal_conductance(source, sink)
-        rows.append(
-            {
-                "length": length,
-                "G": g,
-                "R": 1 / g,
-                "n_probes": solution.probes.size,
-                "method": solution.method,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame.attrs.update(energy=float(energy), params=dict(params or {}))
+    point = functools.partial(
+        length_point,
+        build=build,
+        probes=probes,
+        energy=float(energy),
+        params=dict(params or {}),
+        source=source,
+        sink=sink,
+    )
+    table = run_study_grid(
+        "resistance_vs_length",
+        point,
+        {"length": lengths},
+        settings={
+            "build": build,
+            "energy": float(energy),
+            "params": dict(params or {}),
+            "probes": probes,
+            "source": source,
+            "sink": sink,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    frame = pd.DataFrame(
+        {
+            "length": table["length"].astype(int),
+            **{
+                name: [observable(table, name, i, default) for i in range(len(table))]
+                for name, default in (
+                    ("G", np.nan),
+                    ("R", np.nan),
+                    ("n_probes", 0),
+                    ("method", None),
+                )
+            },
+        }
+    )
+    frame.attrs.update(study_attrs(table, ["length"]))
     return frame
 
 
@@ -230,6 +301,10 @@ def measure_coherence_length(
     *,
     params: Mapping[str, Any] | None = None,
     probes: Any = "all",
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> OhmicFit:
     """Ohmic slope, λ and l_φ from R(L) at fixed η (see the module docstring).
 
@@ -237,5 +312,15 @@ def measure_coherence_length(
     beyond a few sites so that end effects are negligible.  For the chain the
     result should be λ = 2 l_φ = 4t sin k/η in weak coupling.
     """
-    frame = resistance_vs_length(build, lengths, energy, params=params, probes=probes)
+    frame = resistance_vs_length(
+        build,
+        lengths,
+        energy,
+        params=params,
+        probes=probes,
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
     return fit_ohmic(frame["length"], frame["R"])

@@ -28,7 +28,10 @@ clean bar).
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import numbers
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -46,8 +49,8 @@ from systems.parameters import (
     resolve_params,
     updated_params,
 )
-from workflows.runs.environment import environment_info
 from workflows.scattering.conductance import _check_system, conductance_matrix
+from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = [
     "bend_resistance",
@@ -226,13 +229,71 @@ def _real_values(name: str, values: Any) -> np.ndarray:
     return array
 
 
-def _describe(value: Any) -> Any:
-    """A plain, printable form of a parameter value for provenance (functions by name)."""
-    if callable(value):
-        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}"
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _hall_observables(G: np.ndarray) -> dict[str, float]:
+    """The Hall-bar resistances of one point; NaN where the bias problem is singular."""
+    try:
+        return hall_bar_resistances(G)
+    except SingularBiasError:
+        return dict.fromkeys(_COLUMNS["hall_bar"], np.nan)
+
+
+def _cross_observables(G: np.ndarray) -> dict[str, float]:
+    """The cross resistances and transmissions of one point; R NaN where singular."""
+    try:
+        return cross_resistances(G)
+    except SingularBiasError:
+        source = _CROSS["left"]
+        return {
+            "R_H": np.nan,
+            "R_B": np.nan,
+            "T_straight": float(-G[_CROSS["right"], source]),
+            "T_left_turn": float(-G[_CROSS["top"], source]),
+            "T_right_turn": float(-G[_CROSS["bottom"], source]),
+        }
+
+
+_COLUMNS = {
+    "hall_bar": ("R_xy", "R_xy_right", "R_xx", "R_xx_bottom"),
+    "cross": ("R_H", "R_B", "T_straight", "T_left_turn", "T_right_turn"),
+}
+
+_OBSERVABLES: dict[str, Callable[[np.ndarray], dict[str, float]]] = {
+    "hall_bar": _hall_observables,
+    "cross": _cross_observables,
+}
+
+
+def field_energy_point(
+    *,
+    fsyst: kwant.system.FiniteSystem,
+    params: Mapping[str, Any],
+    geometry: str,
+    energy: float,
+    B: float,
+) -> dict[str, float]:
+    """Point function of :func:`quantum_hall_scan` and :func:`cross_resistance_scan`.
+
+    Parameters
+    ----------
+    fsyst
+        The finalized Hall bar or cross.
+    params
+        The fixed Kwant parameters (not ``B``).
+    geometry
+        ``"hall_bar"`` or ``"cross"``: which resistances to compute.
+    energy, B
+        Fermi energy (t) and field (the system's ``B``) of the point.
+
+    Returns
+    -------
+    dict
+        ``nu`` (open modes of lead 0) and the geometry's resistances
+        (:func:`hall_bar_resistances` or :func:`cross_resistances`).
+    """
+    point = updated_params(params, {"B": float(B)})
+    G = conductance_matrix(fsyst, float(energy), point)
+    nu = open_modes(fsyst, 0, float(energy), point)
+    return {"nu": nu, **_OBSERVABLES[geometry](G)}
 
 
 def _field_energy_scan(
@@ -243,8 +304,11 @@ def _field_energy_scan(
     *,
     geometry: str,
     lead_names: tuple[str, ...],
-    observe: Callable[[np.ndarray], dict[str, float]],
     workflow: str,
+    executor: concurrent.futures.Executor | None,
+    store: str | os.PathLike | None,
+    progress: bool,
+    timeout: float | None,
 ) -> pd.DataFrame:
     _check_system(fsyst)
     if len(fsyst.leads) < len(lead_names):
@@ -270,47 +334,48 @@ def _field_energy_scan(
     resolved = resolve_params(
         fsyst, updated_params(params, {"B": fields[0]})
     )  # checks names before solving
-    fixed = {name: _describe(value) for name, value in resolved.items() if name != "B"}
-
-    rows = []
-    for energy in energies:
-        for field in fields:
-            point = updated_params(params, {"B": float(field)})
-            G = conductance_matrix(fsyst, float(energy), point)
-            nu = open_modes(fsyst, 0, float(energy), point)
-            rows.append({"energy": float(energy), "B": float(field), "nu": nu, **observe(G)})
-    frame = pd.DataFrame(rows)
-    frame.attrs.update(
-        {
-            "workflow": workflow,
+    fixed = {name: value for name, value in resolved.items() if name != "B"}
+    point = functools.partial(field_energy_point, fsyst=fsyst, params=params, geometry=geometry)
+    table = run_study_grid(
+        workflow,
+        point,
+        {"energy": energies, "B": fields},
+        settings={
             "geometry": geometry,
             "lead_order": list(lead_names),
             "params": fixed,
-            "fields": fields.tolist(),
-            "energies": energies.tolist(),
-            "nu": "open modes of lead 0 (left current lead) at (energy, B)",
-            "units": {
+            "fields": fields,
+            "energies": energies,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    names = ["nu", *_COLUMNS[geometry]]
+    frame = pd.DataFrame(
+        {
+            "energy": table["energy"].astype(float),
+            "B": table["B"].astype(float),
+            **{name: [observable(table, name, i) for i in range(len(table))] for name in names},
+        }
+    )
+    frame.attrs.update(
+        study_attrs(
+            table,
+            ["energy", "B"],
+            geometry=geometry,
+            lead_order=list(lead_names),
+            nu="open modes of lead 0 (left current lead) at (energy, B)",
+            units={
                 "energy": "t",
                 "B": field_unit,
                 "resistances": "h/e^2",
                 "transmissions": "e^2/h",
             },
-            "environment": environment_info(),
-        }
+        )
     )
     return frame
-
-
-def _or_nan(function: Callable[[np.ndarray], dict[str, float]], keys: tuple[str, ...]):
-    """Wrap an observable: NaN for every key where the bias problem is singular."""
-
-    def observe(G: np.ndarray) -> dict[str, float]:
-        try:
-            return function(G)
-        except SingularBiasError:
-            return dict.fromkeys(keys, np.nan)
-
-    return observe
 
 
 def quantum_hall_scan(
@@ -319,11 +384,16 @@ def quantum_hall_scan(
     energies: Iterable[float] | float,
     *,
     params: Mapping[str, Any] | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Hall and longitudinal resistance of a Hall bar over field and Fermi energy.
 
-    Serial loop over the outer product ``energies × fields``: one conductance
-    matrix and one lead mode count per point.
+    A scan (:func:`workflows.scan`) over the outer product ``energies ×
+    fields``: one conductance matrix and one lead mode count per point
+    (:func:`field_energy_point`).
 
     Parameters
     ----------
@@ -337,6 +407,11 @@ def quantum_hall_scan(
     params
         Other fixed Kwant parameters (``V``, ``disorder``, ``salt``, ...);
         not ``B``.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large scans), a results store to
+        persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
@@ -346,9 +421,10 @@ def quantum_hall_scan(
         ``R_xy``, ``R_xy_right``, ``R_xx``, ``R_xx_bottom`` (h/e², see
         :func:`hall_bar_resistances`; NaN where a probe has no open channel and
         the resistance is undefined).  On a plateau R_xy = −sign(B)/ν and
-        R_xx = 0.  Provenance (parameters, grid, units, environment) in ``.attrs``.
+        R_xx = 0.  ``attrs``: the scan's ``provenance`` (its ``study`` entry
+        holds the fixed parameters and the grid), ``failed``, ``errors``, and
+        ``geometry``, ``lead_order``, ``units``.
     """
-    keys = ("R_xy", "R_xy_right", "R_xx", "R_xx_bottom")
     return _field_energy_scan(
         fsyst,
         fields,
@@ -356,8 +432,11 @@ def quantum_hall_scan(
         params,
         geometry="hall_bar",
         lead_names=HALL_BAR_LEADS,
-        observe=_or_nan(hall_bar_resistances, keys),
-        workflow="workflows.quantum_hall_scan",
+        workflow="quantum_hall_scan",
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
     )
 
 
@@ -367,6 +446,10 @@ def cross_resistance_scan(
     energies: Iterable[float] | float,
     *,
     params: Mapping[str, Any] | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Hall and bend resistance of a four-terminal cross over field and Fermi energy.
 
@@ -380,6 +463,11 @@ def cross_resistance_scan(
         Fermi energies (t).
     params
         Other fixed Kwant parameters; not ``B``.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large scans), a results store to
+        persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
@@ -387,22 +475,8 @@ def cross_resistance_scan(
         One row per (energy, B): ``energy``, ``B``, ``nu`` (open modes of the
         left lead), ``R_H``, ``R_B`` (h/e²), ``T_straight``, ``T_left_turn``,
         ``T_right_turn`` (e²/h, out of the left lead); see
-        :func:`cross_resistances`.  Provenance in ``.attrs``.
+        :func:`cross_resistances`.  ``attrs`` as for :func:`quantum_hall_scan`.
     """
-
-    def observe(G: np.ndarray) -> dict[str, float]:
-        try:
-            return cross_resistances(G)
-        except SingularBiasError:
-            source = _CROSS["left"]
-            return {
-                "R_H": np.nan,
-                "R_B": np.nan,
-                "T_straight": float(-G[_CROSS["right"], source]),
-                "T_left_turn": float(-G[_CROSS["top"], source]),
-                "T_right_turn": float(-G[_CROSS["bottom"], source]),
-            }
-
     return _field_energy_scan(
         fsyst,
         fields,
@@ -410,6 +484,9 @@ def cross_resistance_scan(
         params,
         geometry="cross",
         lead_names=CROSS_LEADS,
-        observe=observe,
-        workflow="workflows.cross_resistance_scan",
+        workflow="cross_resistance_scan",
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
     )

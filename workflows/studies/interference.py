@@ -2,16 +2,25 @@
 temperature and disorder; Onsager reciprocity of a four-terminal ring.
 
 Every study returns a tidy :class:`pandas.DataFrame` (one row per point, one
-column per parameter and observable) with its settings and the run's provenance
-in ``DataFrame.attrs``.  Conductances are in e²/h, resistances in h/e², fluxes in
-h/e, energies and temperatures in t (k_B = 1).  All flux dependences are computed
-with :func:`workflows.sweep`, which solves each system once per energy and
-reuses the solution for every flux value.
+column per parameter and observable).  Conductances are in e²/h, resistances
+in h/e², fluxes in h/e, energies and temperatures in t (k_B = 1).  All flux
+dependences are computed with :func:`workflows.sweep`, which solves each system
+once per energy and reuses the solution for every flux value.
+
+The studies over several systems, energies or samples
+(:func:`visibility_vs_dephasing`, :func:`visibility_vs_temperature`,
+:func:`disorder_ensemble`) are a point function (one flux trace) plus a grid,
+run by :func:`workflows.scan` (see :mod:`workflows.studies.study_runs`): they
+take ``executor``, ``store`` (resume), ``progress`` and ``timeout``, and their
+provenance is the scan's, in ``attrs["provenance"]``.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import functools
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Real
 from typing import Any
@@ -27,8 +36,9 @@ from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
-from workflows.scattering.conductance import _check_energy
-from workflows.scattering.sweeps import sweep
+from workflows.scattering.conductance import _check_energy, _check_system
+from workflows.scattering.sweeps import _check_param, sweep
+from workflows.studies.study_runs import observable, plain_settings, run_study_grid, study_attrs
 
 __all__ = [
     "ab_oscillations",
@@ -171,23 +181,117 @@ def ab_oscillations(
     pandas.DataFrame
         Columns ``phi`` and ``G`` (e²/h); ``attrs["units"]["phi"]`` names the
         flux unit (``"h/e"`` for mesoflow's rings) and ``attrs["flux_period"]``
-        the period (None if unknown).
+        the period (None if unknown); ``attrs["provenance"]`` the run (one
+        sweep, no scan) in the studies' format, with a ``study`` entry.
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     matrices = sweep(fsyst, energy, "phi", flux, params=params, method=method)
     frame = pd.DataFrame({"phi": flux, "G": _two_terminal(matrices, source, sink)})
-    frame.attrs.update(
-        run_provenance(study="ab_oscillations", energy=energy, source=source, sink=sink)
+    frame.attrs["provenance"] = run_provenance(
+        study={
+            "name": "ab_oscillations",
+            "settings": plain_settings(
+                {"energy": energy, "params": dict(params or {}), "source": source, "sink": sink}
+            ),
+        }
     )
     frame.attrs.update(units={"phi": unit, "G": "e²/h"}, flux_period=period)
     return frame
 
 
+def _finalized(system: Any) -> kwant.system.FiniteSystem:
+    """A finalized system, or the one a :class:`SystemRecipe` describes (once per process)."""
+    return system.finalized() if isinstance(system, SystemRecipe) else system
+
+
+def flux_trace_point(
+    *,
+    system: Any,
+    energy: float,
+    flux: Sequence[float],
+    params: Mapping[str, Any],
+    source: int = 0,
+    sink: int = 1,
+    **point: Any,
+) -> dict[str, np.ndarray]:
+    """Point function of the interference studies: the trace G(φ) at one point.
+
+    Parameters
+    ----------
+    system
+        A finalized system or a :class:`workflows.SystemRecipe` (finalized once per process).
+    energy
+        Energy in units of t; a grid may give it instead (keyword ``energy`` of ``point``).
+    flux
+        The flux grid (the system's ``phi``).
+    params
+        Fixed Kwant parameters.
+    source, sink
+        Terminals between which G is measured (others floating).
+    **point
+        The grid's parameters at this point (Kwant parameters such as ``salt``
+        or ``eta``, or ``energy``).
+
+    Returns
+    -------
+    dict
+        ``G``: the two-terminal conductance (e²/h) at every flux, by :func:`workflows.sweep`.
+    """
+    energy = point.pop("energy", energy)
+    matrices = sweep(
+        _finalized(system), energy, "phi", np.asarray(flux), params={**params, **point}
+    )
+    return {"G": _two_terminal(matrices, source, sink)}
+
+
+def _check_traces(
+    fsyst: kwant.system.FiniteSystem, energies: Iterable[Any], params: Mapping[str, Any]
+) -> None:
+    """The checks of :func:`workflows.sweep` of ``phi``, before a study's scan (errors raise)."""
+    _check_system(fsyst)
+    for energy in energies:
+        _check_energy(energy)
+    _check_param(fsyst, "phi", params)
+    systems.resolve_params(fsyst, {**params, "phi": 0.0})
+
+
+def dephased_ring_point(
+    *,
+    devices: Sequence[Any],
+    fluxes: Sequence[Sequence[float]],
+    energy: float,
+    ring: int,
+    eta: float,
+) -> dict[str, np.ndarray]:
+    """Point function of :func:`visibility_vs_dephasing`: G(φ) of ring ``ring`` at coupling η."""
+    return flux_trace_point(
+        system=devices[ring], energy=energy, flux=fluxes[ring], params={}, eta=eta
+    )
+
+
+def ring_with_arm_probes(r_in: float, r_out: float, lead_width: int) -> kwant.Builder:
+    """:func:`systems.ab_ring` with a dephasing probe on every site of its arms.
+
+    The arms are the annulus r_in <= |r| <= r_out.
+
+    The builder of the (r_in, r_out) rings of :func:`visibility_vs_dephasing`
+    (named in their :class:`workflows.SystemRecipe`, so that each worker
+    process builds a ring once).
+    """
+    builder = systems.ab_ring(r_in, r_out, lead_width)
+
+    def on_arms(pos, r_in=r_in, r_out=r_out):
+        return r_in**2 <= pos[0] ** 2 + pos[1] ** 2 <= r_out**2
+
+    systems.attach_dephasing_probes(builder, on_arms)
+    return builder
+
+
 def _dephasing_ring(ring: Any, lead_width: int | None) -> tuple[str, float, float, Any]:
-    """(label, r_in, r_out, finalized system with dephasing probes) of one ring argument."""
+    """(label, r_in, r_out, device with dephasing probes: a recipe or a finalized system)."""
     if isinstance(ring, SystemRecipe):
         recipe = ring if ring.dephasing_probes else dataclasses.replace(ring, dephasing_probes=True)
-        return repr(ring), np.nan, np.nan, recipe.finalized()
+        return repr(ring), np.nan, np.nan, recipe
     if isinstance(ring, kwant.system.FiniteSystem):
         if not systems.dephasing_probe_leads(ring):
             raise ValueError(
@@ -205,13 +309,11 @@ def _dephasing_ring(ring: Any, lead_width: int | None) -> tuple[str, float, floa
         ) from None
     if lead_width is None:
         raise ValueError("lead_width is required for rings given as (r_in, r_out)")
-    builder = systems.ab_ring(r_in, r_out, lead_width)
-
-    def on_arms(pos, r_in=r_in, r_out=r_out):
-        return r_in**2 <= pos[0] ** 2 + pos[1] ** 2 <= r_out**2
-
-    systems.attach_dephasing_probes(builder, on_arms)
-    return f"ab_ring({r_in:g}, {r_out:g}, {lead_width})", r_in, r_out, builder.finalized()
+    recipe = SystemRecipe(
+        f"{__name__}:ring_with_arm_probes",
+        {"r_in": r_in, "r_out": r_out, "lead_width": lead_width},
+    )
+    return f"ab_ring({r_in:g}, {r_out:g}, {lead_width})", r_in, r_out, recipe
 
 
 def visibility_vs_dephasing(
@@ -223,6 +325,10 @@ def visibility_vs_dephasing(
     flux=None,
     period: float | None = None,
     flux_unit: str | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Visibility of the h/e oscillation of rings with dephasing probes on their arms.
 
@@ -255,6 +361,11 @@ def visibility_vs_dephasing(
     period, flux_unit
         For your own systems whose ``phi`` is your own: the flux period and
         unit name (see :func:`flux_units`).
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large studies), a results store
+        to persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
@@ -264,6 +375,13 @@ def visibility_vs_dephasing(
         h/2e harmonics), ``visibility`` (A1/G0), ``visibility_extremal``
         ((max − min)/(max + min)), ``coherent_visibility`` (A1/G0 at η = 0)
         and ``relative_visibility`` (their ratio: the dephasing factor).
+        ``attrs``: the scan's ``provenance``, ``failed`` and ``errors`` (see
+        :func:`workflows.studies.study_runs.study_attrs`).
+
+    Notes
+    -----
+    One point per (ring, η), η = 0 (the coherent reference) included: a flux
+    trace by :func:`workflows.sweep` (:func:`dephased_ring_point`).
     """
     rings = list(rings)
     etas = [float(eta) for eta in etas]
@@ -273,21 +391,57 @@ def visibility_vs_dephasing(
         raise ValueError(f"etas must be finite and >= 0 (units of t), got {etas}")
     energy = _check_energy(energy)  # before building any ring
     devices = [_dephasing_ring(ring, lead_width) for ring in rings]
-    rows = []
-    for label, r_in, r_out, fsyst in devices:
-        grid, ring_period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
-        n_probes = len(systems.dephasing_probe_leads(fsyst))
-
-        def trace(eta, fsyst=fsyst, grid=grid):
-            matrices = sweep(fsyst, energy, "phi", grid, params={"eta": eta})
-            return _two_terminal(matrices, 0, 1)
-
-        coherent_trace = trace(0.0)
-        coherent = _harmonic_columns(grid, coherent_trace, ring_period)["visibility"]
-        for eta in etas:
-            columns = _harmonic_columns(
-                grid, coherent_trace if eta == 0 else trace(eta), ring_period
+    units = []
+    for _, _, _, device in devices:
+        fsyst = _finalized(device)
+        _check_traces(fsyst, [], {"eta": etas[0]})
+        units.append(
+            (
+                *flux_units(fsyst, flux, period=period, flux_unit=flux_unit),
+                len(systems.dephasing_probe_leads(fsyst)),
             )
+        )
+    couplings = list(dict.fromkeys([0.0, *etas]))  # the coherent reference first
+    point = functools.partial(
+        dephased_ring_point,
+        devices=tuple(device for *_, device in devices),
+        fluxes=tuple(tuple(grid.tolist()) for grid, *_ in units),
+        energy=energy,
+    )
+    table = run_study_grid(
+        "visibility_vs_dephasing",
+        point,
+        {"ring": list(range(len(devices))), "eta": couplings},
+        settings={
+            "rings": [label for label, *_ in devices],
+            "etas": etas,
+            "lead_width": lead_width,
+            "energy": energy,
+            "flux": None if flux is None else np.asarray(flux, dtype=float),
+            "period": period,
+            "flux_unit": flux_unit,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    nan_columns = dict.fromkeys(("G0", "A1", "A2", "visibility", "visibility_extremal"), np.nan)
+
+    def columns(ring: int, eta: float) -> dict[str, float]:
+        index = ring * len(couplings) + couplings.index(eta)
+        trace = observable(table, "G", index, None)
+        if trace is None:
+            return nan_columns
+        grid, ring_period, _, _ = units[ring]
+        return _harmonic_columns(grid, np.asarray(trace, dtype=float), ring_period)
+
+    rows = []
+    for ring, (label, r_in, r_out, _) in enumerate(devices):
+        _, _, unit, n_probes = units[ring]
+        coherent = columns(ring, 0.0)["visibility"]
+        for eta in etas:
+            values = columns(ring, eta)
             rows.append(
                 {
                     "system": label,
@@ -297,20 +451,13 @@ def visibility_vs_dephasing(
                     "arm_length": ring_arm_length(r_in, r_out),
                     "eta": eta,
                     "n_probes": n_probes,
-                    **columns,
+                    **values,
                     "coherent_visibility": coherent,
-                    "relative_visibility": columns["visibility"] / coherent,
+                    "relative_visibility": values["visibility"] / coherent,
                 }
             )
     frame = pd.DataFrame(rows)
-    frame.attrs.update(
-        run_provenance(
-            study="visibility_vs_dephasing",
-            energy=energy,
-            lead_width=lead_width,
-            n_flux=None if flux is None else len(flux),
-        )
-    )
+    frame.attrs.update(study_attrs(table, ["ring", "eta"]))
     return frame
 
 
@@ -326,6 +473,10 @@ def visibility_vs_temperature(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Visibility of the thermally averaged AB oscillation G_T(φ) = ∫ G(E, φ) (−∂f/∂E) dE.
 
@@ -356,12 +507,23 @@ def visibility_vs_temperature(
         Other Kwant parameters (fixed).
     source, sink
         Terminals.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large studies), a results store
+        to persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
     pandas.DataFrame
         One row per temperature: ``temperature``, ``G0``, ``A1``, ``A2``,
-        ``visibility`` (A1/G0), ``visibility_extremal``.
+        ``visibility`` (A1/G0), ``visibility_extremal``.  ``attrs``: the
+        scan's ``provenance``, ``failed`` and ``errors``, the flux ``units``
+        and ``flux_period``.
+
+    Notes
+    -----
+    One point per energy of the grid: the trace G(E, φ) (:func:`flux_trace_point`).
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     energies = np.asarray(energies, dtype=float)
@@ -370,11 +532,36 @@ def visibility_vs_temperature(
         raise ValueError("energies must be a strictly increasing 1D grid of >= 2 energies")
     for temperature in temperatures:  # check the thermal windows before any solve
         thermal_average(energies, np.zeros_like(energies), temperature, mu)
+    _check_traces(fsyst, energies, dict(params or {}))
+    point = functools.partial(
+        flux_trace_point,
+        system=fsyst,
+        energy=None,
+        flux=tuple(flux.tolist()),
+        params=dict(params or {}),
+        source=source,
+        sink=sink,
+    )
+    table = run_study_grid(
+        "visibility_vs_temperature",
+        point,
+        {"energy": energies},
+        settings={
+            "mu": mu,
+            "temperatures": temperatures,
+            "flux": flux,
+            "params": dict(params or {}),
+            "source": source,
+            "sink": sink,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
     conductance = np.array(
-        [
-            _two_terminal(sweep(fsyst, energy, "phi", flux, params=params), source, sink)
-            for energy in energies
-        ]
+        [observable(table, "G", i, np.full(flux.size, np.nan)) for i in range(energies.size)],
+        dtype=float,
     )  # (n_energies, n_flux)
     rows = []
     for temperature in temperatures:
@@ -384,17 +571,13 @@ def visibility_vs_temperature(
                 for k in range(flux.size)
             ]
         )
-        rows.append({"temperature": temperature, **_harmonic_columns(flux, g, period)})
+        if np.all(np.isfinite(g)):
+            columns = _harmonic_columns(flux, g, period)
+        else:  # a failed energy inside the thermal window
+            columns = dict.fromkeys(("G0", "A1", "A2", "visibility", "visibility_extremal"), np.nan)
+        rows.append({"temperature": temperature, **columns})
     frame = pd.DataFrame(rows)
-    frame.attrs.update(
-        run_provenance(
-            study="visibility_vs_temperature",
-            mu=mu,
-            energies=[float(energies[0]), float(energies[-1]), int(energies.size)],
-            n_flux=int(flux.size),
-        )
-    )
-    frame.attrs.update(units={"phi": unit}, flux_period=period)
+    frame.attrs.update(study_attrs(table, ["energy"], units={"phi": unit}, flux_period=period))
     return frame
 
 
@@ -410,6 +593,10 @@ def disorder_ensemble(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """G(φ) of a disordered ring for every disorder realisation (salt).
 
@@ -438,11 +625,24 @@ def disorder_ensemble(
         Other Kwant parameters (fixed).
     source, sink
         Terminals.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large studies), a results store
+        to persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
     pandas.DataFrame
-        Tidy: columns ``salt``, ``phi``, ``G`` (one row per sample and flux).
+        Tidy: columns ``salt``, ``phi``, ``G`` (one row per sample and flux;
+        G is NaN for a failed sample).  ``attrs``: the scan's ``provenance``,
+        ``failed`` and ``errors``, the flux ``units`` and ``flux_period``.
+
+    Notes
+    -----
+    One point per sample: its trace G(φ) (:func:`flux_trace_point`).  The
+    samples are independent, so a process pool runs them in parallel, e.g.
+    ``executor=workflows.process_pool(2)``.
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     salts = [str(salt) for salt in salts]
@@ -453,19 +653,47 @@ def disorder_ensemble(
     if isinstance(disorder, bool) or not isinstance(disorder, Real) or not 0 <= disorder < np.inf:
         raise ValueError(f"disorder must be a real number >= 0 (units of t), got {disorder!r}")
     base = {**(params or {}), "disorder": disorder}
-    frames = []
-    for salt in salts:
-        matrices = sweep(fsyst, energy, "phi", flux, params={**base, "salt": salt})
-        frames.append(
-            pd.DataFrame({"salt": salt, "phi": flux, "G": _two_terminal(matrices, source, sink)})
-        )
-    frame = pd.concat(frames, ignore_index=True)
-    frame.attrs.update(
-        run_provenance(
-            study="disorder_ensemble", energy=energy, disorder=disorder, n_samples=len(salts)
-        )
+    _check_traces(fsyst, [energy], {**base, "salt": salts[0]})
+    point = functools.partial(
+        flux_trace_point,
+        system=fsyst,
+        energy=energy,
+        flux=tuple(flux.tolist()),
+        params=base,
+        source=source,
+        sink=sink,
     )
-    frame.attrs.update(units={"phi": unit}, flux_period=period)
+    table = run_study_grid(
+        "disorder_ensemble",
+        point,
+        {"salt": salts},
+        settings={
+            "energy": energy,
+            "disorder": disorder,
+            "n_samples": len(salts),
+            "flux": flux,
+            "params": dict(params or {}),
+            "source": source,
+            "sink": sink,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    frame = pd.DataFrame(
+        {
+            "salt": np.repeat(np.array(salts, dtype=object), flux.size),
+            "phi": np.tile(flux, len(salts)),
+            "G": np.concatenate(
+                [
+                    np.asarray(observable(table, "G", i, np.full(flux.size, np.nan)), dtype=float)
+                    for i in range(len(salts))
+                ]
+            ),
+        }
+    )
+    frame.attrs.update(study_attrs(table, ["salt"], units={"phi": unit}, flux_period=period))
     return frame
 
 
@@ -520,13 +748,18 @@ def four_terminal_reciprocity(
                 "R_reciprocal": [four_terminal_resistance(g, voltage, current) for g in minus],
             }
         )
-    frame.attrs.update(
-        run_provenance(
-            study="four_terminal_reciprocity",
-            energy=energy,
-            current=list(current),
-            voltage=list(voltage),
-        )
+    frame.attrs["provenance"] = run_provenance(
+        study={
+            "name": "four_terminal_reciprocity",
+            "settings": plain_settings(
+                {
+                    "energy": energy,
+                    "current": list(current),
+                    "voltage": list(voltage),
+                    "params": dict(params or {}),
+                }
+            ),
+        }
     )
     frame.attrs.update(units={"phi": unit}, flux_period=period)
     return frame

@@ -11,9 +11,9 @@ from workflows.app.figures import FIGURES, make_figure, make_figures
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
+def gallery(tmp_path_factory, study_stores):
     output = tmp_path_factory.mktemp("figures")
-    make_figures(None, output, quick=True)
+    make_figures(None, output, quick=True, stores=study_stores)  # the session's AAS ensemble
     return output
 
 

@@ -120,11 +120,14 @@ def test_quantum_hall_scan_frame(hall_bar):
         "R_xx_bottom",
     ]
     assert len(frame) == 4
-    assert frame.attrs["workflow"] == "workflows.quantum_hall_scan"
-    assert frame.attrs["fields"] == fields
-    assert frame.attrs["params"]["disorder"] == 0.0
+    provenance = frame.attrs["provenance"]  # the scan's, one format for every study
+    assert provenance["study"]["name"] == "quantum_hall_scan"
+    assert provenance["study"]["settings"]["fields"] == fields
+    assert provenance["study"]["settings"]["params"]["disorder"] == 0.0
+    assert provenance["parameters"] == ["energy", "B"] and provenance["n_points"] == 4
     assert frame.attrs["lead_order"] == list(systems.HALL_BAR_LEADS)
-    assert "kwant" in frame.attrs["environment"]
+    assert "kwant" in provenance["environment"]
+    assert frame.attrs["failed"] == 0 and frame.attrs["errors"] == []
     # At E = 0.5, B = 0.08 the bulk has one edge channel but the narrow side probes
     # none: the Hall voltage is undefined and reported as NaN.
     closed = frame[(frame.energy == 0.5) & (frame.B == 0.08)].iloc[0]

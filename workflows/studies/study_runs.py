@@ -1,0 +1,129 @@
+"""How a study runs: its point function over its grid, through :func:`workflows.scan`.
+
+Every study of :mod:`workflows.studies` is a module-level (picklable) point
+function plus a grid; :func:`run_study_grid` runs it with :func:`workflows.scan`,
+so every study accepts the same run keywords — ``executor``, ``store``
+(resume), ``progress`` and ``timeout`` — and records its provenance one way:
+``attrs["provenance"]`` is the scan's provenance (point function and
+fingerprint, grid, versions, solver, git revision, host, executor, timestamps,
+store sessions) with a ``study`` entry holding the study's name and settings.
+
+Default executor: :class:`workflows.SerialExecutor` (in this process).  A
+study's points take milliseconds to seconds, so starting worker processes
+(importing Kwant in each) and sending them the system would cost more than
+small studies take; pass ``executor=workflows.process_pool(n)`` (or any
+:class:`concurrent.futures.Executor`) for large ones.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import numbers
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workflows.runs.scans import SerialExecutor, scan
+
+__all__ = ["observable", "plain_settings", "run_study_grid", "study_attrs"]
+
+
+def plain_settings(value: Any) -> Any:
+    """A JSON-serialisable form of a study setting (functions by name, arrays as lists)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_settings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_settings(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [plain_settings(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if np.isfinite(value) else repr(value)
+    if isinstance(value, numbers.Complex):
+        return repr(complex(value))
+    if callable(value):
+        module = getattr(value, "__module__", None) or "?"
+        name = getattr(value, "__qualname__", None) or type(value).__qualname__
+        return f"{module}.{name}"
+    return repr(value)
+
+
+def run_study_grid(
+    study: str,
+    point: Callable[..., Mapping[str, Any]],
+    grid: Mapping[str, Any] | pd.DataFrame,
+    *,
+    settings: Mapping[str, Any],
+    executor: concurrent.futures.Executor | None,
+    store: str | os.PathLike | None,
+    progress: bool,
+    timeout: float | None,
+) -> pd.DataFrame:
+    """Run a study's point function over its grid with :func:`workflows.scan`.
+
+    Parameters
+    ----------
+    study
+        The study's name (e.g. ``"disorder_ensemble"``).
+    point, grid
+        The point function (picklable, module level; fixed arguments bound with
+        :func:`functools.partial`) and the grid, as for :func:`workflows.scan`.
+    settings
+        The study's fixed settings, recorded in the provenance (made
+        JSON-serialisable with :func:`plain_settings`).
+    executor, store, progress, timeout
+        As for :func:`workflows.scan`; ``executor=None`` runs in this process
+        (:class:`workflows.SerialExecutor`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scan's table (parameters, observables, ``error``).
+    """
+    return scan(
+        point,
+        grid,
+        executor=SerialExecutor() if executor is None else executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+        provenance={"study": {"name": study, "settings": plain_settings(settings)}},
+    )
+
+
+def study_attrs(table: pd.DataFrame, parameters: list[str], **results: Any) -> dict[str, Any]:
+    """The ``attrs`` of a study's table: the scan's provenance, its failures, and ``results``.
+
+    ``attrs["provenance"]`` and ``attrs["failed"]`` (number of failed points)
+    come from the scan; ``attrs["errors"]`` lists each failed point's
+    ``parameters`` with its ``error`` (their observables are NaN in the
+    study's table; tracebacks are in the store).  ``results`` are entries
+    that belong to the results rather than to the run (units, flux period,
+    a conductance).
+    """
+    failed = table[table["error"].notna()]
+    errors = [
+        {**{name: row[name] for name in parameters}, "error": row["error"]}
+        for _, row in failed.iterrows()
+    ]
+    return {
+        "provenance": table.attrs["provenance"],
+        "failed": table.attrs["failed"],
+        "errors": errors,
+        **results,
+    }
+
+
+def observable(table: pd.DataFrame, name: str, index: int, default: Any = np.nan) -> Any:
+    """The value of observable ``name`` at row ``index`` of a scan table (``default`` if failed)."""
+    if name not in table.columns or pd.notna(table["error"].iat[index]):
+        return default
+    value = table[name].iat[index]
+    return default if value is None else value
