@@ -19,8 +19,8 @@ import numpy as np
 from analysis.energy_grid import window_grid
 from analysis.heat import HeatSolution, solve_heat
 from analysis.heat import onsager_matrix as _onsager_matrix
-from systems.parameters import resolve_params
-from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering import OpenSystem
+from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["conductance_grid", "heat_transport", "onsager_matrix"]
 
@@ -44,10 +44,10 @@ def conductance_grid(
         Sorted energies (t) and G(E_k), shape (n, M, M).
     """
     _check_system(fsyst)
-    params = resolve_params(fsyst, params)
+    open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
     def matrix(energy: float) -> np.ndarray:
-        return conductance_matrix(fsyst, _check_energy(energy), params)
+        return open_system.conductance_matrix(_check_energy(energy))
 
     return window_grid(matrix, windows, tol=tol, max_points=max_points)
 

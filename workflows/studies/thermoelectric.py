@@ -31,13 +31,8 @@ from analysis.thermoelectric import (
     landauer_moments,
     thermoelectric_coefficients,
 )
-from systems.parameters import resolve_params
-from workflows.scattering.conductance import (
-    _check_energy,
-    _check_system,
-    conductance_matrix,
-    has_self_energy_leads,
-)
+from workflows.scattering import OpenSystem
+from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["thermoelectric", "thermoelectric_table", "transmission_function"]
 
@@ -54,8 +49,9 @@ def transmission_function(
 ):
     """E ↦ 𝒯(E) (e²/h) from ``source`` to ``sink``, other terminals floating at each energy.
 
-    Validates the system, the parameters and the terminals once; the returned
-    function calls Kwant at each energy (units of t).
+    Validates the system, the parameters and the terminals and assembles the
+    Hamiltonian once (:class:`workflows.scattering.OpenSystem`); the returned
+    function solves the open system at each energy (units of t).
     """
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
@@ -63,17 +59,10 @@ def transmission_function(
     sink = _check_terminal("sink", sink, n_leads)
     if source == sink:
         raise ValueError(f"source and sink must differ, both are {source}")
-    params = resolve_params(fsyst, params)
-    direct = n_leads == 2 and not has_self_energy_leads(fsyst)
+    open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
     def transmission(energy: float) -> float:
-        energy = _check_energy(energy)
-        if direct:  # only the block we need (one right-hand side per source mode)
-            smatrix = kwant.smatrix(
-                fsyst, energy, params=params, in_leads=[source], out_leads=[sink]
-            )
-            return float(smatrix.transmission(sink, source))
-        g = conductance_matrix(fsyst, energy, params)
+        g = open_system.conductance_matrix(_check_energy(energy))
         if n_leads == 2:
             return float(-g[sink, source])
         if not np.any(g):  # below every band: nothing is transmitted
