@@ -385,12 +385,15 @@ def resolve_params(
                 "across several systems, pass systems.SharedParams(params))"
             )
     owners = parameter_owners(target)
+    # A name the user reads anywhere in the system gets no default, in a lead alone too.
+    user_names = owners.user | (parameter_owners(syst).user if target is not syst else set())
+    defaulted = _defaulted(owners) - user_names
     needed = owners.names
     resolved = dict(given)
     if needed is not None:
-        missing = sorted(needed - set(given) - _defaulted(owners))
+        missing = sorted(needed - set(given) - defaulted)
         if missing:
-            users = sorted(set(missing) & owners.user)
+            users = sorted(set(missing) & user_names)
             detail = (
                 f"; {users} {'is' if len(users) == 1 else 'are'} read by your own value "
                 "function(s), which get no default"
@@ -401,7 +404,7 @@ def resolve_params(
                 f"missing value(s) for parameter(s) {missing}: pass them in params{detail} "
                 f"(the system's parameters are {sorted(needed)})"
             )
-    for name in _defaulted(owners) - set(given):
+    for name in defaulted - set(given):
         resolved[name] = NEUTRAL_PARAMS[name]
     for name, meaning in owners.mesoflow.items():
         if name in resolved:

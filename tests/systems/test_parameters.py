@@ -173,3 +173,16 @@ def test_lead_resolution_asks_only_for_the_lead_parameters():
     assert resolve_params(fsyst, {"mu_lead": 0.0}, lead=0) == {"mu_lead": 0.0}
     with pytest.raises(ValueError, match=r"unknown parameter name\(s\) \['u'\]"):
         resolve_params(fsyst, {"mu_lead": 0.0, "u": 1}, lead=0)
+
+
+def test_a_name_the_user_reads_in_the_region_gets_no_default_in_a_lead():
+    """mesoflow's leads read ``t``; a user's onsite in the region reads it too: no default anywhere."""
+    builder = systems.wire(4, 3)
+    for site in list(builder.sites()):
+        builder[site] = lambda site, t, V: 4 * t + V  # the user's own value function
+    fsyst = builder.finalized()
+    with pytest.raises(ValueError, match=r"\['V', 't'\]"):
+        resolve_params(fsyst, {})
+    with pytest.raises(ValueError, match=r"\['t'\].*your own value function"):
+        resolve_params(fsyst, {}, lead=0)  # the lead alone: t is still the user's
+    assert resolve_params(fsyst, {"t": 2.0, "V": 0.0}, lead=0)["t"] == 2.0
