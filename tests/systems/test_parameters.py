@@ -176,7 +176,7 @@ def test_lead_resolution_asks_only_for_the_lead_parameters():
 
 
 def test_a_name_the_user_reads_in_the_region_gets_no_default_in_a_lead():
-    """mesoflow's leads read ``t``; a user's onsite in the region reads it too: no default anywhere."""
+    """mesoflow's leads read ``t``; a user's onsite in the region reads it too: no default."""
     builder = systems.wire(4, 3)
     for site in list(builder.sites()):
         builder[site] = lambda site, t, V: 4 * t + V  # the user's own value function

@@ -213,7 +213,8 @@ class OpenSystem:
         energy exactly at a band edge (a mode with zero velocity) raises
         :class:`workflows.scattering.band_edges.BandEdgeError` naming the lead.
         """
-        lead_info, sigmas = [], []
+        lead_info = [None] * len(self.interfaces)  # indexed by lead, as the check reads it
+        sigmas = []
         with band_edges_reported(self.fsyst, energy, self.params):
             indices = range(len(self.interfaces)) if leads is None else leads
             for index in indices:
@@ -221,10 +222,9 @@ class OpenSystem:
                 if hasattr(lead, "modes"):
                     propagating, stabilized = lead.modes(energy, params=self.params)
                     sigma = stabilized.selfenergy()
-                    lead_info.append(propagating)
+                    lead_info[index] = propagating
                 else:  # a self-energy lead (e.g. a dephasing probe)
                     sigma = lead.selfenergy(energy, params=self.params)
-                    lead_info.append(None)
                 sigma = np.asarray(sigma, dtype=complex)
                 if sigma.shape != (coords.size, coords.size):
                     raise ValueError(

@@ -124,3 +124,15 @@ def test_greens_function_block_equals_the_dense_inverse(solver):
     wanted = np.union1d(np.concatenate(open_system.interfaces), rng.choice(n, 7, replace=False))
     expected = np.linalg.inv(dense)[np.ix_(wanted, wanted)]
     np.testing.assert_allclose(open_system.greens_function(energy, wanted), expected, atol=1e-12)
+
+
+def test_band_edges_are_checked_on_the_leads_asked_for():
+    """Self-energies of a subset of leads: the band-edge check names the right lead."""
+    builder = systems.wire(6, 3)
+    probes = systems.attach_dephasing_probes(builder, [next(iter(builder.sites()))])
+    fsyst = builder.finalized()
+    open_system = OpenSystem(fsyst, params={"eta": 0.1})
+    edge = 2.0  # second subband edge of a 3-site strip, 2t(1 − cos(2π/4)), exact in floats
+    with pytest.raises(ValueError, match="band edge of lead 1"):
+        open_system.selfenergies(edge, leads=[1, probes[0]])
+    assert len(open_system.selfenergies(edge + 1e-3, leads=[probes[0], 1])) == 2
