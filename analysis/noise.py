@@ -38,6 +38,8 @@ import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
 
+from .bias import ZERO_CONDUCTANCE
+
 __all__ = [
     "chaotic_cavity_fano",
     "crossover_noise",
@@ -364,6 +366,7 @@ def hot_probe_state(
     probes = sorted({int(p) for p in np.atleast_1d(probes)})
     fixed = [i for i in range(m) if i not in probes]
     temp = np.full(m, float(temperature))
+    probes = _coupled_probes(g, probes)
     if not probes:
         return mu, temp
     c = -np.linalg.solve(g[np.ix_(probes, probes)], g[np.ix_(probes, fixed)])
@@ -372,6 +375,13 @@ def hot_probe_state(
     heat = c @ u_fixed - mu[probes] ** 2 / 2
     temp[probes] = np.sqrt(np.clip(6 * heat / np.pi**2, temperature**2, None))
     return mu, temp
+
+
+def _coupled_probes(g: np.ndarray, probes: list[int]) -> list[int]:
+    """The probes whose row or column of G is not zero (a decoupled probe, e.g. η = 0,
+    carries no current and no noise: it is left out of the elimination)."""
+    nonzero = np.abs(g) > ZERO_CONDUCTANCE * max(1.0, float(np.abs(g).max(initial=0.0)))
+    return [p for p in probes if nonzero[p].any() or nonzero[:, p].any()]
 
 
 def probe_noise_matrix(
@@ -466,11 +476,12 @@ def probe_noise_matrix(
     temperature = _check_temperature(temperature)
     fixed = [i for i in range(m) if i not in probes]
     g = _conductance_from_smatrix(s, labels, m)
-    g_pp = g[np.ix_(probes, probes)]
+    coupled = _coupled_probes(g, probes)  # decoupled probes keep zero rows below
+    g_pp = g[np.ix_(coupled, coupled)]
     c = np.zeros((m, len(fixed)))
     c[fixed, np.arange(len(fixed))] = 1.0
-    if probes:
-        c[probes] = -np.linalg.solve(g_pp, g[np.ix_(probes, fixed)])
+    if coupled:
+        c[coupled] = -np.linalg.solve(g_pp, g[np.ix_(coupled, fixed)])
     mu_fixed = mu[fixed]
     if model == "dephasing":
         k = c @ _occupation_integrals(mu_fixed, temperature) @ c.T
@@ -483,7 +494,7 @@ def probe_noise_matrix(
     bare = _noise_from_windows(s, labels, window)
     elimination = np.zeros((len(fixed), m))
     elimination[np.arange(len(fixed)), fixed] = 1.0
-    if probes:
-        elimination[:, probes] = -np.linalg.solve(g_pp.T, g[np.ix_(fixed, probes)].T).T
+    if coupled:
+        elimination[:, coupled] = -np.linalg.solve(g_pp.T, g[np.ix_(fixed, coupled)].T).T
     result = elimination @ bare @ elimination.T
     return 0.5 * (result + result.T)

@@ -28,11 +28,12 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.bias import _check_terminal, two_terminal_conductance
+from analysis.bias import _check_terminal
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems.parameters import resolve_params
 from workflows.scattering.conductance import _check_energy, _check_system, has_self_energy_leads
+from workflows.scattering.dephasing import eliminate_floating_probes
 from workflows.scattering.interface_greens import interface_greens_function
 
 __all__ = ["ScatteringMatrix", "fano_factor", "noise_matrix", "scattering_matrix"]
@@ -313,8 +314,9 @@ def fano_factor(
     g = np.diag(np.bincount(s.channel_terminals, minlength=n_leads)).astype(float)
     masks = (s.channel_terminals[None, :] == np.arange(n_leads)[:, None]).astype(float)
     g -= masks @ np.abs(s.data) ** 2 @ masks.T
-    current = two_terminal_conductance(g, source, sink)  # per unit eV, probes floating
+    effective, _ = eliminate_floating_probes(g, others)  # decoupled probes (η = 0) drop out
+    sink_row = 0 if sink < source else 1  # fixed terminals in increasing order
+    current = -effective[sink_row, 1 - sink_row]  # per unit eV, probes floating
     if current <= 0:
         return float("nan")
-    sink_row = 0 if sink < source else 1  # fixed terminals in increasing order
     return float(noise[sink_row, sink_row] / (2 * current))

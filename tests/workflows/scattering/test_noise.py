@@ -380,3 +380,16 @@ def test_floating_noise_matrix_is_johnson_nyquist_of_the_dephased_conductance():
         )
         assert noise.shape == (2, 2)
         assert noise[0, 0] == pytest.approx(4 * 0.02 * g, rel=1e-10)
+
+
+@pytest.mark.parametrize("model", ["dephasing", "voltage", "hot"])
+def test_decoupled_probes_give_the_coherent_fano_factor(model):
+    """Probes at η = 0 carry no current and no noise: F is that of the wire alone (0, ballistic)."""
+    builder = systems.wire(6, 2)
+    systems.attach_dephasing_probes(builder, list(builder.sites())[:4])
+    fsyst = builder.finalized()
+    plain = fano_factor(systems.wire(6, 2).finalized(), 1.5)
+    assert plain == pytest.approx(0.0, abs=1e-12)
+    assert fano_factor(fsyst, 1.5, params={"eta": 0.0}, probes=model) == pytest.approx(
+        plain, abs=1e-12
+    )
