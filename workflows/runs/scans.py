@@ -466,14 +466,15 @@ def evaluate_point(
 
     An exception raised by the point function (or an invalid return value) is
     recorded in the outcome's ``error`` (``"ExceptionType: message"``) and
-    ``traceback``; it does not propagate.
+    ``traceback``; it does not propagate.  Nor does ``SystemExit`` (a point
+    that calls ``sys.exit``): it fails that point only.
     """
     started = time.time()
     clock = time.perf_counter()
     try:
         observables = _observables(point(**params), params)
         error = tb = None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         observables = None
         error = f"{type(exc).__name__}: {exc}"
         tb = traceback.format_exc()
@@ -510,7 +511,7 @@ def evaluate_sweep(
             raise ValueError(
                 f"sweep_points returned {len(results)} results for {len(points)} values of {axis!r}"
             )
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         errors = [(f"{type(exc).__name__}: {exc}", traceback.format_exc())] * len(points)
     else:
         for k, (result, params) in enumerate(zip(results, points, strict=True)):

@@ -42,6 +42,21 @@ def dangerous(x: int, log: str) -> dict:
     return {"y": x * x, "pid": os.getpid()}
 
 
+def exits(x: int) -> dict:
+    """A point function whose point 1 calls sys.exit (in a worker or in the driver)."""
+    if x == 1:
+        sys.exit(3)
+    return {"y": x}
+
+
+@pytest.mark.parametrize("in_process", [False, True])
+def test_a_point_that_calls_sys_exit_fails_alone(in_process):
+    with (SerialExecutor() if in_process else workflows.process_pool(2)) as executor:
+        table = workflows.scan(exits, {"x": range(4)}, executor=executor, progress=False)
+    assert table.loc[table.x == 1, "error"].item().startswith("SystemExit: 3")
+    assert table.loc[table.x != 1, "y"].tolist() == [0, 2, 3]
+
+
 def _calls(log: Path) -> list[int]:
     return [int(line) for line in log.read_text().split()] if log.exists() else []
 
