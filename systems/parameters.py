@@ -337,7 +337,7 @@ def resolve_params(
       name: no default is ever filled in for it), with any value;
     * names read by mesoflow's value functions are checked (finite, in range);
     * a name the system does not read is an error, unless ``params`` is a
-      :class:`SharedParams`.
+      :class:`SharedParams` (then it is left out of the result).
 
     Parameters
     ----------
@@ -376,6 +376,8 @@ def resolve_params(
             raise TypeError("lead= needs a finalized system with leads")
         target = syst.leads[lead]
     known = parameter_names(syst)
+    if shared and known is not None:  # ignored for this system: left out of what Kwant gets
+        given = {name: value for name, value in given.items() if name in known}
     if not shared and known is not None:
         unknown = sorted(set(given) - known)
         if unknown:

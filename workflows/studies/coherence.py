@@ -85,6 +85,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
+from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
 from workflows.scattering.dephasing import dephased_transport
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -255,7 +256,7 @@ def resistance_vs_length(
         build=build,
         probes=probes,
         energy=float(energy),
-        params=dict(params or {}),
+        params=updated_params(params, {}),
         source=source,
         sink=sink,
     )

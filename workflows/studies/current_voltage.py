@@ -41,7 +41,7 @@ import pandas as pd
 from analysis.energy_grid import window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
-from systems.parameters import parameter_names
+from systems.parameters import parameter_names, updated_params
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.thermoelectric import transmission_function
 
@@ -129,7 +129,7 @@ def iv_curve(
         raise ValueError(f"temperature must be > 0 (k_B T in t), got {temperature!r}")
     if not (isinstance(split, numbers.Real) and 0 <= split <= 1):
         raise ValueError(f"split must be between 0 and 1, got {split!r}")
-    params = dict(params or {})
+    params = updated_params(params, {})
     model = drop if isinstance(drop, str) else getattr(drop, "__name__", "custom")
     if drop == "linear":
         if "V" not in params and "V" not in _parameter_names(fsyst):
@@ -160,7 +160,7 @@ def iv_curve(
     else:
         currents = []
         for v, ms, md in zip(biases, mu_source, mu_sink, strict=True):
-            point_params = {**params, **dict(drop(float(v)))}
+            point_params = updated_params(params, dict(drop(float(v))))
             func = transmission_function(fsyst, params=point_params, source=source, sink=sink)
             energies, values = window_grid(
                 func, [(ms, temperature), (md, temperature)], tol=tol, boxes=[(md, ms)]

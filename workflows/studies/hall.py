@@ -43,7 +43,6 @@ from analysis.bias import SingularBiasError, _check_matrix, four_terminal_resist
 from analysis.modes import open_modes
 from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
 from systems.parameters import (
-    SharedParams,
     parameter_names,
     parameter_owners,
     resolve_params,
@@ -321,7 +320,7 @@ def _field_energy_scan(
     owners = parameter_owners(fsyst)
     own_field = owners.mesoflow.get("B") == "B" and "B" not in owners.user
     field_unit = "h/e per plaquette" if own_field else "units of the system's 'B'"
-    params = params if isinstance(params, SharedParams) else dict(params or {})
+    params = updated_params(params, {})
     if "B" in params:
         raise ValueError(
             f"params contains B={params['B']!r}, but the field is scanned: give it in fields"

@@ -34,6 +34,7 @@ import systems
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
 from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
+from systems.parameters import updated_params
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.conductance import _check_energy, _check_system
@@ -239,7 +240,7 @@ def flux_trace_point(
     """
     energy = point.pop("energy", energy)
     matrices = sweep(
-        _finalized(system), energy, "phi", np.asarray(flux), params={**params, **point}
+        _finalized(system), energy, "phi", np.asarray(flux), params=updated_params(params, point)
     )
     return {"G": _two_terminal(matrices, source, sink)}
 
@@ -252,7 +253,7 @@ def _check_traces(
     for energy in energies:
         _check_energy(energy)
     _check_param(fsyst, "phi", params)
-    systems.resolve_params(fsyst, {**params, "phi": 0.0})
+    systems.resolve_params(fsyst, updated_params(params, {"phi": 0.0}))
 
 
 def dephased_ring_point(
@@ -532,13 +533,13 @@ def visibility_vs_temperature(
         raise ValueError("energies must be a strictly increasing 1D grid of >= 2 energies")
     for temperature in temperatures:  # check the thermal windows before any solve
         thermal_average(energies, np.zeros_like(energies), temperature, mu)
-    _check_traces(fsyst, energies, dict(params or {}))
+    _check_traces(fsyst, energies, updated_params(params, {}))
     point = functools.partial(
         flux_trace_point,
         system=fsyst,
         energy=None,
         flux=tuple(flux.tolist()),
-        params=dict(params or {}),
+        params=updated_params(params, {}),
         source=source,
         sink=sink,
     )
@@ -652,8 +653,8 @@ def disorder_ensemble(
         raise ValueError("salts must be distinct (a repeated salt is the same sample)")
     if isinstance(disorder, bool) or not isinstance(disorder, Real) or not 0 <= disorder < np.inf:
         raise ValueError(f"disorder must be a real number >= 0 (units of t), got {disorder!r}")
-    base = {**(params or {}), "disorder": disorder}
-    _check_traces(fsyst, [energy], {**base, "salt": salts[0]})
+    base = updated_params(params, {"disorder": disorder})
+    _check_traces(fsyst, [energy], updated_params(base, {"salt": salts[0]}))
     point = functools.partial(
         flux_trace_point,
         system=fsyst,

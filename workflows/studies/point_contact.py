@@ -16,6 +16,7 @@ import pandas as pd
 import systems
 from analysis import open_modes, thermal_average
 from analysis.bias import two_terminal_conductance
+from systems.parameters import updated_params
 from workflows.runs.environment import environment_info
 from workflows.scattering.conductance import conductance_matrix
 
@@ -74,14 +75,16 @@ def qpc_conductance(
     if energy_samples < 3:
         raise ValueError(f"energy_samples must be >= 3, got {energy_samples}")
     fsyst = systems.qpc(length, width, gate_length=gate_length, gap=gap, depth=depth).finalized()
-    fixed = dict(params or {})
+    fixed = updated_params(params, {})
     if "V_gate" in fixed:
         raise ValueError("V_gate is the scanned parameter: give it in gate_voltages, not params")
     # Check the parameters once, before the scan.
-    systems.resolve_params(fsyst, {**fixed, "V_gate": float(gates[0])})
+    systems.resolve_params(fsyst, updated_params(fixed, {"V_gate": float(gates[0])}))
 
     def conductance(e: float, gate: float) -> float:
-        return two_terminal_conductance(conductance_matrix(fsyst, e, {**fixed, "V_gate": gate}))
+        return two_terminal_conductance(
+            conductance_matrix(fsyst, e, updated_params(fixed, {"V_gate": gate}))
+        )
 
     frame = pd.DataFrame({"V_gate": gates, "G": [conductance(energy, v) for v in gates]})
     if temperature > 0:

@@ -51,7 +51,7 @@ def exits(x: int) -> dict:
 
 @pytest.mark.parametrize("in_process", [False, True])
 def test_a_point_that_calls_sys_exit_fails_alone(in_process):
-    with (SerialExecutor() if in_process else workflows.process_pool(2)) as executor:
+    with SerialExecutor() if in_process else workflows.process_pool(2) as executor:
         table = workflows.scan(exits, {"x": range(4)}, executor=executor, progress=False)
     assert table.loc[table.x == 1, "error"].item().startswith("SystemExit: 3")
     assert table.loc[table.x != 1, "y"].tolist() == [0, 2, 3]

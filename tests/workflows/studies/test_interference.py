@@ -146,3 +146,14 @@ def test_bad_study_settings_are_rejected_before_any_solve():
             workflows.disorder_ensemble(fsyst, 1.0, ["1"], disorder=disorder)
     with pytest.raises(TypeError, match="energy"):
         workflows.visibility_vs_dephasing([(4, 6.5)], [0.1], lead_width=2, energy="1.5")
+
+
+def test_a_shared_params_dict_stays_shared_through_a_study():
+    """SharedParams: names the ring does not read (here eta) are ignored, not refused."""
+    fsyst = systems.ab_ring(4, 6.5, 2).finalized()
+    shared = systems.SharedParams({"eta": 0.1, "disorder": 0.5, "salt": "1"})
+    trace = workflows.ab_oscillations(fsyst, 1.5, FLUX, params=shared)
+    plain = workflows.ab_oscillations(fsyst, 1.5, FLUX, params={"disorder": 0.5, "salt": "1"})
+    assert np.array_equal(trace["G"].to_numpy(), plain["G"].to_numpy())
+    with pytest.raises(ValueError, match="eta"):
+        workflows.ab_oscillations(fsyst, 1.5, FLUX, params={"eta": 0.1})
