@@ -355,8 +355,9 @@ class Units:
         Returns
         -------
         pandas.DataFrame
-            The table with the new columns; ``attrs["units"]`` records the
-            lattice constant, t and degeneracy.
+            The table with the new columns; ``attrs["units"]`` (column → unit)
+            gains their units and keeps the table's own, ``attrs["physical_units"]``
+            records the lattice constant, t, the effective mass and the degeneracy.
         """
         converters = {
             "energy": ("meV", self.energy_meV),
@@ -390,7 +391,14 @@ class Units:
                 )
             suffix, convert = converters[kind]
             out[f"{name}_{suffix}"] = convert(frame[name].to_numpy(dtype=float))
-        out.attrs["units"] = {
+        out.attrs["units"] = {  # column -> unit, as every table has it
+            **frame.attrs.get("units", {}),
+            **{
+                f"{name}_{converters[kind][0]}": converters[kind][0]
+                for name, kind in columns.items()
+            },
+        }
+        out.attrs["physical_units"] = {
             "lattice_constant_nm": self.lattice_constant_nm,
             "t_meV": self.t_meV,
             "effective_mass": self.effective_mass,

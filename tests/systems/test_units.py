@@ -117,11 +117,18 @@ def test_presets_cite_their_sources_and_bad_input_is_named():
 def test_tables_gain_physical_columns():
     units = Units.for_material("GaAs", 5)
     frame = pd.DataFrame({"B": [0.0, 0.01], "G": [1.0, 2.0], "R_xy": [1.0, 0.5]})
+    frame.attrs["units"] = {"B": "h/e per plaquette"}
     out = units.physical_columns(frame)
     assert np.allclose(out["B_T"], units.field_tesla(frame["B"].to_numpy()))
     assert np.allclose(out["G_S"], frame["G"] * 2 * sc.e**2 / sc.h)
     assert np.allclose(out["R_xy_ohm"], frame["R_xy"] * sc.h / sc.e**2 / 2)
-    assert out.attrs["units"]["degeneracy"] == 2
+    assert out.attrs["physical_units"]["degeneracy"] == 2
+    assert out.attrs["units"] == {
+        "B": "h/e per plaquette",  # the table's own units are kept
+        "B_T": "T",
+        "G_S": "S",
+        "R_xy_ohm": "ohm",
+    }
     assert list(frame.columns) == ["B", "G", "R_xy"]  # the input is untouched
     with pytest.raises(ValueError, match="not a kind of quantity"):
         units.physical_columns(frame, {"G": "charge"})

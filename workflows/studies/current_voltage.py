@@ -115,12 +115,14 @@ def iv_curve(
     pandas.DataFrame
         Columns ``bias`` (t/e), ``current`` (e·t/h), ``dIdV`` (e²/h); for the
         rigid model dI/dV = ∫ 𝒯 [η(−∂f_s/∂E) + (1 − η)(−∂f_d/∂E)] dE exactly,
-        otherwise by finite differences of I(V) along ``biases`` (sort them
-        and sample densely).
+        otherwise by finite differences of I(V) in order of increasing bias
+        (sample densely).
     """
     _check_system(fsyst)
     mu = _check_energy(mu)
     biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
+    if np.unique(biases).size != biases.size:
+        raise ValueError(f"biases must be distinct, got {biases.tolist()}")
     if (
         isinstance(temperature, bool)
         or not isinstance(temperature, numbers.Real)
@@ -170,7 +172,10 @@ def iv_curve(
                 landauer_currents(energies, g, [ms, md], [temperature, temperature])[0][0]
             )
         currents = np.array(currents)
-        slopes = np.gradient(currents, biases) if biases.size > 1 else np.full(1, np.nan)
+        slopes = np.full(biases.size, np.nan)
+        if biases.size > 1:  # differences in order of bias, put back in the caller's order
+            order = np.argsort(biases)
+            slopes[order] = np.gradient(currents[order], biases[order])
         rows = list(zip(biases, currents, slopes, strict=True))
     frame = pd.DataFrame(rows, columns=["bias", "current", "dIdV"])
     frame.attrs["units"] = {"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}

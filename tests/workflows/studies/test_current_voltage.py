@@ -90,3 +90,15 @@ def test_custom_drop_callable_and_validation():
         iv_curve(fsyst, 1.0, [0.1], temperature=THETA, drop="parabolic")
     with pytest.raises(ValueError, match="split"):
         iv_curve(fsyst, 1.0, [0.1], temperature=THETA, split=2)
+
+
+def test_differential_conductance_does_not_depend_on_the_order_of_the_biases():
+    fsyst = systems.chain(3).finalized()
+    biases = [0.1, -0.1, 0.05, 0.0, -0.05]
+    kwargs = dict(temperature=0.05, drop="linear", params={"V": 0.3})
+    shuffled = iv_curve(fsyst, 1.0, biases, **kwargs)
+    ordered = iv_curve(fsyst, 1.0, sorted(biases), **kwargs)
+    by_bias = shuffled.set_index("bias").sort_index()
+    assert np.allclose(by_bias["dIdV"], ordered.set_index("bias")["dIdV"], atol=1e-12)
+    with pytest.raises(ValueError, match="distinct"):
+        iv_curve(fsyst, 1.0, [0.1, 0.1], temperature=0.05)
