@@ -238,6 +238,23 @@ def test_sweeps_of_user_parameters_equal_plain_kwant(method):
     assert np.abs(swept - [plain(wire, 0.7, {**fixed, "B": b}) for b in fields]).max() < TOL
 
 
+def test_a_missing_period_is_refused_before_any_solve(monkeypatch):
+    """A harmonics study of a user's flux without period= fails at once, not after the scan."""
+    fsyst = radian_ring().finalized()
+    solves = []
+
+    def counting_point(**kwargs):
+        solves.append(kwargs)
+        raise RuntimeError("no solve expected")
+
+    monkeypatch.setattr(workflows.studies.interference, "flux_trace_point", counting_point)
+    with pytest.raises(ValueError, match="period="):
+        workflows.visibility_vs_temperature(
+            fsyst, 1.5, [0.01], energies=np.linspace(1.3, 1.7, 9), flux=np.linspace(0, 6, 8)
+        )
+    assert solves == []
+
+
 def test_ab_oscillations_in_radians_need_the_period():
     fsyst = radian_ring().finalized()
     with pytest.raises(ValueError, match="period="):

@@ -85,11 +85,9 @@ class LeadGreensColumns:
             data = self.columns[self.interface[np.concatenate(rows)]][:, np.concatenate(rows)]
             gammas = tuple(gamma for _, gamma in terminals)
             offsets = np.concatenate([[0], np.cumsum([r.size for r in rows])])
-        interface_g = InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
-        g = -np.asarray(interface_g.transmissions(), dtype=float)
-        np.fill_diagonal(g, 0.0)
-        np.fill_diagonal(g, -g.sum(axis=0))
-        return g
+        return InterfaceGreensFunction(
+            data=data, gammas=gammas, offsets=offsets
+        ).conductance_matrix()
 
     def _weighted_block(self, weights, gammas=None):
         """The columns of the leads that inject (w_p ≠ 0, Γ_p ≠ 0) and the sparse

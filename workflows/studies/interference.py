@@ -120,14 +120,19 @@ def _two_terminal(matrices: np.ndarray, source: int, sink: int) -> np.ndarray:
         return np.array([two_terminal_conductance(g, source, sink) for g in matrices])
 
 
-def _harmonic_columns(flux: np.ndarray, g: np.ndarray, period: float | None) -> dict[str, float]:
-    """G0, A1, A2, harmonic and extremal visibility of one trace G(φ)."""
+def _require_period(period: float | None) -> float:
+    """The flux period for fitting harmonics; a clear error (before any solve) if unknown."""
     if period is None:
         raise ValueError(
             "the flux period of this system is unknown (its 'phi' is your own): pass period= "
             "(in the unit of your flux grid) so that the harmonics can be fitted"
         )
-    h = flux_harmonics(flux, g, orders=(1, 2), period=period)
+    return period
+
+
+def _harmonic_columns(flux: np.ndarray, g: np.ndarray, period: float | None) -> dict[str, float]:
+    """G0, A1, A2, harmonic and extremal visibility of one trace G(φ)."""
+    h = flux_harmonics(flux, g, orders=(1, 2), period=_require_period(period))
     return {
         "G0": h["mean"],
         "A1": h["amplitude"][1],
@@ -402,6 +407,7 @@ def visibility_vs_dephasing(
                 len(systems.dephasing_probe_leads(fsyst)),
             )
         )
+        _require_period(units[-1][1])  # the harmonics need it: say so before any solve
     couplings = list(dict.fromkeys([0.0, *etas]))  # the coherent reference first
     point = functools.partial(
         dephased_ring_point,
@@ -527,6 +533,7 @@ def visibility_vs_temperature(
     One point per energy of the grid: the trace G(E, φ) (:func:`flux_trace_point`).
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
+    _require_period(period)  # the harmonics need it: say so before any solve
     energies = np.asarray(energies, dtype=float)
     temperatures = [float(temperature) for temperature in temperatures]
     if energies.ndim != 1 or energies.size < 2 or np.any(np.diff(energies) <= 0):

@@ -63,11 +63,7 @@ def transmission_function(
 
     def transmission(energy: float) -> float:
         g = open_system.conductance_matrix(_check_energy(energy))
-        if n_leads == 2:
-            return float(-g[sink, source])
-        if not np.any(g):  # below every band: nothing is transmitted
-            return 0.0
-        return two_terminal_conductance(g, source, sink)
+        return two_terminal_conductance(g, source, sink)  # others floating (none for M = 2)
 
     return transmission
 
