@@ -158,17 +158,16 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
     fsyst = systems.ab_ring(**_RING).finalized()
     flux = np.linspace(0.0, 1.0, 21 if quick else 101)[:-1]
     trace = ab_oscillations(fsyst, _RING_ENERGY, flux)
-    chosen = {"maximum": float(trace["phi"][trace["G"].idxmax()])}
-    chosen["minimum"] = float(trace["phi"][trace["G"].idxmin()])
+    chosen = {"maximum": trace["G"].idxmax(), "minimum": trace["G"].idxmin()}  # row labels
     tables, arms = [], []
-    for where, phi in chosen.items():
+    for where, row in chosen.items():
+        phi, G = float(trace["phi"][row]), float(trace["G"][row])
         current = current_density(fsyst, _RING_ENERGY, params=dict(phi=phi), lead=0)
         bonds = bond_table(fsyst, current)
         bonds.insert(0, "phi", phi)
         bonds.insert(0, "transmission", where)
         tables.append(bonds)
         upper, lower = _arm_currents(fsyst, current)
-        G = float(trace["G"][trace["phi"] == phi].iloc[0])
         arms.append(dict(transmission=where, phi=phi, G=G, I_upper=upper, I_lower=lower))
     bonds = pd.concat(tables, ignore_index=True)
     arms = pd.DataFrame(arms)
@@ -184,12 +183,9 @@ def _ab_draw(data: Mapping[str, pd.DataFrame]):
     figure, axes = plt.subplots(
         1, 3, figsize=(12, 3.8), layout="constrained", gridspec_kw=dict(width_ratios=[1, 1.2, 1.2])
     )
-    trace = data["trace"]
-    axes[0].plot(trace["phi"], trace["G"], "o-", ms=3)
+    plots.plot_flux_trace(data["trace"], ax=axes[0])
     arms = data["arms"]
     axes[0].plot(arms["phi"], arms["G"], "o", color="tab:red", ms=7, mfc="none")
-    axes[0].set_xlabel(r"$\phi$ ($h/e$)")
-    axes[0].set_ylabel(r"$G$ ($e^2/h$)")
     axes[0].set_title("AB ring: the two fluxes shown")
     groups = data["bonds"].groupby("transmission", sort=False)
     for ax, (where, bonds) in zip(axes[1:], groups, strict=True):
