@@ -108,9 +108,9 @@ def test_presets_cite_their_sources_and_bad_input_is_named():
         Units(10)
     with pytest.raises(ValueError, match="exactly one of effective_mass"):
         Units(10, 0.067, t_meV=5.0)
-    with pytest.raises(ValueError, match="lattice_constant_nm must be finite and > 0"):
+    with pytest.raises(ValueError, match="lattice_constant_nm must be a finite real number > 0"):
         Units(-1, 0.067)
-    with pytest.raises(ValueError, match="degeneracy must be >= 1"):
+    with pytest.raises(ValueError, match="degeneracy must be an integer >= 1"):
         Units(10, 0.067, degeneracy=0)
 
 
