@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from systems._validation import choice
+
 __all__ = [
     "plot_coherence_length",
     "plot_conductance_steps",
@@ -544,8 +546,7 @@ def plot_current_map(
     style
         ``"streamlines"`` (line width ∝ |j|) or ``"arrows"`` (one arrow per site).
     """
-    if style not in ("streamlines", "arrows"):
-        raise ValueError(f"style must be 'streamlines' or 'arrows', got {style!r}")
+    choice("style", style, ("streamlines", "arrows"))
     ax = _axes(ax)
     vectors = site_current_vectors(positions, hoppings, current)
     magnitude = np.linalg.norm(vectors, axis=1)

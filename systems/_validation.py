@@ -6,7 +6,7 @@ valid, in one line, and returns the value converted to a plain Python type::
     length = integer("length", length, minimum=1, what="an integer number of sites")
     temperature = real("temperature", temperature, minimum=0, hint="k_B T in t")
     model = choice("model", model, ("dephasing", "voltage", "hot"))
-    lead = index("lead", lead, len(fsyst.leads), of="lead")
+    lead = lead_index("lead", lead, len(fsyst.leads), of="lead")
 
 A value of the wrong kind (a float where an integer is needed, a string, a
 bool, a complex number) raises :class:`TypeError`; a value of the right kind
@@ -168,27 +168,27 @@ def _equal(value: Any, option: Any) -> bool:
         return False
 
 
-def index(name: str, value: Any, count: int, *, of: str = "terminal") -> int:
-    """Return ``value`` as an ``int`` if it indexes one of ``count`` items (0 … count − 1).
+def lead_index(name: str, value: Any, count: int, *, of: str = "lead") -> int:
+    """Return ``value`` as an ``int`` if it indexes one of ``count`` leads (0 … count − 1).
 
     Negative indices are refused: a lead or terminal is named by its position.
 
     Parameters
     ----------
     name
-        The argument's name (``"lead"``, ``"voltages key"``).
+        The argument's name (``"lead"``, ``"reference"``, ``"voltage[1]"``).
     value
         What the caller passed.
     count
-        How many items there are.
+        How many leads (terminals, rows of a conductance matrix) there are.
     of
         What is indexed, for the message (``"lead"``, ``"terminal"``).
     """
-    valid = f"0..{count - 1}" if count > 0 else f"none: there are no {of}s"
+    valid = f"valid {of} indices are 0..{count - 1}" if count > 0 else f"there are no {of}s"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a {of} index (an integer in {valid}), got {value!r}")
+        raise TypeError(f"{name} must be a {of} index (an integer; {valid}), got {value!r}")
     if not 0 <= value < count:
-        raise ValueError(f"{name}={value!r} is out of range: valid {of} indices are {valid}")
+        raise ValueError(f"{name}={value!r} is out of range: {valid}")
     return int(value)
 
 

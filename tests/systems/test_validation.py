@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from systems._validation import choice, index, integer, positive_int, positive_real, real
+from systems._validation import choice, integer, lead_index, positive_int, positive_real, real
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.uint8(3)])
@@ -107,17 +107,19 @@ def test_choice_does_not_confuse_bools_with_numbers_or_choke_on_arrays():
 
 
 def test_index_names_the_valid_range():
-    assert index("lead", np.int64(2), 3, of="lead") == 2
+    assert lead_index("lead", np.int64(2), 3, of="lead") == 2
     with pytest.raises(ValueError) as error:
-        index("lead", 3, 3, of="lead")
+        lead_index("lead", 3, 3, of="lead")
     assert str(error.value) == "lead=3 is out of range: valid lead indices are 0..2"
     with pytest.raises(ValueError, match=r"out of range: valid terminal indices are 0\.\.1$"):
-        index("reference", -1, 2)
+        lead_index("reference", -1, 2, of="terminal")
     with pytest.raises(TypeError) as error:
-        index("lead", 1.0, 3, of="lead")
-    assert str(error.value) == "lead must be a lead index (an integer in 0..2), got 1.0"
+        lead_index("lead", 1.0, 3, of="lead")
+    assert str(error.value) == (
+        "lead must be a lead index (an integer; valid lead indices are 0..2), got 1.0"
+    )
     with pytest.raises(ValueError, match="there are no leads"):
-        index("lead", 0, 0, of="lead")
+        lead_index("lead", 0, 0, of="lead")
 
 
 def test_builder_shortcuts_use_the_same_messages():
@@ -136,7 +138,7 @@ def test_messages_are_one_line():
         (integer, ("n", 1.5)),
         (real, ("x", "a")),
         (choice, ("c", "x", ("a", "b"))),
-        (index, ("i", 9, 2)),
+        (lead_index, ("i", 9, 2)),
     ]:
         with pytest.raises((TypeError, ValueError)) as error:
             check(*args)
