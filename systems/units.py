@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.constants as sc
 
-from ._validation import integer, positive_real
+from ._validation import choice, integer, positive_real
 
 __all__ = [
     "MATERIALS",
@@ -189,11 +189,12 @@ class Units:
         The effective mass and the degeneracy come from the preset (sources in
         :attr:`Material.source`); the lattice constant is the modeller's choice.
         """
-        if material not in MATERIALS:
-            raise ValueError(
-                f"material must be one of {sorted(MATERIALS)}, got {material!r}; for another "
-                "one give Units(lattice_constant_nm=..., effective_mass=..., degeneracy=...)"
-            )
+        choice(
+            "material",
+            material,
+            MATERIALS,
+            hint="for another, give Units(lattice_constant_nm, effective_mass, degeneracy=...)",
+        )
         preset = MATERIALS[material]
         return cls(lattice_constant_nm, preset.effective_mass, degeneracy=preset.degeneracy)
 

@@ -102,7 +102,7 @@ def test_continuum_warnings_suggest_a_smaller_lattice_constant():
 def test_presets_cite_their_sources_and_bad_input_is_named():
     for material in MATERIALS.values():
         assert "(19" in material.source or "(20" in material.source
-    with pytest.raises(ValueError, match="material must be one of"):
+    with pytest.raises(ValueError, match=r"material must be 'GaAs', 'InAs' or 'Si' \(for another"):
         Units.for_material("GaN", 5)
     with pytest.raises(ValueError, match="exactly one of effective_mass"):
         Units(10)
