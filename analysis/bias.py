@@ -16,7 +16,6 @@ resistances (voltage per unit current) come out in h/e².
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 import scipy.sparse.csgraph
+
+from systems._validation import lead_index, real
 
 __all__ = [
     "BiasSolution",
@@ -103,12 +104,8 @@ def _check_matrix(G) -> np.ndarray:
     return G
 
 
-def _check_terminal(name: str, index, n: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"{name} must be a terminal index (int), got {index!r}")
-    if not 0 <= index < n:
-        raise ValueError(f"{name}={index} is out of range: the matrix has terminals 0..{n - 1}")
-    return int(index)
+def _check_terminal(name: str, terminal, n: int) -> int:
+    return lead_index(name, terminal, n, of="terminal")
 
 
 def _check_setpoints(kind: str, values: Mapping | None, n: int) -> dict[int, float]:
@@ -117,13 +114,11 @@ def _check_setpoints(kind: str, values: Mapping | None, n: int) -> dict[int, flo
     if not isinstance(values, Mapping):
         raise TypeError(f"{kind} must be a mapping of terminal index to value, got {values!r}")
     checked = {}
-    for index, value in values.items():
-        index = _check_terminal(f"terminal in {kind}", index, n)
-        if index in checked:
-            raise ValueError(f"terminal {index} is named twice in {kind}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise TypeError(f"{kind}[{index}] must be a finite real number, got {value!r}")
-        checked[index] = float(value)
+    for key, value in values.items():
+        terminal = _check_terminal(f"terminal in {kind}", key, n)
+        if terminal in checked:
+            raise ValueError(f"terminal {terminal} is named twice in {kind}")
+        checked[terminal] = real(f"{kind}[{terminal}]", value)
     return checked
 
 

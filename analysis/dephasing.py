@@ -27,7 +27,6 @@ t, lengths in a, velocities in t·a/ħ (ħ = a = 1), resistances in h/e².
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from analysis.analytic import chain_wavenumber
 from analysis.modes import lead_system
+from systems._validation import integer
 
 __all__ = [
     "chain_backscattering_length",
@@ -180,8 +180,7 @@ def semiclassical_dephased_resistance(length: int, velocities, eta) -> float:
     eta
         Probe coupling η > 0 (units of t).
     """
-    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 1:
-        raise ValueError(f"length must be a positive integer number of columns, got {length!r}")
+    length = integer("length", length, minimum=1, what="an integer number of columns")
     a = _check_eta(eta) / _check_velocities(velocities)
     p = -np.expm1(-a)
     columns = np.arange(length)

@@ -25,12 +25,11 @@ takes in as much current as it re-emits, at its own electrochemical potential.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 
 from analysis.bias import BiasSolution
+from systems._validation import real
 
 __all__ = ["dissipation_table", "entropy_production_rate", "joule_heat", "terminal_powers"]
 
@@ -78,18 +77,13 @@ def joule_heat(solution: BiasSolution) -> float:
 
 
 def _check_temperature(temperature) -> float:
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not np.isfinite(temperature)
-    ):
-        raise TypeError(f"temperature must be a finite real number (t/k_B), got {temperature!r}")
-    if not temperature > 0:
-        raise ValueError(
-            f"temperature={temperature} must be > 0 (t/k_B): the entropy production P/T "
-            "diverges at T = 0"
-        )
-    return float(temperature)
+    return real(
+        "temperature",
+        temperature,
+        minimum=0,
+        strict=True,
+        hint="t/k_B; the entropy production P/T diverges at T = 0",
+    )
 
 
 def entropy_production_rate(solution: BiasSolution, temperature: float) -> float:

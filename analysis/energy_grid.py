@@ -18,12 +18,12 @@ matter.  One grid serves all windows, so a scan over μ or T reuses its samples.
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from analysis.thermal import fermi_window
+from systems._validation import integer, real
 
 __all__ = ["WINDOW_HALF_WIDTH", "window_grid"]
 
@@ -97,14 +97,11 @@ def window_grid(
         Sorted energies (u) and X at each, shape ``(n, *X.shape)``.
     """
     pairs = _check_windows(windows)
-    if not (isinstance(tol, numbers.Real) and tol > 0):
-        raise ValueError(f"tol must be a number > 0, got {tol!r}")
-    if isinstance(initial_points, bool) or not isinstance(initial_points, numbers.Integral):
-        raise TypeError(f"initial_points must be an int >= 3, got {initial_points!r}")
-    if initial_points < 3 or max_points < initial_points:
-        raise ValueError(
-            f"need 3 <= initial_points <= max_points, got {initial_points} and {max_points}"
-        )
+    tol = real("tol", tol, minimum=0, strict=True, hint="units of X")
+    initial_points = integer("initial_points", initial_points, minimum=3)
+    max_points = integer(
+        "max_points", max_points, minimum=initial_points, hint="at least initial_points"
+    )
     boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
     lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
     highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]

@@ -15,11 +15,12 @@ are (unless they alias onto them).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+
+from systems._validation import integer, real
 
 __all__ = [
     "decay_lengths",
@@ -35,27 +36,23 @@ def _check_orders(orders: Iterable[int]) -> tuple[int, ...]:
         orders = tuple(orders)
     except TypeError:
         raise TypeError(f"orders must be a sequence of positive integers, got {orders!r}") from None
-    for n in orders:
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(
-                f"orders must be positive integers (1 = h/e, 2 = h/2e), got {orders!r}"
-            )
+    orders = tuple(
+        integer(f"orders[{i}]", n, minimum=1, hint="1 = h/e, 2 = h/2e")
+        for i, n in enumerate(orders)
+    )
     if not orders or len(set(orders)) != len(orders):
         raise ValueError(f"orders must be a non-empty sequence without repeats, got {orders!r}")
-    return tuple(int(n) for n in orders)
+    return orders
 
 
 def _check_period(period) -> float:
-    if (
-        isinstance(period, bool)
-        or not isinstance(period, numbers.Real)
-        or not (np.isfinite(period) and period > 0)
-    ):
-        raise ValueError(
-            f"period must be a finite number > 0 (the flux period in the flux's unit, "
-            f"1 for h/e, 2π for radians), got {period!r}"
-        )
-    return float(period)
+    return real(
+        "period",
+        period,
+        minimum=0,
+        strict=True,
+        hint="the flux period in the flux's unit, 1 for h/e, 2π for radians",
+    )
 
 
 def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2), *, period: float = 1.0) -> dict:

@@ -34,7 +34,6 @@ PRB 24, 1151 (1981)).  They are found by a nonlinear root search.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,6 +42,7 @@ import scipy.optimize
 from numpy.typing import ArrayLike
 
 from analysis.thermal import fermi_window
+from systems._validation import lead_index, real
 
 __all__ = [
     "HeatSolution",
@@ -163,12 +163,9 @@ def _check_setpoints(name, values, m) -> dict[int, float]:
     if not isinstance(values, Mapping):
         raise TypeError(f"{name} must be a mapping of terminal index to value, got {values!r}")
     checked = {}
-    for index, value in values.items():
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < m:
-            raise ValueError(f"terminal {index!r} in {name} is out of range 0..{m - 1}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise TypeError(f"{name}[{index}] must be a finite number, got {value!r}")
-        checked[int(index)] = float(value)
+    for key, value in values.items():
+        terminal = lead_index(f"terminal in {name}", key, m, of="terminal")
+        checked[terminal] = real(f"{name}[{terminal}]", value)
     return checked
 
 

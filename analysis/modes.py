@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import kwant
 import numpy as np
 
+from systems._validation import integer, lead_index, real
 from systems.parameters import resolve_params
 
 __all__ = ["EDGE_TOLERANCE", "lead_system", "mode_count", "open_modes", "subband_edges"]
@@ -42,10 +42,7 @@ def lead_system(
         raise TypeError(
             f"expected a finalized kwant system or lead (InfiniteSystem), got {type(syst).__name__}"
         )
-    if isinstance(lead, bool) or not isinstance(lead, numbers.Integral):
-        raise TypeError(f"lead must be a lead index (int), got {lead!r}")
-    if not 0 <= lead < len(syst.leads):
-        raise ValueError(f"lead={lead} is out of range: the system has {len(syst.leads)} leads")
+    lead = lead_index("lead", lead, len(syst.leads), of="lead")
     the_lead = syst.leads[lead]
     if not hasattr(the_lead, "modes"):
         raise ValueError(f"lead {lead} is a self-energy lead (e.g. a probe): it has no modes")
@@ -80,9 +77,8 @@ def open_modes(
         field in the quantum Hall regime, the number of edge channels ν.
     """
     the_lead, params = lead_system(fsyst, lead, params)
-    if isinstance(energy, bool) or not isinstance(energy, numbers.Real) or not np.isfinite(energy):
-        raise TypeError(f"energy must be a finite real number, got {energy!r}")
-    propagating, _ = the_lead.modes(float(energy), params=params)
+    energy = real("energy", energy)
+    propagating, _ = the_lead.modes(energy, params=params)
     return int(propagating.velocities.size // 2)
 
 
@@ -104,8 +100,7 @@ def subband_edges(width: int, t: float = 1.0) -> np.ndarray:
     numpy.ndarray
         The ``width`` subband edges in increasing order, in units of t.
     """
-    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
-        raise ValueError(f"width must be a positive integer number of sites, got {width!r}")
+    width = integer("width", width, minimum=1, what="an integer number of sites")
     n = np.arange(1, width + 1)
     return 2 * t * (1 - np.cos(n * np.pi / (width + 1)))
 

@@ -32,11 +32,11 @@ to Fermi seas at different temperatures.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
+
+from systems._validation import choice, integer, real
 
 from .bias import ZERO_CONDUCTANCE
 
@@ -68,14 +68,7 @@ def pair_window(mu_a, mu_b, temperature: float):
 
 
 def _check_temperature(temperature) -> float:
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not np.isfinite(temperature)
-        or temperature < 0
-    ):
-        raise ValueError(f"temperature must be a real number >= 0 (k_B T), got {temperature!r}")
-    return float(temperature)
+    return real("temperature", temperature, minimum=0, hint="k_B T")
 
 
 def noise_matrix(
@@ -202,16 +195,11 @@ def chaotic_cavity_fano(n_channels: int, beta: int) -> float:
     (2007), and are checked against sampled circular ensembles in the tests
     (N = 1: β = 1 gives T-density 1/(2√T), F = 2/5; β = 2 uniform T, F = 1/3).
     """
-    if isinstance(n_channels, bool) or not isinstance(n_channels, numbers.Integral):
-        raise TypeError(f"n_channels must be an int >= 1, got {n_channels!r}")
-    if n_channels < 1:
-        raise ValueError(f"n_channels must be >= 1, got {n_channels}")
-    n = float(n_channels)
+    n = float(integer("n_channels", n_channels, minimum=1, hint="channels per lead"))
+    beta = choice("beta", beta, (1, 2), hint="Dyson index: 1 with, 2 without time reversal")
     if beta == 1:
         return (n + 1) ** 2 / (2 * n * (2 * n + 3))
-    if beta == 2:
-        return n**2 / (4 * n**2 - 1)
-    raise ValueError(f"beta must be 1 or 2, got {beta!r}")
+    return n**2 / (4 * n**2 - 1)
 
 
 def _conductance_from_smatrix(s: np.ndarray, labels: np.ndarray, m: int) -> np.ndarray:

@@ -1,16 +1,28 @@
 """The one plotting module: figure recipes compose these small functions.
 
-Every function draws on a given matplotlib ``Axes`` (or a new one) and returns
-it; nothing is shown or saved here.
+Every ``plot_*`` function draws on a given matplotlib ``Axes`` and returns it;
+nothing is shown or saved here.  Figures are made in one of two ways:
+
+* figures that are written to files (the demo, the figure gallery, TOML
+  studies) are made by :func:`new_figure` (or the ``*_figure`` functions built
+  on it): a plain :class:`matplotlib.figure.Figure`, not registered with
+  pyplot, which ``savefig`` writes without a GUI backend — so nothing here
+  switches the backend or leaves figures open in a user's session;
+* called without ``ax`` in a notebook, a ``plot_*`` function opens a new
+  pyplot figure, so that it is displayed inline as usual.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+
+from systems._validation import choice
 
 __all__ = [
+    "new_figure",
     "plot_coherence_length",
     "plot_conductance_steps",
     "plot_cross_resistances",
@@ -27,16 +39,48 @@ __all__ = [
     "plot_scan",
     "plot_site_map",
     "plot_visibility",
+    "qpc_hall_figure",
     "quantized_grid",
     "scan_figure",
     "site_current_vectors",
 ]
 
 
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=None, **subplots):
+    """A figure with a grid of axes, not registered with pyplot: for figures that are saved.
+
+    Parameters
+    ----------
+    nrows, ncols
+        The grid of axes.
+    figsize
+        (width, height) in inches; default 4.5 × 3.4 inches per panel.
+    **subplots
+        Passed to :meth:`matplotlib.figure.Figure.subplots` (``sharex``,
+        ``squeeze``, ``gridspec_kw``, …).
+
+    Returns
+    -------
+    figure, axes
+        A :class:`matplotlib.figure.Figure` with constrained layout and its
+        axes (one ``Axes``, or an array of them, as ``pyplot.subplots`` gives).
+        ``figure.savefig(path)`` needs no backend; nothing is left to close.
+    """
+    if figsize is None:
+        figsize = (4.5 * ncols, 3.4 * nrows)
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure, figure.subplots(nrows, ncols, **subplots)
+
+
+def _pyplot_axes(nrows: int = 1, ncols: int = 1, *, figsize=(4.5, 3.4)):
+    """New axes on a pyplot figure: the default of a plot function called without ``ax``."""
+    import matplotlib.pyplot as plt  # only here: interactive use, shown inline in notebooks
+
+    return plt.subplots(nrows, ncols, figsize=figsize, layout="constrained")[1]
+
+
 def _axes(ax):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 3.4), layout="constrained")
-    return ax
+    return _pyplot_axes() if ax is None else ax
 
 
 def quantized_grid(ax, values, *, axis: str = "y") -> None:
@@ -89,6 +133,47 @@ def plot_hall_resistances(frame: pd.DataFrame, *, x: str = "B", ax=None):
     ax.set_ylabel(r"$R$ ($h/e^2$)")
     ax.legend(frameon=False)
     return ax
+
+
+def qpc_hall_figure(
+    qpc: pd.DataFrame, hall: pd.DataFrame, *, x: str = "V_gate", modes: str | None = "N_leads"
+) -> Figure:
+    """Two panels: QPC conductance steps against the gate, and a Hall bar's R_xy, R_xx.
+
+    The figure of ``mesoflow demo`` (:func:`workflows.app.demo.run_demo`).
+
+    Parameters
+    ----------
+    qpc
+        Table of :func:`workflows.qpc_conductance`: the gate column ``x``
+        (potential energy on the gates, units of t) and ``G`` (e²/h).
+    hall
+        Table of :func:`workflows.quantum_hall_scan`: ``B`` (flux quanta h/e
+        per plaquette), ``R_xy`` and ``R_xx`` (h/e²), optionally ``nu`` (the
+        plateau guides −sign(B)/ν are drawn when present).
+    x
+        The gate column of ``qpc``.
+    modes
+        Column of ``qpc`` holding the number of open modes of the leads (e²/h),
+        drawn as a dashed line (the conductance of the fully open QPC); None
+        to leave it out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Made by :func:`new_figure` (not registered with pyplot), ready for
+        ``savefig``.
+    """
+    figure, (left, right) = new_figure(1, 2, figsize=(9, 3.6))
+    gate_label = r"$V_\mathrm{gate}$ ($t$)" if x == "V_gate" else x
+    plot_conductance_steps(qpc, x, ax=left, xlabel=gate_label)
+    if modes is not None:
+        left.axhline(qpc[modes].iloc[0], color="k", ls="--", lw=1, label="open modes of leads")
+    left.legend(frameon=False)
+    left.set_title("Quantum point contact")
+    plot_hall_resistances(hall, ax=right)
+    right.set_title("Hall bar")
+    return figure
 
 
 # --- multi-terminal resistances (workflows.quantum_hall_scan, workflows.cross_resistance_scan)
@@ -162,7 +247,7 @@ def plot_scan(frame: pd.DataFrame, x: str, y: str, *, hue=(), ax=None, ylabel=No
     ax = _axes(ax)
     hue = [hue] if isinstance(hue, str) else list(hue)
     groups = list(frame.groupby(hue, sort=True)) if hue else [((), frame)]
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(groups)))
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(groups)))
     for color, (key, group) in zip(colors, groups, strict=True):
         key = key if isinstance(key, tuple) else (key,)
         label = (
@@ -188,11 +273,9 @@ def scan_figure(frame: pd.DataFrame, x: str, ys, *, hue=(), title: str | None = 
     is a plain :class:`matplotlib.figure.Figure`, not registered with pyplot
     (no global state; nothing to close), ready for ``savefig``.
     """
-    from matplotlib.figure import Figure
-
     ys = [ys] if isinstance(ys, str) else list(ys)
-    figure = Figure(figsize=(4.5 * len(ys), 3.4), layout="constrained")
-    axes = figure.subplots(1, len(ys), squeeze=False)[0]
+    figure, axes = new_figure(1, len(ys), squeeze=False)
+    axes = axes[0]
     for ax, y in zip(axes, ys, strict=True):
         plot_scan(frame, x, y, hue=hue, ax=ax, ylabel=(labels or {}).get(y))
     if title:
@@ -390,7 +473,7 @@ def plot_localization(frame: pd.DataFrame, *, axes=None):
     standard errors of the mean over disorder realizations.
     """
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
+        axes = _pyplot_axes(1, 2, figsize=(8.5, 3.4))
     for eta, group in frame.groupby("eta", sort=True):
         stats = group.groupby("length").agg(
             log_G=("log_G", "mean"),
@@ -544,8 +627,7 @@ def plot_current_map(
     style
         ``"streamlines"`` (line width ∝ |j|) or ``"arrows"`` (one arrow per site).
     """
-    if style not in ("streamlines", "arrows"):
-        raise ValueError(f"style must be 'streamlines' or 'arrows', got {style!r}")
+    choice("style", style, ("streamlines", "arrows"))
     ax = _axes(ax)
     vectors = site_current_vectors(positions, hoppings, current)
     magnitude = np.linalg.norm(vectors, axis=1)

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from systems._validation import real
+
 __all__ = [
     "conductance_reciprocity",
     "reciprocity_report",
@@ -202,8 +204,7 @@ def reciprocity_report(
         Columns ``check`` (description), ``max_deviation`` (largest absolute
         deviation; NaN if nothing could be checked), ``tolerance`` and ``passed``.
     """
-    if not (isinstance(tolerance, (int, float)) and tolerance > 0):
-        raise ValueError(f"tolerance must be a positive number, got {tolerance!r}")
+    tolerance = real("tolerance", tolerance, minimum=0, strict=True, hint="e²/h")
     checks: list[tuple[str, float]] = []
     fields = [("B", G_plus)] if G_minus is None else [("+B", G_plus), ("-B", G_minus)]
     for label, G in fields:

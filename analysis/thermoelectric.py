@@ -28,13 +28,13 @@ Wiedemann–Franz law lorenz → π²/3 when 𝒯 is smooth on the scale θ.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from analysis.thermal import TAIL_TOLERANCE, fermi, fermi_window
+from systems._validation import real
 
 #: Gauss–Legendre nodes per grid interval in :func:`landauer_moments`.
 _GAUSS_POINTS = 12
@@ -80,17 +80,13 @@ class ThermoelectricCoefficients:
 
 
 def _check_positive_temperature(temperature) -> float:
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not np.isfinite(temperature)
-        or temperature <= 0
-    ):
-        raise ValueError(
-            f"temperature must be a real number > 0 (k_B T in t), got {temperature!r}; "
-            "linear-response thermoelectric coefficients need T > 0"
-        )
-    return float(temperature)
+    return real(
+        "temperature",
+        temperature,
+        minimum=0,
+        strict=True,
+        hint="k_B T in t; linear-response thermoelectric coefficients need T > 0",
+    )
 
 
 def landauer_moments(
@@ -180,8 +176,7 @@ def thermoelectric_coefficients(
         S, Π, lorenz and ZT are NaN when L_0 = 0 (no transmission in the window).
     """
     temperature = _check_positive_temperature(temperature)
-    if not (isinstance(phonon_kappa, numbers.Real) and phonon_kappa >= 0):
-        raise ValueError(f"phonon_kappa must be >= 0 (k_B t/h), got {phonon_kappa!r}")
+    phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")
     l0, l1, l2 = (float(x) for x in np.asarray(moments, dtype=float)[:3])
     kappa = (l2 - (l1 * l1 / l0 if l0 > 0 else 0.0)) / temperature
     if l0 > 0:

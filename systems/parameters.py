@@ -41,7 +41,6 @@ the user** when it is read by any other value function, whatever the name.
 
 from __future__ import annotations
 
-import math
 import numbers
 import weakref
 from collections.abc import Iterable, Mapping
@@ -51,6 +50,8 @@ from typing import Any
 
 import kwant
 from kwant._common import get_parameters
+
+from ._validation import real
 
 __all__ = [
     "NEUTRAL_PARAMS",
@@ -282,28 +283,16 @@ def parameter_names(syst: Any) -> frozenset[str] | None:
     return parameter_owners(syst).names
 
 
-def _finite_real(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-
-
-#: Checks of mesoflow's own parameters: meaning -> (test, what is valid).
-_CHECKS = {
-    "t": (lambda v: _finite_real(v) and v > 0, "a finite real number > 0 (the hopping)"),
-    "V": (
-        lambda v: callable(v) or _finite_real(v),
-        "a finite real number or a function V(*pos) of position (units of t)",
-    ),
-    "B": (_finite_real, "a finite real number (flux per plaquette in h/e)"),
-    "phi": (_finite_real, "a finite real number (flux through the ring in h/e)"),
-    "disorder": (
-        lambda v: _finite_real(v) and v >= 0,
-        "a finite real number >= 0 (disorder width, units of t)",
-    ),
-    "eta": (
-        lambda v: callable(v) or (_finite_real(v) and v >= 0),
-        "a finite real number >= 0 or a function eta(*pos) (dephasing coupling, units of t)",
-    ),
-    "V_gate": (_finite_real, "a finite real number (gate potential energy, units of t)"),
+#: Checks of mesoflow's own parameters: meaning -> (bounds for :func:`real`, the
+#: function of position accepted instead of a number or None, what the value means).
+_CHECKS: dict[str, tuple[dict[str, Any], str | None, str]] = {
+    "t": ({"minimum": 0, "strict": True}, None, "the hopping"),
+    "V": ({}, "V(*pos)", "units of t"),
+    "B": ({}, None, "flux per plaquette in h/e"),
+    "phi": ({}, None, "flux through the ring in h/e"),
+    "disorder": ({"minimum": 0}, None, "disorder width, units of t"),
+    "eta": ({"minimum": 0}, "eta(*pos)", "dephasing coupling, units of t"),
+    "V_gate": ({}, None, "gate potential energy, units of t"),
 }
 
 
@@ -317,10 +306,12 @@ def _check_value(name: str, meaning: str, value: Any) -> Any:
         return value
     if meaning not in _CHECKS:
         return value
-    valid, what = _CHECKS[meaning]
-    if not valid(value):
-        error = TypeError if not isinstance(value, numbers.Number) else ValueError
-        raise error(f"parameter {name!r} must be {what}, got {value!r}")
+    bounds, function, hint = _CHECKS[meaning]
+    if function is not None:
+        if callable(value):
+            return value
+        hint = f"or a function {function} of position; {hint}"
+    real(f"parameter {name!r}", value, hint=hint, **bounds)
     return value
 
 

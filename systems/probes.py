@@ -13,13 +13,13 @@ This module only describes the probes; it knows nothing of solving.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import kwant
 import numpy as np
 
+from ._validation import real
 from .parameters import NEUTRAL_PARAMS
 
 __all__ = [
@@ -59,15 +59,9 @@ class WideBandSelfEnergy:
         eta = params[self.param]
         if callable(eta):
             eta = eta(*self.pos)
-        if isinstance(eta, bool) or not isinstance(eta, numbers.Real):
-            raise TypeError(
-                f"dephasing coupling {self.param} at {self.pos} must be a real number, got {eta!r}"
-            )
-        if not np.isfinite(eta) or eta < 0:
-            raise ValueError(
-                f"dephasing coupling {self.param}={eta!r} at {self.pos} must be finite and >= 0"
-            )
-        return float(eta)
+        return real(
+            f"dephasing coupling {self.param} at {self.pos}", eta, minimum=0, hint="units of t"
+        )
 
     def __call__(self, energy, args=(), *, params=None):
         return (-0.5j * self.coupling(params)) * np.eye(self.norbs, dtype=complex)

@@ -22,7 +22,6 @@ All constants are CODATA values from :mod:`scipy.constants`.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import scipy.constants as sc
+
+from ._validation import choice, integer, positive_real
 
 __all__ = [
     "MATERIALS",
@@ -113,14 +114,6 @@ MATERIALS: Mapping[str, Material] = MappingProxyType(
 )
 
 
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return float(value)
-
-
 def _array(value: Any) -> Any:
     """A float or a float array, so that every conversion works on scalars and arrays."""
     array = np.asarray(value, dtype=float)
@@ -171,22 +164,19 @@ class Units:
         t_meV: float | None = None,
         degeneracy: int = 1,
     ):
-        a = _positive("lattice_constant_nm", lattice_constant_nm)
+        a = positive_real("lattice_constant_nm", lattice_constant_nm)
         if (effective_mass is None) == (t_meV is None):
             raise ValueError(
                 "give exactly one of effective_mass (m*/mₑ, then t = ħ²/(2m*a²)) and t_meV "
                 f"(the hopping in meV), got effective_mass={effective_mass!r}, t_meV={t_meV!r}"
             )
         if effective_mass is not None:
-            mass = _positive("effective_mass", effective_mass)
+            mass = positive_real("effective_mass", effective_mass)
             t = sc.hbar**2 / (2 * mass * sc.m_e * (a * 1e-9) ** 2) / sc.e * 1e3
         else:
             mass = None
-            t = _positive("t_meV", t_meV)
-        if isinstance(degeneracy, bool) or not isinstance(degeneracy, numbers.Integral):
-            raise TypeError(f"degeneracy must be an integer (spin × valley), got {degeneracy!r}")
-        if degeneracy < 1:
-            raise ValueError(f"degeneracy must be >= 1 (spin × valley), got {degeneracy}")
+            t = positive_real("t_meV", t_meV)
+        degeneracy = integer("degeneracy", degeneracy, minimum=1, hint="spin × valley")
         object.__setattr__(self, "lattice_constant_nm", a)
         object.__setattr__(self, "effective_mass", mass)
         object.__setattr__(self, "t_meV", float(t))
@@ -199,11 +189,12 @@ class Units:
         The effective mass and the degeneracy come from the preset (sources in
         :attr:`Material.source`); the lattice constant is the modeller's choice.
         """
-        if material not in MATERIALS:
-            raise ValueError(
-                f"material must be one of {sorted(MATERIALS)}, got {material!r}; for another "
-                "one give Units(lattice_constant_nm=..., effective_mass=..., degeneracy=...)"
-            )
+        choice(
+            "material",
+            material,
+            MATERIALS,
+            hint="for another, give Units(lattice_constant_nm, effective_mass, degeneracy=...)",
+        )
         preset = MATERIALS[material]
         return cls(lattice_constant_nm, preset.effective_mass, degeneracy=preset.degeneracy)
 

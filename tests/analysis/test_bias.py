@@ -143,7 +143,7 @@ def test_decoupled_floating_terminal_is_harmless():
         ({"voltages": {4: 0.0}}, ValueError, "out of range"),
         ({"voltages": {-1: 0.0}}, ValueError, "out of range"),
         ({"voltages": {1.0: 0.0}}, TypeError, "terminal index"),
-        ({"voltages": {0: float("nan")}}, TypeError, "finite real"),
+        ({"voltages": {0: float("nan")}}, ValueError, "finite real"),
         ({"voltages": [0.0]}, TypeError, "mapping"),
         ({"reference": 9}, ValueError, "reference=9 is out of range"),
     ],

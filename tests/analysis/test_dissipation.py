@@ -96,7 +96,7 @@ def test_decoupled_terminal_has_zero_power():
 def test_bad_arguments():
     G = np.array([[1.0, -1.0], [-1.0, 1.0]])
     solution = solve_bias(G, voltages={0: 1.0, 1: 0.0})
-    with pytest.raises(ValueError, match="must be > 0"):
+    with pytest.raises(ValueError, match="temperature must be a finite real number > 0"):
         entropy_production_rate(solution, 0.0)
     with pytest.raises(TypeError, match="temperature"):
         entropy_production_rate(solution, "hot")

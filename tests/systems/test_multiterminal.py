@@ -19,7 +19,7 @@ def test_hall_bar_has_six_leads_and_cross_four():
     ("args", "message"),
     [
         ((30, 10, 12), "wider than the bar"),
-        ((30, 0, 4), "width must be >= 1"),
+        ((30, 0, 4), "width must be an integer number of sites >= 1"),
         ((8, 10, 4), "does not fit twice"),
     ],
 )

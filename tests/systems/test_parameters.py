@@ -121,7 +121,7 @@ def test_user_t_may_be_a_complex_matrix_and_disorder_negative():
         ("t", float("nan"), r"parameter 't' must be a finite real number > 0"),
         ("phi", float("inf"), r"parameter 'phi' must be a finite real number"),
         ("disorder", -0.5, r"parameter 'disorder' must be a finite real number >= 0"),
-        ("V", float("nan"), r"parameter 'V' must be a finite real number or a function"),
+        ("V", float("nan"), r"parameter 'V' must be a finite real number \(or a function V"),
     ],
 )
 def test_mesoflow_parameters_are_checked(name, value, message):

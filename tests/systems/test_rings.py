@@ -11,8 +11,8 @@ import systems
     ("args", "kwargs", "message"),
     [
         ((8, 6, 2), {}, "r_out must be larger than r_in"),
-        ((0, 6, 2), {}, "r_in must be > 0"),
-        ((4, 6, 0), {}, "lead_width must be >= 1"),
+        ((0, 6, 2), {}, "r_in must be a finite real number > 0"),
+        ((4, 6, 0), {}, "lead_width must be an integer number of sites >= 1"),
         ((4, 6, 14), {}, "wider than the ring"),
         ((2, 9, 6), {"four_leads": True}, "narrower than the hole"),
     ],

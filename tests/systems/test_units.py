@@ -102,15 +102,15 @@ def test_continuum_warnings_suggest_a_smaller_lattice_constant():
 def test_presets_cite_their_sources_and_bad_input_is_named():
     for material in MATERIALS.values():
         assert "(19" in material.source or "(20" in material.source
-    with pytest.raises(ValueError, match="material must be one of"):
+    with pytest.raises(ValueError, match=r"material must be 'GaAs', 'InAs' or 'Si' \(for another"):
         Units.for_material("GaN", 5)
     with pytest.raises(ValueError, match="exactly one of effective_mass"):
         Units(10)
     with pytest.raises(ValueError, match="exactly one of effective_mass"):
         Units(10, 0.067, t_meV=5.0)
-    with pytest.raises(ValueError, match="lattice_constant_nm must be finite and > 0"):
+    with pytest.raises(ValueError, match="lattice_constant_nm must be a finite real number > 0"):
         Units(-1, 0.067)
-    with pytest.raises(ValueError, match="degeneracy must be >= 1"):
+    with pytest.raises(ValueError, match="degeneracy must be an integer >= 1"):
         Units(10, 0.067, degeneracy=0)
 
 

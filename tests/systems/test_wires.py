@@ -11,9 +11,9 @@ from workflows import conductance_matrix
 @pytest.mark.parametrize(
     ("builder", "args", "message"),
     [
-        (systems.chain, (0,), "length must be >= 1"),
-        (systems.wire, (10, 0), "width must be >= 1"),
-        (systems.wire, (10, -3), "width must be >= 1"),
+        (systems.chain, (0,), "length must be an integer number of sites >= 1"),
+        (systems.wire, (10, 0), "width must be an integer number of sites >= 1"),
+        (systems.wire, (10, -3), "width must be an integer number of sites >= 1"),
         (systems.wire, (10.5, 4), "length must be an integer"),
         (systems.qpc, (40, 20), None),
     ],

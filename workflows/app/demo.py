@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
 import systems
+from analysis.plots import qpc_hall_figure
 from workflows.studies.hall import quantum_hall_scan
 from workflows.studies.point_contact import qpc_conductance
 
@@ -81,7 +81,7 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
     ]
     qpc.to_csv(files[0], index=False)
     hall.to_csv(files[1], index=False)
-    _plot(qpc, hall).savefig(files[2], dpi=120)
+    qpc_hall_figure(qpc, hall).savefig(files[2], dpi=120)
     provenance = {
         "qpc": _jsonable(qpc.attrs),
         "hall_bar": _jsonable(hall.attrs),
@@ -93,22 +93,6 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
 
 def _jsonable(attrs: dict) -> dict:
     return json.loads(json.dumps(attrs, default=str))
-
-
-def _plot(qpc: pd.DataFrame, hall: pd.DataFrame):
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from analysis.plots import plot_conductance_steps, plot_hall_resistances
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-    plot_conductance_steps(qpc, "V_gate", ax=left, xlabel=r"$V_\mathrm{gate}$ ($t$)")
-    left.axhline(qpc["N_leads"].iloc[0], color="k", ls="--", lw=1, label="open modes of leads")
-    left.legend(frameon=False)
-    left.set_title("Quantum point contact")
-    plot_hall_resistances(hall, ax=right)
-    right.set_title("Hall bar")
-    return figure
 
 
 def summary_table(result: DemoResult, *, tolerance: float = 0.05) -> str:

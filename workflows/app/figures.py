@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -118,9 +117,7 @@ def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _qpc_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(9, 3.6))
     steps = data["steps"]
     for temperature, run in steps.groupby("temperature", sort=True):
         label = "$T = 0$" if temperature == 0 else f"$k_BT = {temperature:g}\\,t$"
@@ -152,9 +149,10 @@ def _hall_compute(quick: bool) -> pd.DataFrame:
 
 
 def _hall_draw(data: pd.DataFrame):
-    axes = plots.plot_hall_resistances(data)
-    axes.set_title("Quantum Hall plateaus: $R_{xy} = -1/\\nu$, $R_{xx} = 0$")
-    return axes.figure
+    figure, ax = plots.new_figure()
+    plots.plot_hall_resistances(data, ax=ax)
+    ax.set_title("Quantum Hall plateaus: $R_{xy} = -1/\\nu$, $R_{xx} = 0$")
+    return figure
 
 
 # --- Ballistic to Ohmic with dephasing probes on every site (Büttiker 1986) ---
@@ -183,9 +181,7 @@ def _dephasing_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _dephasing_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(9, 3.6))
     plots.plot_resistance_vs_length(data["crossover"], prediction="R_theory", ax=left)
     left.set_title(r"$R = (h/e^2)(1 + L/\lambda)$, $\lambda = 2\hbar v/\eta$")
     profile = data["profile"]
@@ -223,9 +219,7 @@ def _dephasing_2d_compute(quick: bool) -> pd.DataFrame:
 
 
 def _dephasing_2d_draw(data: pd.DataFrame):
-    import matplotlib.pyplot as plt
-
-    figure, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
+    figure, ax = plots.new_figure(figsize=(5.5, 3.8))
     plots.plot_resistance_vs_length(data, prediction="R_theory", ax=ax)
     ax.axhline(1 / data.attrs["open_modes"], color="grey", lw=0.8, ls=":")
     ax.set_title(
@@ -258,9 +252,7 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _ab_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, 3, figsize=(12, 3.5), layout="constrained")
+    figure, axes = plots.new_figure(1, 3, figsize=(12, 3.5))
     plots.plot_flux_trace(data["trace"], ax=axes[0])
     axes[0].set_title("AB oscillations: period $h/e$, $G(\\phi) = G(-\\phi)$")
     plots.plot_visibility(data["dephasing"], "eta", by="arm_length", ax=axes[1])
@@ -295,10 +287,11 @@ def _aas_compute(quick: bool, stores: Path | None = None) -> dict[str, pd.DataFr
 
 
 def _aas_draw(data: Mapping[str, pd.DataFrame]):
-    axes = plots.plot_ensemble_traces(data["ensemble"])
+    figure, ax = plots.new_figure()
+    plots.plot_ensemble_traces(data["ensemble"], ax=ax)
     ratio = data["harmonics"].set_index("trace").loc["ensemble average", "ratio"]
-    axes.set_title(f"Disorder average: $A_{{h/2e}}/A_{{h/e}}$ = {ratio:.1f}")
-    return axes.figure
+    ax.set_title(f"Disorder average: $A_{{h/2e}}/A_{{h/e}}$ = {ratio:.1f}")
+    return figure
 
 
 FIGURES: dict[str, FigureRecipe] = {
@@ -368,6 +361,14 @@ def _tables(data: Tables) -> dict[str, pd.DataFrame]:
     return dict(data)
 
 
+def _release(figure) -> None:
+    """Close a figure that a user's draw function made with pyplot (ours are not registered)."""
+    if getattr(figure.canvas, "manager", None) is not None:
+        import matplotlib.pyplot as plt  # already imported: pyplot made this figure
+
+        plt.close(figure)
+
+
 def make_figure(
     recipe: FigureRecipe,
     output: str | Path = "figures",
@@ -398,9 +399,6 @@ def make_figure(
     list of pathlib.Path
         The PNG, the CSV file(s) and the JSON written.
     """
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     if stores is not None and "stores" in inspect.signature(recipe.compute).parameters:
@@ -420,7 +418,7 @@ def make_figure(
     figure = recipe.draw(data)
     png = output / f"{recipe.name}.png"
     figure.savefig(png, dpi=110)
-    plt.close(figure)
+    _release(figure)
     provenance = output / f"{recipe.name}.json"
     record = {
         "figure": recipe.name,

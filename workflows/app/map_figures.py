@@ -113,9 +113,7 @@ def _hall_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _hall_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(11, 4))
     positions, hoppings, current = _bonds_for_plot(data["bonds"])
     plots.plot_current_map(positions, hoppings, current, ax=left, label=r"$|j|$ ($e^2/h\cdot V$)")
     terminals = data["terminals"]
@@ -178,10 +176,8 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _ab_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(
-        1, 3, figsize=(12, 3.8), layout="constrained", gridspec_kw=dict(width_ratios=[1, 1.2, 1.2])
+    figure, axes = plots.new_figure(
+        1, 3, figsize=(12, 3.8), gridspec_kw=dict(width_ratios=[1, 1.2, 1.2])
     )
     plots.plot_flux_trace(data["trace"], ax=axes[0])
     arms = data["arms"]
@@ -250,9 +246,7 @@ def _dephased_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _dephased_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), layout="constrained")
+    figure, (top, bottom) = plots.new_figure(2, 1, figsize=(8, 5.5))
     sites = data["sites"]
     plots.plot_site_map(
         sites[["x", "y"]].to_numpy(),

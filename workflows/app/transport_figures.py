@@ -67,9 +67,7 @@ def _fano_compute(quick: bool) -> dict[str, pd.DataFrame]:
 
 
 def _fano_draw(data: Mapping[str, pd.DataFrame]):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(9, 3.6))
     barrier = data["barrier"]
     left.plot(barrier["V"], barrier["F_theory"], "-", color="0.6", label="$1 - T$ (exact)")
     plots.plot_scan(barrier, "V", "F", ax=left, ylabel="Fano factor $F$")
@@ -112,9 +110,7 @@ def _thermopower_compute(quick: bool) -> pd.DataFrame:
 
 
 def _thermopower_draw(data: pd.DataFrame):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(9, 3.6))
     plots.plot_conductance_steps(data, "V_gate", ax=left, xlabel=r"$V_\mathrm{gate}$ ($t$)")
     left.set_title("QPC conductance ($k_BT = 0.02\\,t$)")
     right.plot(data["V_gate"], -data["S_mott"], "-", color="0.6", label="Mott")
@@ -152,14 +148,15 @@ def _lorenz_compute(quick: bool) -> pd.DataFrame:
 
 
 def _lorenz_draw(data: pd.DataFrame):
-    ax = plots.plot_scan(
-        data, "temperature", "lorenz", hue="system", ylabel="$\\kappa/TG$ ($(k_B/e)^2$)"
+    figure, ax = plots.new_figure()
+    plots.plot_scan(
+        data, "temperature", "lorenz", hue="system", ylabel="$\\kappa/TG$ ($(k_B/e)^2$)", ax=ax
     )
     ax.set_xscale("log")
     ax.axhline(np.pi**2 / 3, color="0.6", ls="--")
     ax.set_xlabel("$k_BT$ ($t$)")
     ax.set_title("Wiedemann–Franz: $\\pi^2/3$ for smooth $T(E)$")
-    return ax.figure
+    return figure
 
 
 # --- Entropy production of a probe-dephased chain against η ---
@@ -209,9 +206,7 @@ def _entropy_compute(quick: bool) -> pd.DataFrame:
 
 
 def _entropy_draw(data: pd.DataFrame):
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    figure, (left, right) = plots.new_figure(1, 2, figsize=(9, 3.6))
     plots.plot_scan(data, "eta", "entropy_fixed_current", ax=left, ylabel="$\\dot S$ ($k_B t/h$)")
     left.set_title("Dephasing probes, fixed current: $I^2R/T$")
     plots.plot_scan(data, "eta", "entropy_thermal_probes", ax=right, ylabel="$\\dot S$ ($k_B t/h$)")

@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,13 +12,27 @@ import pytest
 from workflows.app.cli import main
 
 
+@contextlib.contextmanager
+def svg_backend():
+    """Run under the non-GUI 'svg' backend (as a user's session that is not on Agg) and
+    record the backend left behind in ``seen["after"]``."""
+    previous = matplotlib.get_backend()
+    matplotlib.use("svg")
+    seen = {}
+    try:
+        yield seen
+        seen["after"] = matplotlib.get_backend()
+    finally:
+        matplotlib.use(previous)
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("demo")
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    with contextlib.redirect_stdout(printed), svg_backend() as backend:
         assert main(["demo", "--quick", "--output", str(output)]) == 0
-    return output, printed.getvalue()
+    return output, printed.getvalue(), backend["after"]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +59,10 @@ def test_demo_hall_bar_is_quantized_at_strong_field(demo_output):
     assert len(strong) >= 2
     assert np.abs(strong["R_xy"] + 1 / strong["nu"]).max() < 1e-6
     assert np.abs(strong["R_xx"]).max() < 1e-6
+
+
+def test_demo_leaves_the_matplotlib_backend_alone(demo_run):
+    assert demo_run[2] == "svg"
 
 
 def test_demo_prints_a_table(demo_run):

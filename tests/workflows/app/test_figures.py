@@ -1,20 +1,63 @@
 """The figure gallery in quick mode: data properties, provenance and determinism (not pixels)."""
 
+import contextlib
 import json
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
 from workflows.app.cli import main
-from workflows.app.figures import FIGURES, make_figure, make_figures
+from workflows.app.figures import FIGURES, FigureRecipe, make_figure, make_figures
+
+
+@contextlib.contextmanager
+def svg_backend():
+    """Run under the non-GUI 'svg' backend (as a user's session that is not on Agg) and
+    record the backend left behind in ``seen["after"]``."""
+    previous = matplotlib.get_backend()
+    matplotlib.use("svg")
+    seen = {}
+    try:
+        yield seen
+        seen["after"] = matplotlib.get_backend()
+    finally:
+        matplotlib.use(previous)
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory, study_stores):
+def gallery_run(tmp_path_factory, study_stores):
     output = tmp_path_factory.mktemp("figures")
-    make_figures(None, output, quick=True, stores=study_stores)  # the session's AAS ensemble
-    return output
+    with svg_backend() as backend:
+        make_figures(None, output, quick=True, stores=study_stores)  # the session's AAS ensemble
+    return output, backend["after"]
+
+
+@pytest.fixture(scope="module")
+def gallery(gallery_run):
+    return gallery_run[0]
+
+
+def test_making_the_gallery_leaves_the_matplotlib_backend_alone(gallery_run):
+    assert gallery_run[1] == "svg"
+
+
+def test_a_pyplot_figure_of_a_users_recipe_is_closed_after_saving(tmp_path):
+    import matplotlib.pyplot as plt
+
+    def draw(data):
+        figure, ax = plt.subplots()
+        ax.plot(data["x"], data["y"])
+        return figure
+
+    table = pd.DataFrame({"x": [0.0, 1.0], "y": [1.0, 2.0]})
+    recipe = FigureRecipe("mine", "a user's figure", lambda quick: table, draw)
+    before = plt.get_fignums()
+    written = make_figure(recipe, tmp_path, quick=True)
+    assert written[0] == tmp_path / "mine.png"
+    assert written[0].stat().st_size > 0
+    assert plt.get_fignums() == before
 
 
 def test_every_figure_has_png_data_and_provenance(gallery):

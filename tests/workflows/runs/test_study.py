@@ -64,7 +64,7 @@ def edited(old: str, new: str) -> str:
         ),
         (
             edited("length = 1", 'length = "1"'),
-            r"\[system\] chain: length must be an integer number of sites, got '1'",
+            r"\[system\] chain: length must be an integer number of sites >= 1, got '1'",
         ),
         (
             edited("V = 1.0", "V = 1.0\nB = 0.1"),
