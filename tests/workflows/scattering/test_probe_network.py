@@ -225,3 +225,43 @@ def test_dense_method_refuses_when_its_memory_estimate_exceeds_what_is_available
     monkeypatch.setattr(dephasing_method, "available_memory", lambda: 1000)
     with pytest.raises(MemoryError, match=r"needs about .* GB for 12 interface orbitals"):
         dephased_transport(fsyst, 1.0, {"eta": 0.1}, method="dense")
+
+
+def _chain_with_user_probes(selfenergy):
+    """A plain-Kwant chain with self-energy leads written by hand (not systems' probes)."""
+    lat = kwant.lattice.chain(a=1, norbs=2)
+    builder = kwant.Builder()
+    builder[(lat(x) for x in range(12))] = lambda site, V: V * np.diag([1.0, -1.0])
+    builder[lat.neighbors()] = -np.eye(2)
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 0 * np.eye(2)
+    lead[lat.neighbors()] = -np.eye(2)
+    builder.attach_lead(lead)
+    builder.attach_lead(lead.reversed())
+    probes = []
+    for x in (3, 5, 8):
+        probes.append(len(builder.leads))
+        builder.leads.append(kwant.builder.SelfEnergyLead(selfenergy, [lat(x)], ("gamma",)))
+    return builder.finalized(), probes
+
+
+def test_hand_written_wide_band_probes_take_the_core_self_energy():
+    """Σ = −iγ/2·1 written as a plain function: η is read from the self-energy itself."""
+
+    def wide_band(energy, args=(), *, params):
+        return -0.5j * params["gamma"] * np.eye(2)
+
+    fsyst, probes = _chain_with_user_probes(wide_band)
+    _, linear = _compare(fsyst, 0.9, {"V": 0.2, "gamma": 0.4}, probes=probes)
+    assert np.all(np.isfinite(linear.potentials))  # the probes do take part
+
+
+def test_a_probe_self_energy_that_is_not_wide_band_is_not_sliceable():
+    def structured(energy, args=(), *, params):
+        return -0.5j * params["gamma"] * np.diag([1.0, 2.0])
+
+    fsyst, probes = _chain_with_user_probes(structured)
+    with pytest.raises(workflows.scattering.probe_network.NotSliceableError, match="identity"):
+        workflows.scattering.probe_network.solve_probe_network(
+            fsyst, 0.9, {"V": 0.2, "gamma": 0.4}, probes
+        )
