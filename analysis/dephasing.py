@@ -113,6 +113,7 @@ def lead_velocities(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     energy: float,
     lead: int | None = 0,
+    *,
     params: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure.

@@ -56,6 +56,7 @@ def open_modes(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     lead: int | None = None,
     energy: float | None = None,
+    *,
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Number of propagating (open) channels of one lead at ``energy``.

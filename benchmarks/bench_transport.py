@@ -87,7 +87,9 @@ def main() -> None:
     systems.attach_dephasing_probes(builder, "all")
     chain = builder.finalized()
     cparams = systems.resolve_params(chain, dict(eta=0.5))
-    t_gp, _ = best_of(args.repeats, lambda: workflows.conductance_matrix(chain, 1.0, cparams))
+    t_gp, _ = best_of(
+        args.repeats, lambda: workflows.conductance_matrix(chain, 1.0, params=cparams)
+    )
     t_fp, _ = best_of(
         args.repeats, lambda: workflows.fano_factor(chain, 1.0, params=cparams, probes="dephasing")
     )

@@ -137,7 +137,7 @@ class LeadGreensColumns:
 
 
 def lead_greens_columns(
-    fsyst: kwant.system.FiniteSystem, energy: float, params: Mapping[str, Any]
+    fsyst: kwant.system.FiniteSystem, energy: float, *, params: Mapping[str, Any] | None = None
 ) -> LeadGreensColumns:
     """G[:, c] for the interface orbitals c of all leads, from one factorization.
 

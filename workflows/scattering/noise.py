@@ -96,7 +96,7 @@ def _matrix_sqrt_psd(gamma: np.ndarray) -> np.ndarray:
 
 
 def _from_greens_function(fsyst, energy: float, params: dict) -> ScatteringMatrix:
-    greens = interface_greens_function(fsyst, energy, params)
+    greens = interface_greens_function(fsyst, energy, params=params)
     w = np.zeros_like(greens.data)
     labels = np.empty(greens.data.shape[0], dtype=int)
     for lead, gamma in enumerate(greens.gammas):

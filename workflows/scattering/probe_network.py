@@ -213,9 +213,9 @@ def _band_matrix(
 def solve_probe_network(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any],
     probes: np.ndarray,
     *,
+    params: Mapping[str, Any] | None = None,
     rtol: float = 1e-12,
     target_width: int = TARGET_SLICE_WIDTH,
 ) -> ProbeNetworkSolution:
@@ -227,12 +227,12 @@ def solve_probe_network(
         A finalized Kwant system.
     energy
         Energy in units of t.
-    params
-        Complete Kwant parameters (:func:`systems.resolve_params`).
     probes
         Lead indices of the floating probes: single-site self-energy leads
         with Σ = −iη/2·1 (e.g. :func:`systems.attach_dephasing_probes`).  The
         other leads (any kind) are the real terminals, in increasing order.
+    params
+        Kwant parameters (resolved by :func:`systems.resolve_params`).
     rtol
         Relative residual at which GMRES stops.
     target_width
@@ -252,7 +252,6 @@ def solve_probe_network(
     ValueError
         GMRES did not converge (a probe network without a path to a lead).
     """
-    params = dict(params)
     probes = np.asarray(probes, dtype=int)
     n_leads = len(fsyst.leads)
     terminals = np.setdiff1d(np.arange(n_leads), probes)

@@ -416,4 +416,4 @@ def sweep(
             )
         else:
             logger.info("sweep of %r solved directly: %s", param, plan)
-    return np.array([conductance_matrix(fsyst, energy, p) for p in points], dtype=float)
+    return np.array([conductance_matrix(fsyst, energy, params=p) for p in points], dtype=float)

@@ -133,7 +133,7 @@ def test_noise_with_dephasing_probes_is_conserving_and_matches_fluctuation_dissi
     fsyst = builder.finalized()
     params = dict(eta=0.3)
     noise = noise_matrix(fsyst, 1.0, params=params, temperature=0.1)
-    conductance = conductance_matrix(fsyst, 1.0, params)
+    conductance = conductance_matrix(fsyst, 1.0, params=params)
     np.testing.assert_allclose(noise, 0.2 * (conductance + conductance.T), atol=1e-10)
     biased = np.zeros(len(fsyst.leads))
     biased[0] = 0.5
@@ -359,7 +359,7 @@ def test_hot_probe_noise_matrix_is_nonlinear_in_bias_and_heats():
 
     assert sink_noise(0.2, 0.0, "hot") == pytest.approx(2 * sink_noise(0.1, 0.0, "hot"), rel=1e-9)
     assert sink_noise(0.1, 0.0, "hot") > sink_noise(0.1, 0.0, "voltage")
-    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params))
+    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params=params))
     # Heating correction O((eV/k_BT)²) = 1e-4 relative at eV = 1e-3, k_BT = 0.1.
     assert sink_noise(1e-3, 0.1, "hot") == pytest.approx(4 * 0.1 * g, rel=1e-3)
     with pytest.raises(ValueError, match="probe_model"):
@@ -373,7 +373,7 @@ def test_floating_noise_matrix_is_johnson_nyquist_of_the_dephased_conductance():
     probes = systems.attach_dephasing_probes(builder, "all")
     fsyst = builder.finalized()
     params = dict(eta=0.4, V=0.3)
-    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params))
+    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params=params))
     for model in ("dephasing", "voltage", "hot"):
         noise = noise_matrix(
             fsyst, 1.0, params=params, temperature=0.02, floating=probes, probe_model=model

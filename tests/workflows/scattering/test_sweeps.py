@@ -35,7 +35,10 @@ def plain_kwant(fsyst, energy, param, values, fixed):
 def greens_function_loop(fsyst, energy, param, values, fixed):
     """Reference with self-energy leads: kwant.greens_function per value (conductance_matrix)."""
     return np.array(
-        [workflows.conductance_matrix(fsyst, energy, {**fixed, param: value}) for value in values]
+        [
+            workflows.conductance_matrix(fsyst, energy, params={**fixed, param: value})
+            for value in values
+        ]
     )
 
 
