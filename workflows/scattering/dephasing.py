@@ -145,8 +145,9 @@ class DephasedTransport:
         Lead indices of the floating probes, in the order of ``potentials``.
     conductance
         (n_t, n_t) effective conductance matrix in e²/h (probes eliminated);
-        use it with :func:`workflows.two_terminal_conductance` and
-        :func:`workflows.four_terminal_resistance` (positions in ``terminals``).
+        use it with :func:`workflows.two_terminal_conductance` (lead indices,
+        with ``terminals=``) or :func:`workflows.four_terminal_resistance`
+        (positions in ``terminals``).
     potentials
         (n_p, n_t) characteristic potentials: ``V_p = potentials @ V_t``;
         NaN rows for decoupled probes (η = 0).
@@ -182,9 +183,15 @@ class DephasedTransport:
         return int(where[0])
 
     def two_terminal_conductance(self, source: int = 0, sink: int = 1) -> float:
-        """Conductance (e²/h) between leads ``source`` and ``sink``; all others floating."""
+        """Conductance (e²/h) between leads ``source`` and ``sink``; all others floating.
+
+        The same as ``workflows.two_terminal_conductance(self.conductance, source, sink,
+        terminals=self.terminals)``: ``source`` and ``sink`` are lead indices.
+        """
+        self._position("source", source)  # a probe or unknown lead: a clear error
+        self._position("sink", sink)
         return two_terminal_conductance(
-            self.conductance, self._position("source", source), self._position("sink", sink)
+            self.conductance, source, sink, terminals=self.terminals.tolist()
         )
 
     def terminal_voltages(self, source: int = 0, sink: int = 1) -> np.ndarray:
