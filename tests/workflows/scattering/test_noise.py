@@ -297,10 +297,10 @@ def test_dephasing_probes_keep_one_third_voltage_probes_suppress_noise():
     params = dict(eta=1.0)
     long_chain, short_chain = chain_with_probes(40), chain_with_probes(10)
     assert abs(fano_factor(long_chain, 1.0, params=params) - 1 / 3) < 0.01
-    voltage_long = fano_factor(long_chain, 1.0, params=params, probes="voltage")
-    voltage_short = fano_factor(short_chain, 1.0, params=params, probes="voltage")
+    voltage_long = fano_factor(long_chain, 1.0, params=params, probe_model="voltage")
+    voltage_short = fano_factor(short_chain, 1.0, params=params, probe_model="voltage")
     assert voltage_long < 0.06 and voltage_long < 0.5 * voltage_short
-    assert fano_factor(long_chain, 1.0, params=params, probes="grounded") > 0.99
+    assert fano_factor(long_chain, 1.0, params=params, probe_model="grounded") > 0.99
 
 
 @pytest.mark.slow
@@ -324,8 +324,8 @@ def test_hot_electron_probes_approach_root_three_over_four():
 
     params = dict(eta=2.0)
     target = np.sqrt(3) / 4
-    short = fano_factor(chain_with_probes(40), 1.0, params=params, probes="hot")
-    long = fano_factor(chain_with_probes(80), 1.0, params=params, probes="hot")
+    short = fano_factor(chain_with_probes(40), 1.0, params=params, probe_model="hot")
+    long = fano_factor(chain_with_probes(80), 1.0, params=params, probe_model="hot")
     assert abs(short - target) < 0.006
     assert abs(long - target) < 0.003
     assert abs(long - target) < abs(short - target) / 2
@@ -390,6 +390,6 @@ def test_decoupled_probes_give_the_coherent_fano_factor(model):
     fsyst = builder.finalized()
     plain = fano_factor(systems.wire(6, 2).finalized(), 1.5)
     assert plain == pytest.approx(0.0, abs=1e-12)
-    assert fano_factor(fsyst, 1.5, params={"eta": 0.0}, probes=model) == pytest.approx(
+    assert fano_factor(fsyst, 1.5, params={"eta": 0.0}, probe_model=model) == pytest.approx(
         plain, abs=1e-12
     )
