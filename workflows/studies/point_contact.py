@@ -90,7 +90,12 @@ def qpc_conductance(
     if temperature > 0:
         window = energy + temperature * np.linspace(-THERMAL_WINDOW, THERMAL_WINDOW, energy_samples)
         frame["G_thermal"] = [
-            thermal_average(window, [conductance(e, v) for e in window], temperature, energy)
+            thermal_average(
+                window,
+                [conductance(e, v) for e in window],
+                mu=energy,
+                temperature=temperature,
+            )
             for v in gates
         ]
     frame["N_leads"] = open_modes(fsyst, 0, energy, params={**fixed, "V_gate": 0.0})
