@@ -35,7 +35,7 @@ import kwant
 import numpy as np
 
 from analysis.analytic import chain_wavenumber
-from analysis.modes import lead_system
+from analysis.modes import propagating_modes
 
 __all__ = [
     "chain_backscattering_length",
@@ -123,8 +123,7 @@ def lead_velocities(
     """
     if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
         lead = None
-    the_lead, params = lead_system(fsyst, lead, params)
-    propagating, _ = the_lead.modes(float(energy), params=params)
+    propagating, the_lead = propagating_modes(fsyst, lead, energy, params=params)
     velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
     cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
     return np.sort(velocities[: velocities.size // 2]) * cell
