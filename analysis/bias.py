@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.csgraph
 
-from systems._validation import lead_index, real
+from systems._validation import integer, lead_index, real
 
 __all__ = [
     "BiasSolution",
@@ -379,8 +379,14 @@ def _check_pair(name: str, pair, n: int) -> tuple[int, int]:
     return _check_terminal(f"{name}[0]", a, n), _check_terminal(f"{name}[1]", b, n)
 
 
-def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
-    """Conductance between two terminals with every other terminal floating, in e²/h.
+def two_terminal_conductance(
+    G,
+    source: int = 0,
+    sink: int = 1,
+    *,
+    terminals: Sequence[Any] | None = None,
+) -> float:
+    """Conductance between two leads with every other terminal floating, in e²/h.
 
     Floating terminals (voltage probes, dephasing probes) draw no net current;
     they are eliminated exactly by the Büttiker bias solution.
@@ -390,7 +396,14 @@ def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
     G
         (M, M) conductance matrix in e²/h.
     source, sink
-        Terminal indices (distinct): V_source = 1, V_sink = 0.
+        Lead indices (distinct): V_source = 1, V_sink = 0.
+    terminals
+        The lead of each row of ``G``, when row i is not lead i: a lead index
+        per row (e.g. :attr:`workflows.DephasedTransport.terminals`, whose
+        matrix has the probes eliminated), or a (lead, block) pair per row
+        for a block-resolved G (:func:`workflows.block_terminals`; the blocks
+        of a lead then form one contact at one potential, as in
+        :func:`solve_bias`).  Default: row i is lead i.
 
     Returns
     -------
@@ -398,6 +411,30 @@ def two_terminal_conductance(G, source: int = 0, sink: int = 1) -> float:
         I_source / (V_source − V_sink) in e²/h; 0 if the source is decoupled.
     """
     G = _check_matrix(G)
+    if terminals is not None:
+        source = integer("source", source, what="a lead index")
+        sink = integer("sink", sink, what="a lead index")
+        if source == sink:
+            raise ValueError(f"source and sink must differ, both are {source}")
+        try:
+            pairs = [label if np.ndim(label) == 1 else (label, 0) for label in terminals]
+        except TypeError:
+            raise TypeError(
+                f"terminals must be a sequence of lead indices or (lead, block) pairs, "
+                f"got {terminals!r}"
+            ) from None
+        contact, leads = _contacts(pairs, G.shape[0], (), ())
+        position = {lead: k for k, lead in enumerate(leads)}
+        for name, lead in (("source", source), ("sink", sink)):
+            if int(lead) not in position:
+                raise ValueError(
+                    f"{name}={lead} is not a terminal of G; its rows are the leads {leads}"
+                )
+        incidence = np.zeros((G.shape[0], len(leads)))
+        incidence[np.arange(G.shape[0]), contact] = 1.0
+        return two_terminal_conductance(
+            incidence.T @ G @ incidence, position[int(source)], position[int(sink)]
+        )
     source = _check_terminal("source", source, G.shape[0])
     sink = _check_terminal("sink", sink, G.shape[0])
     if source == sink:

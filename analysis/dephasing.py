@@ -34,7 +34,7 @@ import kwant
 import numpy as np
 
 from analysis.analytic import chain_wavenumber
-from analysis.modes import lead_system
+from analysis.modes import propagating_modes
 from systems._validation import integer
 
 __all__ = [
@@ -113,6 +113,7 @@ def lead_velocities(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     energy: float,
     lead: int | None = 0,
+    *,
     params: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure.
@@ -122,8 +123,7 @@ def lead_velocities(
     """
     if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
         lead = None
-    the_lead, params = lead_system(fsyst, lead, params)
-    propagating, _ = the_lead.modes(float(energy), params=params)
+    propagating, the_lead = propagating_modes(fsyst, lead, energy, params=params)
     velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
     cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
     return np.sort(velocities[: velocities.size // 2]) * cell

@@ -11,7 +11,14 @@ import numpy as np
 from systems._validation import integer, lead_index, real
 from systems.parameters import resolve_params
 
-__all__ = ["EDGE_TOLERANCE", "lead_system", "mode_count", "open_modes", "subband_edges"]
+__all__ = [
+    "EDGE_TOLERANCE",
+    "lead_system",
+    "mode_count",
+    "open_modes",
+    "propagating_modes",
+    "subband_edges",
+]
 
 #: Energies within this many t of a subband edge count as at the edge (mode closed).
 EDGE_TOLERANCE = 1e-12
@@ -53,6 +60,7 @@ def open_modes(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     lead: int | None = None,
     energy: float | None = None,
+    *,
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Number of propagating (open) channels of one lead at ``energy``.
@@ -76,10 +84,32 @@ def open_modes(
         N(E): the ideal conductance of that lead in e²/h.  In a magnetic
         field in the quantum Hall regime, the number of edge channels ν.
     """
+    propagating, _ = propagating_modes(fsyst, lead, energy, params=params)
+    return int(propagating.velocities.size // 2)
+
+
+def propagating_modes(
+    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
+    lead: int | None,
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[Any, kwant.system.InfiniteSystem]:
+    """Kwant's propagating modes of one lead at ``energy``, and that lead.
+
+    The one place in :mod:`analysis` that reads lead modes (mode counts,
+    group velocities).  ``fsyst``, ``lead`` and ``params`` as for
+    :func:`open_modes`.
+
+    Returns
+    -------
+    tuple
+        (:class:`kwant.physics.PropagatingModes`, the finalized lead).
+    """
     the_lead, params = lead_system(fsyst, lead, params)
     energy = real("energy", energy)
     propagating, _ = the_lead.modes(energy, params=params)
-    return int(propagating.velocities.size // 2)
+    return propagating, the_lead
 
 
 def subband_edges(width: int, t: float = 1.0) -> np.ndarray:

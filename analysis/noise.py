@@ -379,7 +379,7 @@ def probe_noise_matrix(
     potentials: ArrayLike,
     temperature: float,
     *,
-    model: str = "dephasing",
+    probe_model: str = "dephasing",
 ) -> np.ndarray:
     """Noise between the fixed terminals when the ``probes`` float (zero-frequency, Büttiker).
 
@@ -393,7 +393,7 @@ def probe_noise_matrix(
     distributions (Büttiker, PRB 46, 12485 (1992); Blanter & Büttiker, Phys.
     Rep. 336, 1 (2000), Sec. 2.7).
 
-    Models (``model``):
+    Models (``probe_model``):
 
     * ``"dephasing"`` — the probe conserves current at every energy (elastic,
       phase-breaking; Texier & Büttiker, PRB 62, 7454 (2000)): its mean
@@ -440,7 +440,7 @@ def probe_noise_matrix(
         μ of every terminal (length M); the entries of the probes are ignored.
     temperature
         Common k_BT (bath) of the fixed reservoirs.
-    model
+    probe_model
         ``"dephasing"``, ``"voltage"`` or ``"hot"``.
 
     Returns
@@ -453,8 +453,10 @@ def probe_noise_matrix(
     labels = np.asarray(channel_terminals)
     mu = np.asarray(potentials, dtype=float)
     m = mu.size
-    if model not in ("dephasing", "voltage", "hot"):
-        raise ValueError(f"model must be 'dephasing', 'voltage' or 'hot', got {model!r}")
+    if probe_model not in ("dephasing", "voltage", "hot"):
+        raise ValueError(
+            f"probe_model must be 'dephasing', 'voltage' or 'hot', got {probe_model!r}"
+        )
     probes = sorted({int(p) for p in np.atleast_1d(probes)})
     if any(not 0 <= p < m for p in probes) or len(probes) >= m:
         raise ValueError(
@@ -471,10 +473,10 @@ def probe_noise_matrix(
     if coupled:
         c[coupled] = -np.linalg.solve(g_pp, g[np.ix_(coupled, fixed)])
     mu_fixed = mu[fixed]
-    if model == "dephasing":
+    if probe_model == "dephasing":
         k = c @ _occupation_integrals(mu_fixed, temperature) @ c.T
         window = k + k.T
-    elif model == "voltage":
+    elif probe_model == "voltage":
         mu_all = c @ mu_fixed
         window = pair_window(mu_all[:, None], mu_all[None, :], temperature)
     else:

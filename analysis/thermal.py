@@ -1,6 +1,8 @@
 """Finite-temperature Landauer averages: ∫ X(E) (−∂f/∂E) dE.
 
-Temperatures are in units of t/k_B (i.e. k_B T is given in units of t).
+Temperatures are in units of t/k_B (i.e. k_B T is given in units of t).  Every
+function takes the chemical potential before the temperature, ``(..., mu,
+temperature)``; in :func:`thermal_average` both are keyword-only.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def _antiderivative_of_fermi(energy, mu, temperature):
 
 
 def thermal_average(
-    energies: ArrayLike, values: ArrayLike, temperature: float, mu: float | ArrayLike
+    energies: ArrayLike, values: ArrayLike, *, mu: float | ArrayLike, temperature: float
 ) -> float | np.ndarray:
     """Thermal average ⟨X⟩ = ∫ X(E) (−∂f/∂E) dE of samples X(E_k).
 
@@ -51,10 +53,10 @@ def thermal_average(
         Sample energies in units of t, non-decreasing.
     values
         X(E_k), e.g. a transmission or conductance in e²/h.
-    temperature
-        k_B T in units of t, >= 0.  At T = 0 the result is X(μ).
     mu
         Chemical potential (scalar or array) in units of t.
+    temperature
+        k_B T in units of t, >= 0.  At T = 0 the result is X(μ).
 
     Returns
     -------

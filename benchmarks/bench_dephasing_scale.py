@@ -44,7 +44,7 @@ def child(kind: str, length: int, width: int, eta: float, method: str) -> dict:
         solve, g, ran = 0.0, float("nan"), "none"
     else:
         start = time.perf_counter()
-        solution = dephased_transport(fsyst, ENERGY, {"eta": eta}, method=method)
+        solution = dephased_transport(fsyst, ENERGY, params={"eta": eta}, method=method)
         solve = time.perf_counter() - start
         g, ran = solution.two_terminal_conductance(), solution.method
     return {

@@ -51,11 +51,13 @@ def bench(length: int, width: int, energy: float, eta: float, n_pairs: int, repe
     params = systems.resolve_params(fsyst, {"eta": eta})
 
     # mesoflow, end to end, and its parts.
-    t_ours, solution = best_of(repeats, lambda: dephased_transport(fsyst, energy, params))
+    t_ours, solution = best_of(repeats, lambda: dephased_transport(fsyst, energy, params=params))
     g_ours = solution.two_terminal_conductance()
-    t_green, green = best_of(repeats, lambda: interface_greens_function(fsyst, energy, params))
+    t_green, green = best_of(
+        repeats, lambda: interface_greens_function(fsyst, energy, params=params)
+    )
     t_trans, transmissions = best_of(repeats, green.transmissions)
-    G_full = workflows.conductance_matrix(fsyst, energy, params)
+    G_full = workflows.conductance_matrix(fsyst, energy, params=params)
     t_elim, _ = best_of(repeats, lambda: eliminate_floating_probes(G_full, probes))
 
     # Plain Kwant: one greens_function, then gf.transmission(i, j) pair by pair.

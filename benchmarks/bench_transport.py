@@ -6,7 +6,7 @@ interface-Green's-function route for one with dephasing probes):
 
 * **noise matrix** (``workflows.noise_matrix``): one scattering matrix plus
   the Büttiker contraction, O(M² n²) for n channels over M terminals;
-* **noise with floating probes** (``fano_factor(..., probes="dephasing")``):
+* **noise with floating probes** (``fano_factor(..., probe_model="dephasing")``):
   the Fisher–Lee s from the interface Green's function plus the elimination;
 * **thermoelectric coefficients** (``workflows.studies.thermoelectric``): the
   adaptive grid of 𝒯(E) (one Kwant solve per point, counted) plus the moments.
@@ -87,9 +87,12 @@ def main() -> None:
     systems.attach_dephasing_probes(builder, "all")
     chain = builder.finalized()
     cparams = systems.resolve_params(chain, dict(eta=0.5))
-    t_gp, _ = best_of(args.repeats, lambda: workflows.conductance_matrix(chain, 1.0, cparams))
+    t_gp, _ = best_of(
+        args.repeats, lambda: workflows.conductance_matrix(chain, 1.0, params=cparams)
+    )
     t_fp, _ = best_of(
-        args.repeats, lambda: workflows.fano_factor(chain, 1.0, params=cparams, probes="dephasing")
+        args.repeats,
+        lambda: workflows.fano_factor(chain, 1.0, params=cparams, probe_model="dephasing"),
     )
     print(f"chain of {args.probes} sites with a dephasing probe on each ({args.probes + 2} leads)")
     print(f"  conductance matrix (Green's function) {t_gp * 1e3:7.1f} ms   1.00")

@@ -211,3 +211,33 @@ def test_bad_terminal_arguments():
         four_terminal_resistance(G, current=(0, 1), voltage=(2, 7))
     with pytest.raises(ValueError, match="source and sink must differ"):
         two_terminal_conductance(G, 2, 2)
+
+
+def test_two_terminal_conductance_names_leads_through_terminals():
+    """``source``/``sink`` are lead indices; ``terminals`` says which lead each row of G is.
+
+    A reduced matrix whose rows are leads (0, 3, 5) — e.g. probes 1, 2, 4 eliminated —
+    gives the same number as the plain call on row positions (0, 2).  A block-resolved
+    G (two blocks per lead, labels (lead, block)) joins the blocks of each lead into one
+    contact: with each block its own channel, G summed over blocks is the lead matrix.
+    """
+    G = random_conductance(np.random.default_rng(5), 3)
+    by_position = two_terminal_conductance(G, 0, 2)
+    assert two_terminal_conductance(G, 0, 5, terminals=[0, 3, 5]) == pytest.approx(
+        by_position, rel=1e-12
+    )
+    assert two_terminal_conductance(G, 0, 5, terminals=np.array([0, 3, 5])) == pytest.approx(
+        by_position, rel=1e-12
+    )
+    # Block-resolved: split every lead into two identical blocks (halving G twice over).
+    blocks = np.kron(G, np.full((2, 2), 0.25))
+    labels = [(lead, block) for lead in (0, 3, 5) for block in (0, 1)]
+    assert two_terminal_conductance(blocks, 0, 5, terminals=labels) == pytest.approx(
+        by_position, rel=1e-12
+    )
+    with pytest.raises(ValueError, match=r"sink=2 is not a terminal of G; its rows are the leads"):
+        two_terminal_conductance(G, 0, 2, terminals=[0, 3, 5])
+    with pytest.raises(TypeError, match="source must be a lead index"):
+        two_terminal_conductance(G, (0, 0), 5, terminals=[0, 3, 5])
+    with pytest.raises(ValueError, match="source and sink must differ, both are 3"):
+        two_terminal_conductance(G, 3, 3, terminals=[0, 3, 5])

@@ -74,7 +74,7 @@ def test_two_terminal_heat_is_conductance_times_voltage_squared():
 def test_quantum_hall_bar_dissipates_only_at_the_contacts():
     """On a plateau, the current source sees R_2t = 1/ν: P = I²/ν, all delivered by 0 and 1."""
     fsyst = systems.hall_bar(30, 12, 4).finalized()
-    G = conductance_matrix(fsyst, 0.5, {"B": 0.05})  # ν = 1
+    G = conductance_matrix(fsyst, 0.5, params={"B": 0.05})  # ν = 1
     solution = solve_bias(G, currents={0: 0.2}, reference=1)
     table = dissipation_table(solution, temperature=0.1)
     assert joule_heat(solution) == pytest.approx(0.2**2 / 1, rel=1e-8)

@@ -180,7 +180,7 @@ def test_tunnel_junctions_in_series_dephasing_one_third_voltage_zero(n_junctions
     potentials[0] = 1.0
     current = 2e-4 / n_junctions  # G of N equal resistors in series, × 1 t/e
     dephasing = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0)
-    voltage = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0, model="voltage")
+    voltage = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0, probe_model="voltage")
     assert dephasing[1, 1] / (2 * current) == pytest.approx((1 + 2 / n_junctions**2) / 3, rel=1e-3)
     assert voltage[1, 1] / (2 * current) == pytest.approx(1 / n_junctions, rel=1e-3)
 
@@ -202,7 +202,7 @@ def test_probe_noise_at_equilibrium_is_johnson_nyquist_of_the_effective_conducta
     g_eff = g[np.ix_(fixed, fixed)] - g[np.ix_(fixed, probes)] @ np.linalg.solve(
         g[np.ix_(probes, probes)], g[np.ix_(probes, fixed)]
     )
-    noise = probe_noise_matrix(s, labels, probes, [0.1] * 4, 0.05, model=model)
+    noise = probe_noise_matrix(s, labels, probes, [0.1] * 4, 0.05, probe_model=model)
     np.testing.assert_allclose(noise, 0.1 * (g_eff + g_eff.T), atol=1e-13)
     np.testing.assert_allclose(noise.sum(axis=0), 0, atol=1e-13)
 
@@ -300,7 +300,7 @@ def test_tunnel_junctions_in_series_with_hot_nodes(n_junctions):
     potentials = np.zeros(m)
     potentials[0] = 1.0
     current = 2e-4 / n_junctions
-    hot = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0, model="hot")
+    hot = probe_noise_matrix(s, labels, range(2, m), potentials, 0.0, probe_model="hot")
     fano = hot[1, 1] / (2 * current)
     assert fano == pytest.approx(_hot_series_fano(n_junctions), rel=1e-3)
     if n_junctions == 2:

@@ -29,9 +29,9 @@ def disordered_hall_bar_pair():
     fsyst = systems.hall_bar(30, 12, 4).finalized()
     params = {"V": lopsided_potential, "disorder": 1.0, "salt": "reciprocity"}
     energy, B = 1.0, 0.02
-    G_plus = conductance_matrix(fsyst, energy, {**params, "B": B})
-    G_minus = conductance_matrix(fsyst, energy, {**params, "B": -B})
-    modes = [open_modes(fsyst, lead, energy, {**params, "B": B}) for lead in range(6)]
+    G_plus = conductance_matrix(fsyst, energy, params={**params, "B": B})
+    G_minus = conductance_matrix(fsyst, energy, params={**params, "B": -B})
+    modes = [open_modes(fsyst, lead, energy, params={**params, "B": B}) for lead in range(6)]
     return G_plus, G_minus, modes
 
 
@@ -64,8 +64,8 @@ def test_conductance_reciprocity_and_sum_rules(disordered_hall_bar_pair):
 def test_cross_reciprocity_with_asymmetric_potential():
     fsyst = systems.cross(6).finalized()
     params = {"V": lopsided_potential}
-    G_plus = conductance_matrix(fsyst, 0.8, {**params, "B": 0.03})
-    G_minus = conductance_matrix(fsyst, 0.8, {**params, "B": -0.03})
+    G_plus = conductance_matrix(fsyst, 0.8, params={**params, "B": 0.03})
+    G_minus = conductance_matrix(fsyst, 0.8, params={**params, "B": -0.03})
     report = reciprocity_report(G_plus, G_minus, tolerance=1e-8)
     assert report["passed"].all(), report
     assert np.abs(G_plus - G_plus.T).max() > 1e-2

@@ -14,12 +14,17 @@ def test_thermal_average_of_a_step_is_the_fermi_function():
     values = np.array([0.0, 0.0, 1.0, 1.0])
     mus = np.linspace(0.5, 0.9, 17)
     expected = 1 / (1 + np.exp((step_at - mus) / temperature))
-    assert np.abs(thermal_average(energies, values, temperature, mus) - expected).max() < 1e-12
+    assert (
+        np.abs(thermal_average(energies, values, mu=mus, temperature=temperature) - expected).max()
+        < 1e-12
+    )
 
 
 def test_thermal_average_of_a_linear_function_is_exact():
     energies = np.linspace(-1, 1, 5)
-    assert thermal_average(energies, 3 * energies + 2, 0.03, 0.1) == pytest.approx(2.3, abs=1e-12)
+    assert thermal_average(energies, 3 * energies + 2, mu=0.1, temperature=0.03) == pytest.approx(
+        2.3, abs=1e-12
+    )
 
 
 def test_thermal_average_matches_quadrature_for_a_smooth_curve():
@@ -33,20 +38,31 @@ def test_thermal_average_matches_quadrature_for_a_smooth_curve():
         points=[mu],
         epsabs=1e-13,
     )
-    assert thermal_average(energies, values, temperature, mu) == pytest.approx(reference, abs=1e-7)
+    assert thermal_average(energies, values, mu=mu, temperature=temperature) == pytest.approx(
+        reference, abs=1e-7
+    )
 
 
 def test_zero_temperature_gives_the_value_at_mu():
     energies = np.linspace(0, 1, 11)
-    assert thermal_average(energies, energies**2, 0.0, 0.35) == pytest.approx(0.125, abs=1e-12)
+    assert thermal_average(energies, energies**2, mu=0.35, temperature=0.0) == pytest.approx(
+        0.125, abs=1e-12
+    )
 
 
 def test_a_window_wider_than_the_samples_is_refused():
     with pytest.raises(ValueError, match="thermal window"):
-        thermal_average(np.linspace(0, 1, 11), np.ones(11), 0.1, 0.5)
+        thermal_average(np.linspace(0, 1, 11), np.ones(11), mu=0.5, temperature=0.1)
 
 
 def test_fermi_function_limits():
     assert fermi(-1.0, 0.0, 0.0) == 1.0
     assert fermi(1.0, 0.0, 0.0) == 0.0
     assert fermi(0.0, 0.0, 0.1) == pytest.approx(0.5)
+
+
+def test_mu_and_temperature_are_keyword_only_in_thermal_average():
+    """The old order (…, temperature, mu) must not be silently read as (…, mu, temperature)."""
+    energies = np.linspace(-1, 1, 201)
+    with pytest.raises(TypeError):
+        thermal_average(energies, np.ones_like(energies), 0.05, 0.2)

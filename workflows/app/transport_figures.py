@@ -171,7 +171,7 @@ def _entropy_compute(quick: bool) -> pd.DataFrame:
     rows = []
     for eta in (0.1, 1.0) if quick else np.linspace(0.05, 1.0, 20):
         params = dict(eta=float(eta))
-        g_matrix = conductance_matrix(fsyst, energy, params)
+        g_matrix = conductance_matrix(fsyst, energy, params=params)
         # Dephasing probes, linear response: Joule heat / T at fixed current I.
         g = two_terminal_conductance(g_matrix)
         current = 0.001

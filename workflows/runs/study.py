@@ -191,10 +191,10 @@ class StudyPoint:
         energy = params.pop("energy")
         fsyst = finalized_system(self.recipe)
         if self.recipe.dephasing_probes:  # probes eliminated; linear method for many probes
-            solution = dephasing.dephased_transport(fsyst, energy, params)
+            solution = dephasing.dephased_transport(fsyst, energy, params=params)
             G, coherent = solution.conductance, solution.coherent_conductance
         else:
-            G, coherent = conductance_matrix(fsyst, energy, params), None
+            G, coherent = conductance_matrix(fsyst, energy, params=params), None
         return {o.name: o.evaluate(G, coherent) for o in self.observables}
 
     def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:

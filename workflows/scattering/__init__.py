@@ -17,7 +17,8 @@ convention (:mod:`.band_edges`).  Public names are exported by :mod:`workflows`.
 from workflows.scattering.open_system import (
     InterfaceGreensFunction,
     OpenSystem,
+    broadening,
     conductance_from_transmissions,
 )
 
-__all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]
+__all__ = ["InterfaceGreensFunction", "OpenSystem", "broadening", "conductance_from_transmissions"]

@@ -140,8 +140,8 @@ def _block_conductance(open_system: OpenSystem, energy: float) -> np.ndarray:
 def conductance_matrix(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any] | None = None,
     *,
+    params: Mapping[str, Any] | None = None,
     blocks: bool = False,
 ) -> np.ndarray:
     """The M×M conductance matrix over all leads (probes included), in e²/h.

@@ -150,7 +150,7 @@ def current_density(
     params = resolve_params(fsyst, params)
     if block is not None and (isinstance(block, bool) or not isinstance(block, numbers.Integral)):
         raise TypeError(f"block must be a block index (int) or None, got {block!r}")
-    solution = lead_greens_columns(fsyst, energy, params)
+    solution = lead_greens_columns(fsyst, energy, params=params)
     weights = np.zeros(len(fsyst.leads))
     weights[lead] = 1.0
     gammas = None
@@ -286,7 +286,7 @@ def _solve_biased(fsyst, energy, params, voltages, currents, blocks):
         _check_setpoints("voltages", voltages, n_leads)
         _check_setpoints("currents", currents, n_leads)
     params = resolve_params(fsyst, params)
-    solution = lead_greens_columns(fsyst, energy, params)
+    solution = lead_greens_columns(fsyst, energy, params=params)
     terminals = terminal_gammas(solution, fsyst, params, blocks)
     bias = solve_bias(
         solution.conductance_matrix(terminals if blocks else None),

@@ -41,7 +41,6 @@ from analysis.bias import (
     solve_bias,
     two_terminal_conductance,
 )
-from systems.parameters import resolve_params
 from systems.probes import dephasing_probe_leads
 from workflows.scattering import dephasing_method
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
@@ -146,8 +145,9 @@ class DephasedTransport:
         Lead indices of the floating probes, in the order of ``potentials``.
     conductance
         (n_t, n_t) effective conductance matrix in e²/h (probes eliminated);
-        use it with :func:`workflows.two_terminal_conductance` and
-        :func:`workflows.four_terminal_resistance` (positions in ``terminals``).
+        use it with :func:`workflows.two_terminal_conductance` (lead indices,
+        with ``terminals=``) or :func:`workflows.four_terminal_resistance`
+        (positions in ``terminals``).
     potentials
         (n_p, n_t) characteristic potentials: ``V_p = potentials @ V_t``;
         NaN rows for decoupled probes (η = 0).
@@ -183,9 +183,15 @@ class DephasedTransport:
         return int(where[0])
 
     def two_terminal_conductance(self, source: int = 0, sink: int = 1) -> float:
-        """Conductance (e²/h) between leads ``source`` and ``sink``; all others floating."""
+        """Conductance (e²/h) between leads ``source`` and ``sink``; all others floating.
+
+        The same as ``workflows.two_terminal_conductance(self.conductance, source, sink,
+        terminals=self.terminals)``: ``source`` and ``sink`` are lead indices.
+        """
+        self._position("source", source)  # a probe or unknown lead: a clear error
+        self._position("sink", sink)
         return two_terminal_conductance(
-            self.conductance, self._position("source", source), self._position("sink", sink)
+            self.conductance, source, sink, terminals=self.terminals.tolist()
         )
 
     def terminal_voltages(self, source: int = 0, sink: int = 1) -> np.ndarray:
@@ -226,7 +232,7 @@ def _eliminate(fsyst, energy, params, probes, method):
         method == "auto" and probes.size >= dephasing_method.AUTO_LINEAR_FROM_PROBES
     ):
         try:
-            solution = solve_probe_network(fsyst, energy, resolve_params(fsyst, params), probes)
+            solution = solve_probe_network(fsyst, energy, probes, params=params)
         except NotSliceableError as err:
             if method == "linear":
                 raise ValueError(f"method='linear' cannot be used for this system: {err}") from None
@@ -247,7 +253,7 @@ def _eliminate(fsyst, energy, params, probes, method):
             DenseFallbackWarning,
             stacklevel=3,
         )
-    G = conductance_matrix(fsyst, energy, params)
+    G = conductance_matrix(fsyst, energy, params=params)
     conductance, potentials = eliminate_floating_probes(G, probes)
     terminals = np.setdiff1d(np.arange(G.shape[0]), probes)
     return conductance, potentials, G[np.ix_(terminals, terminals)], "dense"
@@ -256,8 +262,8 @@ def _eliminate(fsyst, energy, params, probes, method):
 def dephased_transport(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any] | None = None,
     *,
+    params: Mapping[str, Any] | None = None,
     probes: Iterable[int] | None = None,
     method: str = "auto",
 ) -> DephasedTransport:
@@ -327,8 +333,8 @@ def dephased_transport(
 def dephased_conductance(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any] | None = None,
     *,
+    params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
     method: str = "auto",
@@ -337,15 +343,15 @@ def dephased_conductance(
 
     See :func:`dephased_transport` for the parameters and ``method``.
     """
-    solution = dephased_transport(fsyst, energy, params, method=method)
+    solution = dephased_transport(fsyst, energy, params=params, method=method)
     return solution.two_terminal_conductance(source, sink)
 
 
 def probe_potential_profile(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any] | None = None,
     *,
+    params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
     method: str = "auto",
@@ -368,7 +374,7 @@ def probe_potential_profile(
         ``energy``, the two-terminal conductance ``G`` (e²/h) and the
         ``method`` that ran.
     """
-    solution = dephased_transport(fsyst, energy, params, method=method)
+    solution = dephased_transport(fsyst, energy, params=params, method=method)
     mu = solution.probe_potentials(source, sink)
     columns = ("x", "y", "z")[: solution.probe_positions.shape[1]]
     frame = pd.DataFrame(solution.probe_positions, columns=list(columns))

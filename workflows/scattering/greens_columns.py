@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from workflows.scattering import InterfaceGreensFunction, OpenSystem
+from workflows.scattering import InterfaceGreensFunction, OpenSystem, broadening
 from workflows.scattering.conductance import _interface_projectors
 
 
@@ -137,7 +137,7 @@ class LeadGreensColumns:
 
 
 def lead_greens_columns(
-    fsyst: kwant.system.FiniteSystem, energy: float, params: Mapping[str, Any]
+    fsyst: kwant.system.FiniteSystem, energy: float, *, params: Mapping[str, Any] | None = None
 ) -> LeadGreensColumns:
     """G[:, c] for the interface orbitals c of all leads, from one factorization.
 
@@ -161,7 +161,7 @@ def lead_greens_columns(
     unique, position = np.unique(interface, return_inverse=True)
     columns = open_system.greens_columns(energy, unique, sigmas)[:, position]
     offsets = np.concatenate([[0], np.cumsum([c.size for c in open_system.interfaces])])
-    gammas = tuple(1j * (sigma - sigma.conj().T) for sigma in sigmas)
+    gammas = tuple(broadening(sigma) for sigma in sigmas)
     ham = open_system.hamiltonian.tocsr()
     orbital_offsets = open_system.orbital_offsets
     return LeadGreensColumns(

@@ -30,8 +30,8 @@ __all__ = ["InterfaceGreensFunction", "interface_greens_function"]
 def interface_greens_function(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any],
     *,
+    params: Mapping[str, Any] | None = None,
     check_hermiticity: bool = True,
 ) -> InterfaceGreensFunction:
     """G = (E − H − Σ)⁻¹ between the interface orbitals of all leads, in one factorization.

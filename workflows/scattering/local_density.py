@@ -79,7 +79,7 @@ def injectivities(
     _check_system(fsyst)
     energy = _check_energy(energy)
     params = resolve_params(fsyst, params)
-    return _per_site(lead_greens_columns(fsyst, energy, params))
+    return _per_site(lead_greens_columns(fsyst, energy, params=params))
 
 
 def local_density_of_states(

@@ -96,7 +96,7 @@ def _matrix_sqrt_psd(gamma: np.ndarray) -> np.ndarray:
 
 
 def _from_greens_function(fsyst, energy: float, params: dict) -> ScatteringMatrix:
-    greens = interface_greens_function(fsyst, energy, params)
+    greens = interface_greens_function(fsyst, energy, params=params)
     w = np.zeros_like(greens.data)
     labels = np.empty(greens.data.shape[0], dtype=int)
     for lead, gamma in enumerate(greens.gammas):
@@ -233,7 +233,7 @@ def noise_matrix(
     if any(not 0 <= f < n for f in floating):
         raise ValueError(f"floating must be terminal indices in 0..{n - 1}, got {floating}")
     return probe_noise_matrix(
-        s.data, s.channel_terminals, floating, potentials, temperature, model=probe_model
+        s.data, s.channel_terminals, floating, potentials, temperature, probe_model=probe_model
     )
 
 
@@ -244,7 +244,7 @@ def fano_factor(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
-    probes: str = "dephasing",
+    probe_model: str = "dephasing",
 ) -> float:
     """Zero-temperature Fano factor F = S / 2eI of the current from ``source`` into ``sink``.
 
@@ -254,7 +254,7 @@ def fano_factor(
     transport, 1 − T for one channel, → 1/3 in a diffusive wire, → 1/4 in a
     chaotic cavity.  With more terminals the source is biased, the sink
     grounded, and every other terminal (e.g. a dephasing probe) is treated as
-    ``probes`` says; F is the noise of the current into ``sink`` over 2e times
+    ``probe_model`` says; F is the noise of the current into ``sink`` over 2e times
     that current (Büttiker 1992):
 
     * ``"dephasing"`` (default) — they float at every energy (elastic
@@ -280,17 +280,18 @@ def fano_factor(
         Kwant parameters.
     source, sink
         Lead indices.
-    probes
-        ``"dephasing"``, ``"voltage"``, ``"hot"`` or ``"grounded"`` for the other leads.
+    probe_model
+        ``"dephasing"``, ``"voltage"``, ``"hot"`` or ``"grounded"``: how the other
+        leads (probes) behave.
 
     Returns
     -------
     float
         F (dimensionless); NaN if no current flows from source to sink.
     """
-    if probes not in ("dephasing", "voltage", "hot", "grounded"):
+    if probe_model not in ("dephasing", "voltage", "hot", "grounded"):
         raise ValueError(
-            f"probes must be 'dephasing', 'voltage', 'hot' or 'grounded', got {probes!r}"
+            f"probe_model must be 'dephasing', 'voltage', 'hot' or 'grounded', got {probe_model!r}"
         )
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
@@ -303,14 +304,16 @@ def fano_factor(
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))
     potentials = np.zeros(n_leads)
     potentials[source] = 1.0
-    if probes == "grounded":
+    if probe_model == "grounded":
         noise = _noise_matrix(s.data, s.channel_terminals, potentials, 0.0)
         current = np.sum(np.abs(s.submatrix(sink, source)) ** 2)  # into sink, per unit eV
         if current <= 0:
             return float("nan")
         return float(noise[sink, sink] / (2 * current))
     others = [i for i in range(n_leads) if i not in (source, sink)]
-    noise = probe_noise_matrix(s.data, s.channel_terminals, others, potentials, 0.0, model=probes)
+    noise = probe_noise_matrix(
+        s.data, s.channel_terminals, others, potentials, 0.0, probe_model=probe_model
+    )
     g = np.diag(np.bincount(s.channel_terminals, minlength=n_leads)).astype(float)
     masks = (s.channel_terminals[None, :] == np.arange(n_leads)[:, None]).astype(float)
     g -= masks @ np.abs(s.data) ** 2 @ masks.T

@@ -38,7 +38,7 @@ import scipy.sparse.linalg
 from systems.parameters import resolve_params
 from workflows.scattering.band_edges import band_edges_reported, check_lead_velocities
 
-__all__ = ["InterfaceGreensFunction", "OpenSystem", "conductance_from_transmissions"]
+__all__ = ["InterfaceGreensFunction", "OpenSystem", "broadening", "conductance_from_transmissions"]
 
 #: Right-hand sides per sparse solve in the LU path (bounds the dense N × k array).
 _RHS_CHUNK = 256
@@ -124,6 +124,12 @@ def _block_diagonal_indices(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return start + local // size, start + local % size
 
 
+def broadening(selfenergy: np.ndarray) -> np.ndarray:
+    """The coupling (broadening) matrix Γ = i(Σ − Σ†) of a lead self-energy Σ (units of t)."""
+    selfenergy = np.asarray(selfenergy)
+    return 1j * (selfenergy - selfenergy.conj().T)
+
+
 def conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
     """Conductance matrix (e²/h) from all transmissions: G_ij = −T_ij (i ≠ j), G_ii = Σ_{k≠i} T_ki.
 
@@ -205,26 +211,51 @@ class OpenSystem:
         parts = [np.arange(offsets[s], offsets[s + 1]) for s in sites]
         return np.concatenate(parts).astype(int) if parts else np.zeros(0, dtype=int)
 
-    def selfenergies(self, energy: float, leads=None) -> list[np.ndarray]:
+    def selfenergies(
+        self,
+        energy: float,
+        leads=None,
+        *,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[np.ndarray]:
         """Self-energy Σ_i(E) of every lead (or of ``leads``) on its interface orbitals (t).
 
         For a lead with modes, Σ comes from the lead's stabilized modes
         (as in Kwant), whose propagating modes are checked on the way: an
         energy exactly at a band edge (a mode with zero velocity) raises
         :class:`workflows.scattering.band_edges.BandEdgeError` naming the lead.
+
+        Parameters
+        ----------
+        energy
+            Energy in units of t.
+        leads
+            Lead indices (default: all leads, in Kwant's order).
+        params
+            Complete Kwant parameters at which to evaluate the leads instead
+            of :attr:`params` (e.g. another value of a swept parameter on
+            which a lead depends, as :func:`workflows.sweep` needs); the
+            Hamiltonian of the region is not re-assembled.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One complex square matrix per lead asked for, on its interface
+            orbitals, in the order of ``leads``.
         """
+        params = self.params if params is None else params
         lead_info = [None] * len(self.interfaces)  # indexed by lead, as the check reads it
         sigmas = []
-        with band_edges_reported(self.fsyst, energy, self.params):
+        with band_edges_reported(self.fsyst, energy, params):
             indices = range(len(self.interfaces)) if leads is None else leads
             for index in indices:
                 lead, coords = self.fsyst.leads[index], self.interfaces[index]
                 if hasattr(lead, "modes"):
-                    propagating, stabilized = lead.modes(energy, params=self.params)
+                    propagating, stabilized = lead.modes(energy, params=params)
                     sigma = stabilized.selfenergy()
                     lead_info[index] = propagating
                 else:  # a self-energy lead (e.g. a dephasing probe)
-                    sigma = lead.selfenergy(energy, params=self.params)
+                    sigma = lead.selfenergy(energy, params=params)
                 sigma = np.asarray(sigma, dtype=complex)
                 if sigma.shape != (coords.size, coords.size):
                     raise ValueError(
@@ -232,7 +263,7 @@ class OpenSystem:
                         f"interface has {coords.size} orbitals"
                     )
                 sigmas.append(sigma)
-            check_lead_velocities(self.fsyst, energy, self.params, lead_info)
+            check_lead_velocities(self.fsyst, energy, params, lead_info)
         return sigmas
 
     def _energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
@@ -394,7 +425,7 @@ class OpenSystem:
         g_unique = self.greens_function(energy, unique, selfenergies)
         data = g_unique[np.ix_(position, position)]  # back to lead order (np.unique sorts)
         offsets = np.concatenate([[0], np.cumsum([o.size for o in self.interfaces])]).astype(int)
-        gammas = tuple(1j * (sigma - sigma.conj().T) for sigma in selfenergies)
+        gammas = tuple(broadening(sigma) for sigma in selfenergies)
         return InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
 
     def conductance_matrix(self, energy: float) -> np.ndarray:

@@ -64,7 +64,7 @@ import scipy.linalg
 import scipy.sparse
 
 from analysis.bias import _check_terminal, two_terminal_conductance
-from workflows.scattering import OpenSystem, conductance_from_transmissions
+from workflows.scattering import OpenSystem, broadening, conductance_from_transmissions
 from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = [
@@ -155,11 +155,11 @@ def phase_dephased_conductance_matrix(
     a = np.sqrt(d) * g
     transmission = np.zeros((len(coords), len(coords)))
     for j, (cj, sj) in enumerate(zip(coords, sigmas, strict=True)):
-        gamma_j = 1j * (sj - sj.conj().T)
+        gamma_j = broadening(sj)
         source = g[:, cj] @ gamma_j @ g[:, cj].conj().T  # G Γ_j G†
         gn = source if d == 0 else scipy.linalg.solve_discrete_lyapunov(a, source)
         for i, (ci, si) in enumerate(zip(coords, sigmas, strict=True)):
-            gamma_i = 1j * (si - si.conj().T)
+            gamma_i = broadening(si)
             transmission[i, j] = np.trace(gamma_i @ gn[np.ix_(ci, ci)]).real
     return conductance_from_transmissions(transmission)
 

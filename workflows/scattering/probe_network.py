@@ -51,7 +51,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from systems.probes import WideBandSelfEnergy
-from workflows.scattering import OpenSystem
+from workflows.scattering import OpenSystem, broadening
 from workflows.scattering.recursive_greens import RecursiveGreens, sandwich_diagonal
 from workflows.scattering.slicing import SliceOrdering, slice_ordering
 
@@ -96,14 +96,15 @@ class ProbeNetworkSolution:
     slice_widths: np.ndarray
 
 
-def _probe_coupling(lead, energy: float, params: Mapping[str, Any], index: int) -> float:
+def _probe_coupling(open_system: OpenSystem, energy: float, index: int) -> float:
     """η of a single-site probe whose self-energy is −iη/2·1, else NotSliceableError."""
+    lead = open_system.fsyst.leads[index]
     func = getattr(lead, "selfenergy_func", None)
     if isinstance(func, WideBandSelfEnergy):
-        return func.coupling(dict(params))
+        return func.coupling(dict(open_system.params))
     if hasattr(lead, "modes"):
         raise NotSliceableError(f"probe lead {index} has modes; only wide-band probes are linear")
-    sigma = np.asarray(lead.selfenergy(energy, params=dict(params)), dtype=complex)
+    (sigma,) = open_system.selfenergies(energy, [index])
     eta = -2 * sigma[0, 0].imag
     if not np.allclose(sigma, -0.5j * eta * np.eye(sigma.shape[0]), atol=1e-14, rtol=0):
         raise NotSliceableError(
@@ -212,9 +213,9 @@ def _band_matrix(
 def solve_probe_network(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
-    params: Mapping[str, Any],
     probes: np.ndarray,
     *,
+    params: Mapping[str, Any] | None = None,
     rtol: float = 1e-12,
     target_width: int = TARGET_SLICE_WIDTH,
 ) -> ProbeNetworkSolution:
@@ -226,12 +227,12 @@ def solve_probe_network(
         A finalized Kwant system.
     energy
         Energy in units of t.
-    params
-        Complete Kwant parameters (:func:`systems.resolve_params`).
     probes
         Lead indices of the floating probes: single-site self-energy leads
         with Σ = −iη/2·1 (e.g. :func:`systems.attach_dephasing_probes`).  The
         other leads (any kind) are the real terminals, in increasing order.
+    params
+        Kwant parameters (resolved by :func:`systems.resolve_params`).
     rtol
         Relative residual at which GMRES stops.
     target_width
@@ -251,7 +252,6 @@ def solve_probe_network(
     ValueError
         GMRES did not converge (a probe network without a path to a lead).
     """
-    params = dict(params)
     probes = np.asarray(probes, dtype=int)
     n_leads = len(fsyst.leads)
     terminals = np.setdiff1d(np.arange(n_leads), probes)
@@ -268,7 +268,7 @@ def solve_probe_network(
         if len(fsyst.lead_interfaces[p]) != 1:
             raise NotSliceableError(f"probe lead {p} is attached to more than one site")
         probe_site[k] = fsyst.lead_interfaces[p][0]
-        eta[k] = _probe_coupling(fsyst.leads[p], energy, params, int(p))
+        eta[k] = _probe_coupling(open_system, energy, int(p))
     real_sigmas = open_system.selfenergies(energy, leads=terminals)
 
     probe_norbs = norbs[probe_site]
@@ -322,7 +322,7 @@ def solve_probe_network(
             raise NotSliceableError("a lead interface spans several slices")
         located.append((int(slices[0]), positions - offsets[slices[0]]))
     for r, ((k, local), sigma) in enumerate(zip(located, real_sigmas, strict=True)):
-        gamma = 1j * (sigma - sigma.conj().T)
+        gamma = broadening(sigma)
         x = [None] * (offsets.size - 1)
         block = np.zeros((offsets[k + 1] - offsets[k],) * 2, dtype=complex)
         block[np.ix_(local, local)] = gamma
@@ -339,7 +339,7 @@ def solve_probe_network(
         )
         for s, ((k_s, local_s), sigma_s) in enumerate(zip(located, real_sigmas, strict=True)):
             if s != r:
-                gamma_s = 1j * (sigma_s - sigma_s.conj().T)
+                gamma_s = broadening(sigma_s)
                 t_rs[s, r] = np.trace(gamma_s @ forward[k_s][np.ix_(local_s, local_s)]).real
     coherent = -t_rs.copy()
     np.fill_diagonal(coherent, t_rs.sum(axis=0) + t_pr.sum(axis=0))

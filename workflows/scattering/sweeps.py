@@ -34,7 +34,12 @@ import numpy as np
 import threadpoolctl
 
 from systems.parameters import parameter_names, resolve_params, updated_params
-from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
+from workflows.scattering import (
+    InterfaceGreensFunction,
+    OpenSystem,
+    broadening,
+    conductance_from_transmissions,
+)
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
@@ -192,8 +197,8 @@ def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]
         support.update(rows.tolist())
         support.update(cols.tolist())
         sigma = list(reference_sigma)
-        for lead in varying_leads if index else ():
-            value = np.asarray(fsyst.leads[lead].selfenergy(energy, params=params), complex)
+        values = open_system.selfenergies(energy, varying_leads, params=params) if index else []
+        for lead, value in zip(varying_leads if index else (), values, strict=True):
             if np.any(value != reference_sigma[lead]):
                 sigma[lead] = value
                 support.update(interfaces[lead].tolist())
@@ -246,7 +251,7 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
     local[plan.support] = np.arange(plan.support.size)
     offsets = np.concatenate([[0], np.cumsum([o.size for o in interfaces])]).astype(int)
     reference_sigmas = plan.selfenergies[0]
-    reference_gammas = [1j * (s - s.conj().T) for s in reference_sigmas]
+    reference_gammas = [broadening(s) for s in reference_sigmas]
 
     results = []
     # The matrices here are small: BLAS threads only add contention (badly so on a busy machine).
@@ -258,7 +263,7 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
                 identity = np.eye(v.shape[0])
                 g = g0_jj + g0_jp @ (v @ np.linalg.solve(identity - g0_pp @ v, g0_pj))
             gammas = tuple(
-                gamma if sigma is sigma0 else 1j * (sigma - sigma.conj().T)
+                gamma if sigma is sigma0 else broadening(sigma)
                 for sigma, sigma0, gamma in zip(
                     selfenergies, reference_sigmas, reference_gammas, strict=True
                 )
@@ -411,4 +416,4 @@ def sweep(
             )
         else:
             logger.info("sweep of %r solved directly: %s", param, plan)
-    return np.array([conductance_matrix(fsyst, energy, p) for p in points], dtype=float)
+    return np.array([conductance_matrix(fsyst, energy, params=p) for p in points], dtype=float)

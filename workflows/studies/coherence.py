@@ -196,7 +196,7 @@ def length_point(
     builder = build(length)
     if probes is not None:
         attach_dephasing_probes(builder, probes)
-    solution = dephased_transport(builder.finalized(), energy, params)
+    solution = dephased_transport(builder.finalized(), energy, params=params)
     g = solution.two_terminal_conductance(source, sink)
     return {"G": g, "R": 1 / g, "n_probes": solution.probes.size, "method": solution.method}
 

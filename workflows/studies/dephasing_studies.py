@@ -82,7 +82,7 @@ def dephased_wire_point(
     if eta or disorder is None:  # the coherent disordered wire has no probes
         params["eta"] = float(eta)
     fsyst = finalized_system(_device(length, width, probes=bool(eta) or disorder is None))
-    solution = dephased_transport(fsyst, energy, params, method=method)
+    solution = dephased_transport(fsyst, energy, params=params, method=method)
     g = solution.two_terminal_conductance()
     return {"G": g, "R": 1 / g, "log_G": np.log(g), "method": solution.method}
 
@@ -275,7 +275,7 @@ def potential_profile_point(
     """
     fsyst = finalized_system(_device(length, width))
     params = {"eta": float(eta), "disorder": float(disorder), "salt": str(salt)}
-    profile = probe_potential_profile(fsyst, energy, params)
+    profile = probe_potential_profile(fsyst, energy, params=params)
     return {
         **{name: profile[name].to_numpy() for name in profile.columns},
         "G": profile.attrs["G"],

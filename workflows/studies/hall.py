@@ -290,8 +290,8 @@ def field_energy_point(
         (:func:`hall_bar_resistances` or :func:`cross_resistances`).
     """
     point = updated_params(params, {"B": float(B)})
-    G = conductance_matrix(fsyst, float(energy), point)
-    nu = open_modes(fsyst, 0, float(energy), point)
+    G = conductance_matrix(fsyst, float(energy), params=point)
+    nu = open_modes(fsyst, 0, float(energy), params=point)
     return {"nu": nu, **_OBSERVABLES[geometry](G)}
 
 

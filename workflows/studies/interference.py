@@ -539,7 +539,7 @@ def visibility_vs_temperature(
     if energies.ndim != 1 or energies.size < 2 or np.any(np.diff(energies) <= 0):
         raise ValueError("energies must be a strictly increasing 1D grid of >= 2 energies")
     for temperature in temperatures:  # check the thermal windows before any solve
-        thermal_average(energies, np.zeros_like(energies), temperature, mu)
+        thermal_average(energies, np.zeros_like(energies), mu=mu, temperature=temperature)
     _check_traces(fsyst, energies, updated_params(params, {}))
     point = functools.partial(
         flux_trace_point,
@@ -575,7 +575,7 @@ def visibility_vs_temperature(
     for temperature in temperatures:
         g = np.array(
             [
-                thermal_average(energies, conductance[:, k], temperature, mu)
+                thermal_average(energies, conductance[:, k], mu=mu, temperature=temperature)
                 for k in range(flux.size)
             ]
         )

@@ -83,17 +83,22 @@ def qpc_conductance(
 
     def conductance(e: float, gate: float) -> float:
         return two_terminal_conductance(
-            conductance_matrix(fsyst, e, updated_params(fixed, {"V_gate": gate}))
+            conductance_matrix(fsyst, e, params=updated_params(fixed, {"V_gate": gate}))
         )
 
     frame = pd.DataFrame({"V_gate": gates, "G": [conductance(energy, v) for v in gates]})
     if temperature > 0:
         window = energy + temperature * np.linspace(-THERMAL_WINDOW, THERMAL_WINDOW, energy_samples)
         frame["G_thermal"] = [
-            thermal_average(window, [conductance(e, v) for e in window], temperature, energy)
+            thermal_average(
+                window,
+                [conductance(e, v) for e in window],
+                mu=energy,
+                temperature=temperature,
+            )
             for v in gates
         ]
-    frame["N_leads"] = open_modes(fsyst, 0, energy, {**fixed, "V_gate": 0.0})
+    frame["N_leads"] = open_modes(fsyst, 0, energy, params={**fixed, "V_gate": 0.0})
     frame.attrs.update(
         study="qpc_conductance",
         energy=energy,

@@ -30,7 +30,7 @@ def double_barrier(energy: float, height: float = HEIGHT) -> dict:
     """Transmission of a chain with barriers on its two end sites: sharp resonances."""
     CALLS.append(energy)
     fsyst = finalized_system(CHAIN)
-    G = workflows.conductance_matrix(fsyst, energy, {"V": double_barrier_potential(height)})
+    G = workflows.conductance_matrix(fsyst, energy, params={"V": double_barrier_potential(height)})
     return {"T": workflows.two_terminal_conductance(G)}
 
 

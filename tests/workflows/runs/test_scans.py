@@ -28,7 +28,7 @@ BARRIER_CHAIN = SystemRecipe("chain", {"length": 1})
 
 def barrier_transmission(energy: float, V: float) -> dict:
     """T(E) of a one-site barrier, computed by Kwant through the recipe cache."""
-    G = workflows.conductance_matrix(finalized_system(BARRIER_CHAIN), energy, {"V": V})
+    G = workflows.conductance_matrix(finalized_system(BARRIER_CHAIN), energy, params={"V": V})
     return {"T": workflows.two_terminal_conductance(G), "G00": G[0, 0]}
 
 

@@ -30,7 +30,7 @@ def _disordered_wire_with_some_probes():
 def test_one_sparse_solve_equals_kwant_greens_function():
     fsyst, _, params = _disordered_wire_with_some_probes()
     params = systems.resolve_params(fsyst, params)
-    ours = interface_greens_function(fsyst, 0.9, params)
+    ours = interface_greens_function(fsyst, 0.9, params=params)
     reference = kwant.greens_function(fsyst, 0.9, params=params)
     assert np.abs(ours.data - reference.data).max() < 1e-12
     for mine, theirs in zip(ours.gammas, reference.lead_info, strict=True):
@@ -62,7 +62,7 @@ def test_interface_solve_matches_kwant_in_small_and_multiorbital_systems(kind):
     else:
         fsyst = _two_orbital_chain()
     params = systems.resolve_params(fsyst, {"eta": 0.3})
-    ours = interface_greens_function(fsyst, 1.1, params)
+    ours = interface_greens_function(fsyst, 1.1, params=params)
     reference = kwant.greens_function(fsyst, 1.1, params=params)
     assert np.abs(ours.data - reference.data).max() < 1e-12
     T = ours.transmissions()
@@ -85,7 +85,7 @@ def test_effective_conductance_matches_per_pair_kwant_transmissions_and_own_solv
     v_probes = np.linalg.solve(a, T[p, 0])
     v = np.concatenate([[1.0, 0.0], v_probes])
     current_0 = T[:, 0].sum() * v[0] - T[0] @ v
-    solution = dephased_transport(fsyst, energy, params)
+    solution = dephased_transport(fsyst, energy, params=params)
     assert solution.two_terminal_conductance() == pytest.approx(current_0, rel=1e-10)
     np.testing.assert_allclose(solution.probe_potentials(), v_probes, atol=1e-10)
     # The dephased conductance is a proper two-terminal conductance: 0 < G < N.
@@ -97,8 +97,8 @@ def test_probe_currents_vanish_at_the_solved_potentials():
     systems.attach_dephasing_probes(builder)
     fsyst = builder.finalized()
     params = {"eta": 0.3, "disorder": 1.0, "salt": "1"}
-    G = workflows.conductance_matrix(fsyst, 1.2, params)
-    solution = dephased_transport(fsyst, 1.2, params)
+    G = workflows.conductance_matrix(fsyst, 1.2, params=params)
+    solution = dephased_transport(fsyst, 1.2, params=params)
     v = np.concatenate([[1.0, 0.0], solution.probe_potentials()])
     currents = G @ v
     assert np.abs(currents[2:]).max() < 1e-12 * np.abs(G).max()
@@ -112,11 +112,11 @@ def test_probe_currents_vanish_at_the_solved_potentials():
 def test_vanishing_coupling_recovers_the_coherent_result(eta):
     builder = systems.wire(10, 4)
     coherent = workflows.conductance_matrix(
-        builder.finalized(), 0.8, {"disorder": 2.0, "salt": "3"}
+        builder.finalized(), 0.8, params={"disorder": 2.0, "salt": "3"}
     )
     systems.attach_dephasing_probes(builder)
     solution = dephased_transport(
-        builder.finalized(), 0.8, {"eta": eta, "disorder": 2.0, "salt": "3"}
+        builder.finalized(), 0.8, params={"eta": eta, "disorder": 2.0, "salt": "3"}
     )
     assert np.abs(solution.conductance - coherent).max() < 1e-8
     if eta == 0:
@@ -131,8 +131,8 @@ def test_multiterminal_elimination_matches_the_bias_solver_and_onsager():
     results = {}
     for field in (0.04, -0.04):
         params = {"eta": 0.4, "B": field}
-        solution = dephased_transport(fsyst, 1.0, params)
-        G = workflows.conductance_matrix(fsyst, 1.0, params)
+        solution = dephased_transport(fsyst, 1.0, params=params)
+        G = workflows.conductance_matrix(fsyst, 1.0, params=params)
         for j in range(4):
             bias = {i: float(i == j) for i in range(4)}
             expected = workflows.solve_bias(G, voltages=bias).currents[:4]
@@ -149,7 +149,7 @@ def test_chain_probe_potential_falls_linearly_as_predicted():
     length, energy, eta = 80, 1.0, 0.02
     builder = systems.chain(length)
     systems.attach_dephasing_probes(builder)
-    frame = probe_potential_profile(builder.finalized(), energy, {"eta": eta})
+    frame = probe_potential_profile(builder.finalized(), energy, params={"eta": eta})
     slope, _ = np.polyfit(frame["x"], frame["mu"], 1)
     predicted = theory.chain_probe_potential(frame["x"], length, energy, eta)
     predicted_slope = np.polyfit(frame["x"], predicted, 1)[0]
@@ -180,9 +180,9 @@ def test_input_errors_are_clear():
     with pytest.raises(TypeError, match="finalized"):
         dephased_transport(builder, 1.0)
     with pytest.raises(ValueError, match="not a real terminal"):
-        dephased_transport(fsyst, 1.0, {"eta": 0.1}).two_terminal_conductance(0, 3)
+        dephased_transport(fsyst, 1.0, params={"eta": 0.1}).two_terminal_conductance(0, 3)
     with pytest.raises(ValueError, match="'eta'"):
-        dephased_conductance(fsyst, 1.0, {"eta": -1.0})
+        dephased_conductance(fsyst, 1.0, params={"eta": -1.0})
 
 
 def test_studies_return_tidy_frames_with_the_coherent_reference():

@@ -15,8 +15,8 @@ def test_interface_block_and_conductance_match_the_independent_routes():
     systems.attach_dephasing_probes(builder, lambda pos: pos[0] in (3, 6) and pos[1] == 1)
     fsyst = builder.finalized()
     params = resolve_params(fsyst, dict(B=0.04, eta=0.2))
-    solution = lead_greens_columns(fsyst, 0.6, params)
-    reference = workflows.interface_greens_function(fsyst, 0.6, params)
+    solution = lead_greens_columns(fsyst, 0.6, params=params)
+    reference = workflows.interface_greens_function(fsyst, 0.6, params=params)
     # Same matrix, two sparse solves with different right-hand sides: rounding only.
     assert np.abs(solution.columns[solution.interface] - reference.data).max() < 1e-10
     G = workflows.conductance_matrix(fsyst, 0.6, params=params)

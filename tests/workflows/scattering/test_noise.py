@@ -133,7 +133,7 @@ def test_noise_with_dephasing_probes_is_conserving_and_matches_fluctuation_dissi
     fsyst = builder.finalized()
     params = dict(eta=0.3)
     noise = noise_matrix(fsyst, 1.0, params=params, temperature=0.1)
-    conductance = conductance_matrix(fsyst, 1.0, params)
+    conductance = conductance_matrix(fsyst, 1.0, params=params)
     np.testing.assert_allclose(noise, 0.2 * (conductance + conductance.T), atol=1e-10)
     biased = np.zeros(len(fsyst.leads))
     biased[0] = 0.5
@@ -297,10 +297,10 @@ def test_dephasing_probes_keep_one_third_voltage_probes_suppress_noise():
     params = dict(eta=1.0)
     long_chain, short_chain = chain_with_probes(40), chain_with_probes(10)
     assert abs(fano_factor(long_chain, 1.0, params=params) - 1 / 3) < 0.01
-    voltage_long = fano_factor(long_chain, 1.0, params=params, probes="voltage")
-    voltage_short = fano_factor(short_chain, 1.0, params=params, probes="voltage")
+    voltage_long = fano_factor(long_chain, 1.0, params=params, probe_model="voltage")
+    voltage_short = fano_factor(short_chain, 1.0, params=params, probe_model="voltage")
     assert voltage_long < 0.06 and voltage_long < 0.5 * voltage_short
-    assert fano_factor(long_chain, 1.0, params=params, probes="grounded") > 0.99
+    assert fano_factor(long_chain, 1.0, params=params, probe_model="grounded") > 0.99
 
 
 @pytest.mark.slow
@@ -324,8 +324,8 @@ def test_hot_electron_probes_approach_root_three_over_four():
 
     params = dict(eta=2.0)
     target = np.sqrt(3) / 4
-    short = fano_factor(chain_with_probes(40), 1.0, params=params, probes="hot")
-    long = fano_factor(chain_with_probes(80), 1.0, params=params, probes="hot")
+    short = fano_factor(chain_with_probes(40), 1.0, params=params, probe_model="hot")
+    long = fano_factor(chain_with_probes(80), 1.0, params=params, probe_model="hot")
     assert abs(short - target) < 0.006
     assert abs(long - target) < 0.003
     assert abs(long - target) < abs(short - target) / 2
@@ -359,7 +359,7 @@ def test_hot_probe_noise_matrix_is_nonlinear_in_bias_and_heats():
 
     assert sink_noise(0.2, 0.0, "hot") == pytest.approx(2 * sink_noise(0.1, 0.0, "hot"), rel=1e-9)
     assert sink_noise(0.1, 0.0, "hot") > sink_noise(0.1, 0.0, "voltage")
-    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params))
+    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params=params))
     # Heating correction O((eV/k_BT)²) = 1e-4 relative at eV = 1e-3, k_BT = 0.1.
     assert sink_noise(1e-3, 0.1, "hot") == pytest.approx(4 * 0.1 * g, rel=1e-3)
     with pytest.raises(ValueError, match="probe_model"):
@@ -373,7 +373,7 @@ def test_floating_noise_matrix_is_johnson_nyquist_of_the_dephased_conductance():
     probes = systems.attach_dephasing_probes(builder, "all")
     fsyst = builder.finalized()
     params = dict(eta=0.4, V=0.3)
-    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params))
+    g = two_terminal_conductance(conductance_matrix(fsyst, 1.0, params=params))
     for model in ("dephasing", "voltage", "hot"):
         noise = noise_matrix(
             fsyst, 1.0, params=params, temperature=0.02, floating=probes, probe_model=model
@@ -390,6 +390,6 @@ def test_decoupled_probes_give_the_coherent_fano_factor(model):
     fsyst = builder.finalized()
     plain = fano_factor(systems.wire(6, 2).finalized(), 1.5)
     assert plain == pytest.approx(0.0, abs=1e-12)
-    assert fano_factor(fsyst, 1.5, params={"eta": 0.0}, probes=model) == pytest.approx(
+    assert fano_factor(fsyst, 1.5, params={"eta": 0.0}, probe_model=model) == pytest.approx(
         plain, abs=1e-12
     )

@@ -45,7 +45,7 @@ def test_uniform_chain_stays_ballistic_while_buttiker_probes_give_ohmic_resistan
         )
         builder = systems.chain(length)
         systems.attach_dephasing_probes(builder)
-        buttiker.append(1 / dephased_conductance(builder.finalized(), energy, {"eta": eta}))
+        buttiker.append(1 / dephased_conductance(builder.finalized(), energy, params={"eta": eta}))
     ohmic_slope = (buttiker[1] - buttiker[0]) / (lengths[1] - lengths[0])
     phase_slope = (phase_only[1] - phase_only[0]) / (lengths[1] - lengths[0])
     assert ohmic_slope == pytest.approx(eta / (2 * np.sqrt(3)), rel=0.01)  # v = √3 at E = t

@@ -22,8 +22,8 @@ TOL = 1e-10
 
 
 def _compare(fsyst, energy, params, probes=None):
-    dense = dephased_transport(fsyst, energy, params, probes=probes, method="dense")
-    linear = dephased_transport(fsyst, energy, params, probes=probes, method="linear")
+    dense = dephased_transport(fsyst, energy, params=params, probes=probes, method="dense")
+    linear = dephased_transport(fsyst, energy, params=params, probes=probes, method="linear")
     assert dense.method == "dense" and linear.method == "linear"
     np.testing.assert_allclose(linear.conductance, dense.conductance, rtol=0, atol=TOL)
     np.testing.assert_allclose(linear.potentials, dense.potentials, rtol=0, atol=TOL)
@@ -154,7 +154,7 @@ def test_probe_potential_profile_and_chain_theory_with_the_linear_method():
     builder = systems.chain(length)
     systems.attach_dephasing_probes(builder)
     fsyst = builder.finalized()
-    profile = probe_potential_profile(fsyst, energy, {"eta": eta}, method="linear")
+    profile = probe_potential_profile(fsyst, energy, params={"eta": eta}, method="linear")
     assert profile.attrs["method"] == "linear"
     resistance = 1 / profile.attrs["G"]
     expected = theory.chain_dephased_resistance(length, energy, eta)
@@ -170,20 +170,22 @@ def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monke
     builder = systems.wire(6, 3)
     systems.attach_dephasing_probes(builder)
     fsyst = builder.finalized()
-    assert dephased_transport(fsyst, 1.0, {"eta": 0.1}).method == "dense"
+    assert dephased_transport(fsyst, 1.0, params={"eta": 0.1}).method == "dense"
     monkeypatch.setattr(dephasing_method, "AUTO_LINEAR_FROM_PROBES", 5)
-    assert dephased_transport(fsyst, 1.0, {"eta": 0.1}).method == "linear"
+    assert dephased_transport(fsyst, 1.0, params={"eta": 0.1}).method == "linear"
     # A probe that is not wide-band (a lead with modes listed as floating): dense, with a warning.
     multi = systems.hall_bar(12, 4, 2)
     multi_probes = systems.attach_dephasing_probes(multi)
     fmulti = multi.finalized()
     with pytest.warns(DenseFallbackWarning, match="GB"):
-        solution = dephased_transport(fmulti, 1.0, {"eta": 0.1}, probes=[2, *multi_probes])
+        solution = dephased_transport(fmulti, 1.0, params={"eta": 0.1}, probes=[2, *multi_probes])
     assert solution.method == "dense"
     with pytest.raises(ValueError, match="method='linear' cannot be used"):
-        dephased_transport(fmulti, 1.0, {"eta": 0.1}, probes=[2, *multi_probes], method="linear")
+        dephased_transport(
+            fmulti, 1.0, params={"eta": 0.1}, probes=[2, *multi_probes], method="linear"
+        )
     with pytest.raises(ValueError, match="method must be one of"):
-        dephased_transport(fsyst, 1.0, {"eta": 0.1}, method="fast")
+        dephased_transport(fsyst, 1.0, params={"eta": 0.1}, method="fast")
 
 
 def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables(monkeypatch):
@@ -197,7 +199,7 @@ def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables
         Observable("transmission", "T"),
     )
     point = StudyPoint(recipe, (("eta", 0.2),), observables)
-    full = workflows.conductance_matrix(finalized_system(recipe), 1.0, {"eta": 0.2})
+    full = workflows.conductance_matrix(finalized_system(recipe), 1.0, params={"eta": 0.2})
     monkeypatch.setattr(dephasing_method, "AUTO_LINEAR_FROM_PROBES", 5)
     values = point(energy=1.0)
     assert values["G"] == pytest.approx(workflows.two_terminal_conductance(full), abs=TOL)
@@ -213,7 +215,9 @@ def test_linear_method_without_coupled_probes_is_the_coherent_result():
     np.testing.assert_allclose(solution.conductance, reference, atol=1e-12)
     with_probes = systems.wire(5, 2)
     systems.attach_dephasing_probes(with_probes)
-    decoupled = dephased_transport(with_probes.finalized(), 1.0, {"eta": 0.0}, method="linear")
+    decoupled = dephased_transport(
+        with_probes.finalized(), 1.0, params={"eta": 0.0}, method="linear"
+    )
     np.testing.assert_allclose(decoupled.conductance, reference, atol=1e-12)
     assert np.isnan(decoupled.potentials).all()  # η = 0: no potential, as in the dense method
 
@@ -224,4 +228,44 @@ def test_dense_method_refuses_when_its_memory_estimate_exceeds_what_is_available
     fsyst = builder.finalized()
     monkeypatch.setattr(dephasing_method, "available_memory", lambda: 1000)
     with pytest.raises(MemoryError, match=r"needs about .* GB for 12 interface orbitals"):
-        dephased_transport(fsyst, 1.0, {"eta": 0.1}, method="dense")
+        dephased_transport(fsyst, 1.0, params={"eta": 0.1}, method="dense")
+
+
+def _chain_with_user_probes(selfenergy):
+    """A plain-Kwant chain with self-energy leads written by hand (not systems' probes)."""
+    lat = kwant.lattice.chain(a=1, norbs=2)
+    builder = kwant.Builder()
+    builder[(lat(x) for x in range(12))] = lambda site, V: V * np.diag([1.0, -1.0])
+    builder[lat.neighbors()] = -np.eye(2)
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 0 * np.eye(2)
+    lead[lat.neighbors()] = -np.eye(2)
+    builder.attach_lead(lead)
+    builder.attach_lead(lead.reversed())
+    probes = []
+    for x in (3, 5, 8):
+        probes.append(len(builder.leads))
+        builder.leads.append(kwant.builder.SelfEnergyLead(selfenergy, [lat(x)], ("gamma",)))
+    return builder.finalized(), probes
+
+
+def test_hand_written_wide_band_probes_take_the_core_self_energy():
+    """Σ = −iγ/2·1 written as a plain function: η is read from the self-energy itself."""
+
+    def wide_band(energy, args=(), *, params):
+        return -0.5j * params["gamma"] * np.eye(2)
+
+    fsyst, probes = _chain_with_user_probes(wide_band)
+    _, linear = _compare(fsyst, 0.9, {"V": 0.2, "gamma": 0.4}, probes=probes)
+    assert np.all(np.isfinite(linear.potentials))  # the probes do take part
+
+
+def test_a_probe_self_energy_that_is_not_wide_band_is_not_sliceable():
+    def structured(energy, args=(), *, params):
+        return -0.5j * params["gamma"] * np.diag([1.0, 2.0])
+
+    fsyst, probes = _chain_with_user_probes(structured)
+    with pytest.raises(workflows.scattering.probe_network.NotSliceableError, match="identity"):
+        workflows.scattering.probe_network.solve_probe_network(
+            fsyst, 0.9, probes, params={"V": 0.2, "gamma": 0.4}
+        )

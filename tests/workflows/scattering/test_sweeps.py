@@ -35,7 +35,10 @@ def plain_kwant(fsyst, energy, param, values, fixed):
 def greens_function_loop(fsyst, energy, param, values, fixed):
     """Reference with self-energy leads: kwant.greens_function per value (conductance_matrix)."""
     return np.array(
-        [workflows.conductance_matrix(fsyst, energy, {**fixed, param: value}) for value in values]
+        [
+            workflows.conductance_matrix(fsyst, energy, params={**fixed, param: value})
+            for value in values
+        ]
     )
 
 
@@ -189,6 +192,41 @@ def test_sweep_of_the_probe_coupling_changes_only_self_energies(reduced_only):
     reduced = sweep(fsyst, 1.0, "eta", etas, params={"phi": 0.3}, method="reduced")
     direct = greens_function_loop(fsyst, 1.0, "eta", etas, {"phi": 0.3})
     assert np.abs(reduced - direct).max() < TOL
+
+
+def _chain_with_gated_lead():
+    """A two-orbital chain whose right lead (a lead with modes) alone reads ``V_lead``."""
+    lat = kwant.lattice.chain(a=1, norbs=2)
+    tau_x = np.array([[0, 1], [1, 0]])
+    hopping = -np.eye(2) + 0.2j * np.array([[0, -1j], [1j, 0]])
+
+    builder = kwant.Builder()
+    builder[(lat(x) for x in range(8))] = lambda site, V: (0.3 * site.pos[0] % 1 + V) * tau_x
+    builder[lat.neighbors()] = hopping
+    left = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    left[lat(0)] = 0.1 * tau_x
+    left[lat.neighbors()] = hopping
+    right = kwant.Builder(kwant.TranslationalSymmetry((1,)))
+    right[lat(0)] = lambda site, V_lead: V_lead * np.eye(2) + 0.1 * tau_x
+    right[lat.neighbors()] = hopping
+    builder.attach_lead(left)
+    builder.attach_lead(right)
+    return builder.finalized()
+
+
+def test_sweep_of_a_lead_parameter_recomputes_that_leads_self_energy(reduced_only):
+    """Only the right lead reads ``V_lead``: its self-energy changes, on its interface alone.
+
+    The lead has modes, so its self-energy per value comes from the scattering
+    core (stabilized modes, as Kwant); the reference is plain ``kwant.smatrix``.
+    """
+    fsyst = _chain_with_gated_lead()
+    values = np.linspace(-0.6, 0.6, 7)
+    assert workflows.scattering.sweeps.reduces(fsyst, 0.7, "V_lead", values, params={"V": 0.2})
+    reduced = sweep(fsyst, 0.7, "V_lead", values, params={"V": 0.2}, method="reduced")
+    expected = plain_kwant(fsyst, 0.7, "V_lead", values, {"V": 0.2})
+    assert np.abs(reduced - expected).max() < TOL
+    assert np.ptp(reduced[:, 0, 1]) > 1e-2  # the lead gate does change the transmission
 
 
 @pytest.mark.parametrize(

@@ -44,8 +44,8 @@ def test_quantum_hall_plateaus(hall_bar, B, energy, nu):
     """
     assert landau_levels_below(energy, B) == nu
     for field in (B, -B):
-        assert open_modes(hall_bar, 0, energy, {"B": field}) == nu
-        G = conductance_matrix(hall_bar, energy, {"B": field})
+        assert open_modes(hall_bar, 0, energy, params={"B": field}) == nu
+        G = conductance_matrix(hall_bar, energy, params={"B": field})
         r = hall_bar_resistances(G)
         assert r["R_xy"] == pytest.approx(-np.sign(field) / nu, abs=1e-6)
         assert r["R_xy_right"] == pytest.approx(-np.sign(field) / nu, abs=1e-6)
@@ -59,8 +59,8 @@ def test_clean_hall_bar_mirror_symmetry(hall_bar):
     Hence R_xy(−B) = −R_xy(B) and R_xx,top(−B) = R_xx,bottom(B).  At a weak field
     (no plateau) none of these quantities is trivially zero.
     """
-    G_plus = conductance_matrix(hall_bar, 1.0, {"B": 0.015})
-    G_minus = conductance_matrix(hall_bar, 1.0, {"B": -0.015})
+    G_plus = conductance_matrix(hall_bar, 1.0, params={"B": 0.015})
+    G_minus = conductance_matrix(hall_bar, 1.0, params={"B": -0.015})
     r_plus, r_minus = hall_bar_resistances(G_plus), hall_bar_resistances(G_minus)
     assert abs(r_plus["R_xy"]) > 0.05
     assert r_minus["R_xy"] == pytest.approx(-r_plus["R_xy"], abs=1e-9)
@@ -97,9 +97,9 @@ def test_ballistic_cross_has_negative_bend_resistance(cross):
 def test_cross_in_the_quantum_hall_regime(cross):
     """Chiral edge channels: R_H = −1/ν, no bend resistance; carriers turn right for B > 0."""
     energy, B = 1.0, 0.07
-    nu = open_modes(cross, 0, energy, {"B": B})
+    nu = open_modes(cross, 0, energy, params={"B": B})
     assert nu == landau_levels_below(energy, B) == 1
-    r = cross_resistances(conductance_matrix(cross, energy, {"B": B}))
+    r = cross_resistances(conductance_matrix(cross, energy, params={"B": B}))
     assert r["R_H"] == pytest.approx(-1 / nu, abs=1e-6)
     assert abs(r["R_B"]) < 1e-6
     # The arms are only 8 sites wide: edge channels across an arm still overlap a

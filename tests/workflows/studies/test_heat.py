@@ -83,7 +83,7 @@ def test_onsager_casimir_reciprocity_of_the_thermoelectric_matrix_in_a_field():
     # and the check is exact to rounding.
     fsyst = systems.cross(3, arm_length=1).finalized()
     energies, plus_grid = conductance_grid(fsyst, [(1.0, 0.02)], params=dict(B=0.05), tol=1e-3)
-    minus_grid = np.array([conductance_matrix(fsyst, e, dict(B=-0.05)) for e in energies])
+    minus_grid = np.array([conductance_matrix(fsyst, e, params=dict(B=-0.05)) for e in energies])
     plus = analysis_onsager(energies, plus_grid, 1.0, 0.02)
     minus = analysis_onsager(energies, minus_grid, 1.0, 0.02)
     assert np.abs(plus - plus.T).max() > 1e-3

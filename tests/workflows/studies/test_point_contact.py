@@ -28,7 +28,7 @@ def test_thermal_average_of_the_open_contact_is_the_smeared_mode_count():
         [0.0], energy=mu, temperature=temperature, length=12, width=width, energy_samples=samples
     )
     grid = mu + temperature * np.linspace(-16, 16, samples)
-    same_grid = thermal_average(grid, mode_count(grid, width), temperature, mu)
+    same_grid = thermal_average(grid, mode_count(grid, width), mu=mu, temperature=temperature)
     assert frame["G_thermal"].iloc[0] == pytest.approx(same_grid, abs=1e-9)
 
     edges = subband_edges(width)
