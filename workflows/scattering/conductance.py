@@ -7,7 +7,6 @@ into lead i.  Every row and column sums to zero.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import _check_terminal, two_terminal_conductance
+from systems._validation import real
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 
@@ -37,11 +37,7 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    if isinstance(energy, bool) or not isinstance(energy, numbers.Real):
-        raise TypeError(f"energy must be a finite real number (units of t), got {energy!r}")
-    if not np.isfinite(energy):
-        raise ValueError(f"energy must be a finite real number (units of t), got {energy!r}")
-    return float(energy)
+    return real("energy", energy, hint="units of t")
 
 
 def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:

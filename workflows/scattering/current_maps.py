@@ -30,7 +30,6 @@ current through a complete cross-section, are independent of it.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +38,7 @@ import kwant
 import numpy as np
 
 from analysis.bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
+from systems._validation import integer, real
 from systems.parameters import resolve_params
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.greens_columns import (
@@ -148,8 +148,8 @@ def current_density(
     energy = _check_energy(energy)
     lead = _check_lead(fsyst, lead)
     params = resolve_params(fsyst, params)
-    if block is not None and (isinstance(block, bool) or not isinstance(block, numbers.Integral)):
-        raise TypeError(f"block must be a block index (int) or None, got {block!r}")
+    if block is not None:
+        block = integer("block", block, minimum=0, what="a block index (int) or None")
     solution = lead_greens_columns(fsyst, energy, params=params)
     weights = np.zeros(len(fsyst.leads))
     weights[lead] = 1.0
@@ -250,10 +250,7 @@ def biased_current_density(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if isinstance(mu_ref, bool) or not isinstance(mu_ref, numbers.Real) or not np.isfinite(mu_ref):
-        raise TypeError(
-            f"mu_ref must be a finite real number (unit of the voltages), got {mu_ref!r}"
-        )
+    mu_ref = real("mu_ref", mu_ref, hint="unit of the voltages")
     solution, terminals, bias = _solve_biased(fsyst, energy, params, voltages, currents, blocks)
     # A decoupled terminal (NaN potential) has Γ = 0 and injects nothing.
     weights = np.nan_to_num(bias.voltages - float(mu_ref), nan=0.0)

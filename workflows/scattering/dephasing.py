@@ -22,7 +22,6 @@ applied terminal voltages.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from analysis.bias import (
     solve_bias,
     two_terminal_conductance,
 )
+from systems._validation import integer
 from systems.probes import dephasing_probe_leads
 from workflows.scattering import dephasing_method
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
@@ -172,8 +172,7 @@ class DephasedTransport:
     coherent_conductance: np.ndarray | None = None
 
     def _position(self, name: str, lead: int) -> int:
-        if isinstance(lead, bool) or not isinstance(lead, numbers.Integral):
-            raise TypeError(f"{name} must be a lead index (int), got {lead!r}")
+        lead = integer(name, lead, what="a lead index (int)")
         where = np.flatnonzero(self.terminals == lead)
         if where.size == 0:
             raise ValueError(

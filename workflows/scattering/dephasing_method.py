@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 
+from systems._validation import choice
+
 __all__ = [
     "AUTO_LINEAR_FROM_PROBES",
     "DENSE_BYTES_PER_ORBITAL_PAIR",
@@ -44,9 +46,7 @@ class DenseFallbackWarning(UserWarning):
 
 def check_method(method: object) -> str:
     """Validate ``method=``; return it."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    return str(method)
+    return str(choice("method", method, METHODS))
 
 
 def dense_memory_estimate(n_orbitals: int) -> int:

@@ -31,6 +31,7 @@ import numpy as np
 from analysis.bias import _check_terminal
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
+from systems._validation import choice
 from systems.parameters import resolve_params
 from workflows.scattering.conductance import _check_energy, _check_system, has_self_energy_leads
 from workflows.scattering.dephasing import eliminate_floating_probes
@@ -139,8 +140,7 @@ def scattering_matrix(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if method not in ("auto", "smatrix", "greens"):
-        raise ValueError(f"method must be 'auto', 'smatrix' or 'greens', got {method!r}")
+    choice("method", method, ("auto", "smatrix", "greens"))
     self_energy = has_self_energy_leads(fsyst)
     if self_energy and method == "smatrix":
         raise ValueError(
@@ -213,10 +213,7 @@ def noise_matrix(
     assumed energy independent over the transport window
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
-    if probe_model not in ("dephasing", "voltage", "hot"):
-        raise ValueError(
-            f"probe_model must be 'dephasing', 'voltage' or 'hot', got {probe_model!r}"
-        )
+    choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
     s = scattering_matrix(fsyst, energy, params=params, blocks=blocks)
     n = len(s.terminals)
     if potentials is None:
@@ -289,10 +286,7 @@ def fano_factor(
     float
         F (dimensionless); NaN if no current flows from source to sink.
     """
-    if probe_model not in ("dephasing", "voltage", "hot", "grounded"):
-        raise ValueError(
-            f"probe_model must be 'dephasing', 'voltage', 'hot' or 'grounded', got {probe_model!r}"
-        )
+    choice("probe_model", probe_model, ("dephasing", "voltage", "hot", "grounded"))
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source = _check_terminal("source", source, n_leads)

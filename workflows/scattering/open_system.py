@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from systems._validation import choice
 from systems.parameters import resolve_params
 from workflows.scattering.band_edges import band_edges_reported, check_lead_velocities
 
@@ -178,8 +179,7 @@ class OpenSystem:
         solver: str = "auto",
         check_hermiticity: bool = True,
     ) -> None:
-        if solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+        choice("solver", solver, SOLVERS)
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver

@@ -54,7 +54,6 @@ in e²/h.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,6 +63,7 @@ import scipy.linalg
 import scipy.sparse
 
 from analysis.bias import _check_terminal, two_terminal_conductance
+from systems._validation import real
 from workflows.scattering import OpenSystem, broadening, conductance_from_transmissions
 from workflows.scattering.conductance import _check_energy, _check_system
 
@@ -78,9 +78,7 @@ PHASE_DEPHASING_MAX_ORBITALS = 6000
 
 
 def _check_strength(d: Any) -> float:
-    if isinstance(d, bool) or not isinstance(d, numbers.Real) or not np.isfinite(d) or d < 0:
-        raise ValueError(f"d must be a finite real number >= 0 (units of t²), got {d!r}")
-    return float(d)
+    return real("d", d, minimum=0, hint="units of t²")
 
 
 def _scba_greens_function(m: np.ndarray, d: float, tol: float) -> np.ndarray:

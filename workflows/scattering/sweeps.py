@@ -33,6 +33,7 @@ import kwant
 import numpy as np
 import threadpoolctl
 
+from systems._validation import choice
 from systems.parameters import parameter_names, resolve_params, updated_params
 from workflows.scattering import (
     InterfaceGreensFunction,
@@ -384,8 +385,7 @@ def sweep(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    choice("method", method, METHODS)
     _check_param(fsyst, param, params)
     if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
         raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")

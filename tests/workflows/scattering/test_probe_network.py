@@ -184,7 +184,7 @@ def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monke
         dephased_transport(
             fmulti, 1.0, params={"eta": 0.1}, probes=[2, *multi_probes], method="linear"
         )
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="method must be 'auto', 'dense' or 'linear', got 'fast'"):
         dephased_transport(fsyst, 1.0, params={"eta": 0.1}, method="fast")
 
 

@@ -282,7 +282,7 @@ def test_bad_input_is_rejected_before_solving():
         sweep(fsyst, 1.0, "B", [0.1])
     with pytest.raises(ValueError, match="also given in params"):
         sweep(fsyst, 1.0, "phi", [0.1], params={"phi": 0.2})
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="method must be 'auto', 'reduced' or 'direct'"):
         sweep(fsyst, 1.0, "phi", [0.1], method="fast")
     with pytest.raises(TypeError, match="values must be a sequence"):
         sweep(fsyst, 1.0, "phi", 0.1)
