@@ -29,8 +29,10 @@ With more than two leads, the others float at every energy (as in
 
 :func:`iv_curve` runs its biases through :func:`workflows.scan`
 (:class:`IVPoint`): in the rigid model 𝒯(E) does not depend on the bias, so
-all biases are one task on one shared adaptive energy grid; in the other
-models every bias is its own point (its own 𝒯(E; V) and grid).
+all biases are one task on one shared adaptive energy grid (a run resumed
+with only some biases pending puts those on their own grid: equal within
+``tol``); in the other models every bias is its own point (its own 𝒯(E; V)
+and grid).
 """
 
 from __future__ import annotations

@@ -216,7 +216,9 @@ def thermoelectric_table(
     A scan (:func:`workflows.scan`) over (energy, temperature) with
     :class:`ThermoelectricPoint`: one task per energy, whose temperatures share
     one adaptive 𝒯(E) grid (nested windows: the widest costs about all of
-    them); different energies are independent points.
+    them); different energies are independent points.  A run resumed from a
+    store with only some temperatures of an energy pending computes those on
+    their own grid: equal to the uninterrupted run within ``tol``, not bit for bit.
 
     Parameters
     ----------
