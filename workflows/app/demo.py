@@ -69,7 +69,7 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     size = _SIZES[bool(quick)]
-    qpc = qpc_conductance(np.linspace(0.0, 2.0, size["gates"]), energy=0.3, **size["qpc"])
+    qpc = qpc_conductance(np.linspace(0.0, 2.0, size["gates"]), 0.3, **size["qpc"])
     hall_bar = systems.hall_bar(**size["hall"]).finalized()
     hall = quantum_hall_scan(hall_bar, np.linspace(0.009, 0.075, size["fields"]), 0.5)
 

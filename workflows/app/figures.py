@@ -93,11 +93,11 @@ def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
     else:
         geometry, gates, temperatures, samples = dict(length=60, width=30), 41, (0.01, 0.025), 25
     gate_voltages = np.linspace(0.0, 2.0, gates)
-    runs = [qpc_conductance(gate_voltages, energy=0.3, **geometry)]
+    runs = [qpc_conductance(gate_voltages, 0.3, **geometry)]
     runs[0]["temperature"] = 0.0
     for temperature in temperatures:
         run = qpc_conductance(
-            gate_voltages, energy=0.3, temperature=temperature, energy_samples=samples, **geometry
+            gate_voltages, 0.3, temperature=temperature, energy_samples=samples, **geometry
         )
         runs.append(run[["V_gate", "G_thermal", "N_leads"]].rename(columns={"G_thermal": "G"}))
         runs[-1]["temperature"] = temperature

@@ -16,12 +16,13 @@ import systems
 from analysis import chain_barrier_transmission, plots
 from analysis.bias import solve_bias, two_terminal_conductance
 from analysis.dissipation import entropy_production_rate
+from analysis.energy_grid import window_grid
 from analysis.noise import fano_from_transmissions
-from analysis.thermoelectric import mott_seebeck
+from analysis.thermoelectric import landauer_moments, mott_seebeck, thermoelectric_coefficients
 from workflows.scattering.conductance import conductance_matrix
 from workflows.scattering.noise import fano_factor, scattering_matrix
 from workflows.studies.heat import heat_transport
-from workflows.studies.thermoelectric import thermoelectric_table
+from workflows.studies.thermoelectric import thermoelectric_table, transmission_function
 
 __all__ = ["TRANSPORT_RECIPES"]
 
@@ -96,12 +97,14 @@ def _thermopower_compute(quick: bool) -> pd.DataFrame:
     gates = np.linspace(0.4, 1.6, 2 if quick else 41)
     rows = []
     for gate in gates:
-        table = thermoelectric_table(
-            qpc, [mu], [temperature], params=dict(V_gate=float(gate)), tol=1e-3 if quick else 1e-5
+        # the grid itself is needed for Mott: thermoelectric's steps, grid kept
+        func = transmission_function(qpc, params=dict(V_gate=float(gate)))
+        energies, transmission = window_grid(
+            func, [(mu, temperature)], tol=1e-3 if quick else 1e-5, max_points=4000
         )
-        energies = np.asarray(table.attrs["energies"])
-        transmission = np.asarray(table.attrs["transmission"])
-        row = table.iloc[0]
+        row = thermoelectric_coefficients(
+            landauer_moments(energies, transmission, mu, temperature), mu, temperature
+        )
         mott = mott_seebeck(energies, transmission, mu, temperature) if row.G > 1e-3 else np.nan
         rows.append({"V_gate": float(gate), "G": row.G, "S": row.S, "S_mott": float(mott)})
     frame = pd.DataFrame(rows)

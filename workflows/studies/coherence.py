@@ -178,7 +178,7 @@ def _check_lengths(lengths: Iterable[int]) -> list[int]:
 def length_point(
     *,
     build: Callable[[int], kwant.Builder],
-    probes: Any,
+    probe_sites: Any,
     energy: float,
     params: Mapping[str, Any],
     source: int,
@@ -194,8 +194,8 @@ def length_point(
         elimination that ran).
     """
     builder = build(length)
-    if probes is not None:
-        attach_dephasing_probes(builder, probes)
+    if probe_sites is not None:
+        attach_dephasing_probes(builder, probe_sites)
     solution = dephased_transport(builder.finalized(), energy, params=params)
     g = solution.two_terminal_conductance(source, sink)
     return {"G": g, "R": 1 / g, "n_probes": solution.probes.size, "method": solution.method}
@@ -207,7 +207,7 @@ def resistance_vs_length(
     energy: float,
     *,
     params: Mapping[str, Any] | None = None,
-    probes: Any = "all",
+    probe_sites: Any = "all",
     source: int = 0,
     sink: int = 1,
     executor: concurrent.futures.Executor | None = None,
@@ -228,7 +228,7 @@ def resistance_vs_length(
         Energy in units of t.
     params
         Kwant parameters, e.g. ``{"eta": 0.02}``.
-    probes
+    probe_sites
         Sites that get a probe (``sites`` of :func:`systems.attach_dephasing_probes`),
         default every site; None if ``build`` attaches the probes itself.
     source, sink
@@ -254,7 +254,7 @@ def resistance_vs_length(
     point = functools.partial(
         length_point,
         build=build,
-        probes=probes,
+        probe_sites=probe_sites,
         energy=float(energy),
         params=updated_params(params, {}),
         source=source,
@@ -268,7 +268,7 @@ def resistance_vs_length(
             "build": build,
             "energy": float(energy),
             "params": dict(params or {}),
-            "probes": probes,
+            "probe_sites": probe_sites,
             "source": source,
             "sink": sink,
         },
@@ -301,7 +301,7 @@ def measure_coherence_length(
     energy: float,
     *,
     params: Mapping[str, Any] | None = None,
-    probes: Any = "all",
+    probe_sites: Any = "all",
     executor: concurrent.futures.Executor | None = None,
     store: str | os.PathLike | None = None,
     progress: bool = False,
@@ -318,7 +318,7 @@ def measure_coherence_length(
         lengths,
         energy,
         params=params,
-        probes=probes,
+        probe_sites=probe_sites,
         executor=executor,
         store=store,
         progress=progress,

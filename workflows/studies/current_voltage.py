@@ -3,11 +3,11 @@
 I(V) = (e/h) ∫ 𝒯(E; V) [f_s(E) − f_d(E)] dE  between ``source`` and ``sink``,
 
 with electrochemical potentials μ_s = μ + η eV and μ_d = μ − (1 − η) eV
-(η = ``split``, default ½) and both reservoirs at k_B T.  Units: eV and μ in
-t, the current in e·t/h (i.e. (e²/h) × (t/e)), dI/dV in e²/h.  Positive V
-raises the source's electrochemical potential; the current counts electrons
-flowing from source to sink (the electric current of electrons of charge −e
-is its negative, as in :func:`workflows.solve_bias`).
+(μ the Fermi energy ``energy``, η = ``split``, default ½) and both reservoirs
+at k_B T.  Units: eV and μ in t, the current in e·t/h (i.e. (e²/h) × (t/e)),
+dI/dV in e²/h.  Positive V raises the source's electrochemical potential;
+the current counts electrons flowing from source to sink (the electric
+current of electrons of charge −e is its negative, as in :func:`workflows.solve_bias`).
 
 Voltage-drop models (``drop``):
 
@@ -26,12 +26,22 @@ Voltage-drop models (``drop``):
 
 With more than two leads, the others float at every energy (as in
 :mod:`workflows.studies.thermoelectric`).
+
+:func:`iv_curve` runs its biases through :func:`workflows.scan`
+(:class:`IVPoint`): in the rigid model 𝒯(E) does not depend on the bias, so
+all biases are one task on one shared adaptive energy grid (a run resumed
+with only some biases pending puts those on their own grid: equal within
+``tol``); in the other models every bias is its own point (its own 𝒯(E; V)
+and grid).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import numbers
+import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import kwant
@@ -43,6 +53,7 @@ from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
 from workflows.scattering.conductance import _check_energy, _check_system
+from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 from workflows.studies.thermoelectric import transmission_function
 
 __all__ = ["iv_curve"]
@@ -74,9 +85,83 @@ def _two_terminal_matrix(values: np.ndarray) -> np.ndarray:
     return g
 
 
+@dataclass(frozen=True, eq=False)
+class IVPoint:
+    """Point function of :func:`iv_curve`: current (and, rigid, dI/dV) at one bias.
+
+    In the rigid model (``drop`` None) it offers ``bias`` as its scan's
+    ``sweep_axis``: all biases from one 𝒯(E) grid (:meth:`sweep_points`).
+    Otherwise each bias is computed alone, with the parameters
+    ``drop(bias)`` merged into ``params``.
+
+    Attributes
+    ----------
+    fsyst, energy, params, temperature, source, sink, split, tol
+        As for :func:`iv_curve`.
+    drop
+        None (rigid) or a callable ``bias -> params update``.
+    """
+
+    fsyst: kwant.system.FiniteSystem
+    energy: float
+    params: Mapping[str, Any]
+    temperature: float
+    source: int
+    sink: int
+    drop: Callable[[float], Mapping[str, Any]] | None
+    split: float
+    tol: float
+
+    def __call__(self, *, bias: float) -> dict[str, float]:
+        """``current`` (e·t/h) at one bias; also ``dIdV`` (e²/h) in the rigid model."""
+        if self.drop is None:
+            return self.sweep_points("bias", [bias])[0]
+        ms = self.energy + self.split * bias
+        md = self.energy - (1 - self.split) * bias
+        point_params = updated_params(self.params, dict(self.drop(float(bias))))
+        func = transmission_function(
+            self.fsyst, params=point_params, source=self.source, sink=self.sink
+        )
+        energies, values = window_grid(
+            func, [(ms, self.temperature), (md, self.temperature)], tol=self.tol, boxes=[(md, ms)]
+        )
+        g = _two_terminal_matrix(values)
+        temperatures = [self.temperature, self.temperature]
+        return {"current": landauer_currents(energies, g, [ms, md], temperatures)[0][0]}
+
+    def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:
+        """``"bias"`` in the rigid model (one 𝒯(E) for every bias), else None."""
+        return "bias" if self.drop is None and "bias" in axes else None
+
+    def sweep_points(self, axis: str, values: list[float]) -> list[dict[str, float]]:
+        """Rigid model: ``current`` and ``dIdV`` at every bias in ``values``, one 𝒯(E) grid."""
+        if axis != "bias" or self.drop is not None:
+            raise ValueError(f"IVPoint sweeps the bias of the rigid model, not {axis!r}")
+        biases = np.asarray(values, dtype=float)
+        mu_source = self.energy + self.split * biases
+        mu_sink = self.energy - (1 - self.split) * biases
+        theta = self.temperature
+        func = transmission_function(
+            self.fsyst, params=self.params, source=self.source, sink=self.sink
+        )
+        windows = [(m, theta) for m in np.concatenate([mu_source, mu_sink])]
+        boxes = list(zip(mu_sink, mu_source, strict=True))
+        energies, transmission = window_grid(func, windows, tol=self.tol, boxes=boxes)
+        g = _two_terminal_matrix(transmission)
+        results = []
+        for ms, md in zip(mu_source, mu_sink, strict=True):
+            current = landauer_currents(energies, g, [ms, md], [theta, theta])[0][0]
+            didv = (
+                self.split * landauer_moments(energies, transmission, ms, theta, (0,))[0]
+                + (1 - self.split) * landauer_moments(energies, transmission, md, theta, (0,))[0]
+            )
+            results.append({"current": current, "dIdV": float(didv)})
+        return results
+
+
 def iv_curve(
     fsyst: kwant.system.FiniteSystem,
-    mu: float,
+    energy: float,
     biases: Iterable[float],
     *,
     params: Mapping[str, Any] | None = None,
@@ -86,6 +171,10 @@ def iv_curve(
     drop: str | Callable[[float], Mapping[str, Any]] = "rigid",
     split: float = 0.5,
     tol: float = DEFAULT_TOL,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """I(V) and dI/dV between two terminals at finite bias (see the module docstring).
 
@@ -93,10 +182,11 @@ def iv_curve(
     ----------
     fsyst
         A finalized Kwant system.
-    mu
-        Equilibrium chemical potential (t).
+    energy
+        Fermi energy: the reservoirs' common chemical potential μ at zero
+        bias (t).
     biases
-        eV values (t), any sign.
+        eV values (t), any sign, distinct.
     params
         Kwant parameters (at zero bias).
     temperature
@@ -109,6 +199,11 @@ def iv_curve(
         Fraction η of the bias applied to the source (0 … 1).
     tol
         Error target of the adaptive energy grid(s).
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`, :class:`IVPoint`; the
+        rigid model is one task): any executor (default: in this process,
+        :class:`workflows.SerialExecutor`), a results store to persist and
+        resume, a progress bar, a time limit (s) per task.
 
     Returns
     -------
@@ -116,10 +211,11 @@ def iv_curve(
         Columns ``bias`` (t/e), ``current`` (e·t/h), ``dIdV`` (e²/h); for the
         rigid model dI/dV = ∫ 𝒯 [η(−∂f_s/∂E) + (1 − η)(−∂f_d/∂E)] dE exactly,
         otherwise by finite differences of I(V) in order of increasing bias
-        (sample densely).
+        (sample densely).  ``attrs``: ``units``, ``drop``, the scan's
+        ``provenance``, ``failed`` and ``errors``.
     """
     _check_system(fsyst)
-    mu = _check_energy(mu)
+    energy = _check_energy(energy)
     biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
     if np.unique(biases).size != biases.size:
         raise ValueError(f"biases must be distinct, got {biases.tolist()}")
@@ -142,44 +238,50 @@ def iv_curve(
         drop = _linear_drop(fsyst, params.get("V", 0.0), split)
     elif not (drop == "rigid" or callable(drop)):
         raise ValueError(f"drop must be 'rigid', 'linear' or a callable, got {drop!r}")
-
-    mu_source = mu + split * biases
-    mu_sink = mu - (1 - split) * biases
-    rows = []
-    if drop == "rigid":
-        func = transmission_function(fsyst, params=params, source=source, sink=sink)
-        windows = [(m, temperature) for m in np.concatenate([mu_source, mu_sink])]
-        boxes = list(zip(mu_sink, mu_source, strict=True))
-        energies, values = window_grid(func, windows, tol=tol, boxes=boxes)
-        g = _two_terminal_matrix(values)
-        for v, ms, md in zip(biases, mu_source, mu_sink, strict=True):
-            current = landauer_currents(energies, g, [ms, md], [temperature, temperature])[0][0]
-            didv = (
-                split * landauer_moments(energies, values, ms, temperature, (0,))[0]
-                + (1 - split) * landauer_moments(energies, values, md, temperature, (0,))[0]
-            )
-            rows.append((v, current, float(didv)))
+    transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
+    point = IVPoint(
+        fsyst=fsyst,
+        energy=energy,
+        params=params,
+        temperature=float(temperature),
+        source=source,
+        sink=sink,
+        drop=None if drop == "rigid" else drop,
+        split=float(split),
+        tol=tol,
+    )
+    table = run_study_grid(
+        "iv_curve",
+        point,
+        {"bias": biases},
+        settings={
+            "energy": energy,
+            "temperature": float(temperature),
+            "params": params,
+            "source": source,
+            "sink": sink,
+            "drop": model,
+            "split": float(split),
+            "tol": tol,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    currents = np.array([observable(table, "current", i) for i in range(len(table))], dtype=float)
+    if point.drop is None:
+        slopes = np.array([observable(table, "dIdV", i) for i in range(len(table))], dtype=float)
     else:
-        currents = []
-        for v, ms, md in zip(biases, mu_source, mu_sink, strict=True):
-            point_params = updated_params(params, dict(drop(float(v))))
-            func = transmission_function(fsyst, params=point_params, source=source, sink=sink)
-            energies, values = window_grid(
-                func, [(ms, temperature), (md, temperature)], tol=tol, boxes=[(md, ms)]
-            )
-            g = _two_terminal_matrix(values)
-            currents.append(
-                landauer_currents(energies, g, [ms, md], [temperature, temperature])[0][0]
-            )
-        currents = np.array(currents)
         slopes = np.full(biases.size, np.nan)
         if biases.size > 1:  # differences in order of bias, put back in the caller's order
             order = np.argsort(biases)
             slopes[order] = np.gradient(currents[order], biases[order])
-        rows = list(zip(biases, currents, slopes, strict=True))
-    frame = pd.DataFrame(rows, columns=["bias", "current", "dIdV"])
-    frame.attrs["units"] = {"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}
-    frame.attrs["drop"] = model
+    frame = pd.DataFrame({"bias": table["bias"].astype(float), "current": currents, "dIdV": slopes})
+    frame.attrs.update(
+        study_attrs(table, ["bias"], units={"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}),
+        drop=model,
+    )
     return frame
 
 

@@ -37,11 +37,11 @@ __all__ = [
 ]
 
 
-def _device(length: int, width: int | None, *, probes: bool = True) -> SystemRecipe:
-    """The recipe of a chain (``width`` None) or wire, with a probe on every site if ``probes``."""
+def _device(length: int, width: int | None, *, with_probes: bool = True) -> SystemRecipe:
+    """The recipe of a chain (``width`` None) or wire; a probe on every site if ``with_probes``."""
     if width is None:
-        return SystemRecipe("chain", {"length": length}, dephasing_probes=probes)
-    return SystemRecipe("wire", {"length": length, "width": width}, dephasing_probes=probes)
+        return SystemRecipe("chain", {"length": length}, dephasing_probes=with_probes)
+    return SystemRecipe("wire", {"length": length, "width": width}, dephasing_probes=with_probes)
 
 
 def dephased_wire_point(
@@ -81,7 +81,7 @@ def dephased_wire_point(
     params = {} if disorder is None else {"disorder": float(disorder), "salt": str(salt)}
     if eta or disorder is None:  # the coherent disordered wire has no probes
         params["eta"] = float(eta)
-    fsyst = finalized_system(_device(length, width, probes=bool(eta) or disorder is None))
+    fsyst = finalized_system(_device(length, width, with_probes=bool(eta) or disorder is None))
     solution = dephased_transport(fsyst, energy, params=params, method=method)
     g = solution.two_terminal_conductance()
     return {"G": g, "R": 1 / g, "log_G": np.log(g), "method": solution.method}

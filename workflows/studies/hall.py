@@ -82,7 +82,7 @@ def _choice(name: str, value: str, valid: tuple[str, ...]) -> str:
     return value
 
 
-def hall_resistance(G, *, probes: str = "left") -> float:
+def hall_resistance(G, *, side: str = "left") -> float:
     """Hall resistance R_xy of a Hall bar, in h/e².
 
     R_xy = (V_top − V_bottom)/I with the current I from the left lead (0) to the
@@ -94,11 +94,12 @@ def hall_resistance(G, *, probes: str = "left") -> float:
     ----------
     G
         Conductance matrix (e²/h) of :func:`systems.hall_bar` (6 terminals or more).
-    probes
-        ``"left"`` (terminals 2, 4) or ``"right"`` (terminals 3, 5).
+    side
+        The pair of side probes: ``"left"`` (terminals 2, 4) or ``"right"``
+        (terminals 3, 5).
     """
     G = _check_terminal_count(G, 6, "hall_bar")
-    side = _choice("probes", probes, ("left", "right"))
+    side = _choice("side", side, ("left", "right"))
     return four_terminal_resistance(
         G,
         current=(_BAR["left"], _BAR["right"]),
@@ -141,8 +142,8 @@ def hall_bar_resistances(G) -> dict[str, float]:
     """
     G = _check_terminal_count(G, 6, "hall_bar")
     return {
-        "R_xy": hall_resistance(G, probes="left"),
-        "R_xy_right": hall_resistance(G, probes="right"),
+        "R_xy": hall_resistance(G, side="left"),
+        "R_xy_right": hall_resistance(G, side="right"),
         "R_xx": longitudinal_resistance(G, edge="top"),
         "R_xx_bottom": longitudinal_resistance(G, edge="bottom"),
     }

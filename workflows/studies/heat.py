@@ -117,7 +117,7 @@ def heat_transport(
 
 def onsager_matrix(
     fsyst: kwant.system.FiniteSystem,
-    mu: float,
+    energy: float,
     temperature: float,
     *,
     params: Mapping[str, Any] | None = None,
@@ -128,9 +128,23 @@ def onsager_matrix(
     See :func:`analysis.heat.onsager_matrix`; units: the L⁰ block e²/h
     (currents e·t/h per t of δμ), L¹ (e²/h)·t, L² (e²/h)·t².  In a magnetic
     field B, 𝓛(B) = 𝓛(−B)ᵀ (Onsager–Casimir).
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system with M leads.
+    energy
+        Fermi energy: the reservoirs' common chemical potential μ in
+        equilibrium (t).
+    temperature
+        k_B T of the reservoirs in equilibrium (t, > 0).
+    params
+        Kwant parameters.
+    tol
+        Error target of the adaptive energy grid.
     """
-    mu = _check_energy(mu)
+    energy = _check_energy(energy)
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise ValueError(f"temperature must be > 0 (k_B T in t), got {temperature!r}")
-    energies, matrices = conductance_grid(fsyst, [(mu, temperature)], params=params, tol=tol)
-    return _onsager_matrix(energies, matrices, mu, temperature)
+    energies, matrices = conductance_grid(fsyst, [(energy, temperature)], params=params, tol=tol)
+    return _onsager_matrix(energies, matrices, energy, temperature)

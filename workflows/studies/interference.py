@@ -470,7 +470,7 @@ def visibility_vs_dephasing(
 
 def visibility_vs_temperature(
     fsyst: kwant.system.FiniteSystem,
-    mu: float,
+    energy: float,
     temperatures: Iterable[float],
     *,
     energies: Sequence[float],
@@ -497,13 +497,13 @@ def visibility_vs_temperature(
     ----------
     fsyst
         A finalized ring (parameter ``phi``).
-    mu
-        Chemical potential in units of t.
+    energy
+        Fermi energy: the reservoirs' common chemical potential μ, in units of t.
     temperatures
         k_B T in units of t (>= 0).
     energies
         Energy grid (t), sorted, wide enough for the thermal window of the
-        highest temperature (about mu ± 15 k_B T) and fine enough to resolve
+        highest temperature (about ``energy`` ± 15 k_B T) and fine enough to resolve
         G(E) (spacing well below the Thouless energy).
     flux
         Flux grid (h/e); default 16 points over one period.
@@ -539,7 +539,7 @@ def visibility_vs_temperature(
     if energies.ndim != 1 or energies.size < 2 or np.any(np.diff(energies) <= 0):
         raise ValueError("energies must be a strictly increasing 1D grid of >= 2 energies")
     for temperature in temperatures:  # check the thermal windows before any solve
-        thermal_average(energies, np.zeros_like(energies), mu=mu, temperature=temperature)
+        thermal_average(energies, np.zeros_like(energies), mu=energy, temperature=temperature)
     _check_traces(fsyst, energies, updated_params(params, {}))
     point = functools.partial(
         flux_trace_point,
@@ -555,7 +555,7 @@ def visibility_vs_temperature(
         point,
         {"energy": energies},
         settings={
-            "mu": mu,
+            "energy": energy,
             "temperatures": temperatures,
             "flux": flux,
             "params": dict(params or {}),
@@ -575,7 +575,7 @@ def visibility_vs_temperature(
     for temperature in temperatures:
         g = np.array(
             [
-                thermal_average(energies, conductance[:, k], mu=mu, temperature=temperature)
+                thermal_average(energies, conductance[:, k], mu=energy, temperature=temperature)
                 for k in range(flux.size)
             ]
         )

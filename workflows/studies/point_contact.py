@@ -7,6 +7,10 @@ At finite temperature the steps are smeared by the thermal window −∂f/∂E.
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
+import numbers
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,8 +21,9 @@ import systems
 from analysis import open_modes, thermal_average
 from analysis.bias import two_terminal_conductance
 from systems.parameters import updated_params
-from workflows.runs.environment import environment_info
-from workflows.scattering.conductance import conductance_matrix
+from workflows.runs.recipes import SystemRecipe, finalized_system
+from workflows.scattering.conductance import _check_energy, conductance_matrix
+from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = ["qpc_conductance"]
 
@@ -27,10 +32,57 @@ __all__ = ["qpc_conductance"]
 THERMAL_WINDOW = 16.0
 
 
+def gate_point(
+    *,
+    recipe: SystemRecipe,
+    energy: float,
+    temperature: float,
+    energy_samples: int,
+    params: Mapping[str, Any],
+    V_gate: float,
+) -> dict[str, float]:
+    """Point function of :func:`qpc_conductance`: the QPC at one gate voltage.
+
+    Parameters
+    ----------
+    recipe
+        The QPC's recipe (finalized once per process).
+    energy
+        Fermi energy (t).
+    temperature
+        k_B T (t); if positive, also the thermal average over ``energy_samples``
+        energies in energy ± 16 k_B T.
+    energy_samples
+        Energies of the thermal average.
+    params
+        The fixed Kwant parameters (not ``V_gate``).
+    V_gate
+        The gate voltage of the point (t).
+
+    Returns
+    -------
+    dict
+        ``G`` (e²/h) at E = ``energy`` and, if ``temperature > 0``,
+        ``G_thermal`` (e²/h).
+    """
+    fsyst = finalized_system(recipe)
+    point = updated_params(params, {"V_gate": float(V_gate)})
+
+    def conductance(e: float) -> float:
+        return two_terminal_conductance(conductance_matrix(fsyst, float(e), params=point))
+
+    result = {"G": conductance(energy)}
+    if temperature > 0:
+        window = energy + temperature * np.linspace(-THERMAL_WINDOW, THERMAL_WINDOW, energy_samples)
+        values = [conductance(e) for e in window]
+        result["G_thermal"] = thermal_average(window, values, mu=energy, temperature=temperature)
+    return result
+
+
 def qpc_conductance(
     gate_voltages: Iterable[float],
+    energy: float,
     *,
-    energy: float = 0.3,
     temperature: float = 0.0,
     length: int = 60,
     width: int = 30,
@@ -39,18 +91,27 @@ def qpc_conductance(
     depth: float | None = None,
     params: Mapping[str, Any] | None = None,
     energy_samples: int = 25,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
     """Conductance of :func:`systems.qpc` against its gate voltage, with the Landauer bound.
+
+    A scan (:func:`workflows.scan`) over the gate voltages, one point per
+    value (:func:`gate_point`); the QPC is built from a
+    :class:`workflows.SystemRecipe`, once per process.
 
     Parameters
     ----------
     gate_voltages
         Values of ``V_gate`` (potential energy under a large gate, units of t).
     energy
-        Fermi energy μ in units of t.
+        Fermi energy (the reservoirs' common chemical potential) in units of t.
     temperature
         k_B T in units of t.  If positive, each point is also averaged over the
-        thermal window, sampling ``energy_samples`` energies in μ ± 16 k_B T.
+        thermal window, sampling ``energy_samples`` energies in
+        ``energy`` ± 16 k_B T.
     length, width, gate_length, gap, depth
         Geometry, passed to :func:`systems.qpc` (lattice constants).
     params
@@ -58,57 +119,79 @@ def qpc_conductance(
     energy_samples
         Energies per thermal average (>= 3); the interpolation between them is
         linear, so choose enough to resolve the smeared steps.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`; pass e.g.
+        :func:`workflows.process_pool` for large scans), a results store to
+        persist and resume, a progress bar, a per-point time limit (s).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``V_gate`` (t), ``G`` (e²/h, at T = 0 and E = μ) and, when
-        ``temperature > 0``, ``G_thermal`` (e²/h); ``N_leads``: the open
-        channels of the wide leads, the largest possible G.  Geometry, energy
-        and temperature are in ``attrs`` together with the environment.
+        Columns ``V_gate`` (t), ``G`` (e²/h, at T = 0 and E = ``energy``) and,
+        when ``temperature > 0``, ``G_thermal`` (e²/h); ``N_leads``: the open
+        channels of the wide leads, the largest possible G.  ``attrs``: the
+        scan's ``provenance`` (its ``study`` entry holds the geometry, energy,
+        temperature and parameters), ``failed`` and ``errors``, ``units``.
     """
     gates = np.asarray(list(gate_voltages), dtype=float)
     if gates.ndim != 1 or gates.size == 0 or not np.all(np.isfinite(gates)):
         raise ValueError(f"gate_voltages must be a non-empty list of finite numbers, got {gates}")
-    if not np.isfinite(temperature) or temperature < 0:
+    energy = _check_energy(energy)
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not np.isfinite(temperature)
+        or temperature < 0
+    ):
         raise ValueError(f"temperature must be >= 0 (units of t/k_B), got {temperature!r}")
     if energy_samples < 3:
         raise ValueError(f"energy_samples must be >= 3, got {energy_samples}")
-    fsyst = systems.qpc(length, width, gate_length=gate_length, gap=gap, depth=depth).finalized()
+    geometry = dict(length=length, width=width, gate_length=gate_length, gap=gap, depth=depth)
+    recipe = SystemRecipe("qpc", geometry)
+    fsyst = finalized_system(recipe)
     fixed = updated_params(params, {})
     if "V_gate" in fixed:
         raise ValueError("V_gate is the scanned parameter: give it in gate_voltages, not params")
     # Check the parameters once, before the scan.
     systems.resolve_params(fsyst, updated_params(fixed, {"V_gate": float(gates[0])}))
-
-    def conductance(e: float, gate: float) -> float:
-        return two_terminal_conductance(
-            conductance_matrix(fsyst, e, params=updated_params(fixed, {"V_gate": gate}))
-        )
-
-    frame = pd.DataFrame({"V_gate": gates, "G": [conductance(energy, v) for v in gates]})
-    if temperature > 0:
-        window = energy + temperature * np.linspace(-THERMAL_WINDOW, THERMAL_WINDOW, energy_samples)
-        frame["G_thermal"] = [
-            thermal_average(
-                window,
-                [conductance(e, v) for e in window],
-                mu=energy,
-                temperature=temperature,
-            )
-            for v in gates
-        ]
+    point = functools.partial(
+        gate_point,
+        recipe=recipe,
+        energy=energy,
+        temperature=float(temperature),
+        energy_samples=int(energy_samples),
+        params=fixed,
+    )
+    table = run_study_grid(
+        "qpc_conductance",
+        point,
+        {"V_gate": gates},
+        settings={
+            **geometry,
+            "energy": energy,
+            "temperature": float(temperature),
+            "energy_samples": int(energy_samples),
+            "params": fixed,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    names = ["G", "G_thermal"] if temperature > 0 else ["G"]
+    frame = pd.DataFrame(
+        {
+            "V_gate": table["V_gate"].astype(float),
+            **{name: [observable(table, name, i) for i in range(len(table))] for name in names},
+        }
+    )
     frame["N_leads"] = open_modes(fsyst, 0, energy, params={**fixed, "V_gate": 0.0})
     frame.attrs.update(
-        study="qpc_conductance",
-        energy=energy,
-        temperature=temperature,
-        length=length,
-        width=width,
-        gate_length=gate_length,
-        gap=gap,
-        depth=depth,
-        params={k: repr(v) for k, v in fixed.items()},
-        environment=environment_info(),
+        study_attrs(
+            table,
+            ["V_gate"],
+            units={"V_gate": "t", "G": "e^2/h", "G_thermal": "e^2/h", "N_leads": "1"},
+        )
     )
     return frame

@@ -1,10 +1,13 @@
 """Thermoelectric linear response of any Kwant system: G, S, Π, κ, Lorenz ratio, ZT.
 
-The transmission 𝒯(E) between ``source`` and ``sink`` is sampled on one
+The transmission 𝒯(E) between ``source`` and ``sink`` is sampled on an
 adaptive energy grid (:func:`analysis.energy_grid.window_grid`, error
-controlled) covering every requested (μ, k_B T) window, and the Landauer
-moments L_0, L_1, L_2 on it give the coefficients
+controlled) covering the thermal window (Fermi energy μ, k_B T), and the
+Landauer moments L_0, L_1, L_2 on it give the coefficients
 (:mod:`analysis.thermoelectric`, where formulas, units and signs are stated).
+:func:`thermoelectric_table` runs a grid of (energy, temperature) through
+:func:`workflows.scan`, one shared 𝒯(E) grid for all temperatures at one
+energy (:class:`ThermoelectricPoint`).
 
 With more than two terminals, 𝒯(E) is the two-terminal conductance at each
 energy with every other terminal floating at that energy
@@ -17,7 +20,10 @@ in total charge and/or heat, see :mod:`workflows.studies.heat`.
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import kwant
@@ -33,6 +39,7 @@ from analysis.thermoelectric import (
 )
 from workflows.scattering import OpenSystem
 from workflows.scattering.conductance import _check_energy, _check_system
+from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = ["thermoelectric", "thermoelectric_table", "transmission_function"]
 
@@ -80,7 +87,7 @@ def _check_temperatures(values) -> np.ndarray:
 
 def thermoelectric(
     fsyst: kwant.system.FiniteSystem,
-    mu: float,
+    energy: float,
     temperature: float,
     *,
     params: Mapping[str, Any] | None = None,
@@ -95,8 +102,8 @@ def thermoelectric(
     ----------
     fsyst
         A finalized Kwant system.
-    mu
-        Chemical potential (Fermi energy) in units of t.
+    energy
+        Fermi energy: the reservoirs' common chemical potential μ, in units of t.
     temperature
         k_B T in units of t (> 0).
     params
@@ -112,19 +119,85 @@ def thermoelectric(
     -------
     analysis.thermoelectric.ThermoelectricCoefficients
         Frozen dataclass: ``G`` (e²/h), ``S`` (k_B/e, electrons of charge −e),
-        ``Pi`` (t/e), ``kappa`` (k_B·t/h), ``lorenz`` ((k_B/e)²), ``ZT``.
+        ``Pi`` (t/e), ``kappa`` (k_B·t/h), ``lorenz`` ((k_B/e)²), ``ZT``; its
+        field ``mu`` is ``energy``.
     """
-    mu = _check_energy(mu)
+    energy = _check_energy(energy)
     temperature = float(_check_temperatures(temperature)[0])
     func = transmission_function(fsyst, params=params, source=source, sink=sink)
-    energies, values = window_grid(func, [(mu, temperature)], tol=tol)
-    moments = landauer_moments(energies, values, mu, temperature)
-    return thermoelectric_coefficients(moments, mu, temperature, phonon_kappa=phonon_kappa)
+    energies, values = window_grid(func, [(energy, temperature)], tol=tol)
+    moments = landauer_moments(energies, values, energy, temperature)
+    return thermoelectric_coefficients(moments, energy, temperature, phonon_kappa=phonon_kappa)
+
+
+#: The observables of a :class:`ThermoelectricPoint`, in table order.
+COEFFICIENTS = ("G", "S", "Pi", "kappa", "lorenz", "ZT")
+
+
+@dataclass(frozen=True, eq=False)
+class ThermoelectricPoint:
+    """Point function of :func:`thermoelectric_table`: the coefficients at (energy, temperature).
+
+    Called with ``energy`` and ``temperature`` it computes one window on its
+    own grid; as a scan's ``sweep_axis`` it offers ``temperature``, so that
+    all temperatures at one energy come from one shared 𝒯(E) grid
+    (:meth:`sweep_points`): windows at one μ are nested, their union costs
+    about the widest one, while different energies stay independent points
+    (parallel, resumable).
+
+    Attributes
+    ----------
+    fsyst, params, source, sink, phonon_kappa, tol, max_points
+        As for :func:`thermoelectric_table`.
+    """
+
+    fsyst: kwant.system.FiniteSystem
+    params: Mapping[str, Any] | None
+    source: int
+    sink: int
+    phonon_kappa: float
+    tol: float
+    max_points: int
+
+    def __call__(self, *, energy: float, temperature: float) -> dict[str, float]:
+        """The coefficients of one window (see :meth:`sweep_points`)."""
+        return self.sweep_points("temperature", [temperature], energy=energy)[0]
+
+    def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:
+        """``"temperature"``: all temperatures at one energy share a grid."""
+        return "temperature" if "temperature" in axes else None
+
+    def sweep_points(
+        self, axis: str, values: list[float], *, energy: float
+    ) -> list[dict[str, float]]:
+        """The coefficients at ``energy`` for every temperature in ``values``, one 𝒯(E) grid.
+
+        Returns
+        -------
+        list of dict
+            Per temperature: ``G``, ``S``, ``Pi``, ``kappa``, ``lorenz``, ``ZT``
+            (units in :func:`thermoelectric_table`).
+        """
+        if axis != "temperature":
+            raise ValueError(f"ThermoelectricPoint sweeps the temperature, not {axis!r}")
+        func = transmission_function(
+            self.fsyst, params=self.params, source=self.source, sink=self.sink
+        )
+        windows = [(float(energy), float(t)) for t in values]
+        energies, transmission = window_grid(
+            func, windows, tol=self.tol, max_points=self.max_points
+        )
+        results = []
+        for mu, t in windows:
+            moments = landauer_moments(energies, transmission, mu, t)
+            c = thermoelectric_coefficients(moments, mu, t, phonon_kappa=self.phonon_kappa)
+            results.append({name: getattr(c, name) for name in COEFFICIENTS})
+        return results
 
 
 def thermoelectric_table(
     fsyst: kwant.system.FiniteSystem,
-    mus: Iterable[float],
+    energies: Iterable[float] | float,
     temperatures: Iterable[float] | float,
     *,
     params: Mapping[str, Any] | None = None,
@@ -133,49 +206,104 @@ def thermoelectric_table(
     phonon_kappa: float = 0.0,
     tol: float = DEFAULT_TOL,
     max_points: int = 4000,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> pd.DataFrame:
-    """Thermoelectric coefficients on the grid mus × temperatures, from one shared 𝒯(E) grid.
+    """Thermoelectric coefficients on the grid energies × temperatures.
+
+    A scan (:func:`workflows.scan`) over (energy, temperature) with
+    :class:`ThermoelectricPoint`: one task per energy, whose temperatures share
+    one adaptive 𝒯(E) grid (nested windows: the widest costs about all of
+    them); different energies are independent points.  A run resumed from a
+    store with only some temperatures of an energy pending computes those on
+    their own grid: equal to the uninterrupted run within ``tol``, not bit for bit.
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    energies
+        Fermi energies (the reservoirs' common chemical potential μ), t.
+    temperatures
+        k_B T (t, > 0).
+    params
+        Kwant parameters.
+    source, sink
+        Lead indices; other leads float at each energy (see the module docstring).
+    phonon_kappa
+        Phonon heat conductance (k_B·t/h) for ZT.
+    tol, max_points
+        Error target (e²/h per interval) and evaluation budget of each
+        adaptive energy grid.
+    executor, store, progress, timeout
+        How the points run (:func:`workflows.scan`): any executor (default:
+        in this process, :class:`workflows.SerialExecutor`), a results store
+        to persist and resume, a progress bar, a time limit (s) per task.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (mu, temperature): columns ``mu``, ``temperature``, ``G``,
-        ``S``, ``Pi``, ``kappa``, ``lorenz``, ``ZT``; units in ``attrs["units"]``;
-        the sampled energies and transmissions in ``attrs["energies"]`` and
-        ``attrs["transmission"]``.
+        One row per (energy, temperature): columns ``energy``, ``temperature``,
+        ``G``, ``S``, ``Pi``, ``kappa``, ``lorenz``, ``ZT``; ``attrs``: ``units``,
+        the scan's ``provenance``, ``failed`` and ``errors`` (failed points
+        have NaN coefficients).
     """
-    mus = np.asarray([_check_energy(m) for m in np.atleast_1d(mus)], dtype=float)
+    _check_system(fsyst)
+    energies = np.asarray([_check_energy(m) for m in np.atleast_1d(energies)], dtype=float)
     temps = _check_temperatures(temperatures)
-    func = transmission_function(fsyst, params=params, source=source, sink=sink)
-    windows = [(m, t) for m in mus for t in temps]
-    energies, values = window_grid(func, windows, tol=tol, max_points=max_points)
-    rows = []
-    for m, t in windows:
-        moments = landauer_moments(energies, values, m, t)
-        c = thermoelectric_coefficients(moments, m, t, phonon_kappa=phonon_kappa)
-        rows.append(
-            {
-                "mu": m,
-                "temperature": t,
-                "G": c.G,
-                "S": c.S,
-                "Pi": c.Pi,
-                "kappa": c.kappa,
-                "lorenz": c.lorenz,
-                "ZT": c.ZT,
-            }
+    transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
+    point = ThermoelectricPoint(
+        fsyst=fsyst,
+        params=params,
+        source=source,
+        sink=sink,
+        phonon_kappa=float(phonon_kappa),
+        tol=tol,
+        max_points=max_points,
+    )
+    table = run_study_grid(
+        "thermoelectric_table",
+        point,
+        {"energy": energies, "temperature": temps},
+        settings={
+            "params": dict(params or {}),
+            "source": source,
+            "sink": sink,
+            "phonon_kappa": float(phonon_kappa),
+            "tol": tol,
+            "max_points": max_points,
+        },
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    frame = pd.DataFrame(
+        {
+            "energy": table["energy"].astype(float),
+            "temperature": table["temperature"].astype(float),
+            **{
+                name: [observable(table, name, i) for i in range(len(table))]
+                for name in COEFFICIENTS
+            },
+        }
+    )
+    frame.attrs.update(
+        study_attrs(
+            table,
+            ["energy", "temperature"],
+            units={
+                "energy": "t",
+                "temperature": "t/k_B",
+                "G": "e^2/h",
+                "S": "k_B/e",
+                "Pi": "t/e",
+                "kappa": "k_B t/h",
+                "lorenz": "(k_B/e)^2",
+                "ZT": "1",
+            },
         )
-    frame = pd.DataFrame(rows)
-    frame.attrs["units"] = {
-        "mu": "t",
-        "temperature": "t/k_B",
-        "G": "e^2/h",
-        "S": "k_B/e",
-        "Pi": "t/e",
-        "kappa": "k_B t/h",
-        "lorenz": "(k_B/e)^2",
-        "ZT": "1",
-    }
-    frame.attrs["energies"] = energies.tolist()
-    frame.attrs["transmission"] = values.tolist()
+    )
     return frame

@@ -44,7 +44,10 @@ def test_demo_writes_tables_figure_and_provenance(demo_output):
     for name in ("qpc_conductance.csv", "hall_bar.csv", "demo.png", "provenance.json"):
         assert (demo_output / name).stat().st_size > 0
     provenance = json.loads((demo_output / "provenance.json").read_text())
-    assert provenance["qpc"]["environment"]["kwant"] == "1.5.0"
+    # both studies run through workflows.scan: one provenance format
+    for study in ("qpc", "hall_bar"):
+        assert provenance[study]["provenance"]["environment"]["kwant"] == "1.5.0"
+    assert provenance["qpc"]["provenance"]["study"]["name"] == "qpc_conductance"
 
 
 def test_demo_qpc_opens_to_the_lead_modes_and_pinches_off(demo_output):

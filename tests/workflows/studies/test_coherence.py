@@ -76,3 +76,17 @@ def test_fit_ohmic_reads_contact_resistance_and_lambda_off_a_line():
         fit_ohmic([10, 20], [1.0])
     with pytest.raises(ValueError, match="lengths"):
         resistance_vs_length(systems.chain, [0, 10], 1.0)
+
+
+def test_probe_sites_selects_the_sites_that_get_a_probe():
+    # probe_sites is the site selection of systems.attach_dephasing_probes; None
+    # leaves the probes to the builder (here: none, the coherent chain, G = 1).
+    one = resistance_vs_length(
+        systems.chain, [3], 1.0, params={"eta": 0.5}, probe_sites=lambda pos: pos[0] == 1
+    )
+    assert one["n_probes"].tolist() == [1] and one.attrs["failed"] == 0
+    every = resistance_vs_length(systems.chain, [3], 1.0, params={"eta": 0.5})
+    assert every["n_probes"].tolist() == [3]
+    coherent = resistance_vs_length(systems.chain, [3], 1.0, probe_sites=None)
+    assert coherent["n_probes"].tolist() == [0]
+    assert coherent["G"].iloc[0] == pytest.approx(1.0, abs=1e-10)  # clean chain, one mode

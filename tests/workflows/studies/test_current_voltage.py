@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.integrate import quad
 
@@ -102,3 +105,33 @@ def test_differential_conductance_does_not_depend_on_the_order_of_the_biases():
     assert np.allclose(by_bias["dIdV"], ordered.set_index("bias")["dIdV"], atol=1e-12)
     with pytest.raises(ValueError, match="distinct"):
         iv_curve(fsyst, 1.0, [0.1, 0.1], temperature=0.05)
+
+
+def test_iv_resumes_from_its_store_and_runs_on_two_workers(tmp_path, interrupt_after, two_workers):
+    # Linear drop: one point per bias; rigid: all biases are one task on one grid.
+    fsyst = systems.chain(3).finalized()
+    biases = [-0.1, 0.0, 0.1]
+    kwargs = dict(params={"V": 0.3}, temperature=0.05, tol=1e-3)
+    serial = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs)
+    assert serial.attrs["provenance"]["study"]["name"] == "iv_curve"
+    assert serial.attrs["provenance"]["study"]["settings"]["drop"] == "linear"
+    store = tmp_path / "iv.sqlite"
+    with pytest.raises(KeyboardInterrupt):
+        iv_curve(
+            fsyst, 1.0, biases, drop="linear", **kwargs, store=store, executor=interrupt_after(2)
+        )
+    resumed = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs, store=store)
+    assert resumed.attrs["provenance"]["n_from_store"] == 2
+    assert resumed.attrs["provenance"]["n_computed"] == 1
+    pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
+    parallel = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs, executor=two_workers)
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+    rigid = iv_curve(fsyst, 1.0, biases, **kwargs)
+    on_pool = iv_curve(fsyst, 1.0, biases, **kwargs, executor=two_workers)
+    pd.testing.assert_frame_equal(on_pool, rigid, check_exact=True)
+
+
+def test_iv_curve_takes_the_fermi_energy_second_and_params_keyword_only():
+    parameters = inspect.signature(iv_curve).parameters
+    assert list(parameters)[:3] == ["fsyst", "energy", "biases"]
+    assert parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY

@@ -65,7 +65,7 @@ def test_clean_hall_bar_mirror_symmetry(hall_bar):
     assert abs(r_plus["R_xy"]) > 0.05
     assert r_minus["R_xy"] == pytest.approx(-r_plus["R_xy"], abs=1e-9)
     assert r_minus["R_xx"] == pytest.approx(r_plus["R_xx_bottom"], abs=1e-9)
-    assert hall_resistance(G_plus, probes="right") == pytest.approx(r_plus["R_xy_right"])
+    assert hall_resistance(G_plus, side="right") == pytest.approx(r_plus["R_xy_right"])
     assert longitudinal_resistance(G_plus, edge="bottom") == pytest.approx(r_plus["R_xx_bottom"])
 
 
@@ -162,7 +162,7 @@ def test_bad_arguments(hall_bar, cross):
     with pytest.raises(ValueError, match="G has 4 terminals"):
         hall_resistance(G4)
     G6 = conductance_matrix(hall_bar, 1.0)
-    with pytest.raises(ValueError, match="probes='middle'"):
-        hall_resistance(G6, probes="middle")
+    with pytest.raises(ValueError, match="side='middle'"):
+        hall_resistance(G6, side="middle")
     with pytest.raises(ValueError, match="edge='left'"):
         longitudinal_resistance(G6, edge="left")

@@ -106,3 +106,38 @@ def test_a_failing_point_is_recorded_with_its_error(ring):
     assert frame.attrs["errors"][0]["energy"] == 2.0
     assert frame.attrs["errors"][0]["error"].startswith("BandEdgeError")
     assert np.isfinite(frame["visibility"]).all()  # T = 0 needs only E = μ
+
+
+def test_public_studies_follow_the_api_style():
+    """params keyword-only; the Fermi energy is `energy` (never `mu`); `probes` is not a
+    site selection or a side here (`probe_sites`, `side`) — docs/architecture.md, API style."""
+    import importlib
+    import inspect
+
+    modules = [
+        "coherence",
+        "current_voltage",
+        "dephasing_studies",
+        "hall",
+        "heat",
+        "interference",
+        "point_contact",
+        "thermoelectric",
+    ]
+    checked = 0
+    for name in modules:
+        module = importlib.import_module(f"workflows.studies.{name}")
+        for public in module.__all__:
+            function = getattr(module, public)
+            if isinstance(function, type) or not callable(function):
+                continue
+            parameters = inspect.signature(function).parameters
+            where = f"workflows.studies.{name}.{public}"
+            assert "mu" not in parameters and "mus" not in parameters, where
+            assert "probes" not in parameters, where
+            if "params" in parameters:
+                assert parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY, where
+                checked += 1
+            if "fsyst" in parameters and "energy" in parameters:
+                assert list(parameters).index("energy") == 1, where
+    assert checked >= 15

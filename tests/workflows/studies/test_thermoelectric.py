@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
+
 import kwant
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.optimize
 
 import systems
 from analysis import chain_barrier_transmission, subband_edges
+from analysis.energy_grid import window_grid
+from analysis.thermoelectric import landauer_moments, thermoelectric_coefficients
 from workflows import thermoelectric, thermoelectric_table
 from workflows.studies.thermoelectric import transmission_function
 
@@ -127,17 +132,17 @@ def test_adiabatic_qpc_sharp_step_thermopower_is_ln2_over_n_plus_half():
     assert abs(mott) > 5 * abs(c.S)
 
 
-def test_table_shares_one_grid_across_windows():
-    # Two windows on one grid; each row obeys Mott (as in the single-point test).
+def test_table_rows_obey_mott():
+    # Two energies, each on its own grid; each row obeys Mott (as in the single-point test).
     fsyst = systems.chain(1).finalized()
     table = thermoelectric_table(fsyst, [0.9, 1.0], [0.005], params=dict(V=1.0))
-    assert list(table.columns[:2]) == ["mu", "temperature"] and len(table) == 2
+    assert list(table.columns[:2]) == ["energy", "temperature"] and len(table) == 2
     assert table.attrs["units"]["S"] == "k_B/e"
     h = 1e-5
     for row in table.itertuples():
         dlog = (
-            np.log(chain_barrier_transmission(row.mu + h, 1.0))
-            - np.log(chain_barrier_transmission(row.mu - h, 1.0))
+            np.log(chain_barrier_transmission(row.energy + h, 1.0))
+            - np.log(chain_barrier_transmission(row.energy - h, 1.0))
         ) / (2 * h)
         assert row.S == pytest.approx(-PI2_3 * 0.005 * dlog, rel=2e-3)
 
@@ -162,3 +167,50 @@ def test_bad_input_is_rejected_before_work():
         thermoelectric(fsyst, 1.0, 0.01, sink=2)
     with pytest.raises(TypeError, match="energy"):
         thermoelectric(fsyst, "1.0", 0.01)
+
+
+def test_temperatures_at_one_energy_share_one_grid():
+    # The table's temperatures at one energy come from one 𝒯(E) grid over all
+    # their windows: bit for bit the coefficients computed on that grid.
+    fsyst = systems.chain(1).finalized()
+    temperatures = [0.005, 0.02]
+    table = thermoelectric_table(fsyst, 1.0, temperatures, params=dict(V=1.0), tol=1e-4)
+    func = transmission_function(fsyst, params=dict(V=1.0))
+    windows = [(1.0, t) for t in temperatures]
+    energies, values = window_grid(func, windows, tol=1e-4, max_points=4000)
+    for row, (mu, t) in zip(table.itertuples(), windows, strict=True):
+        c = thermoelectric_coefficients(landauer_moments(energies, values, mu, t), mu, t)
+        assert (row.G, row.S, row.kappa, row.ZT) == (c.G, c.S, c.kappa, c.ZT)
+
+
+def test_table_resumes_from_its_store_and_runs_on_two_workers(
+    tmp_path, interrupt_after, two_workers
+):
+    # A user's chain, 2 energies × 2 temperatures: 2 tasks (one grid per energy).
+    fsyst = _user_chain()
+    kwargs = dict(params=dict(V=0.5), tol=1e-3)
+    energies, temperatures = [-0.5, 0.8], [0.01, 0.03]
+    serial = thermoelectric_table(fsyst, energies, temperatures, **kwargs)
+    assert serial.attrs["provenance"]["study"]["name"] == "thermoelectric_table"
+    assert serial.attrs["failed"] == 0 and np.isfinite(serial["S"]).all()
+    store = tmp_path / "thermo.sqlite"
+    with pytest.raises(KeyboardInterrupt):
+        thermoelectric_table(
+            fsyst, energies, temperatures, **kwargs, store=store, executor=interrupt_after(1)
+        )
+    resumed = thermoelectric_table(fsyst, energies, temperatures, **kwargs, store=store)
+    assert resumed.attrs["provenance"]["n_from_store"] == 2  # the first energy's two rows
+    assert resumed.attrs["provenance"]["n_computed"] == 2
+    pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
+    parallel = thermoelectric_table(fsyst, energies, temperatures, **kwargs, executor=two_workers)
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+
+
+def test_point_functions_take_energy_and_keyword_only_params():
+    for function in (thermoelectric, thermoelectric_table):
+        parameters = inspect.signature(function).parameters
+        assert list(parameters)[:2] == [
+            "fsyst",
+            "energy" if function is thermoelectric else "energies",
+        ]
+        assert parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY
