@@ -75,7 +75,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -85,6 +84,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
+from systems._validation import integer
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
 from workflows.scattering.dephasing import dephased_transport
@@ -167,12 +167,9 @@ def fit_ohmic(lengths, resistances) -> OhmicFit:
 
 def _check_lengths(lengths: Iterable[int]) -> list[int]:
     values = list(lengths)
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"lengths must be positive integers (sites), got {value!r}")
     if not values:
         raise ValueError("lengths is empty")
-    return [int(v) for v in values]
+    return [integer("lengths", v, minimum=1, what="an integer number of sites") for v in values]
 
 
 def length_point(

@@ -38,7 +38,6 @@ and grid).
 from __future__ import annotations
 
 import concurrent.futures
-import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ import pandas as pd
 from analysis.energy_grid import window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
+from systems._validation import real
 from systems.parameters import parameter_names, updated_params
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -219,14 +219,8 @@ def iv_curve(
     biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
     if np.unique(biases).size != biases.size:
         raise ValueError(f"biases must be distinct, got {biases.tolist()}")
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not temperature > 0
-    ):
-        raise ValueError(f"temperature must be > 0 (k_B T in t), got {temperature!r}")
-    if not (isinstance(split, numbers.Real) and 0 <= split <= 1):
-        raise ValueError(f"split must be between 0 and 1, got {split!r}")
+    temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
+    split = real("split", split, minimum=0, maximum=1, hint="share of the bias on the source")
     params = updated_params(params, {})
     model = drop if isinstance(drop, str) else getattr(drop, "__name__", "custom")
     if drop == "linear":

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import numbers
 import os
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from systems._validation import integer, real
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.dephasing import dephased_transport, probe_potential_profile
 from workflows.scattering.dephasing_method import check_method
@@ -90,9 +90,7 @@ def dephased_wire_point(
 def _check_width(width) -> int | None:
     if width is None:
         return None
-    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
-        raise ValueError(f"width must be None (a chain) or a positive integer, got {width!r}")
-    return int(width)
+    return integer("width", width, minimum=1, what="None (a chain) or an integer")
 
 
 def _check_etas(etas: Iterable[float]) -> list[float]:
@@ -228,10 +226,8 @@ def localization_study(
     if not salts:
         raise ValueError("salts is empty: give at least one disorder seed")
     width = _check_width(width)
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be > 0 for the dephased case, got {eta!r}")
-    if not (np.isfinite(disorder) and disorder >= 0):
-        raise ValueError(f"disorder must be >= 0, got {disorder!r}")
+    eta = real("eta", eta, minimum=0, strict=True, hint="the dephased case, units of t")
+    disorder = real("disorder", disorder, minimum=0, hint="units of t")
     # η = 0 is solved without probes (scattering matrix): the same wire, coherent.
     point = functools.partial(
         dephased_wire_point, width=width, energy=float(energy), disorder=float(disorder)

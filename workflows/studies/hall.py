@@ -41,6 +41,7 @@ import pandas as pd
 
 from analysis.bias import SingularBiasError, _check_matrix, four_terminal_resistance
 from analysis.modes import open_modes
+from systems._validation import choice
 from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
 from systems.parameters import (
     parameter_names,
@@ -76,12 +77,6 @@ def _check_terminal_count(G, needed: int, geometry: str) -> np.ndarray:
     return G
 
 
-def _choice(name: str, value: str, valid: tuple[str, ...]) -> str:
-    if value not in valid:
-        raise ValueError(f"{name}={value!r} is not one of {valid}")
-    return value
-
-
 def hall_resistance(G, *, side: str = "left") -> float:
     """Hall resistance R_xy of a Hall bar, in h/e².
 
@@ -99,7 +94,7 @@ def hall_resistance(G, *, side: str = "left") -> float:
         (terminals 3, 5).
     """
     G = _check_terminal_count(G, 6, "hall_bar")
-    side = _choice("side", side, ("left", "right"))
+    side = choice("side", side, ("left", "right"))
     return four_terminal_resistance(
         G,
         current=(_BAR["left"], _BAR["right"]),
@@ -122,7 +117,7 @@ def longitudinal_resistance(G, *, edge: str = "top") -> float:
         ``"top"`` (terminals 2, 3) or ``"bottom"`` (terminals 4, 5).
     """
     G = _check_terminal_count(G, 6, "hall_bar")
-    edge = _choice("edge", edge, ("top", "bottom"))
+    edge = choice("edge", edge, ("top", "bottom"))
     return four_terminal_resistance(
         G,
         current=(_BAR["left"], _BAR["right"]),

@@ -19,6 +19,7 @@ import numpy as np
 from analysis.energy_grid import window_grid
 from analysis.heat import HeatSolution, solve_heat
 from analysis.heat import onsager_matrix as _onsager_matrix
+from systems._validation import lead_index, real
 from workflows.scattering import OpenSystem
 from workflows.scattering.conductance import _check_energy, _check_system
 
@@ -96,14 +97,12 @@ def heat_transport(
     for name, values in (("potentials", potentials), ("temperatures", temperatures)):
         if not isinstance(values, Mapping):
             raise TypeError(f"{name} must be a mapping of lead index to value, got {values!r}")
-        bad = [k for k in values if not (isinstance(k, int) and 0 <= k < m)]
-        if bad:
-            raise ValueError(f"{name}: lead index {bad[0]!r} is out of range 0..{m - 1}")
+        for lead in values:
+            lead_index(f"a key of {name}", lead, m)
     if not potentials or not temperatures:
         raise ValueError("give at least one potential and one temperature")
-    bad_t = {k: v for k, v in temperatures.items() if not v > 0}
-    if bad_t:
-        raise ValueError(f"temperatures must be > 0 (k_B T in t), got {bad_t}")
+    for lead, value in temperatures.items():
+        real(f"temperatures[{lead}]", value, minimum=0, strict=True, hint="k_B T in t")
     theta_max = max(temperatures.values())
     extremes = (min(potentials.values()), max(potentials.values()))
     windows = {(mu, theta_max) for mu in extremes}
@@ -144,7 +143,6 @@ def onsager_matrix(
         Error target of the adaptive energy grid.
     """
     energy = _check_energy(energy)
-    if not (isinstance(temperature, int | float) and temperature > 0):
-        raise ValueError(f"temperature must be > 0 (k_B T in t), got {temperature!r}")
+    temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
     energies, matrices = conductance_grid(fsyst, [(energy, temperature)], params=params, tol=tol)
     return _onsager_matrix(energies, matrices, energy, temperature)

@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 import kwant
@@ -34,6 +33,7 @@ import systems
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
 from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
+from systems._validation import real
 from systems.parameters import updated_params
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
@@ -658,8 +658,7 @@ def disorder_ensemble(
         raise ValueError("salts must contain at least one disorder seed")
     if len(set(salts)) != len(salts):
         raise ValueError("salts must be distinct (a repeated salt is the same sample)")
-    if isinstance(disorder, bool) or not isinstance(disorder, Real) or not 0 <= disorder < np.inf:
-        raise ValueError(f"disorder must be a real number >= 0 (units of t), got {disorder!r}")
+    disorder = real("disorder", disorder, minimum=0, hint="units of t")
     base = updated_params(params, {"disorder": disorder})
     _check_traces(fsyst, [energy], updated_params(base, {"salt": salts[0]}))
     point = functools.partial(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import numbers
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 import systems
 from analysis import open_modes, thermal_average
 from analysis.bias import two_terminal_conductance
+from systems._validation import integer, real
 from systems.parameters import updated_params
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.conductance import _check_energy, conductance_matrix
@@ -138,15 +138,8 @@ def qpc_conductance(
     if gates.ndim != 1 or gates.size == 0 or not np.all(np.isfinite(gates)):
         raise ValueError(f"gate_voltages must be a non-empty list of finite numbers, got {gates}")
     energy = _check_energy(energy)
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, numbers.Real)
-        or not np.isfinite(temperature)
-        or temperature < 0
-    ):
-        raise ValueError(f"temperature must be >= 0 (units of t/k_B), got {temperature!r}")
-    if energy_samples < 3:
-        raise ValueError(f"energy_samples must be >= 3, got {energy_samples}")
+    temperature = real("temperature", temperature, minimum=0, hint="k_B T in t")
+    energy_samples = integer("energy_samples", energy_samples, minimum=3)
     geometry = dict(length=length, width=width, gate_length=gate_length, gap=gap, depth=depth)
     recipe = SystemRecipe("qpc", geometry)
     fsyst = finalized_system(recipe)

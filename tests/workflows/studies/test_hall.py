@@ -162,7 +162,7 @@ def test_bad_arguments(hall_bar, cross):
     with pytest.raises(ValueError, match="G has 4 terminals"):
         hall_resistance(G4)
     G6 = conductance_matrix(hall_bar, 1.0)
-    with pytest.raises(ValueError, match="side='middle'"):
+    with pytest.raises(ValueError, match="side must be 'left' or 'right', got 'middle'"):
         hall_resistance(G6, side="middle")
-    with pytest.raises(ValueError, match="edge='left'"):
+    with pytest.raises(ValueError, match="edge must be 'top' or 'bottom', got 'left'"):
         longitudinal_resistance(G6, edge="left")

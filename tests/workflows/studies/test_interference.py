@@ -141,9 +141,11 @@ def test_four_terminal_ring_obeys_onsager_buttiker_but_is_not_even_in_flux():
 
 def test_bad_study_settings_are_rejected_before_any_solve():
     fsyst = systems.ab_ring(4, 7, 2).finalized()
-    for disorder in (-1.0, float("nan"), "strong"):
-        with pytest.raises(ValueError, match="disorder must be a real number >= 0"):
+    for disorder in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="disorder must be a finite real number >= 0"):
             workflows.disorder_ensemble(fsyst, 1.0, ["1"], disorder=disorder)
+    with pytest.raises(TypeError, match="disorder must be a finite real number >= 0"):
+        workflows.disorder_ensemble(fsyst, 1.0, ["1"], disorder="strong")
     with pytest.raises(TypeError, match="energy"):
         workflows.visibility_vs_dephasing([(4, 6.5)], [0.1], lead_width=2, energy="1.5")
 
