@@ -13,6 +13,8 @@ from analysis.dephasing import (
 )
 from analysis.energy_grid import window_grid
 from analysis.harmonics import (
+    FluxHarmonics,
+    VisibilityDecayFit,
     decay_lengths,
     ensemble_harmonics,
     flux_harmonics,
@@ -47,8 +49,10 @@ from analysis.thermoelectric import (
 )
 
 __all__ = [
+    "FluxHarmonics",
     "HeatSolution",
     "ThermoelectricCoefficients",
+    "VisibilityDecayFit",
     "chain_backscattering_length",
     "chain_barrier_transmission",
     "chain_dephased_resistance",

@@ -7,10 +7,11 @@ import numpy as np
 __all__ = ["chain_barrier_transmission", "chain_transmission", "chain_wavenumber"]
 
 
-def chain_wavenumber(energy, t: float = 1.0):
+def chain_wavenumber(energy, t: float = 1.0) -> np.ndarray:
     """Wavenumber k (1/a) of a chain with on-site 2t: E = 2t(1 − cos k), 0 < k < π.
 
-    NaN outside the band 0 < E < 4t.
+    An array with the shape of ``energy`` (0-d for a scalar); NaN outside the
+    band 0 < E < 4t.
     """
     e = np.asarray(energy, dtype=float)
     cos_k = 1 - e / (2 * t)
@@ -18,7 +19,7 @@ def chain_wavenumber(energy, t: float = 1.0):
         return np.where(np.abs(cos_k) < 1, np.arccos(np.clip(cos_k, -1, 1)), np.nan)
 
 
-def chain_barrier_transmission(energy, V: float, t: float = 1.0):
+def chain_barrier_transmission(energy, V: float, t: float = 1.0) -> float | np.ndarray:
     """Transmission through one site of potential V in a 1D chain.
 
     T(E) = 1 / (1 + (V / (2t sin k))²),  E = 2t(1 − cos k),
@@ -46,7 +47,7 @@ def chain_barrier_transmission(energy, V: float, t: float = 1.0):
     return float(result) if result.ndim == 0 else result
 
 
-def chain_transmission(energy, potential, t: float = 1.0):
+def chain_transmission(energy, potential, t: float = 1.0) -> float | np.ndarray:
     """Transmission of a chain with on-site potentials V_0 … V_{L−1}, from its transfer matrix.
 
     The chain has on-site energy 2t + V_n and hopping t between ideal leads

@@ -56,7 +56,7 @@ def _check_eta(eta) -> np.ndarray:
     return eta
 
 
-def chain_group_velocity(energy, t: float = 1.0):
+def chain_group_velocity(energy, t: float = 1.0) -> float | np.ndarray:
     """Group velocity v = (1/ħ) dE/dk = 2t sin k of a chain with E = 2t(1 − cos k).
 
     In units of t·a/ħ; NaN outside the band 0 < E < 4t.
@@ -65,7 +65,7 @@ def chain_group_velocity(energy, t: float = 1.0):
     return float(result) if np.ndim(result) == 0 else result
 
 
-def dephasing_length(velocity, eta):
+def dephasing_length(velocity, eta) -> float | np.ndarray:
     """Phase-coherence length l_φ = ħv/η = v τ_φ (τ_φ = ħ/η): distance before entering a probe.
 
     Parameters
@@ -84,19 +84,19 @@ def dephasing_length(velocity, eta):
     return float(result) if result.ndim == 0 else result
 
 
-def chain_backscattering_length(energy, eta, t: float = 1.0):
+def chain_backscattering_length(energy, eta, t: float = 1.0) -> float | np.ndarray:
     """λ = 2 l_φ = 2ħv/η = 4t sin k / η (lattice constants) of a chain with probes on every site."""
     result = 2 * np.asarray(dephasing_length(chain_group_velocity(energy, t), eta))
     return float(result) if result.ndim == 0 else result
 
 
-def chain_dephased_resistance(length, energy, eta, t: float = 1.0):
+def chain_dephased_resistance(length, energy, eta, t: float = 1.0) -> float | np.ndarray:
     """Weak-coupling two-terminal resistance R = 1 + L/λ (h/e²) of a chain with L probe sites."""
     result = 1 + np.asarray(length, dtype=float) / chain_backscattering_length(energy, eta, t)
     return float(result) if result.ndim == 0 else result
 
 
-def chain_probe_potential(x, length, energy, eta, t: float = 1.0):
+def chain_probe_potential(x, length, energy, eta, t: float = 1.0) -> float | np.ndarray:
     """Weak-coupling probe potential μ(x) along a chain, left lead at 1 and right lead at 0.
 
     μ(x) = 1 − J/2 − J (x + 1/2)/λ with J = 1/(1 + L/λ) the transmitted

@@ -15,7 +15,9 @@ are (unless they alias onto them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,12 +25,70 @@ import pandas as pd
 from systems._validation import integer, real
 
 __all__ = [
+    "FluxHarmonics",
+    "VisibilityDecayFit",
     "decay_lengths",
     "ensemble_harmonics",
     "flux_harmonics",
     "visibility",
     "visibility_decay_length",
 ]
+
+
+@dataclass(frozen=True)
+class FluxHarmonics:
+    """Fourier components X(φ) = X₀ + Σ_n A_n cos(2πnφ + θ_n) of a flux-periodic quantity.
+
+    The per-order fields are mappings keyed by the harmonic order n (1 = h/e,
+    2 = h/2e, ...), in the order the orders were requested, so that
+    ``harmonics.amplitude[2]`` is the h/2e amplitude whichever orders were fitted.
+
+    Attributes
+    ----------
+    mean
+        X₀, in the unit of X (e.g. e²/h for a conductance).
+    amplitude
+        {n: A_n}, A_n >= 0, in the unit of X.
+    phase
+        {n: θ_n} in radians, in (−π, π]; θ_n ∈ {0, π} for a two-terminal
+        conductance (phase rigidity).
+    visibility
+        {n: A_n / |X₀|}, the harmonic visibility (dimensionless; NaN if X₀ = 0).
+    residual
+        Root-mean-square deviation of the samples from the fit, in the unit of
+        X (non-zero when other harmonics or noise are present).
+    """
+
+    mean: float
+    amplitude: Mapping[int, float]
+    phase: Mapping[int, float]
+    visibility: Mapping[int, float]
+    residual: float
+
+    @property
+    def orders(self) -> tuple[int, ...]:
+        """The fitted harmonic orders n, as requested."""
+        return tuple(self.amplitude)
+
+
+@dataclass(frozen=True)
+class VisibilityDecayFit:
+    """Exponential fit v(L) = v₀ exp(−L / L_φ) of visibilities against a length.
+
+    Attributes
+    ----------
+    decay_length
+        L_φ in the unit of the lengths (lattice constants for mesoflow's rings);
+        inf if v does not decay.
+    prefactor
+        v₀, the visibility extrapolated to L = 0 (dimensionless).
+    log_residual
+        Root-mean-square deviation of ln v from the fitted line (dimensionless).
+    """
+
+    decay_length: float
+    prefactor: float
+    log_residual: float
 
 
 def _check_orders(orders: Iterable[int]) -> tuple[int, ...]:
@@ -55,7 +115,9 @@ def _check_period(period) -> float:
     )
 
 
-def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2), *, period: float = 1.0) -> dict:
+def flux_harmonics(
+    flux, values, orders: Iterable[int] = (1, 2), *, period: float = 1.0
+) -> FluxHarmonics:
     """Mean, amplitudes and phases of the flux harmonics of X(φ) (least squares).
 
     Parameters
@@ -73,12 +135,10 @@ def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2), *, period: floa
 
     Returns
     -------
-    dict
-        ``"mean"``: X₀; ``"amplitude"``: {n: A_n} (same unit as X);
-        ``"phase"``: {n: θ_n} in radians, in (−π, π];
-        ``"visibility"``: {n: A_n / |X₀|} (harmonic visibility; NaN if X₀ = 0);
-        ``"residual"``: root-mean-square deviation of the samples from the fit
-        (non-zero when other harmonics or noise are present).
+    FluxHarmonics
+        X₀ (``mean``), and per order n: A_n (``amplitude[n]``, unit of X), θ_n
+        (``phase[n]``, radians) and A_n / |X₀| (``visibility[n]``); the rms
+        deviation of the samples from the fit (``residual``).
 
     Raises
     ------
@@ -119,13 +179,13 @@ def flux_harmonics(flux, values, orders: Iterable[int] = (1, 2), *, period: floa
         amplitude[n] = float(np.hypot(a, b))
         phase[n] = float(np.arctan2(-b, a))
     residual = float(np.sqrt(np.mean((design @ coefficients - x) ** 2)))
-    return {
-        "mean": mean,
-        "amplitude": amplitude,
-        "phase": phase,
-        "visibility": {n: amplitude[n] / abs(mean) if mean else float("nan") for n in orders},
-        "residual": residual,
-    }
+    return FluxHarmonics(
+        mean=mean,
+        amplitude=amplitude,
+        phase=phase,
+        visibility={n: amplitude[n] / abs(mean) if mean else float("nan") for n in orders},
+        residual=residual,
+    )
 
 
 def visibility(values) -> float:
@@ -149,7 +209,7 @@ def visibility(values) -> float:
     return (high - low) / (high + low) if high + low > 0 else float("nan")
 
 
-def visibility_decay_length(lengths, visibilities) -> dict:
+def visibility_decay_length(lengths, visibilities) -> VisibilityDecayFit:
     """Fit v(L) = v₀ exp(−L / L_φ) to visibilities against a length (least squares in log v).
 
     Parameters
@@ -161,9 +221,10 @@ def visibility_decay_length(lengths, visibilities) -> dict:
 
     Returns
     -------
-    dict
-        ``"decay_length"``: L_φ in lattice constants (inf if v does not decay);
-        ``"prefactor"``: v₀; ``"log_residual"``: rms deviation of ln v from the fit.
+    VisibilityDecayFit
+        L_φ (``decay_length``, unit of ``lengths``; inf if v does not decay),
+        v₀ (``prefactor``) and the rms deviation of ln v from the fit
+        (``log_residual``).
     """
     length = np.asarray(lengths, dtype=float)
     v = np.asarray(visibilities, dtype=float)
@@ -176,12 +237,12 @@ def visibility_decay_length(lengths, visibilities) -> dict:
         raise ValueError(f"visibilities must be finite and > 0 for a log fit, got {v}")
     slope, intercept = np.polyfit(length, np.log(v), 1)
     residual = float(np.sqrt(np.mean((slope * length + intercept - np.log(v)) ** 2)))
-    return {
+    return VisibilityDecayFit(
         # no decay (to rounding) across the lengths: L_φ = inf
-        "decay_length": float(-1.0 / slope) if -slope * np.ptp(length) > 1e-12 else float("inf"),
-        "prefactor": float(np.exp(intercept)),
-        "log_residual": residual,
-    }
+        decay_length=float(-1.0 / slope) if -slope * np.ptp(length) > 1e-12 else float("inf"),
+        prefactor=float(np.exp(intercept)),
+        log_residual=residual,
+    )
 
 
 def decay_lengths(
@@ -212,7 +273,7 @@ def decay_lengths(
     rows = []
     for key, group in frame.groupby(by, sort=True):
         fit = visibility_decay_length(group[length].to_numpy(), group[visibility].to_numpy())
-        rows.append({by: key, **fit})
+        rows.append({by: key, **dataclasses.asdict(fit)})
     return pd.DataFrame(rows)
 
 
@@ -264,14 +325,14 @@ def ensemble_harmonics(
     average = flux_harmonics(phi, traces.mean(axis=0), orders)
     single_row = {
         "trace": "single sample (rms)",
-        "mean": float(np.mean([h["mean"] for h in singles])),
+        "mean": float(np.mean([h.mean for h in singles])),
     }
-    average_row = {"trace": "ensemble average", "mean": average["mean"]}
+    average_row = {"trace": "ensemble average", "mean": average.mean}
     for n in orders:
-        single_row[f"A{n}"] = float(np.sqrt(np.mean([h["amplitude"][n] ** 2 for h in singles])))
-        average_row[f"A{n}"] = average["amplitude"][n]
+        single_row[f"A{n}"] = float(np.sqrt(np.mean([h.amplitude[n] ** 2 for h in singles])))
+        average_row[f"A{n}"] = average.amplitude[n]
         single_row[f"phase{n}"] = float("nan")
-        average_row[f"phase{n}"] = average["phase"][n]
+        average_row[f"phase{n}"] = average.phase[n]
     if len(orders) >= 2:
         for row in (single_row, average_row):
             row["ratio"] = row[f"A{orders[1]}"] / row[f"A{orders[0]}"]

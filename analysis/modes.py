@@ -135,7 +135,7 @@ def subband_edges(width: int, t: float = 1.0) -> np.ndarray:
     return 2 * t * (1 - np.cos(n * np.pi / (width + 1)))
 
 
-def mode_count(energy, width: int, t: float = 1.0):
+def mode_count(energy, width: int, t: float = 1.0) -> int | np.ndarray:
     """Analytic number of open subbands N(E) of a clean strip of ``width`` sites (B = 0).
 
     Parameters

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 
-def pair_window(mu_a, mu_b, temperature: float):
+def pair_window(mu_a, mu_b, temperature: float) -> float | np.ndarray:
     """∫ dE {f_a(1 − f_b) + f_b(1 − f_a)} = Δμ coth(Δμ / 2k_B T), Δμ = μ_a − μ_b.
 
     Equal to 2 k_B T at Δμ = 0 and to |Δμ| at T = 0 (units of μ).

@@ -16,7 +16,7 @@ __all__ = ["fermi", "fermi_window", "thermal_average"]
 TAIL_TOLERANCE = 1e-6
 
 
-def fermi(energy, mu: float, temperature: float):
+def fermi(energy, mu: float, temperature: float) -> float | np.ndarray:
     """Fermi function f(E) = 1 / (1 + exp((E − μ)/k_B T)); a step at T = 0."""
     e = np.asarray(energy, dtype=float)
     if temperature == 0:
@@ -24,7 +24,7 @@ def fermi(energy, mu: float, temperature: float):
     return 0.5 * (1 - np.tanh((e - mu) / (2 * temperature)))
 
 
-def fermi_window(energy, mu: float, temperature: float):
+def fermi_window(energy, mu: float, temperature: float) -> float | np.ndarray:
     """Thermal window −∂f/∂E = 1 / (4 k_B T cosh²((E − μ)/2k_B T)), in 1/t (T > 0)."""
     e = np.asarray(energy, dtype=float)
     decay = np.exp(-np.abs(e - mu) / temperature)  # the same, without overflow far out

@@ -198,7 +198,9 @@ def thermoelectric_coefficients(
     )
 
 
-def mott_seebeck(energies: ArrayLike, transmission: ArrayLike, mu, temperature: float):
+def mott_seebeck(
+    energies: ArrayLike, transmission: ArrayLike, mu, temperature: float
+) -> float | np.ndarray:
     """Mott's low-temperature thermopower S = −(π²/3) k_BT ∂ln𝒯/∂E at μ, in k_B/e.
 
     ∂ln𝒯/∂E from the sampled 𝒯(E) by second-order finite differences

@@ -1,10 +1,14 @@
 """Flux harmonics, visibilities and decay fits against synthetic data with known answers."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import (
+    FluxHarmonics,
+    VisibilityDecayFit,
     decay_lengths,
     ensemble_harmonics,
     flux_harmonics,
@@ -20,18 +24,18 @@ def series(phi, mean=0.7, terms=((1, 0.2, 0.3), (2, 0.05, -2.0))):
 
 
 def check_recovered(result, mean=0.7, terms=((1, 0.2, 0.3), (2, 0.05, -2.0)), tol=1e-12):
-    assert result["mean"] == pytest.approx(mean, abs=tol)
+    assert result.mean == pytest.approx(mean, abs=tol)
     for n, a, theta in terms:
-        assert result["amplitude"][n] == pytest.approx(a, abs=tol)
-        assert np.angle(np.exp(1j * (result["phase"][n] - theta))) == pytest.approx(0, abs=1e-9)
-        assert result["visibility"][n] == pytest.approx(a / mean, abs=tol)
+        assert result.amplitude[n] == pytest.approx(a, abs=tol)
+        assert np.angle(np.exp(1j * (result.phase[n] - theta))) == pytest.approx(0, abs=1e-9)
+        assert result.visibility[n] == pytest.approx(a / mean, abs=tol)
 
 
 def test_uniform_grid_recovers_a_cosine_series_exactly():
     phi = np.linspace(0, 1, 16, endpoint=False)
     result = flux_harmonics(phi, series(phi))
     check_recovered(result)
-    assert result["residual"] < 1e-13
+    assert result.residual < 1e-13
 
 
 def test_non_uniform_grid_recovers_a_cosine_series_exactly():
@@ -45,7 +49,7 @@ def test_unfitted_harmonic_does_not_leak_on_a_uniform_grid():
     extra = ((1, 0.2, 0.3), (2, 0.05, -2.0), (3, 0.03, 1.0))
     result = flux_harmonics(phi, series(phi, terms=extra))
     check_recovered(result)
-    assert result["residual"] == pytest.approx(0.03 / np.sqrt(2), rel=1e-12)
+    assert result.residual == pytest.approx(0.03 / np.sqrt(2), rel=1e-12)
 
 
 def test_more_orders_and_the_phase_convention():
@@ -54,7 +58,25 @@ def test_more_orders_and_the_phase_convention():
     result = flux_harmonics(phi, series(phi, mean=2.0, terms=terms), orders=(1, 3, 4))
     check_recovered(result, mean=2.0, terms=terms)
     # θ = π: a minimum at φ = 0 (the AAS sign); phases lie in (−π, π]
-    assert abs(result["phase"][1]) == pytest.approx(np.pi, abs=1e-9)
+    assert abs(result.phase[1]) == pytest.approx(np.pi, abs=1e-9)
+
+
+def test_results_are_frozen_and_keyed_by_harmonic_order():
+    """Per-order fields are keyed by n (not by position): amplitude[3] is the h/3e term."""
+    phi = np.linspace(0, 1, 12, endpoint=False)
+    result = flux_harmonics(phi, series(phi, terms=((3, 0.02, -0.5),)), orders=(3, 1))
+    assert isinstance(result, FluxHarmonics)
+    assert result.orders == (3, 1)
+    assert list(result.amplitude) == list(result.phase) == list(result.visibility) == [3, 1]
+    assert result.amplitude[3] == pytest.approx(0.02, abs=1e-12)
+    assert result.amplitude[1] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.mean = 0.0
+    fit = visibility_decay_length([1.0, 2.0], [0.5, 0.25])
+    assert isinstance(fit, VisibilityDecayFit)
+    assert fit.decay_length == pytest.approx(1 / np.log(2), rel=1e-12)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.decay_length = 1.0
 
 
 def test_grids_that_cannot_resolve_the_orders_are_rejected():
@@ -75,7 +97,7 @@ def test_extremal_visibility():
     phi = np.linspace(0, 1, 8, endpoint=False)  # contains φ = 0 and 1/2: both extrema
     g = 0.8 + 0.3 * np.cos(2 * np.pi * phi)
     assert visibility(g) == pytest.approx(0.3 / 0.8, abs=1e-15)
-    assert visibility(g) == pytest.approx(flux_harmonics(phi, g)["visibility"][1], abs=1e-12)
+    assert visibility(g) == pytest.approx(flux_harmonics(phi, g).visibility[1], abs=1e-12)
     assert visibility([0.5, 0.5]) == 0.0
     with pytest.raises(ValueError, match=">= 0"):
         visibility([-0.1, 0.3])
@@ -84,10 +106,10 @@ def test_extremal_visibility():
 def test_visibility_decay_length_recovers_an_exponential():
     lengths = np.array([10.0, 15.0, 22.0, 31.0])
     fit = visibility_decay_length(lengths, 0.9 * np.exp(-lengths / 12.5))
-    assert fit["decay_length"] == pytest.approx(12.5, rel=1e-12)
-    assert fit["prefactor"] == pytest.approx(0.9, rel=1e-12)
-    assert fit["log_residual"] < 1e-12
-    assert visibility_decay_length([1, 2], [0.5, 0.5])["decay_length"] == np.inf
+    assert fit.decay_length == pytest.approx(12.5, rel=1e-12)
+    assert fit.prefactor == pytest.approx(0.9, rel=1e-12)
+    assert fit.log_residual < 1e-12
+    assert visibility_decay_length([1, 2], [0.5, 0.5]).decay_length == np.inf
     with pytest.raises(ValueError, match="> 0"):
         visibility_decay_length([1, 2], [0.5, 0.0])
 

@@ -268,8 +268,8 @@ def test_ab_oscillations_in_radians_need_the_period():
     # the harmonics in radians: G(phi) with period 2π, same amplitudes as on the h/e scale
     in_radians = analysis.flux_harmonics(frame["phi"], frame["G"], period=2 * np.pi)
     in_quanta = analysis.flux_harmonics(frame["phi"] / (2 * np.pi), frame["G"])
-    assert np.isclose(in_radians["amplitude"][1], in_quanta["amplitude"][1], rtol=1e-12)
-    assert in_radians["amplitude"][1] > 0.05
+    assert np.isclose(in_radians.amplitude[1], in_quanta.amplitude[1], rtol=1e-12)
+    assert in_radians.amplitude[1] > 0.05
 
 
 def test_open_modes_of_a_finalized_lead_asks_only_for_its_parameters():

@@ -718,13 +718,13 @@ def _harmonics_table(table: pd.DataFrame, study: Study) -> pd.DataFrame:
                 )
             except ValueError as exc:  # failed points (NaN) or a grid that cannot resolve them
                 result, columns[f"{spec.name}_harmonics_error"] = None, str(exc)
-            columns[f"{spec.name}_mean"] = result["mean"] if result else np.nan
+            columns[f"{spec.name}_mean"] = result.mean if result else np.nan
             for n in spec.orders:
                 for quantity in ("amplitude", "phase", "visibility"):
                     columns[f"{spec.name}_{quantity}_{n}"] = (
-                        result[quantity][n] if result else np.nan
+                        getattr(result, quantity)[n] if result else np.nan
                     )
-            columns[f"{spec.name}_residual"] = result["residual"] if result else np.nan
+            columns[f"{spec.name}_residual"] = result.residual if result else np.nan
             rows.append({**row, **columns})
         frames.append(pd.DataFrame(rows))
     if len(frames) == 1:

@@ -134,10 +134,10 @@ def _harmonic_columns(flux: np.ndarray, g: np.ndarray, period: float | None) -> 
     """G0, A1, A2, harmonic and extremal visibility of one trace G(φ)."""
     h = flux_harmonics(flux, g, orders=(1, 2), period=_require_period(period))
     return {
-        "G0": h["mean"],
-        "A1": h["amplitude"][1],
-        "A2": h["amplitude"][2],
-        "visibility": h["visibility"][1],
+        "G0": h.mean,
+        "A1": h.amplitude[1],
+        "A2": h.amplitude[2],
+        "visibility": h.visibility[1],
         "visibility_extremal": visibility(g),
     }
 

@@ -73,7 +73,7 @@ def test_coherent_visibility_is_that_of_the_ring_without_probes():
     )
     plain = systems.ab_ring(4, 6.5, 2).finalized()
     g = [kwant.smatrix(plain, 1.5, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX]
-    expected = analysis.flux_harmonics(FLUX, g)["visibility"][1]
+    expected = analysis.flux_harmonics(FLUX, g).visibility[1]
     assert frame["coherent_visibility"].iloc[0] == pytest.approx(expected, abs=1e-9)
 
 
@@ -87,7 +87,7 @@ def test_visibility_falls_with_temperature():
     # T = 0: exactly the trace at E = μ (a grid point)
     g = [kwant.smatrix(fsyst, mu, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX]
     assert frame["visibility"].iloc[0] == pytest.approx(
-        analysis.flux_harmonics(FLUX, g)["visibility"][1], abs=1e-9
+        analysis.flux_harmonics(FLUX, g).visibility[1], abs=1e-9
     )
     assert np.all(np.diff(frame["visibility"]) < 0)
     with pytest.raises(ValueError, match="thermal window"):
