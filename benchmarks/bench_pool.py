@@ -17,7 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
-from workflows.runs.scans import worker_context
+from workflows.runs.executors import worker_context
 from workflows.runs.workers import SupervisedPool
 
 
