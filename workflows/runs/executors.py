@@ -93,12 +93,20 @@ THREAD_VARIABLES = (
 )
 
 
+# adaptive (a dependency) has the same idea, adaptive.runner.SequentialExecutor, but it is
+# not used here: importing it imports all of adaptive (its learners, scipy.stats: 0.7-1 s
+# added to `import workflows`, so to the CLI, every test subprocess and every worker that
+# imports mesoflow itself), and in adaptive 1.5.2 its `map(fn, *iterables)` calls
+# fn(iterables) (map(pow, [2, 3], [2, 2]) raises TypeError) and its `shutdown` refuses
+# `cancel_futures`.  A subclass would have to override both, inheriting only `submit`.
 class SerialExecutor(concurrent.futures.Executor):
     """An executor that runs each call at once, in the calling process.
 
     No parallelism and no pickling: useful for debugging a point function
     (tracebacks and breakpoints work as usual), for profiling, and for scans
-    too small to repay starting worker processes.
+    too small to repay starting worker processes.  ``submit`` returns a finished
+    future of the result, or of the exception the call raised; ``map`` and
+    ``shutdown`` are those of :class:`concurrent.futures.Executor`.
     """
 
     def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
@@ -115,6 +123,8 @@ class SerialExecutor(concurrent.futures.Executor):
 
 def available_cpus() -> int:
     """Number of CPUs this process may run on (its affinity mask; cgroup/SLURM aware)."""
+    # Not adaptive's core count (adaptive.runner._get_ncores): private, it counts an
+    # executor's workers, not this process's CPUs, and raises for executors it does not know.
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -138,16 +148,36 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
     Workers are forked from multiprocessing's fork server, a clean single-threaded
     process (never a fork of a multi-threaded parent such as a Jupyter kernel or a
-    dask client).  The server imports mesoflow (and so Kwant) once, when it starts
-    with the first pool of the session, so later pools start their workers in
-    milliseconds.  (This adds ``workflows`` to the fork server's preload list,
-    next to the default ``__main__``.)
+    dask client).  Before the fork server starts, ``workflows`` is *added* to its
+    preload list (the modules it imports once, when the first pool of the session
+    starts; a list set with :func:`multiprocessing.set_forkserver_preload` is kept),
+    so that later pools start their workers in milliseconds instead of importing
+    mesoflow and Kwant in every new worker (1.3–5 s per pool on 2 cores; measured in
+    ``benchmarks/README.md``).  Once the fork server runs, nothing is changed.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", "workflows"])
-        return context
+        _preload_workflows()
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
+
+
+def _preload_workflows() -> None:
+    """Add ``workflows`` to the fork server's preload list if it has not started yet.
+
+    The standard library can only *replace* the list
+    (:func:`multiprocessing.set_forkserver_preload`); reading it, and whether the
+    server runs, needs the private state of :mod:`multiprocessing.forkserver`
+    (unchanged since Python 3.4).  Where that is missing, nothing is preloaded:
+    workers then import mesoflow themselves, slower to start but equally correct.
+    """
+    import multiprocessing.forkserver  # POSIX only: imported where the fork server exists
+
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    modules = getattr(server, "_preload_modules", None)
+    if not isinstance(modules, list) or getattr(server, "_forkserver_pid", 0) is not None:
+        return
+    if "workflows" not in modules:
+        multiprocessing.set_forkserver_preload([*modules, "workflows"])
 
 
 def process_pool(max_workers: int | None = None, *, threads_per_worker: int = 1) -> SupervisedPool:
@@ -201,6 +231,11 @@ def runs_in_process(executor: concurrent.futures.Executor | None) -> bool:
 
 def executor_capacity(executor: concurrent.futures.Executor) -> int | None:
     """How many points the executor runs at once, if it can tell."""
+    # adaptive.runner._get_ncores answers the same question but cannot be reused: it is
+    # private, raises TypeError for executors it does not know (our SupervisedPool, any
+    # user's own executor: here None, "unknown", is a valid answer), asks dask for
+    # Client.ncores (removed from distributed: Client.nthreads here), and blocks on
+    # MPIPoolExecutor.bootup() until every MPI worker is up.
     if isinstance(executor, SerialExecutor):
         return 1
     workers = getattr(executor, "_max_workers", None)  # ProcessPool/ThreadPool executors

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
+import subprocess
 import sys
 
 import cloudpickle
+import pytest
 import threadpoolctl
 
 import workflows
+from workflows.runs.executors import SerialExecutor
 from workflows.runs.recipes import SystemRecipe, finalized_system
 
 # The point functions below must reach worker processes, which cannot import this
 # test module (pytest imports it by path): send them by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+def test_serial_executor_follows_the_executor_protocol():
+    # submit runs at once; map/shutdown are concurrent.futures' (adaptive's
+    # SequentialExecutor gets map with several iterables and cancel_futures wrong)
+    executor = SerialExecutor()
+    assert list(executor.map(pow, [2, 3], [2, 2])) == [4, 9]
+    future = executor.submit(divmod, 1, 0)
+    assert future.done() and isinstance(future.exception(), ZeroDivisionError)
+    executor.shutdown(wait=False, cancel_futures=True)
+    assert workflows.runs.executors.executor_capacity(executor) == 1
 
 
 def worker_identity(i: int, recipe: SystemRecipe) -> dict:
@@ -41,3 +56,28 @@ def test_default_process_pool_finalizes_each_system_once_per_worker():
     # native thread pools pinned: one BLAS/OpenMP thread per worker process
     assert table["blas_threads"].eq(1).all() and table["OMP_NUM_THREADS"].eq("1").all()
     assert "SupervisedPool" in table.attrs["provenance"]["executor"]
+
+
+PRELOAD = """
+import multiprocessing
+import multiprocessing.forkserver as forkserver
+
+from workflows.runs.executors import worker_context
+
+multiprocessing.set_forkserver_preload(["json"])  # the user's own list
+worker_context()
+print(forkserver._forkserver._preload_modules)
+multiprocessing.set_forkserver_preload(["json"])
+forkserver.ensure_running()  # a fork server that runs already is left alone
+worker_context()
+print(forkserver._forkserver._preload_modules)
+"""
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="POSIX")
+def test_worker_context_adds_workflows_to_the_users_preload_list_before_the_server_starts():
+    # in a fresh interpreter: this process's fork server may be running already
+    output = subprocess.run(
+        [sys.executable, "-c", PRELOAD], check=True, capture_output=True, text=True, timeout=120
+    ).stdout.split("\n")
+    assert output[:2] == ["['json', 'workflows']", "['json']"]
