@@ -2,9 +2,12 @@
 
 The driver pickles the point function once (:func:`pickled_point`, with
 :mod:`cloudpickle`).  A scan's own pool installs it in every worker when the
-worker starts (:func:`install_point`), so tasks carry only its hash; tasks for
-other executors carry the pickle, which each worker loads once and caches by
-its hash (:func:`load_point`).
+worker starts (:func:`install_point`), so tasks carry only its hash.  On other
+executors the first tasks carry the pickle, which each worker loads once and
+caches by its hash (:func:`load_point`); later tasks carry the hash only, and a
+worker that has not seen it (a new or replaced worker) answers
+:class:`PointNotCached` before running anything, so the driver sends that task
+again with the pickle.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from workflows.runs.evaluation import evaluate_point, evaluate_sweep, worker_nam
 from workflows.runs.executors import pin_native_threads
 from workflows.runs.store import PointOutcome
 
-__all__ = ["PointPayload", "install_point", "load_point", "pickled_point", "run_point", "run_sweep"]
+__all__ = [
+    "PointNotCached",
+    "PointPayload",
+    "install_point",
+    "load_point",
+    "pickled_point",
+    "run_point",
+    "run_sweep",
+]
 
 
 #: Point functions sent once to the workers of a scan's own pool (by the initializer),
@@ -29,12 +40,26 @@ _INSTALLED_POINTS: dict[str, bytes] = {}
 _LOADED_POINTS: dict[str, Callable[..., Any]] = {}
 
 
+class PointNotCached(LookupError):
+    """A task named its point function by hash only, and this worker has not loaded it.
+
+    Raised in the worker before the point runs; the driver sends the task again
+    with the point function (:class:`workflows.runs.point_runner.PointRunner`).
+    """
+
+
 def load_point(payload: bytes | str) -> Callable[..., Any]:
-    """The point function of ``payload`` (its pickle, or the hash of an installed one), cached."""
+    """The point function of ``payload``: its pickle, or the hash of one this worker has.
+
+    Loaded functions are cached by hash (the last eight); a hash this worker
+    has neither installed nor loaded raises :class:`PointNotCached`.
+    """
     key = payload if isinstance(payload, str) else hashlib.sha256(payload).hexdigest()
     point = _LOADED_POINTS.get(key)
     if point is None:
-        data = _INSTALLED_POINTS[key] if isinstance(payload, str) else payload
+        data = _INSTALLED_POINTS.get(key) if isinstance(payload, str) else payload
+        if data is None:
+            raise PointNotCached(f"this worker has no point function {key[:12]}...")
         try:
             point = cloudpickle.loads(data)
         except Exception as exc:

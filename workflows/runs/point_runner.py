@@ -29,7 +29,14 @@ from workflows.runs.executors import (
     runs_in_process,
     worker_context,
 )
-from workflows.runs.payloads import PointPayload, install_point, pickled_point, run_point, run_sweep
+from workflows.runs.payloads import (
+    PointNotCached,
+    PointPayload,
+    install_point,
+    pickled_point,
+    run_point,
+    run_sweep,
+)
 from workflows.runs.store import PointOutcome
 from workflows.runs.workers import SupervisedPool, WorkerDied
 
@@ -41,8 +48,11 @@ class PointRunner:
 
     Shared by :func:`workflows.scan` and :func:`workflows.adaptive_scan`.  With
     ``executor=None`` it owns a :func:`workflows.process_pool` of up to ``max_workers``
-    workers (the point function is sent to each worker once) and shuts it
-    down on :meth:`close`.
+    workers (the point function is installed in each worker when it starts) and
+    shuts it down on :meth:`close`.  On any other out-of-process executor the
+    pickled point function goes with the first tasks only and later tasks name it
+    by its hash; a worker that has not seen it refuses the task before running it
+    and the task is sent again with the pickle (:mod:`workflows.runs.payloads`).
 
     Parameters
     ----------
@@ -76,7 +86,8 @@ class PointRunner:
         self.point = point
         self.owned = executor is None
         self.timeout = timeout
-        self._payload: bytes | str | None = None
+        self._data: bytes | None = None  # the pickled point, for workers that may lack it
+        self._key: str | None = None  # its hash: all that a task carries otherwise
         if executor is None:
             data = pickled_point(point)
             executor = SupervisedPool(
@@ -85,14 +96,15 @@ class PointRunner:
                 initializer=install_point,
                 initargs=(1, data),
             )
-            self._payload = hashlib.sha256(data).hexdigest()
+            self._key = hashlib.sha256(data).hexdigest()  # installed in every worker
         elif not isinstance(executor, concurrent.futures.Executor):
             raise TypeError(
                 f"executor must be a concurrent.futures.Executor (e.g. a process pool or "
                 f"dask's Client.get_executor()), got {type(executor).__name__}"
             )
-        elif not runs_in_process(executor):
-            self._payload = pickled_point(point)  # in-process executors need no pickling
+        elif not runs_in_process(executor):  # in-process executors need no pickling
+            self._data = pickled_point(point)
+            self._key = hashlib.sha256(self._data).hexdigest()
         self.executor = executor
         self.supervised = isinstance(executor, SupervisedPool)
         self.capacity = executor_capacity(executor)
@@ -101,6 +113,14 @@ class PointRunner:
         self._submitted: dict[concurrent.futures.Future, int | tuple[int, ...]] = {}
         self._deadlines: dict[concurrent.futures.Future, float] = {}
         self._expired: set[concurrent.futures.Future] = set()
+        # On an executor whose workers do not have the point installed, the futures handed
+        # out stand for the executor's: a task that a worker refuses for want of the point
+        # function (PointNotCached) is sent again with it, unseen by the caller.  The
+        # pickle goes with the first tasks (enough for every worker to get one) and with
+        # every such resend; the other tasks carry its hash.
+        self._with_data = 2 * self.capacity if self.capacity else 1
+        self._inner: dict[concurrent.futures.Future, concurrent.futures.Future] = {}
+        self._task: dict[concurrent.futures.Future, tuple] = {}
 
     def window(self, pending: int) -> int:
         """How many points to keep submitted at once: enough to keep every worker busy."""
@@ -129,37 +149,84 @@ class PointRunner:
 
     def _submit(self, key, limit, evaluate, run, *args) -> concurrent.futures.Future:
         """Submit ``evaluate(point, *args)``: in process, or ``run(payload, *args)`` in workers."""
-        if self.supervised:
-            point = PointPayload(self._payload)  # loaded before the clock starts
-            future = self.executor.submit_limited(limit, evaluate, point, *args)
+        if self._data is None:  # in process, or the point is installed in the workers
+            future = self._send(self._key, limit, evaluate, run, args)
         else:
-            if self._payload is None:
-                future = self.executor.submit(evaluate, self.point, *args)
-            else:
-                future = self.executor.submit(run, self._payload, *args)
-            if limit is not None:
-                self._deadlines[future] = time.monotonic() + limit
+            payload = self._key
+            if self._with_data > 0:
+                self._with_data -= 1
+                payload = self._data
+            future = concurrent.futures.Future()
+            self._inner[future] = self._send(payload, limit, evaluate, run, args)
+            self._task[future] = (limit, evaluate, run, args)
+        if limit is not None and not self.supervised:
+            self._deadlines[future] = time.monotonic() + limit
         self._submitted[future] = key
         return future
+
+    def _send(self, payload, limit, evaluate, run, args) -> concurrent.futures.Future:
+        """One task on the executor: the point function itself, its pickle or its hash."""
+        if self.supervised:
+            point = PointPayload(payload)  # loaded before the clock starts
+            return self.executor.submit_limited(limit, evaluate, point, *args)
+        if payload is None:
+            return self.executor.submit(evaluate, self.point, *args)
+        return self.executor.submit(run, payload, *args)
+
+    def _settle(self, future, inner) -> bool:
+        """Pass the finished ``inner`` on to ``future``, or send the task again (False)."""
+        failure = None if inner.cancelled() else inner.exception()
+        if isinstance(failure, PointNotCached):
+            limit, evaluate, run, args = self._task[future]
+            try:
+                self._inner[future] = self._send(self._data, limit, evaluate, run, args)
+                return False
+            except Exception as exc:  # e.g. a broken pool: the point's failure, reported
+                failure = exc
+        del self._inner[future], self._task[future]
+        if inner.cancelled() and failure is None:
+            future.cancel()
+        elif failure is not None:
+            future.set_exception(failure)
+        else:
+            future.set_result(inner.result())
+        return True
+
+    def _cancel(self, future: concurrent.futures.Future) -> None:
+        inner = self._inner.pop(future, None)
+        self._task.pop(future, None)
+        if inner is not None:
+            inner.cancel()
+        future.cancel()
 
     def wait(
         self, in_flight: Iterable[concurrent.futures.Future]
     ) -> tuple[set[concurrent.futures.Future], set[concurrent.futures.Future]]:
         """Wait until a point finishes (or passes its time limit); returns ``(done, not_done)``."""
         in_flight = set(in_flight)
-        deadlines = [self._deadlines[f] for f in in_flight if f in self._deadlines]
-        wait = None if not deadlines else max(0.0, min(deadlines) - time.monotonic())
-        done, not_done = concurrent.futures.wait(
-            in_flight, timeout=wait, return_when=concurrent.futures.FIRST_COMPLETED
-        )
-        now = time.monotonic()
-        for future in list(not_done):
-            if self._deadlines.get(future, np.inf) <= now:
-                future.cancel()
-                self._expired.add(future)
-                not_done.discard(future)
-                done.add(future)
-        return done, not_done
+        while True:
+            deadlines = [self._deadlines[f] for f in in_flight if f in self._deadlines]
+            wait = None if not deadlines else max(0.0, min(deadlines) - time.monotonic())
+            watched = {self._inner.get(f, f): f for f in in_flight}
+            finished, _ = concurrent.futures.wait(
+                watched, timeout=wait, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            done = set()
+            resent = False
+            for inner in finished:
+                future = watched[inner]
+                if future is inner or self._settle(future, inner):
+                    done.add(future)
+                else:
+                    resent = True
+            now = time.monotonic()
+            for future in in_flight - done:
+                if self._deadlines.get(future, np.inf) <= now:
+                    self._cancel(future)
+                    self._expired.add(future)
+                    done.add(future)
+            if done or not resent:
+                return done, in_flight - done
 
     def outcomes(self, future: concurrent.futures.Future) -> list[PointOutcome]:
         """The outcomes of a finished future of :meth:`submit` (one) or :meth:`submit_sweep`.
@@ -239,7 +306,7 @@ class PointRunner:
         """Cancel what is still queued (if ``cancel``) and shut down an owned pool."""
         if cancel:
             for future in list(self._submitted):
-                future.cancel()
+                self._cancel(future)
         if self.owned:
             self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
 

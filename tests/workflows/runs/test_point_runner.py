@@ -1,14 +1,23 @@
-"""Time limits of points on every executor, and the check of the limit itself."""
+"""Time limits of points on every executor; the point function sent once per worker."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import os
+import sys
 import time
 
+import cloudpickle
+import numpy as np
 import pytest
 
 import workflows
-from workflows.runs.executors import SerialExecutor
+from workflows.runs.executors import SerialExecutor, worker_context
+
+# The point functions below must reach worker processes, which cannot import this
+# test module (pytest imports it by path): send them by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def slow_point(s):
@@ -43,3 +52,45 @@ def sleepy(s: float) -> dict:
 def test_timeout_must_be_a_positive_finite_number(timeout):
     with pytest.raises((TypeError, ValueError), match="timeout"):
         workflows.scan(sleepy, {"s": [0.0]}, executor=SerialExecutor(), timeout=timeout)
+
+
+def offset_point(x: int, table: np.ndarray) -> dict:
+    return {"y": x + table[x], "pid": os.getpid()}
+
+
+class RecordingPool(concurrent.futures.ProcessPoolExecutor):
+    """A user's process pool that records the pickled size of every task it is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task_bytes: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.task_bytes.append(len(cloudpickle.dumps((fn, args, kwargs))))
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_users_process_pool_gets_the_point_function_once_per_worker():
+    table = np.arange(100_000, dtype=float)  # the point function pickles to ~800 kB
+    point = functools.partial(offset_point, table=table)
+    grid = {"x": range(12)}
+    with RecordingPool(2, mp_context=worker_context()) as pool:
+        result = workflows.scan(point, grid, executor=pool, progress=False)
+    assert result["error"].isna().all() and (result["y"] == 2 * result["x"]).all()
+    big = [size for size in pool.task_bytes if size > 100_000]
+    small = [size for size in pool.task_bytes if size <= 100_000]
+    # the pickle goes with the first 2 × 2 tasks and with a resend to a worker that got
+    # none of them; the other tasks carry its hash only (a few hundred bytes)
+    assert len(big) <= 4 + 2 and len(small) >= 12 - 4 and max(small) < 2_000
+
+
+def test_workers_that_never_saw_the_point_function_get_it_again():
+    # every task on a fresh worker: each one that carries only the hash is refused
+    # by its worker (PointNotCached) and sent again with the point function
+    point = functools.partial(offset_point, table=np.arange(20_000, dtype=float))
+    with concurrent.futures.ProcessPoolExecutor(
+        2, mp_context=worker_context(), max_tasks_per_child=1
+    ) as pool:
+        result = workflows.scan(point, {"x": range(8)}, executor=pool, progress=False)
+    assert result["error"].isna().all() and (result["y"] == 2 * result["x"]).all()
+    assert result["pid"].nunique() == 8
