@@ -116,8 +116,8 @@ class PointRunner:
         # On an executor whose workers do not have the point installed, the futures handed
         # out stand for the executor's: a task that a worker refuses for want of the point
         # function (PointNotCached) is sent again with it, unseen by the caller.  The
-        # pickle goes with the first tasks (enough for every worker to get one) and with
-        # every such resend; the other tasks carry its hash.
+        # pickle goes with the first tasks (enough for every worker to get one), with
+        # every such resend and the few tasks after it; the other tasks carry its hash.
         self._with_data = 2 * self.capacity if self.capacity else 1
         self._inner: dict[concurrent.futures.Future, concurrent.futures.Future] = {}
         self._task: dict[concurrent.futures.Future, tuple] = {}
@@ -177,6 +177,9 @@ class PointRunner:
         """Pass the finished ``inner`` on to ``future``, or send the task again (False)."""
         failure = None if inner.cancelled() else inner.exception()
         if isinstance(failure, PointNotCached):
+            # some worker lacks the pickle: it goes again with this task and the next few,
+            # so that the worker soon takes one (a task is never refused twice)
+            self._with_data = max(self._with_data, self.capacity or 1)
             limit, evaluate, run, args = self._task[future]
             try:
                 self._inner[future] = self._send(self._data, limit, evaluate, run, args)
