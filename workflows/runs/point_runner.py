@@ -196,6 +196,7 @@ class PointRunner:
         return True
 
     def _cancel(self, future: concurrent.futures.Future) -> None:
+        """Cancel a submitted future and, behind it, the executor's task."""
         inner = self._inner.pop(future, None)
         self._task.pop(future, None)
         if inner is not None:
