@@ -6,8 +6,11 @@
 #      Needs root (or password-less sudo). Without it Kwant falls back to SciPy's
 #      sparse solver: slower, still correct.
 #   2. uv, installed with `python3 -m pip install --user uv` when it is missing.
-#   3. `uv sync --locked`: builds Kwant 1.5.0 from source against NumPy 2 (once, minutes;
-#      the wheel is cached) and installs mesoflow with its test tools into .venv/.
+#   3. `uv sync --locked --compile-bytecode`: builds Kwant 1.5.0 from source against NumPy 2
+#      (once, minutes; the wheel is cached) and installs mesoflow with its test tools into
+#      .venv/, with the installed packages compiled to bytecode: where PYTHONDONTWRITEBYTECODE
+#      is set, every fresh process (each new pool worker, the CLI, the test subprocesses)
+#      would otherwise compile Kwant, SciPy and pandas again (benchmarks/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +50,4 @@ command -v uv >/dev/null 2>&1 || { log "uv is not on PATH after installing it"; 
 
 
 log "syncing the environment (the first run builds Kwant: a few minutes)"
-uv sync --locked --quiet
+uv sync --locked --quiet --compile-bytecode

@@ -1,7 +1,12 @@
 """The run layer: parallel, persistent, resumable scans and where they run.
 
-:mod:`.scans` (``scan`` on any executor), :mod:`.workers` (the supervised
-process pool: a dead or hung worker costs only its point), :mod:`.store` (the
+:mod:`.scans` (``scan``: grid in, table out, store and session), built on
+:mod:`.grids` (grids checked, points in order), :mod:`.point_runner` (points
+submitted with their time limits, every failure recorded), :mod:`.evaluation`
+(a point evaluated in its worker) and :mod:`.payloads` (the point function sent
+to each worker once); where points run: :mod:`.executors` (``SerialExecutor``,
+``process_pool``), :mod:`.workers` (the supervised process pool: a dead or hung
+worker costs only its point) and :mod:`.main_guard`; :mod:`.store` (the
 crash-safe SQLite results store), :mod:`.provenance`, :mod:`.recipes`
 (picklable system descriptions, finalized once per worker),
 :mod:`.adaptive_sampling`, :mod:`.study` (TOML studies; examples in

@@ -28,16 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workflows.runs.executors import available_cpus, runs_in_process
+from workflows.runs.grids import check_name, grid_value
+from workflows.runs.main_guard import check_main_guard
+from workflows.runs.point_runner import PointRunner, check_timeout
 from workflows.runs.provenance import callable_fingerprint, run_provenance, utc_now
 from workflows.runs.scans import (
-    PointRunner,
-    SerialExecutor,
-    _check_name,
-    _grid_value,
     assemble_table,
-    available_cpus,
-    check_main_guard,
-    check_timeout,
     progress_bar,
     record_outcome,
     report_failures,
@@ -93,7 +90,7 @@ def _feed(learner, x: float, outcome: PointOutcome, observables) -> None:
 
 
 def _check_arguments(axis, bounds, observable, loss_goal, max_points, params):
-    axis = _check_name(axis, "axis")
+    axis = check_name(axis, "axis")
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):
@@ -124,7 +121,7 @@ def _check_arguments(axis, bounds, observable, loss_goal, max_points, params):
         params = {}
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a mapping of fixed keyword arguments, got {params!r}")
-    fixed = {_check_name(k, "parameter"): _grid_value(k, v) for k, v in params.items()}
+    fixed = {check_name(k, "parameter"): grid_value(k, v) for k, v in params.items()}
     if axis in fixed:
         raise ValueError(f"{axis!r} is the scanned axis; it cannot also be a fixed parameter")
     return axis, (low, high), observables, float(loss_goal), int(max_points), fixed
@@ -209,9 +206,7 @@ def adaptive_scan(
         axis, bounds, observable, loss_goal, max_points, params
     )
     timeout = check_timeout(timeout)
-    if executor is None or not isinstance(
-        executor, SerialExecutor | concurrent.futures.ThreadPoolExecutor
-    ):
+    if not runs_in_process(executor):
         check_main_guard("adaptive_scan")
     fingerprint = callable_fingerprint(point)
     scan_text = encode_json({"axis": axis, "bounds": list(bounds), "params": fixed})
@@ -370,7 +365,8 @@ def _sample(
         done, _ = runner.wait(in_flight)
         for future in done:
             index = in_flight.pop(future)
-            collect(runner.outcome(future), positions[index])
+            (outcome,) = runner.outcomes(future)
+            collect(outcome, positions[index])
         postfix = {"loss": f"{learner.loss():.3g}"}
         if failed:
             postfix["failed"] = len(failed)

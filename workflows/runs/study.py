@@ -91,16 +91,11 @@ import pandas as pd
 
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
 from systems.parameters import parameter_owners, resolve_params
+from workflows.runs.executors import SerialExecutor, available_cpus, process_pool
+from workflows.runs.grids import grid_points, sweep_axis
+from workflows.runs.point_runner import check_timeout
 from workflows.runs.recipes import BUILDERS, SystemRecipe, builder_function, finalized_system
-from workflows.runs.scans import (
-    SerialExecutor,
-    available_cpus,
-    check_timeout,
-    grid_points,
-    process_pool,
-    scan,
-    sweep_axis,
-)
+from workflows.runs.scans import scan
 from workflows.runs.store import encode_json
 from workflows.scattering import dephasing
 from workflows.scattering.conductance import conductance_matrix

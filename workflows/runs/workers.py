@@ -1,10 +1,10 @@
 """A supervised process pool: a dead or hung worker costs only the task it was running.
 
 :class:`SupervisedPool` is the default executor of :func:`workflows.scan` (through
-:func:`workflows.runs.scans.process_pool`).  Unlike :class:`concurrent.futures.ProcessPoolExecutor`,
-whose pool breaks as a whole when one worker dies (every queued and running task then
-fails with ``BrokenProcessPool``), it gives each worker one task at a time over its own
-pipe and watches the worker process:
+:func:`workflows.runs.executors.process_pool`).  Unlike
+:class:`concurrent.futures.ProcessPoolExecutor`, whose pool breaks as a whole when one
+worker dies (every queued and running task then fails with ``BrokenProcessPool``), it
+gives each worker one task at a time over its own pipe and watches the worker process:
 
 * a worker that dies while running a task (a segfault in native code, ``os._exit``, the
   out-of-memory killer) fails that task only, with :class:`WorkerDied` naming the exit
@@ -19,7 +19,7 @@ pipe and watches the worker process:
   workers are gone.
 
 Workers start from multiprocessing's fork server where available (else spawn), see
-:func:`workflows.runs.scans.worker_context`.
+:func:`workflows.runs.executors.worker_context`.
 """
 
 from __future__ import annotations

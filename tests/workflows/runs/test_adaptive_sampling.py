@@ -9,8 +9,8 @@ import pytest
 
 import workflows
 from analysis import chain_transmission
+from workflows.runs.executors import SerialExecutor
 from workflows.runs.recipes import SystemRecipe, finalized_system
-from workflows.runs.scans import SerialExecutor
 from workflows.runs.store import StoreMismatchError, read_store
 
 LENGTH = 6

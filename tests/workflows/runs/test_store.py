@@ -21,7 +21,7 @@ import pytest
 
 import workflows
 import workflows.runs.store
-from workflows.runs.scans import SerialExecutor
+from workflows.runs.executors import SerialExecutor
 from workflows.runs.store import (
     ResultsStore,
     StoreBusyError,

@@ -162,7 +162,7 @@ def test_a_study_runs_on_a_dask_scheduler(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     import dask
 
-    workflows.runs.scans.worker_context()  # a fork server with mesoflow imported
+    workflows.runs.executors.worker_context()  # a fork server with mesoflow imported
     with (
         dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}),
         distributed.LocalCluster(

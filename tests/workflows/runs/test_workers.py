@@ -15,13 +15,12 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 from pathlib import Path
 
 import pytest
 
 import workflows
-from workflows.runs.scans import SerialExecutor, check_main_guard, worker_context
+from workflows.runs.executors import SerialExecutor, worker_context
 from workflows.runs.workers import SupervisedPool, WorkerDied, death_cause
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -40,21 +39,6 @@ def dangerous(x: int, log: str) -> dict:
     if x == 4:
         time.sleep(60)
     return {"y": x * x, "pid": os.getpid()}
-
-
-def exits(x: int) -> dict:
-    """A point function whose point 1 calls sys.exit (in a worker or in the driver)."""
-    if x == 1:
-        sys.exit(3)
-    return {"y": x}
-
-
-@pytest.mark.parametrize("in_process", [False, True])
-def test_a_point_that_calls_sys_exit_fails_alone(in_process):
-    with SerialExecutor() if in_process else workflows.process_pool(2) as executor:
-        table = workflows.scan(exits, {"x": range(4)}, executor=executor, progress=False)
-    assert table.loc[table.x == 1, "error"].item().startswith("SystemExit: 3")
-    assert table.loc[table.x != 1, "y"].tolist() == [0, 2, 3]
 
 
 def _calls(log: Path) -> list[int]:
@@ -95,28 +79,6 @@ def test_killed_and_hung_points_cost_only_themselves_and_are_not_retried(tmp_pat
 def pool_free():
     """An executor that must not be used (every point comes from the store)."""
     return SerialExecutor()
-
-
-def test_a_timeout_on_a_foreign_executor_records_the_point_as_failed():
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        table = workflows.scan(
-            sleepy, {"s": [0.0, 1.5, 0.0]}, executor=pool, timeout=0.5, progress=False
-        )
-    assert table["error"].isna().tolist() == [True, False, True]
-    assert table["error"][1].startswith("TimeoutError: the point ran longer than timeout=0.5 s")
-
-
-def sleepy(s: float) -> dict:
-    time.sleep(s)
-    return {"slept": s}
-
-
-@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("inf"), "10", True])
-def test_timeout_must_be_a_positive_finite_number(timeout):
-    with pytest.raises((TypeError, ValueError), match="timeout"):
-        workflows.scan(sleepy, {"s": [0.0]}, executor=SerialExecutor(), timeout=timeout)
 
 
 def test_the_supervised_pool_keeps_innocent_tasks_and_reports_causes():
@@ -212,47 +174,6 @@ def test_a_driver_killed_with_sigkill_leaves_no_process_behind(tmp_path):
     for pid in survivors:  # do not leak them into the rest of the test run
         os.kill(pid, signal.SIGKILL)
     assert not survivors, f"processes left behind after SIGKILL of the driver: {survivors}"
-
-
-UNGUARDED = textwrap.dedent(
-    """
-    from workflows.runs.scans import check_main_guard
-
-    check_main_guard("scan")
-    """
-)
-GUARDED = textwrap.dedent(
-    """
-    from workflows.runs.scans import check_main_guard
-
-    if __name__ == "__main__":
-        check_main_guard("scan")
-    """
-)
-
-
-def _run_as_main(monkeypatch, path: Path, source: str, name: str = "__main__") -> None:
-    """Execute ``source`` as the main script ``path`` (as ``python path`` or a worker would)."""
-    path.write_text(source)
-    module = types.ModuleType(name)
-    module.__file__ = str(path)
-    monkeypatch.setitem(sys.modules, "__main__", module)
-    exec(compile(source, str(path), "exec"), module.__dict__)
-
-
-def test_a_script_without_the_main_guard_is_told_what_to_do(tmp_path, monkeypatch):
-    script = tmp_path / "unguarded.py"
-    with pytest.raises(
-        RuntimeError, match='without an `if __name__ == "__main__":` guard'
-    ) as error:
-        _run_as_main(monkeypatch, script, UNGUARDED)
-    assert "__mp_main__" in str(error.value) and str(script) in str(error.value)
-    _run_as_main(monkeypatch, tmp_path / "guarded.py", GUARDED)  # no error
-    # a worker importing a script (spawn, fork server) runs it as '__mp_main__': refused too
-    with pytest.raises(RuntimeError, match="__mp_main__"):
-        _run_as_main(monkeypatch, tmp_path / "guarded.py", UNGUARDED, name="__mp_main__")
-    monkeypatch.undo()
-    assert check_main_guard("scan") is None  # pytest's own entry point has its guard
 
 
 def test_workers_that_cannot_start_fail_the_tasks_instead_of_looping():

@@ -1,0 +1,259 @@
+"""Where the points of a scan run: executors, the local process pool, thread pinning.
+
+Executors
+---------
+By default the points run on a local process pool sized to the machine
+(:func:`process_pool`); its workers pin the native thread pools (BLAS, OpenMP,
+MUMPS) to one thread each, so that N workers use N cores instead of
+oversubscribing them.  The pool is supervised (:mod:`workflows.runs.workers`): a
+point that kills its worker or passes ``timeout`` costs only itself, and the
+workers exit when the driver dies, even by SIGKILL.  Any
+:class:`concurrent.futures.Executor` works:
+
+* :class:`SerialExecutor` — in the calling process, one point after the other
+  (debugging, profiling, tiny scans);
+* a reusable :func:`process_pool` — create it once and pass it to many scans
+  to pay the worker start-up (importing Kwant) only once;
+* ``dask.distributed``: ``Client(...).get_executor()`` with a
+  ``LocalCluster`` or any scheduler;
+* ``mpi4py.futures.MPIPoolExecutor``.
+
+Point functions defined in a script, a notebook or a module are all fine:
+they are sent to the workers with :mod:`cloudpickle` (by reference when
+importable, by value otherwise).  Scripts that use process-based executors
+must guard their entry point with ``if __name__ == "__main__":`` (the main module is
+imported again for the workers, as usual with :mod:`multiprocessing`).
+
+Running on a cluster
+--------------------
+The driver is one small process that holds the store; the workers need only
+the Python environment (the same mesoflow, Kwant and solver versions).
+
+*SLURM with dask-jobqueue*::
+
+    from dask.distributed import Client
+    from dask_jobqueue import SLURMCluster
+
+    cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="04:00:00")
+    cluster.adapt(minimum_jobs=1, maximum_jobs=64)      # one worker per SLURM job
+    with Client(cluster) as client:
+        table = workflows.scan(point, grid, executor=client.get_executor(),
+                               store="scan.sqlite")
+
+Dask's workers start with ``OMP_NUM_THREADS=1`` (and the MKL/OpenBLAS
+equivalents); request one core per worker.  Run the driver on the login node
+or in its own small job; if it is killed, run it again with the same store and
+it resumes.  (A local ``LocalCluster`` starts its workers faster from the fork
+server: call :func:`worker_context` and set
+``dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})``.)
+
+*MPI with mpi4py.futures* (``srun -n 65 python -m mpi4py.futures run_scan.py``,
+one rank is the driver)::
+
+    from mpi4py.futures import MPIPoolExecutor
+
+    if __name__ == "__main__":
+        with MPIPoolExecutor() as pool:
+            table = workflows.scan(point, grid, executor=pool, store="scan.sqlite")
+
+Export ``OMP_NUM_THREADS=1`` (and ``OPENBLAS_NUM_THREADS=1``/``MKL_NUM_THREADS=1``)
+in the job script.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import numbers
+import os
+
+import threadpoolctl
+
+from workflows.runs.workers import SupervisedPool
+
+__all__ = [
+    "SerialExecutor",
+    "available_cpus",
+    "describe_executor",
+    "executor_capacity",
+    "pin_native_threads",
+    "process_pool",
+    "runs_in_process",
+    "worker_context",
+]
+
+#: Environment variables read by native thread pools when they start.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+# adaptive (a dependency) has the same idea, adaptive.runner.SequentialExecutor, but it is
+# not used here: importing it imports all of adaptive (its learners, scipy.stats: 0.7-1 s
+# added to `import workflows`, so to the CLI, every test subprocess and every worker that
+# imports mesoflow itself), and in adaptive 1.5.2 its `map(fn, *iterables)` calls
+# fn(iterables) (map(pow, [2, 3], [2, 2]) raises TypeError) and its `shutdown` refuses
+# `cancel_futures`.  A subclass would have to override both, inheriting only `submit`.
+class SerialExecutor(concurrent.futures.Executor):
+    """An executor that runs each call at once, in the calling process.
+
+    No parallelism and no pickling: useful for debugging a point function
+    (tracebacks and breakpoints work as usual), for profiling, and for scans
+    too small to repay starting worker processes.  ``submit`` returns a finished
+    future of the result, or of the exception the call raised; ``map`` and
+    ``shutdown`` are those of :class:`concurrent.futures.Executor`.
+    """
+
+    def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future of its result or error."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+
+def available_cpus() -> int:
+    """Number of CPUs this process may run on (its affinity mask; cgroup/SLURM aware)."""
+    # Not adaptive's core count (adaptive.runner._get_ncores): private, it counts an
+    # executor's workers, not this process's CPUs, and raises for executors it does not know.
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def pin_native_threads(threads: int = 1) -> None:
+    """Limit the native thread pools of this process (BLAS, OpenMP, MUMPS) to ``threads``.
+
+    Meant as a worker-process initializer: sets ``OMP_NUM_THREADS`` and its
+    BLAS equivalents for libraries loaded later, and applies
+    :func:`threadpoolctl.threadpool_limits` to those already loaded.
+    """
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    threadpoolctl.threadpool_limits(limits=threads)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """The multiprocessing context of scan workers: the fork server where available, else spawn.
+
+    Workers are forked from multiprocessing's fork server, a clean single-threaded
+    process (never a fork of a multi-threaded parent such as a Jupyter kernel or a
+    dask client).  Before the fork server starts, ``workflows`` is *added* to its
+    preload list (the modules it imports once, when the first pool of the session
+    starts; a list set with :func:`multiprocessing.set_forkserver_preload` is kept),
+    so that later pools start their workers in milliseconds instead of importing
+    mesoflow and Kwant in every new worker (1.3–5 s per pool on 2 cores; measured in
+    ``benchmarks/README.md``).  Once the fork server runs, nothing is changed.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        _preload_workflows()
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def _preload_workflows() -> None:
+    """Add ``workflows`` to the fork server's preload list if it has not started yet.
+
+    The standard library can only *replace* the list
+    (:func:`multiprocessing.set_forkserver_preload`); reading it, and whether the
+    server runs, needs the private state of :mod:`multiprocessing.forkserver`
+    (unchanged since Python 3.4).  Where that is missing, nothing is preloaded:
+    workers then import mesoflow themselves, slower to start but equally correct.
+    """
+    import multiprocessing.forkserver  # POSIX only: imported where the fork server exists
+
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    modules = getattr(server, "_preload_modules", None)
+    if not isinstance(modules, list) or getattr(server, "_forkserver_pid", 0) is not None:
+        return
+    if "workflows" not in modules:
+        multiprocessing.set_forkserver_preload([*modules, "workflows"])
+
+
+def process_pool(max_workers: int | None = None, *, threads_per_worker: int = 1) -> SupervisedPool:
+    """A local process pool for scans, with native threads pinned in every worker.
+
+    It is a :class:`workflows.runs.workers.SupervisedPool`: each worker runs one
+    point at a time, a worker that dies (segfault, ``os._exit``, out-of-memory
+    kill) costs only the point it was running and is replaced, a point past
+    the scan's ``timeout`` is stopped, and the workers exit within about a
+    second when the calling process dies, even by SIGKILL.
+
+    Parameters
+    ----------
+    max_workers
+        Number of worker processes; default :func:`available_cpus`.
+    threads_per_worker
+        Native (BLAS/OpenMP/MUMPS) threads per worker; keep 1 unless the
+        points are few and each is a large solve.
+
+    Returns
+    -------
+    workflows.runs.workers.SupervisedPool
+        A :class:`concurrent.futures.Executor`.  Use it as a context manager,
+        and pass it to several scans to start the workers (and import Kwant in
+        them) only once.
+    """
+    if max_workers is None:
+        max_workers = available_cpus()
+    if isinstance(max_workers, bool) or not isinstance(max_workers, numbers.Integral):
+        raise TypeError(f"max_workers must be a positive integer, got {max_workers!r}")
+    if max_workers < 1:
+        raise ValueError(f"max_workers must be >= 1, got {max_workers}")
+    if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, numbers.Integral):
+        raise TypeError(
+            f"threads_per_worker must be a positive integer, got {threads_per_worker!r}"
+        )
+    if threads_per_worker < 1:
+        raise ValueError(f"threads_per_worker must be >= 1, got {threads_per_worker}")
+    return SupervisedPool(
+        int(max_workers),
+        mp_context=worker_context(),
+        initializer=pin_native_threads,
+        initargs=(int(threads_per_worker),),
+    )
+
+
+def runs_in_process(executor: concurrent.futures.Executor | None) -> bool:
+    """Whether ``executor`` runs its tasks in the calling process (no pickling, no workers)."""
+    return isinstance(executor, SerialExecutor | concurrent.futures.ThreadPoolExecutor)
+
+
+def executor_capacity(executor: concurrent.futures.Executor) -> int | None:
+    """How many points the executor runs at once, if it can tell."""
+    # adaptive.runner._get_ncores answers the same question but cannot be reused: it is
+    # private, raises TypeError for executors it does not know (our SupervisedPool, any
+    # user's own executor: here None, "unknown", is a valid answer), asks dask for
+    # Client.ncores (removed from distributed: Client.nthreads here), and blocks on
+    # MPIPoolExecutor.bootup() until every MPI worker is up.
+    if isinstance(executor, SerialExecutor):
+        return 1
+    workers = getattr(executor, "_max_workers", None)  # ProcessPool/ThreadPool executors
+    if isinstance(workers, int):
+        return workers
+    client = getattr(executor, "_client", None)  # dask.distributed ClientExecutor
+    if client is not None:
+        try:
+            return int(sum(client.nthreads().values())) or None
+        except Exception:
+            return None
+    return None
+
+
+def describe_executor(executor: concurrent.futures.Executor | None, capacity: int | None) -> str:
+    """The executor's class and worker count, as recorded in a scan's provenance."""
+    if executor is None:
+        return "none (all points from the store)"
+    cls = type(executor)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    return f"{name} ({capacity} worker{'s' if capacity != 1 else ''})" if capacity else name
