@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from systems._validation import integer, real
 from workflows.runs.executors import available_cpus, runs_in_process
 from workflows.runs.grids import check_name, grid_value
 from workflows.runs.main_guard import check_main_guard
@@ -107,16 +108,8 @@ def _check_arguments(axis, bounds, observable, loss_goal, max_points, params):
         raise TypeError(
             f"observable must be an observable name or a list of names, got {observable!r}"
         )
-    if (
-        isinstance(loss_goal, bool)
-        or not isinstance(loss_goal, numbers.Real)
-        or not 0 < loss_goal < math.inf
-    ):
-        raise ValueError(f"loss_goal must be a number > 0 (finite), got {loss_goal!r}")
-    if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral):
-        raise TypeError(f"max_points must be an integer, got {max_points!r}")
-    if max_points < 2:
-        raise ValueError(f"max_points must be >= 2 (the two bounds), got {max_points}")
+    loss_goal = real("loss_goal", loss_goal, minimum=0, strict=True)
+    max_points = integer("max_points", max_points, minimum=2, hint="the two bounds included")
     if params is None:
         params = {}
     if not isinstance(params, Mapping):

@@ -64,11 +64,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-import numbers
 import os
 
 import threadpoolctl
 
+from systems._validation import integer
 from workflows.runs.workers import SupervisedPool
 
 __all__ = [
@@ -206,16 +206,8 @@ def process_pool(max_workers: int | None = None, *, threads_per_worker: int = 1)
     """
     if max_workers is None:
         max_workers = available_cpus()
-    if isinstance(max_workers, bool) or not isinstance(max_workers, numbers.Integral):
-        raise TypeError(f"max_workers must be a positive integer, got {max_workers!r}")
-    if max_workers < 1:
-        raise ValueError(f"max_workers must be >= 1, got {max_workers}")
-    if isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, numbers.Integral):
-        raise TypeError(
-            f"threads_per_worker must be a positive integer, got {threads_per_worker!r}"
-        )
-    if threads_per_worker < 1:
-        raise ValueError(f"threads_per_worker must be >= 1, got {threads_per_worker}")
+    max_workers = integer("max_workers", max_workers, minimum=1)
+    threads_per_worker = integer("threads_per_worker", threads_per_worker, minimum=1)
     return SupervisedPool(
         int(max_workers),
         mp_context=worker_context(),

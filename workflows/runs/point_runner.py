@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import numbers
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from systems._validation import real
 from workflows.runs.evaluation import evaluate_point, evaluate_sweep
 from workflows.runs.executors import (
     SerialExecutor,
@@ -319,8 +319,4 @@ def check_timeout(timeout: Any) -> float | None:
     """``timeout`` as a positive finite float of seconds, or None."""
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
-    if not np.isfinite(timeout) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    return float(timeout)
+    return real("timeout", timeout, minimum=0, strict=True, hint="seconds, or None")

@@ -80,6 +80,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from systems._validation import choice
+
 __all__ = [
     "PointOutcome",
     "ResultsStore",
@@ -373,8 +375,7 @@ class ResultsStore:
             damaged), if ``path`` is a directory, or if its directory is missing
             or not writable.
         """
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        choice("kind", kind, KINDS)
         if (kind == "grid") != (points is not None):
             raise ValueError("points are required for a grid store and not allowed otherwise")
         path = Path(path)

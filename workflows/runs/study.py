@@ -79,7 +79,6 @@ import contextlib
 import functools
 import json
 import math
-import numbers
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -90,6 +89,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
+from systems._validation import integer
 from systems.parameters import parameter_owners, resolve_params
 from workflows.runs.executors import SerialExecutor, available_cpus, process_pool
 from workflows.runs.grids import grid_points, sweep_axis
@@ -734,11 +734,7 @@ def _harmonics_table(table: pd.DataFrame, study: Study) -> pd.DataFrame:
 def _check_workers(workers: Any) -> int | None:
     if workers is None:
         return None
-    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
-        raise TypeError(f"workers must be a positive integer, got {workers!r}")
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    return int(workers)
+    return integer("workers", workers, minimum=1, what="an integer number of processes")
 
 
 def run_study(

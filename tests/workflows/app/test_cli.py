@@ -123,4 +123,4 @@ def test_non_finite_values_in_a_study_are_refused(tmp_path, capsys, bad):
 def test_a_bad_timeout_is_one_line(tmp_path, capsys):
     path = study(tmp_path)
     line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path), "--timeout", "0"])
-    assert "timeout must be a positive, finite number of seconds, got 0.0" in line
+    assert "timeout must be a finite real number > 0 (seconds, or None), got 0.0" in line

@@ -127,10 +127,10 @@ def test_failing_points_are_recorded_and_skipped_by_the_learner(caplog):
     [
         ({"bounds": (1.0, 0.5)}, ValueError, "low < high"),
         ({"bounds": "ab"}, TypeError, "pair of numbers"),
-        ({"loss_goal": 0}, ValueError, "loss_goal must be a number > 0"),
-        ({"loss_goal": float("nan")}, ValueError, "loss_goal must be a number > 0"),
+        ({"loss_goal": 0}, ValueError, "loss_goal must be a finite real number > 0"),
+        ({"loss_goal": float("nan")}, ValueError, "loss_goal must be a finite real number > 0"),
         ({"observable": 3}, TypeError, "observable must be"),
-        ({"max_points": 1}, ValueError, "max_points must be >= 2"),
+        ({"max_points": 1}, ValueError, "max_points must be an integer >= 2"),
         ({"params": {"energy": 1.0}}, ValueError, "cannot also be a fixed parameter"),
         ({"observable": []}, TypeError, "observable must be"),
     ],

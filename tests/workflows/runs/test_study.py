@@ -121,7 +121,7 @@ def test_missing_energy_and_missing_files(tmp_path):
         load_study(write(tmp_path, text))
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_study(tmp_path / "absent.toml")
-    with pytest.raises(ValueError, match="workers must be >= 1"):
+    with pytest.raises(ValueError, match="workers must be an integer number of processes >= 1"):
         run_study(write(tmp_path, CHAIN_STUDY), output=tmp_path / "out", workers=0)
 
 
