@@ -112,18 +112,16 @@ def chain_probe_potential(x, length, energy, eta, t: float = 1.0) -> float | np.
 def lead_velocities(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
     energy: float,
-    lead: int | None = 0,
     *,
+    lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure.
 
-    ``fsyst`` may be a finalized lead (``InfiniteSystem``); then pass ``lead=None``.
-    Only the parameters the lead reads are needed.
+    ``fsyst`` may be a finalized lead (``InfiniteSystem``), whose ``lead`` is
+    then None (or the default 0).  Only the parameters the lead reads are needed.
     """
-    if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
-        lead = None
-    propagating, the_lead = propagating_modes(fsyst, lead, energy, params=params)
+    propagating, the_lead = propagating_modes(fsyst, energy, lead=lead, params=params)
     velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
     cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
     return np.sort(velocities[: velocities.size // 2]) * cell

@@ -50,5 +50,5 @@ def compare_with_landauer(
     else:
         if isinstance(fsyst, kwant.system.InfiniteSystem):  # a finalized lead itself
             lead = None
-        n = np.array([open_modes(fsyst, lead, energy, params=params) for energy in e])
+        n = np.array([open_modes(fsyst, energy, lead=lead, params=params) for energy in e])
     return pd.DataFrame({"energy": e, "G": g, "N": n, "deviation": g - n})

@@ -58,9 +58,9 @@ def lead_system(
 
 def open_modes(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    lead: int | None = None,
-    energy: float | None = None,
+    energy: float,
     *,
+    lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Number of propagating (open) channels of one lead at ``energy``.
@@ -69,11 +69,12 @@ def open_modes(
     ----------
     fsyst
         A finalized Kwant system, or a finalized lead (``InfiniteSystem``).
-    lead
-        Lead index of ``fsyst``; None when ``fsyst`` is a lead itself
-        (``open_modes(flead, energy=0.5)``).
     energy
         Energy in units of t (of the system's own units for a user's system).
+    lead
+        Lead index of ``fsyst`` (default 0: ``open_modes(fsyst, 0.5, lead=2)``);
+        None (or the default) when ``fsyst`` is a lead itself
+        (``open_modes(flead, 0.5)``).
     params
         Kwant parameters; only those the lead reads are needed (see
         :func:`systems.resolve_params`).
@@ -84,15 +85,15 @@ def open_modes(
         N(E): the ideal conductance of that lead in e²/h.  In a magnetic
         field in the quantum Hall regime, the number of edge channels ν.
     """
-    propagating, _ = propagating_modes(fsyst, lead, energy, params=params)
+    propagating, _ = propagating_modes(fsyst, energy, lead=lead, params=params)
     return int(propagating.velocities.size // 2)
 
 
 def propagating_modes(
     fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    lead: int | None,
     energy: float,
     *,
+    lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
 ) -> tuple[Any, kwant.system.InfiniteSystem]:
     """Kwant's propagating modes of one lead at ``energy``, and that lead.
@@ -106,6 +107,8 @@ def propagating_modes(
     tuple
         (:class:`kwant.physics.PropagatingModes`, the finalized lead).
     """
+    if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
+        lead = None  # the default lead index, for a system that is a lead itself
     the_lead, params = lead_system(fsyst, lead, params)
     energy = real("energy", energy)
     propagating, _ = the_lead.modes(energy, params=params)

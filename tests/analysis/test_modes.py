@@ -16,7 +16,7 @@ def test_open_modes_of_a_lead_match_the_analytic_count(width):
         if np.min(np.abs(edges - energy)) < 1e-3:
             continue
         expected = int(np.count_nonzero(edges < energy))
-        assert open_modes(fsyst, 0, energy) == expected
+        assert open_modes(fsyst, energy, lead=0) == expected
         assert mode_count(energy, width) == expected
 
 
@@ -32,9 +32,9 @@ def test_open_modes_rejects_a_probe_lead_and_a_bad_index():
     systems.attach_dephasing_probes(builder, "all")
     fsyst = builder.finalized()
     with pytest.raises(ValueError, match="self-energy lead"):
-        open_modes(fsyst, 2, 1.0)
+        open_modes(fsyst, 1.0, lead=2)
     with pytest.raises(ValueError, match="out of range"):
-        open_modes(fsyst, 99, 1.0)
+        open_modes(fsyst, 1.0, lead=99)
 
 
 def test_comparison_with_landauer_puts_simulation_next_to_the_count():
@@ -49,3 +49,13 @@ def test_comparison_with_landauer_puts_simulation_next_to_the_count():
     assert (from_leads["N"] == table["N"]).all()
     with pytest.raises(ValueError, match="exactly one"):
         compare_with_landauer(energies, frame["G"])
+
+
+def test_the_old_lead_first_call_of_open_modes_fails_instead_of_swapping():
+    # open_modes(fsyst, energy, *, lead=...) since the one-style round: the old
+    # open_modes(fsyst, lead, energy) must not silently read lead 0 as an energy.
+    fsyst = systems.wire(2, 3).finalized()
+    with pytest.raises(TypeError):
+        open_modes(fsyst, 0, 1.0)
+    assert open_modes(fsyst, 1.0) == open_modes(fsyst, 1.0, lead=1) == 1
+    assert open_modes(fsyst.leads[0], 1.0) == 1

@@ -31,7 +31,7 @@ def disordered_hall_bar_pair():
     energy, B = 1.0, 0.02
     G_plus = conductance_matrix(fsyst, energy, params={**params, "B": B})
     G_minus = conductance_matrix(fsyst, energy, params={**params, "B": -B})
-    modes = [open_modes(fsyst, lead, energy, params={**params, "B": B}) for lead in range(6)]
+    modes = [open_modes(fsyst, energy, lead=lead, params={**params, "B": B}) for lead in range(6)]
     return G_plus, G_minus, modes
 
 

@@ -277,10 +277,10 @@ def test_open_modes_of_a_finalized_lead_asks_only_for_its_parameters():
     fsyst = builder.finalized()
     lead = fsyst.leads[0]
     lead_params = {"t": 1.0, "B": 0.15, "alpha": 0.2}  # no V: only the scattering region reads it
-    n = analysis.open_modes(lead, energy=0.7, params=lead_params)
+    n = analysis.open_modes(lead, 0.7, params=lead_params)
     assert n == kwant.smatrix(fsyst, 0.7, params=SO_PARAMS).num_propagating(0)
-    assert analysis.open_modes(fsyst, 0, 0.7, params=lead_params) == n
-    velocities = analysis.lead_velocities(lead, 0.7, None, params=lead_params)
+    assert analysis.open_modes(fsyst, 0.7, lead=0, params=lead_params) == n
+    velocities = analysis.lead_velocities(lead, 0.7, lead=None, params=lead_params)
     assert velocities.size == n
 
 

@@ -287,7 +287,7 @@ def field_energy_point(
     """
     point = updated_params(params, {"B": float(B)})
     G = conductance_matrix(fsyst, float(energy), params=point)
-    nu = open_modes(fsyst, 0, float(energy), params=point)
+    nu = open_modes(fsyst, float(energy), lead=0, params=point)
     return {"nu": nu, **_OBSERVABLES[geometry](G)}
 
 

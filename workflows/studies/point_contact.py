@@ -179,7 +179,7 @@ def qpc_conductance(
             **{name: [observable(table, name, i) for i in range(len(table))] for name in names},
         }
     )
-    frame["N_leads"] = open_modes(fsyst, 0, energy, params={**fixed, "V_gate": 0.0})
+    frame["N_leads"] = open_modes(fsyst, energy, lead=0, params={**fixed, "V_gate": 0.0})
     frame.attrs.update(
         study_attrs(
             table,

@@ -44,7 +44,7 @@ def test_quantum_hall_plateaus(hall_bar, B, energy, nu):
     """
     assert landau_levels_below(energy, B) == nu
     for field in (B, -B):
-        assert open_modes(hall_bar, 0, energy, params={"B": field}) == nu
+        assert open_modes(hall_bar, energy, lead=0, params={"B": field}) == nu
         G = conductance_matrix(hall_bar, energy, params={"B": field})
         r = hall_bar_resistances(G)
         assert r["R_xy"] == pytest.approx(-np.sign(field) / nu, abs=1e-6)
@@ -97,7 +97,7 @@ def test_ballistic_cross_has_negative_bend_resistance(cross):
 def test_cross_in_the_quantum_hall_regime(cross):
     """Chiral edge channels: R_H = −1/ν, no bend resistance; carriers turn right for B > 0."""
     energy, B = 1.0, 0.07
-    nu = open_modes(cross, 0, energy, params={"B": B})
+    nu = open_modes(cross, energy, lead=0, params={"B": B})
     assert nu == landau_levels_below(energy, B) == 1
     r = cross_resistances(conductance_matrix(cross, energy, params={"B": B}))
     assert r["R_H"] == pytest.approx(-1 / nu, abs=1e-6)
