@@ -797,29 +797,28 @@ def run_study(
             store=directory / "results.sqlite",
             progress=progress,
             timeout=timeout,
+            provenance={
+                "study": {
+                    "name": study.name,
+                    "description": study.description,
+                    "file": str(study.path),
+                    "source": study.source,
+                }
+            },
         )
     for observable in study.observables:  # every point failed: keep the columns, empty
         if observable.name not in table:
             table.insert(len(table.columns) - 1, observable.name, np.nan)
     table.to_csv(directory / "results.csv", index=False)
     table.attrs["output"] = str(directory)
-    table.attrs["study"] = {"name": study.name, "file": str(study.path)}
     harmonics = None
     if study.harmonics:
         harmonics = _harmonics_table(table, study)
         harmonics.to_csv(directory / "harmonics.csv", index=False)
         table.attrs["harmonics"] = harmonics.to_dict(orient="records")
-    provenance = {
-        "study": {
-            "name": study.name,
-            "description": study.description,
-            "file": str(study.path),
-            "source": study.source,
-        },
-        **table.attrs["provenance"],
-    }
-    (directory / "provenance.json").write_text(
-        json.dumps(json.loads(encode_json(provenance)), indent=2) + "\n", encoding="utf-8"
+    (directory / "provenance.json").write_text(  # the scan's provenance, as every study's
+        json.dumps(json.loads(encode_json(table.attrs["provenance"])), indent=2) + "\n",
+        encoding="utf-8",
     )
     _plot(study, table, directory / "plot.png")
     return table

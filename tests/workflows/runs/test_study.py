@@ -138,6 +138,7 @@ def test_run_study_writes_table_store_plot_and_provenance_and_resumes(tmp_path):
     np.testing.assert_allclose(csv["G"], table["G"], rtol=1e-12)
     provenance = json.loads((output / "provenance.json").read_text())
     assert provenance["study"]["source"] == path.read_text()
+    assert provenance == json.loads(json.dumps(table.attrs["provenance"], default=str))
     assert provenance["environment"]["kwant"] == "1.5.0"
     assert table.attrs["output"] == str(output)
 
