@@ -4,7 +4,6 @@ import contextlib
 import io
 import json
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,22 +11,8 @@ import pytest
 from workflows.app.cli import main
 
 
-@contextlib.contextmanager
-def svg_backend():
-    """Run under the non-GUI 'svg' backend (as a user's session that is not on Agg) and
-    record the backend left behind in ``seen["after"]``."""
-    previous = matplotlib.get_backend()
-    matplotlib.use("svg")
-    seen = {}
-    try:
-        yield seen
-        seen["after"] = matplotlib.get_backend()
-    finally:
-        matplotlib.use(previous)
-
-
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, svg_backend):
     output = tmp_path_factory.mktemp("demo")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), svg_backend() as backend:

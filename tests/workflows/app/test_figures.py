@@ -1,9 +1,7 @@
 """The figure gallery in quick mode: data properties, provenance and determinism (not pixels)."""
 
-import contextlib
 import json
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,22 +10,8 @@ from workflows.app.cli import main
 from workflows.app.figures import FIGURES, FigureRecipe, make_figure, make_figures
 
 
-@contextlib.contextmanager
-def svg_backend():
-    """Run under the non-GUI 'svg' backend (as a user's session that is not on Agg) and
-    record the backend left behind in ``seen["after"]``."""
-    previous = matplotlib.get_backend()
-    matplotlib.use("svg")
-    seen = {}
-    try:
-        yield seen
-        seen["after"] = matplotlib.get_backend()
-    finally:
-        matplotlib.use(previous)
-
-
 @pytest.fixture(scope="module")
-def gallery_run(tmp_path_factory, study_stores):
+def gallery_run(tmp_path_factory, study_stores, svg_backend):
     output = tmp_path_factory.mktemp("figures")
     with svg_backend() as backend:
         make_figures(None, output, quick=True, stores=study_stores)  # the session's AAS ensemble

@@ -285,19 +285,6 @@ name = "G"
 """
 
 
-class _InterruptAfter(workflows.SerialExecutor):
-    """Runs ``n`` tasks in process, then raises KeyboardInterrupt (a Ctrl-C mid-study)."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def submit(self, fn, /, *args, **kwargs):
-        if self.n == 0:
-            raise KeyboardInterrupt
-        self.n -= 1
-        return super().submit(fn, *args, **kwargs)
-
-
 def test_a_flux_axis_is_dispatched_to_one_sweep_with_the_per_point_result(tmp_path):
     """The phi axis goes to workflows.sweep (one solve per salt); every row must equal
     plain Kwant at that point: Dyson update against a direct LU solve, rounding only
@@ -318,12 +305,12 @@ def test_a_flux_axis_is_dispatched_to_one_sweep_with_the_per_point_result(tmp_pa
         assert row.G == pytest.approx(expected, abs=1e-9)  # two terminals: G = T
 
 
-def test_a_dispatched_scan_resumes_the_missing_groups_only(tmp_path):
+def test_a_dispatched_scan_resumes_the_missing_groups_only(tmp_path, interrupt_after):
     study = load_study(write(tmp_path, DISORDERED_RING_STUDY))
     grid = {name: list(values) for name, values in study.grid.items()}
     store = tmp_path / "ring.sqlite"
     with pytest.raises(KeyboardInterrupt):  # the first salt's group finishes, then Ctrl-C
-        workflows.scan(study.point(), grid, executor=_InterruptAfter(1), store=store)
+        workflows.scan(study.point(), grid, executor=interrupt_after(1), store=store)
     resumed = workflows.scan(study.point(), grid, store=store, executor=workflows.SerialExecutor())
     provenance = resumed.attrs["provenance"]
     assert provenance["n_from_store"] == 8 and provenance["n_computed"] == 8

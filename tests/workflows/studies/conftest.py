@@ -1,30 +1,10 @@
-"""Shared helpers of the study tests: stopping a study midway, one two-worker pool."""
+"""Shared fixture of the study tests: one two-worker pool."""
 
 from __future__ import annotations
 
 import pytest
 
 import workflows
-from workflows.runs.scans import SerialExecutor
-
-
-class InterruptAfter(SerialExecutor):
-    """Runs ``n`` tasks in process, then raises KeyboardInterrupt (a Ctrl-C mid-study)."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def submit(self, fn, /, *args, **kwargs):
-        if self.n == 0:
-            raise KeyboardInterrupt
-        self.n -= 1
-        return super().submit(fn, *args, **kwargs)
-
-
-@pytest.fixture
-def interrupt_after():
-    """``interrupt_after(n)``: an executor that runs ``n`` tasks, then raises KeyboardInterrupt."""
-    return InterruptAfter
 
 
 @pytest.fixture(scope="session")

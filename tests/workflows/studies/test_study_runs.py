@@ -9,24 +9,10 @@ import pytest
 
 import systems
 import workflows
-from workflows.runs.scans import SerialExecutor
 from workflows.runs.store import StoreMismatchError
 
 FLUX = np.linspace(0, 1, 8, endpoint=False)
 SALTS = [str(i) for i in range(6)]
-
-
-class InterruptAfter(SerialExecutor):
-    """Runs ``n`` points in process, then raises KeyboardInterrupt (a Ctrl-C mid-study)."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def submit(self, fn, /, *args, **kwargs):
-        if self.n == 0:
-            raise KeyboardInterrupt
-        self.n -= 1
-        return super().submit(fn, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +52,11 @@ def test_study_provenance_is_the_scan_provenance(ring, serial_ensemble):
     np.testing.assert_allclose(trace, expected, rtol=0, atol=1e-8)
 
 
-def test_a_study_resumes_from_its_store(ring, serial_ensemble, tmp_path):
+def test_a_study_resumes_from_its_store(ring, serial_ensemble, tmp_path, interrupt_after):
     store = tmp_path / "ensemble.sqlite"
     with pytest.raises(KeyboardInterrupt):
         workflows.disorder_ensemble(
-            ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store, executor=InterruptAfter(2)
+            ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store, executor=interrupt_after(2)
         )
     resumed = workflows.disorder_ensemble(ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store)
     provenance = resumed.attrs["provenance"]
