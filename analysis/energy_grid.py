@@ -25,7 +25,7 @@ import numpy as np
 from analysis.thermal import fermi_window
 from systems._validation import integer, real
 
-__all__ = ["WINDOW_HALF_WIDTH", "window_grid"]
+__all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
 
 #: Half-width of a thermal window in units of k_B T: the Fermi weight beyond it,
 #: 2/(1 + e^25) ≈ 3e-11 (and (25)² times that for the second moment, ≈ 2e-8), is
@@ -54,6 +54,22 @@ def _weight(energies: np.ndarray, windows: np.ndarray) -> np.ndarray:
     temperature = windows[:, 1][:, None]
     x = np.abs(energies[None, :] - mu) / temperature
     return np.max((1 + x) ** 2 * fermi_window(energies[None, :], mu, temperature), axis=0)
+
+
+def check_grid_settings(
+    tol: float, initial_points: int = 17, max_points: int = 2000
+) -> tuple[float, int, int]:
+    """``(tol, initial_points, max_points)`` of :func:`window_grid`, checked.
+
+    Call it before a study's points run, so a bad setting is one error at once
+    rather than a failure of every point.
+    """
+    tol = real("tol", tol, minimum=0, strict=True, hint="units of X")
+    initial_points = integer("initial_points", initial_points, minimum=3)
+    max_points = integer(
+        "max_points", max_points, minimum=initial_points, hint="at least initial_points"
+    )
+    return tol, initial_points, max_points
 
 
 def window_grid(
@@ -97,11 +113,7 @@ def window_grid(
         Sorted energies (u) and X at each, shape ``(n, *X.shape)``.
     """
     pairs = _check_windows(windows)
-    tol = real("tol", tol, minimum=0, strict=True, hint="units of X")
-    initial_points = integer("initial_points", initial_points, minimum=3)
-    max_points = integer(
-        "max_points", max_points, minimum=initial_points, hint="at least initial_points"
-    )
+    tol, initial_points, max_points = check_grid_settings(tol, initial_points, max_points)
     boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
     lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
     highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]

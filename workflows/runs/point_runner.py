@@ -183,6 +183,8 @@ class PointRunner:
             limit, evaluate, run, args = self._task[future]
             try:
                 self._inner[future] = self._send(self._data, limit, evaluate, run, args)
+                if future in self._deadlines:  # the refused task never ran: a fresh clock
+                    self._deadlines[future] = time.monotonic() + limit
                 return False
             except Exception as exc:  # e.g. a broken pool: the point's failure, reported
                 failure = exc

@@ -47,7 +47,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.energy_grid import window_grid
+from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems._validation import real
@@ -232,6 +232,7 @@ def iv_curve(
         drop = _linear_drop(fsyst, params.get("V", 0.0), split)
     elif not (drop == "rigid" or callable(drop)):
         raise ValueError(f"drop must be 'rigid', 'linear' or a callable, got {drop!r}")
+    tol, _, _ = check_grid_settings(tol)  # before any point
     transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
     point = IVPoint(
         fsyst=fsyst,

@@ -31,12 +31,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import _check_terminal, two_terminal_conductance
-from analysis.energy_grid import window_grid
+from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.thermoelectric import (
     ThermoelectricCoefficients,
     landauer_moments,
     thermoelectric_coefficients,
 )
+from systems._validation import real
 from workflows.scattering import OpenSystem
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -253,13 +254,15 @@ def thermoelectric_table(
     _check_system(fsyst)
     energies = np.asarray([_check_energy(m) for m in np.atleast_1d(energies)], dtype=float)
     temps = _check_temperatures(temperatures)
+    tol, _, max_points = check_grid_settings(tol, max_points=max_points)  # before any point
+    phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")
     transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
     point = ThermoelectricPoint(
         fsyst=fsyst,
         params=params,
         source=source,
         sink=sink,
-        phonon_kappa=float(phonon_kappa),
+        phonon_kappa=phonon_kappa,
         tol=tol,
         max_points=max_points,
     )

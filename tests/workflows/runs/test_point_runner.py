@@ -14,6 +14,7 @@ import pytest
 
 import workflows
 from workflows.runs.executors import SerialExecutor, worker_context
+from workflows.runs.payloads import PointNotCached
 
 # The point functions below must reach worker processes, which cannot import this
 # test module (pytest imports it by path): send them by value.
@@ -96,3 +97,44 @@ def test_workers_that_never_saw_the_point_function_get_it_again():
         result = workflows.scan(point, {"x": range(8)}, executor=pool, progress=False)
     assert result["error"].isna().all() and (result["y"] == 2 * result["x"]).all()
     assert result["pid"].nunique() == 8
+
+
+class _RefusingExecutor(concurrent.futures.Executor):
+    """A foreign executor whose worker lacks the point function: a task carrying only its
+    hash is refused after ``refuse_after`` s; a task carrying the pickle runs after
+    ``run_after`` s (in a thread of this process, standing in for a fresh worker)."""
+
+    def __init__(self, refuse_after: float, run_after: float):
+        self._threads = concurrent.futures.ThreadPoolExecutor(4)
+        self.refuse_after, self.run_after = refuse_after, run_after
+        self.refused = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        if isinstance(args[0], str):  # the hash only
+            self.refused += 1
+            return self._threads.submit(self._refuse)
+        return self._threads.submit(self._run, fn, *args, **kwargs)
+
+    def _refuse(self):
+        time.sleep(self.refuse_after)
+        raise PointNotCached("this worker has no point function")
+
+    def _run(self, fn, *args, **kwargs):
+        time.sleep(self.run_after)
+        return fn(*args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_a_refused_task_gets_a_fresh_clock_when_it_is_sent_again():
+    # The second point goes with the hash only and is refused at 0.8 s; sent again with
+    # the point function it runs 0.4 s more.  Its limit (1 s) counts from the resend,
+    # since the refused task never ran: 1.2 s after submission, it is not a timeout.
+    executor = _RefusingExecutor(refuse_after=0.8, run_after=0.4)
+    with executor:
+        point = functools.partial(offset_point, table=np.arange(2, dtype=float))
+        table = workflows.scan(point, {"x": [0, 1]}, executor=executor, timeout=1.0, progress=False)
+    assert executor.refused == 1
+    assert table["error"].isna().all(), table["error"].tolist()
+    assert (table["y"] == 2 * table["x"]).all()

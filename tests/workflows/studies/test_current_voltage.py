@@ -135,3 +135,10 @@ def test_iv_curve_takes_the_fermi_energy_second_and_params_keyword_only():
     parameters = inspect.signature(iv_curve).parameters
     assert list(parameters)[:3] == ["fsyst", "energy", "biases"]
     assert parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_iv_curve_refuses_a_bad_tolerance_before_any_point():
+    # A scan would otherwise record every bias as a failed point.
+    fsyst = systems.chain(4).finalized()
+    with pytest.raises(ValueError, match="tol must be a finite real number > 0"):
+        iv_curve(fsyst, 1.0, [0.0, 0.1], temperature=0.01, tol=0.0)

@@ -214,3 +214,19 @@ def test_point_functions_take_energy_and_keyword_only_params():
             "energy" if function is thermoelectric else "energies",
         ]
         assert parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"tol": -1.0}, "tol must be a finite real number > 0"),
+        ({"max_points": 5}, "max_points must be an integer >= 17"),
+        ({"phonon_kappa": -1.0}, "phonon_kappa must be a finite real number >= 0"),
+    ],
+)
+def test_table_refuses_bad_grid_settings_before_any_point(settings, message):
+    # Before the one-style round these raised at once; a scan would instead record
+    # every point as failed (and a store would keep those failures).
+    fsyst = systems.chain(4).finalized()
+    with pytest.raises(ValueError, match=message):
+        thermoelectric_table(fsyst, [1.0], [0.01, 0.02], **settings)
