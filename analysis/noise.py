@@ -453,10 +453,7 @@ def probe_noise_matrix(
     labels = np.asarray(channel_terminals)
     mu = np.asarray(potentials, dtype=float)
     m = mu.size
-    if probe_model not in ("dephasing", "voltage", "hot"):
-        raise ValueError(
-            f"probe_model must be 'dephasing', 'voltage' or 'hot', got {probe_model!r}"
-        )
+    choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
     probes = sorted({int(p) for p in np.atleast_1d(probes)})
     if any(not 0 <= p < m for p in probes) or len(probes) >= m:
         raise ValueError(

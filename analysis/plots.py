@@ -664,7 +664,7 @@ def plot_outline(
     positions,
     terminals=None,
     *,
-    probes=None,
+    probe_sites=None,
     ax=None,
     color: str = "0.8",
     show_sites: bool = True,
@@ -678,7 +678,7 @@ def plot_outline(
     terminals
         Mapping label -> (k, 2) positions of the sites a lead is attached to;
         each is marked and labelled outward from the system's centre.
-    probes
+    probe_sites
         (k, 2) positions of probe sites (e.g. dephasing probes), drawn as dots.
     show_sites
         Draw every site as a faint dot (False: only the labels, e.g. over a map).
@@ -711,9 +711,9 @@ def plot_outline(
     if label_points:  # keep the labels inside the axes
         ax.update_datalim(np.asarray(label_points))
         ax.autoscale_view()
-    if probes is not None and len(probes):
-        probes = np.asarray(probes, dtype=float).reshape(-1, 2)
-        ax.plot(*probes.T, "o", mfc="none", color="tab:purple", ms=3, label="probes", zorder=2)
+    if probe_sites is not None and len(probe_sites):
+        probe_sites = np.asarray(probe_sites, dtype=float).reshape(-1, 2)
+        ax.plot(*probe_sites.T, "o", mfc="none", color="tab:purple", ms=3, label="probes", zorder=2)
         ax.legend(frameon=False, fontsize="small", loc="upper right")
     ax.set_aspect("equal")
     ax.set_xlabel(r"$x$ ($a$)")

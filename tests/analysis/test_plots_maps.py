@@ -38,7 +38,7 @@ def test_map_plots_draw_on_given_axes():
     assert plots.plot_current_map(positions, hoppings, current, ax=axes[0]) is axes[0]
     plots.plot_current_map(positions, hoppings, current, ax=axes[1], style="arrows")
     plots.plot_site_map(positions, positions[:, 0], ax=axes[2], label="x")
-    plots.plot_outline(positions, {"left": positions[:3]}, probes=positions[3:5], ax=axes[3])
+    plots.plot_outline(positions, {"left": positions[:3]}, probe_sites=positions[3:5], ax=axes[3])
     assert len(axes[1].collections) >= 2  # the colour map and the arrows
     with pytest.raises(ValueError, match="style must be 'streamlines' or 'arrows'"):
         plots.plot_current_map(positions, hoppings, current, ax=axes[0], style="vectors")

@@ -108,7 +108,7 @@ def _thermopower_compute(quick: bool) -> pd.DataFrame:
         mott = mott_seebeck(energies, transmission, mu, temperature) if row.G > 1e-3 else np.nan
         rows.append({"V_gate": float(gate), "G": row.G, "S": row.S, "S_mott": float(mott)})
     frame = pd.DataFrame(rows)
-    frame.attrs.update(qpc=geometry, depth=3.0, mu=mu, temperature=temperature)
+    frame.attrs.update(qpc=geometry, depth=3.0, energy=mu, temperature=temperature)
     return frame
 
 
@@ -146,7 +146,7 @@ def _lorenz_compute(quick: bool) -> pd.DataFrame:
         [run[["system", "temperature", "G", "S", "kappa", "lorenz"]] for run in runs],
         ignore_index=True,
     )
-    frame.attrs.update(mu=1.0, lorenz_sommerfeld=np.pi**2 / 3)
+    frame.attrs.update(energy=1.0, lorenz_sommerfeld=np.pi**2 / 3)
     return frame
 
 
