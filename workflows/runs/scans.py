@@ -25,6 +25,7 @@ once per worker process.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import importlib.util
 import json
@@ -231,7 +232,10 @@ def scan(
     still stores and returns one row per point (a resumed scan evaluates only the missing values),
     and records the axis as ``provenance["sweep_axis"]``; ``timeout``
     applies per point, i.e. a group of n points may take n × ``timeout``.
-    TOML studies (:func:`workflows.runs.study.run_study`) use it for every
+    A group that fails as a whole (its worker died, it ran out of time, or
+    ``sweep_points`` raised) is not recorded: each of its points is evaluated
+    again on its own (``point(**params)``), so that a fault costs only the
+    point that causes it.  TOML studies (:func:`workflows.runs.study.run_study`) use it for every
     Kwant-parameter axis along which the reduced sweep applies.
     """
     if not callable(point):
@@ -396,20 +400,20 @@ def _run_pending(runner, points, tasks, axis, outcomes, results, bar, failed) ->
     """Keep the executor busy with pending tasks; store and collect each outcome.
 
     ``tasks`` are lists of point indices: single points, or (with ``axis``)
-    groups evaluated together along that axis.
+    groups evaluated together along that axis.  A group that fails as a whole
+    (one error for all its points: its worker died, it ran out of time, or the
+    sweep raised) is not recorded: each of its points goes again on its own,
+    so that a fault costs only the point that causes it.
     """
-    queue = iter(tasks)
+    queue = collections.deque(tasks)
+    alone: set[int] = set()  # points of failed groups, evaluated one by one
     in_flight: set[concurrent.futures.Future] = set()
     window = runner.window(len(tasks))
-    exhausted = False
     while True:
-        while not exhausted and len(in_flight) < window:
-            task = next(queue, None)
-            if task is None:
-                exhausted = True
-                break
+        while queue and len(in_flight) < window:
+            task = queue.popleft()
             try:
-                if axis is None:
+                if axis is None or task[0] in alone:
                     in_flight.add(runner.submit(task[0], points[task[0]]))
                 else:
                     in_flight.add(runner.submit_sweep(axis, task, [points[i] for i in task]))
@@ -422,8 +426,19 @@ def _run_pending(runner, points, tasks, axis, outcomes, results, bar, failed) ->
             return
         done, in_flight = runner.wait(in_flight)
         for future in done:
-            for outcome in runner.outcomes(future):
+            finished = runner.outcomes(future)
+            if _failed_as_a_whole(finished):
+                alone.update(outcome.index for outcome in finished)
+                queue.extend([outcome.index] for outcome in finished)
+                continue
+            for outcome in finished:
                 record_outcome(outcome, results, outcomes, bar, failed)
+
+
+def _failed_as_a_whole(finished: list[PointOutcome]) -> bool:
+    """Whether a group of several points failed with one error shared by all of them."""
+    errors = {outcome.error for outcome in finished}
+    return len(finished) > 1 and None not in errors and len(errors) == 1
 
 
 def record_outcome(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import cloudpickle
@@ -116,3 +117,61 @@ def test_dask_local_cluster_gives_the_serial_result():
         )
     pd.testing.assert_frame_equal(table, serial)
     assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
+
+
+class _FragileSweep:
+    """A point function with sweep dispatch along ``x`` whose sweep breaks on a bad value.
+
+    ``x = 3`` is the bad value: alone it raises (or kills its worker), and any sweep
+    that contains it does the same for the whole group.
+    """
+
+    def __init__(self, die: bool = False):
+        self.die = die
+
+    def _bad(self):
+        if self.die:
+            os._exit(3)  # the worker dies with the point
+        raise ValueError("x = 3 is not allowed")
+
+    def __call__(self, *, x: int, y: int) -> dict:
+        if x == 3:
+            self._bad()
+        return {"z": 10 * y + x}
+
+    def sweep_axis(self, axes):
+        return "x"
+
+    def sweep_points(self, axis, values, *, y):
+        if 3 in values:
+            self._bad()
+        return [{"z": 10 * y + x} for x in values]
+
+
+def _check_only_the_bad_point_failed(table):
+    bad = table["x"] == 3
+    assert table.loc[bad, "error"].notna().all()
+    assert table.loc[~bad, "error"].isna().all(), table["error"].tolist()
+    good = table[~bad]
+    assert (good["z"] == 10 * good["y"] + good["x"]).all()
+
+
+def test_a_group_that_fails_as_a_whole_is_retried_point_by_point():
+    # The sweep over x raises for the group y = 0 (it contains x = 3); the scan
+    # evaluates that group's points again one by one, so only x = 3 fails.
+    table = workflows.scan(
+        _FragileSweep(), {"x": [1, 2, 3, 4], "y": [0, 1]}, executor=SerialExecutor(), progress=False
+    )
+    assert table.attrs["provenance"]["sweep_axis"] == "x"
+    assert table.attrs["failed"] == 2  # x = 3 at y = 0 and y = 1
+    _check_only_the_bad_point_failed(table)
+    assert table.loc[table["x"] == 3, "error"].str.startswith("ValueError").all()
+
+
+def test_a_group_whose_worker_dies_costs_only_the_point_that_kills_it():
+    with workflows.process_pool(2) as pool:
+        table = workflows.scan(
+            _FragileSweep(die=True), {"x": [1, 2, 3, 4], "y": [0]}, executor=pool, progress=False
+        )
+    _check_only_the_bad_point_failed(table)
+    assert table.loc[table["x"] == 3, "error"].str.contains("worker died").all()
