@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import unittest.mock
 from pathlib import Path
 
 import pytest
@@ -24,17 +25,18 @@ def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    os.environ["MESOFLOW_QUICK"] = "1"
+    # The kernel inherits these when it starts; the test process gets its own back.
+    settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if stores is not None:
-        os.environ["MESOFLOW_STORE_DIR"] = str(stores)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+        settings["MESOFLOW_STORE_DIR"] = str(stores)
     client = nbclient.NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(ROOT)}},
     )
-    client.execute()
+    with unittest.mock.patch.dict(os.environ, settings):
+        client.execute()
     return notebook
 
 
