@@ -108,6 +108,15 @@ def _check_terminal(name: str, terminal, n: int) -> int:
     return lead_index(name, terminal, n, of="terminal")
 
 
+def check_source_sink(source, sink, n: int) -> tuple[int, int]:
+    """``(source, sink)`` as two distinct terminal indices among ``n``, or a one-line error."""
+    source = _check_terminal("source", source, n)
+    sink = _check_terminal("sink", sink, n)
+    if source == sink:
+        raise ValueError(f"source and sink must differ, both are {source}")
+    return source, sink
+
+
 def _check_setpoints(kind: str, values: Mapping | None, n: int) -> dict[int, float]:
     if values is None:
         return {}
@@ -435,10 +444,7 @@ def two_terminal_conductance(
         return two_terminal_conductance(
             incidence.T @ G @ incidence, position[int(source)], position[int(sink)]
         )
-    source = _check_terminal("source", source, G.shape[0])
-    sink = _check_terminal("sink", sink, G.shape[0])
-    if source == sink:
-        raise ValueError(f"source and sink must differ, both are {source}")
+    source, sink = check_source_sink(source, sink, G.shape[0])
     return float(_solve_plain(G, voltages={source: 1.0, sink: 0.0}).currents[source])
 
 

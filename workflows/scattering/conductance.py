@@ -14,7 +14,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.bias import _check_terminal, two_terminal_conductance
+from analysis.bias import check_source_sink, two_terminal_conductance
 from systems._validation import real
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
@@ -222,10 +222,7 @@ def conductance_vs_energy(
     """
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
-    source = _check_terminal("source", source, n_leads)
-    sink = _check_terminal("sink", sink, n_leads)
-    if source == sink:
-        raise ValueError(f"source and sink must differ, both are {source}")
+    source, sink = check_source_sink(source, sink, n_leads)
     energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
     # Assembled once: only the self-energies and the factorization depend on the energy.
     open_system = OpenSystem(fsyst, params=params)

@@ -28,7 +28,7 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.bias import _check_terminal
+from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems._validation import choice
@@ -289,10 +289,7 @@ def fano_factor(
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot", "grounded"))
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
-    source = _check_terminal("source", source, n_leads)
-    sink = _check_terminal("sink", sink, n_leads)
-    if source == sink:
-        raise ValueError(f"source and sink must differ, both are {source}")
+    source, sink = check_source_sink(source, sink, n_leads)
     s = scattering_matrix(fsyst, energy, params=params)
     if n_leads == 2:
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))

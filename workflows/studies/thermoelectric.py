@@ -30,7 +30,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.bias import _check_terminal, two_terminal_conductance
+from analysis.bias import check_source_sink, two_terminal_conductance
 from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.thermoelectric import (
     ThermoelectricCoefficients,
@@ -63,10 +63,7 @@ def transmission_function(
     """
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
-    source = _check_terminal("source", source, n_leads)
-    sink = _check_terminal("sink", sink, n_leads)
-    if source == sink:
-        raise ValueError(f"source and sink must differ, both are {source}")
+    source, sink = check_source_sink(source, sink, n_leads)
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
     def transmission(energy: float) -> float:
