@@ -13,6 +13,7 @@ import kwant
 import kwant.continuum
 import numpy as np
 import pytest
+import scipy.integrate
 
 import analysis
 import analysis.plots
@@ -420,3 +421,36 @@ def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
         workflows.runs.study.load_study(study)
     study.write_text(text + "period = 6.283185307179586\n")
     assert workflows.runs.study.load_study(study).harmonics[0].period == pytest.approx(2 * np.pi)
+
+
+def test_thermal_studies_of_a_user_system_equal_plain_kwant_quadrature():
+    # The spin-orbit wire (own names t, B, alpha, a function-valued V) at k_B T = 0.005,
+    # E = 0.55 t, one open mode over the whole window (its subband edges are near 0.41 t
+    # and 0.70 t; asserted below, as a step in T(E) would spoil a uniform-grid reference):
+    # thermoelectric_table's G and iv_curve's currents against a reference built from
+    # plain kwant.smatrix on a uniform grid over μ ± 16 k_B T (the Fermi weight beyond
+    # it is ~1e-7), spacing k_B T/10, integrated by Simpson's rule (error ~ (h/T)⁴/180,
+    # ~1e-8 relative).  The studies' adaptive grids aim at 1e-5 e²/h per interval
+    # (their default tol; observed: 3e-6 in G, 2e-8 in the currents of ~1e-3 e·t/h), so
+    # the tolerances below are that budget, not rounding.  T(E) runs from 0.26 to 0.85
+    # across the window (a resonance of the gate V), so the average is not trivial.
+    fsyst = spin_orbit_wire().finalized()
+    energy, temperature = 0.55, 0.005
+    grid = np.linspace(energy - 16 * temperature, energy + 16 * temperature, 321)
+    assert {analysis.open_modes(fsyst, e, params=SO_PARAMS) for e in grid[[0, -1]]} == {1}
+    transmission = np.array(
+        [kwant.smatrix(fsyst, e, params=SO_PARAMS).transmission(1, 0) for e in grid]
+    )
+    window = analysis.fermi_window(grid, energy, temperature)
+    expected_g = scipy.integrate.simpson(transmission * window, x=grid)
+    table = workflows.thermoelectric_table(fsyst, [energy], [temperature], params=SO_PARAMS)
+    assert table["G"].iat[0] == pytest.approx(expected_g, abs=2e-5)
+
+    biases = [-0.005, 0.0025, 0.0075]
+    iv = workflows.iv_curve(fsyst, energy, biases, params=SO_PARAMS, temperature=temperature)
+    for bias, current in zip(iv["bias"], iv["current"], strict=True):
+        ms, md = energy + 0.5 * bias, energy - 0.5 * bias
+        occupation = analysis.fermi(grid, ms, temperature) - analysis.fermi(grid, md, temperature)
+        expected = scipy.integrate.simpson(transmission * occupation, x=grid)
+        assert current == pytest.approx(expected, abs=1e-6)
+    assert iv.attrs["failed"] == 0 and table.attrs["failed"] == 0
