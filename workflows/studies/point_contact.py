@@ -22,7 +22,8 @@ from analysis.bias import two_terminal_conductance
 from systems._validation import integer, real
 from systems.parameters import updated_params
 from workflows.runs.recipes import SystemRecipe, finalized_system
-from workflows.scattering.conductance import _check_energy, conductance_matrix
+from workflows.scattering import OpenSystem
+from workflows.scattering.conductance import _check_energy
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = ["qpc_conductance"]
@@ -68,8 +69,10 @@ def gate_point(
     fsyst = finalized_system(recipe)
     point = updated_params(params, {"V_gate": float(V_gate)})
 
+    open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
+
     def conductance(e: float) -> float:
-        return two_terminal_conductance(conductance_matrix(fsyst, float(e), params=point))
+        return two_terminal_conductance(open_system.conductance_matrix(_check_energy(e)))
 
     result = {"G": conductance(energy)}
     if temperature > 0:
