@@ -8,6 +8,25 @@ import unittest.mock
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based (fuzz) tests: one budget rule for all of them.  `make test` and CI use the
+# short "ci" profile; MESOFLOW_FUZZ=long runs many more examples on request.  Each example
+# has a 2 s deadline (a hang or a slow path is a failure, not a wait).
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=2000,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "long",
+    max_examples=1000,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("long" if os.environ.get("MESOFLOW_FUZZ") == "long" else "ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -27,7 +27,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EDGE_VELOCITY", "BandEdgeError", "band_edges_reported", "check_lead_velocities"]
+__all__ = [
+    "EDGE_VELOCITY",
+    "BandEdgeError",
+    "band_edges_reported",
+    "check_lead_velocities",
+    "lead_modes",
+]
 
 #: Modes slower than this (relative to the lead's largest inter-cell hopping) sit at a band edge.
 EDGE_VELOCITY = 2e-6
@@ -97,3 +103,25 @@ def check_lead_velocities(
         scale = float(np.max(np.abs(lead.inter_cell_hopping(params=params)), initial=0.0))
         if scale > 0 and np.min(np.abs(velocities)) < EDGE_VELOCITY * scale:
             raise BandEdgeError(_message(energy, index))
+
+
+def lead_modes(fsyst: Any, lead: int, energy: float, params: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The modes of lead ``lead`` of ``fsyst`` at ``energy``, through the band-edge guard.
+
+    The one place in mesoflow that asks a Kwant lead for its modes: every
+    self-energy, mode count and velocity comes from here, so that an energy
+    at a band edge is refused the same way everywhere.
+
+    Returns
+    -------
+    tuple
+        Kwant's (:class:`kwant.physics.PropagatingModes`,
+        :class:`kwant.physics.StabilizedModes`) of the lead.
+    """
+    the_lead = fsyst.leads[lead]
+    with band_edges_reported(fsyst, energy, params):
+        propagating, stabilized = the_lead.modes(energy, params=params)
+    info: list[Any] = [None] * len(fsyst.leads)
+    info[lead] = propagating
+    check_lead_velocities(fsyst, energy, params, info)
+    return propagating, stabilized

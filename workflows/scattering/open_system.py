@@ -37,7 +37,7 @@ import scipy.sparse.linalg
 
 from systems._validation import choice
 from systems.parameters import resolve_params
-from workflows.scattering.band_edges import band_edges_reported, check_lead_velocities
+from workflows.scattering.band_edges import lead_modes
 
 __all__ = ["InterfaceGreensFunction", "OpenSystem", "broadening", "conductance_from_transmissions"]
 
@@ -244,26 +244,21 @@ class OpenSystem:
             orbitals, in the order of ``leads``.
         """
         params = self.params if params is None else params
-        lead_info = [None] * len(self.interfaces)  # indexed by lead, as the check reads it
         sigmas = []
-        with band_edges_reported(self.fsyst, energy, params):
-            indices = range(len(self.interfaces)) if leads is None else leads
-            for index in indices:
-                lead, coords = self.fsyst.leads[index], self.interfaces[index]
-                if hasattr(lead, "modes"):
-                    propagating, stabilized = lead.modes(energy, params=params)
-                    sigma = stabilized.selfenergy()
-                    lead_info[index] = propagating
-                else:  # a self-energy lead (e.g. a dephasing probe)
-                    sigma = lead.selfenergy(energy, params=params)
-                sigma = np.asarray(sigma, dtype=complex)
-                if sigma.shape != (coords.size, coords.size):
-                    raise ValueError(
-                        f"the self-energy of lead {index} has shape {sigma.shape}, but its "
-                        f"interface has {coords.size} orbitals"
-                    )
-                sigmas.append(sigma)
-            check_lead_velocities(self.fsyst, energy, params, lead_info)
+        indices = range(len(self.interfaces)) if leads is None else leads
+        for index in indices:
+            lead, coords = self.fsyst.leads[index], self.interfaces[index]
+            if hasattr(lead, "modes"):
+                sigma = lead_modes(self.fsyst, index, energy, params)[1].selfenergy()
+            else:  # a self-energy lead (e.g. a dephasing probe)
+                sigma = lead.selfenergy(energy, params=params)
+            sigma = np.asarray(sigma, dtype=complex)
+            if sigma.shape != (coords.size, coords.size):
+                raise ValueError(
+                    f"the self-energy of lead {index} has shape {sigma.shape}, but its "
+                    f"interface has {coords.size} orbitals"
+                )
+            sigmas.append(sigma)
         return sigmas
 
     def _energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
