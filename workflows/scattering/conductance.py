@@ -18,6 +18,7 @@ from analysis.bias import check_source_sink, two_terminal_conductance
 from systems._validation import real
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
+from workflows.scattering.open_system import cell_block_projectors
 
 __all__ = [
     "block_terminals",
@@ -43,16 +44,6 @@ def _check_energy(energy: Any) -> float:
 def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
     """True if any lead is given by a self-energy only (e.g. a dephasing probe)."""
     return any(not hasattr(lead, "modes") for lead in fsyst.leads)
-
-
-def _lead_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
-    """Projectors of a lead's conservation law on its unit cell (Kwant's block order), or None."""
-    if not hasattr(lead, "discrete_symmetry") or getattr(lead, "_cons_law", None) is None:
-        return None
-    projectors = lead.discrete_symmetry(params=params).projectors
-    if not projectors:
-        return None
-    return [np.asarray(p.toarray() if hasattr(p, "toarray") else p) for p in projectors]
 
 
 def block_terminals(
@@ -81,46 +72,19 @@ def block_terminals(
     _check_system(fsyst)
     terminals = []
     for index, lead in enumerate(fsyst.leads):
-        projectors = None
-        if hasattr(lead, "discrete_symmetry"):
-            projectors = _lead_projectors(lead, resolve_params(fsyst, params, lead=index))
+        projectors = cell_block_projectors(lead, resolve_params(fsyst, params, lead=index))
         terminals.extend((index, block) for block in range(len(projectors or [None])))
     return terminals
 
 
-def _interface_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
-    """Block projectors on a lead's interface orbitals (the basis of its self-energy)."""
-    projectors = _lead_projectors(lead, params)
-    if projectors is None:
-        return None
-    cell = lead.cell_size
-    norbs = [lead.sites[i].family.norbs for i in range(lead.graph.num_nodes)]
-    if any(n is None for n in norbs):
-        raise ValueError("a lead with a conservation law must declare norbs on its lattice")
-    start = np.concatenate([[0], np.cumsum(norbs[:cell])])
-    rows = []
-    for i in range(cell, lead.graph.num_nodes):
-        fd_site = lead.symmetry.to_fd(lead.sites[i])
-        c = lead.id_by_site[fd_site]
-        rows.extend(range(start[c], start[c + 1]))
-    result = []
-    for projector in projectors:
-        q = projector[rows]
-        result.append(q @ q.conj().T)
-    return result
-
-
 def _block_conductance(open_system: OpenSystem, energy: float) -> np.ndarray:
     """Conductance matrix over (lead, block) terminals: Γ of each block projected, Fisher–Lee."""
-    fsyst, params = open_system.fsyst, open_system.params
     gf = open_system.interface_greens_function(energy)
     index, gammas, sizes = [], [], []
-    for lead_index, lead in enumerate(fsyst.leads):
+    for lead_index in range(len(open_system.fsyst.leads)):
         span = np.arange(gf.offsets[lead_index], gf.offsets[lead_index + 1])
         gamma = gf.gammas[lead_index]
-        projectors = None
-        if hasattr(lead, "discrete_symmetry"):
-            projectors = _interface_projectors(lead, params)
+        projectors = open_system.block_projectors(lead_index)
         for projector in projectors or [None]:
             index.append(span)
             sizes.append(span.size)

@@ -34,7 +34,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, broadening
-from workflows.scattering.conductance import _interface_projectors
+from workflows.scattering.open_system import interface_block_projectors
 
 
 @dataclass(frozen=True)
@@ -202,10 +202,9 @@ def block_gammas(
         The lead has no conservation law, or Γ is not block-diagonal in its
         eigenspaces on the interface (then the blocks are not separable here).
     """
-    lead_system = fsyst.leads[lead]
-    if not hasattr(lead_system, "modes"):
+    if not hasattr(fsyst.leads[lead], "modes"):
         raise ValueError(f"lead {lead} is a self-energy lead: it has no conservation-law blocks")
-    projections = _interface_projectors(lead_system, dict(params))
+    projections = interface_block_projectors(fsyst, lead, dict(params))
     if projections is None:
         raise ValueError(
             f"lead {lead} has no conservation law: pass block=None (all its states together)"
@@ -233,7 +232,7 @@ def terminal_gammas(
         return list(enumerate(solution.gammas))
     terminals = []
     for lead, gamma in enumerate(solution.gammas):
-        has_law = _interface_projectors(fsyst.leads[lead], dict(params)) is not None
+        has_law = interface_block_projectors(fsyst, lead, dict(params)) is not None
         parts = block_gammas(fsyst, lead, params, gamma) if has_law else [gamma]
         terminals += [(lead, part) for part in parts]
     return terminals

@@ -1,19 +1,14 @@
 """Shot and thermal noise of any Kwant system: scattering matrices, noise matrix, Fano factor.
 
-The scattering matrix over all terminals comes from :func:`kwant.smatrix`
-when every lead has modes, and otherwise (self-energy leads such as
-dephasing probes, which :func:`kwant.smatrix` cannot scatter into) from the
-Green's function between the lead interfaces by the Fisher–Lee relation in
-its unitary form
-
-    s = −1 + i W† G W,   W = blockdiag(√Γ_0, √Γ_1, …),   Γ_i = i(Σ_i − Σ_i†),
-
-(Fisher & Lee, Phys. Rev. B 23, 6851 (1981); Mahaux & Weidenmüller; Datta,
-*Electronic Transport in Mesoscopic Systems*, Sec. 3.5), exactly unitary
-because G⁻¹ − G⁻¹† = iΓ.  Each terminal's channels are then a basis of its
-interface orbitals (the null space of Γ_i is perfectly reflected and carries
-no noise); s differs from Kwant's mode-basis matrix by unitary rotations
-within each terminal, which leave transmissions and noise unchanged.
+The scattering matrix over all terminals comes from the scattering core
+(:meth:`workflows.scattering.OpenSystem.scattering_matrix`): the Fisher–Lee
+relation in its unitary form s = −1 + i W† G W, W W† = Γ, from the same
+Green's function as :func:`workflows.conductance_matrix`, for leads with
+modes and self-energy leads (dephasing probes) alike; with ``blocks=True``
+each conservation-law block is its own terminal.  It differs from
+:func:`kwant.smatrix`'s mode-basis matrix by unitary rotations within each
+terminal, which leave transmissions and noise unchanged (see
+:mod:`workflows.scattering.scattering_matrices`).
 
 The noise itself is Kwant-free: :func:`analysis.noise.noise_matrix`
 (Büttiker 1992); units and normalization are stated there.
@@ -22,7 +17,6 @@ The noise itself is Kwant-free: :func:`analysis.noise.noise_matrix`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import kwant
@@ -32,80 +26,12 @@ from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems._validation import choice
-from systems.parameters import resolve_params
-from workflows.scattering.conductance import _check_energy, _check_system, has_self_energy_leads
+from workflows.scattering import OpenSystem
+from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.dephasing import eliminate_floating_probes
-from workflows.scattering.interface_greens import interface_greens_function
+from workflows.scattering.scattering_matrices import ScatteringMatrix
 
 __all__ = ["ScatteringMatrix", "fano_factor", "noise_matrix", "scattering_matrix"]
-
-
-@dataclass(frozen=True)
-class ScatteringMatrix:
-    """A unitary scattering matrix with each channel labelled by its terminal.
-
-    Attributes
-    ----------
-    data
-        Complex (n, n) unitary matrix, s_ab the amplitude from channel b into a.
-    channel_terminals
-        Terminal index of each channel (length n), non-decreasing.
-    terminals
-        The terminal labels: lead indices, or ``(lead, block)`` pairs when
-        conservation-law blocks are resolved (lead-major, Kwant's order).
-    """
-
-    data: np.ndarray
-    channel_terminals: np.ndarray
-    terminals: tuple
-
-    def submatrix(self, to: int, source: int) -> np.ndarray:
-        """The block of amplitudes from terminal ``source`` into terminal ``to``."""
-        rows = self.channel_terminals == to
-        cols = self.channel_terminals == source
-        return self.data[np.ix_(rows, cols)]
-
-    def transmission_eigenvalues(self, to: int, source: int) -> np.ndarray:
-        """Eigenvalues T_n of t†t, t the block from ``source`` into ``to`` (sorted, descending)."""
-        t = self.submatrix(to, source)
-        if t.size == 0:
-            return np.zeros(0)
-        values = np.linalg.svd(t, compute_uv=False) ** 2
-        return np.clip(values, 0.0, 1.0)
-
-
-def _from_smatrix(smatrix, blocks: bool) -> ScatteringMatrix:
-    labels, terminals = [], []
-    for lead, info in enumerate(smatrix.lead_info):
-        nmodes = len(info.momenta) // 2
-        block_sizes = getattr(info, "block_nmodes", None)
-        if blocks and block_sizes is not None:
-            for block, size in enumerate(block_sizes):
-                labels.extend([len(terminals)] * int(size))
-                terminals.append((lead, block))
-        else:
-            labels.extend([len(terminals)] * nmodes)
-            terminals.append(lead)
-    data = np.asarray(smatrix.data, dtype=complex)
-    return ScatteringMatrix(data, np.asarray(labels, dtype=int), tuple(terminals))
-
-
-def _matrix_sqrt_psd(gamma: np.ndarray) -> np.ndarray:
-    """√Γ of a Hermitian positive semi-definite Γ (tiny negative eigenvalues from rounding → 0)."""
-    values, vectors = np.linalg.eigh(0.5 * (gamma + gamma.conj().T))
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.conj().T
-
-
-def _from_greens_function(fsyst, energy: float, params: dict) -> ScatteringMatrix:
-    greens = interface_greens_function(fsyst, energy, params=params)
-    w = np.zeros_like(greens.data)
-    labels = np.empty(greens.data.shape[0], dtype=int)
-    for lead, gamma in enumerate(greens.gammas):
-        span = slice(greens.offsets[lead], greens.offsets[lead + 1])
-        w[span, span] = _matrix_sqrt_psd(gamma)
-        labels[span] = lead
-    s = -np.eye(w.shape[0], dtype=complex) + 1j * (w.conj().T @ greens.data @ w)
-    return ScatteringMatrix(s, labels, tuple(range(len(fsyst.leads))))
 
 
 def scattering_matrix(
@@ -114,48 +40,39 @@ def scattering_matrix(
     *,
     params: Mapping[str, Any] | None = None,
     blocks: bool = False,
-    method: str = "auto",
 ) -> ScatteringMatrix:
     """The unitary scattering matrix over all terminals, probes included.
 
     Parameters
     ----------
     fsyst
-        A finalized Kwant system.
+        A finalized Kwant system (leads with modes and/or self-energy leads).
     energy
         Energy in units of t.
     params
         Kwant parameters (omitted standard names take neutral values).
     blocks
         Resolve the conservation-law blocks of leads that declare one
-        (terminals become ``(lead, block)``).  Needs every lead to have modes.
-    method
-        ``"smatrix"`` (:func:`kwant.smatrix`, mode basis; only if all leads have
-        modes), ``"greens"`` (Fisher–Lee from the interface Green's function;
-        works with self-energy leads) or ``"auto"`` (the first when possible).
+        (terminals become ``(lead, block)``, lead-major in Kwant's order; a
+        lead without one is ``(lead, 0)``).
 
     Returns
     -------
     ScatteringMatrix
+        One channel per open mode of each lead with modes (as
+        :func:`kwant.smatrix`, up to a unitary rotation within each
+        terminal) and per interface orbital of each self-energy lead.
+
+    Raises
+    ------
+    workflows.scattering.band_edges.BandEdgeError
+        If ``energy`` is exactly at a band edge of a lead.
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    choice("method", method, ("auto", "smatrix", "greens"))
-    self_energy = has_self_energy_leads(fsyst)
-    if self_energy and method == "smatrix":
-        raise ValueError(
-            "method='smatrix' needs leads with modes, but this system has self-energy leads; "
-            "use method='greens' or 'auto'"
-        )
-    if blocks and (self_energy or method == "greens"):
-        raise ValueError(
-            "blocks=True resolves conservation-law blocks of leads with modes through "
-            "kwant.smatrix; it is not available with self-energy leads or method='greens'"
-        )
-    params = resolve_params(fsyst, params)
-    if method == "greens" or (method == "auto" and self_energy):
-        return _from_greens_function(fsyst, energy, params)
-    return _from_smatrix(kwant.smatrix(fsyst, energy, params=params), blocks)
+    if not isinstance(blocks, bool):
+        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    return OpenSystem(fsyst, params=params).scattering_matrix(energy, blocks=blocks)
 
 
 def noise_matrix(

@@ -5,18 +5,19 @@ resolved and its Hamiltonian assembled once — everything that does not depend
 on the energy.  At an energy, :meth:`OpenSystem.greens_function` adds the lead
 self-energies and returns the retarded Green's function G = (E − H − Σ)⁻¹ on
 the orbitals asked for (always including every lead interface), from one
-sparse factorization:
+sparse factorization by its factorization backend
+(:mod:`workflows.scattering.backends`: MUMPS's Schur complement, SciPy's
+SuperLU or the recursive Green's function, chosen by one rule and reported as
+:attr:`OpenSystem.backend`).
 
-* with MUMPS (Kwant's default solver when it was built with it), as the
-  inverse of a Schur complement: MUMPS eliminates every other orbital of
-  E − H during its factorization and returns the dense block
-  S = (E − H)_UU − (E − H)_UR (E − H)_RR⁻¹ (E − H)_RU on the wanted orbitals U,
-  and G_UU = (S − Σ)⁻¹ since Σ lives on the interfaces only.  No right-hand
-  side is ever solved, which makes it several times faster than Kwant's
-  ``smatrix`` on a long wire (see ``benchmarks/bench_energy_axis.py``);
-* otherwise (or if that Schur complement is not finite, i.e. E is an
-  eigenvalue of the region with the wanted orbitals removed), from a sparse LU
-  factorization of E − H − Σ solved for the wanted columns.
+It is the one door into a solver: lead self-energies (:meth:`OpenSystem.selfenergies`,
+through :func:`workflows.scattering.band_edges.lead_modes` for leads with
+modes), conservation-law projectors (:meth:`OpenSystem.block_projectors`),
+scattering matrices (:meth:`OpenSystem.scattering_matrix`) and changes of the
+Hamiltonian along a parameter (:meth:`OpenSystem.hamiltonian_change`) all
+come from here; no other module of mesoflow calls Kwant's solvers, a lead's
+``modes``/``selfenergy`` or ``hamiltonian_submatrix`` (checked by
+``tests/workflows/scattering/test_one_door.py``).
 
 Every solver of :mod:`workflows` builds on this module: the conductance matrix
 (Fisher–Lee, T_ij = Tr[Γ_i G_ij Γ_j G_ij†]), the reduced (Dyson) sweeps, the
@@ -25,7 +26,6 @@ dephasing probes.  Units: energies and matrix elements in t, G in 1/t.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,31 +33,25 @@ from typing import Any
 import kwant
 import numpy as np
 import scipy.sparse
-import scipy.sparse.linalg
 
 from systems._validation import choice
 from systems.parameters import resolve_params
+from workflows.scattering.backends import SOLVERS, FactorizationBackend, choose_backend
 from workflows.scattering.band_edges import lead_modes
+from workflows.scattering.hamiltonian_updates import HamiltonianChange, hamiltonian_changes
+from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
-__all__ = ["InterfaceGreensFunction", "OpenSystem", "broadening", "conductance_from_transmissions"]
+__all__ = [
+    "SOLVERS",
+    "InterfaceGreensFunction",
+    "OpenSystem",
+    "broadening",
+    "conductance_from_transmissions",
+]
 
-#: Right-hand sides per sparse solve in the LU path (bounds the dense N × k array).
-_RHS_CHUNK = 256
 #: Up to this many interface orbitals, Γ G Γ is formed with a dense Γ (a few BLAS calls beat
 #: sparse overhead); beyond, with a sparse block-diagonal Γ (cost O(n²) instead of O(n³)).
 _DENSE_GAMMA_LIMIT = 128
-#: Largest |S| / max|E − H| accepted from the Schur path (its rounding error is ε·|S|).
-_SCHUR_GROWTH_LIMIT = 1e3
-SOLVERS = ("auto", "mumps", "scipy")
-
-
-def _mumps_module():
-    """Kwant's MUMPS wrapper, or None when Kwant was built without MUMPS."""
-    try:
-        from kwant.linalg import mumps
-    except ImportError:  # pragma: no cover - depends on the Kwant build
-        return None
-    return mumps
 
 
 @dataclass(frozen=True)
@@ -154,8 +148,11 @@ class OpenSystem:
     params
         Kwant parameters, resolved once here (:func:`systems.resolve_params`).
     solver
-        ``"auto"`` (MUMPS when Kwant has it, else SciPy's SuperLU), ``"mumps"``
-        or ``"scipy"``.
+        The factorization backend: ``"auto"`` (the rule of
+        :func:`workflows.scattering.backends.choose_backend`: MUMPS when Kwant
+        has it, else the recursive Green's function for a sliceable
+        two-terminal device, else SciPy's SuperLU), ``"mumps"``, ``"scipy"``
+        or ``"rgf"``.
     check_hermiticity
         Check that the Hamiltonian is Hermitian, as Kwant does.
 
@@ -169,6 +166,10 @@ class OpenSystem:
         First orbital of each site, length (number of sites + 1).
     interfaces
         Interface orbitals of each lead, in Kwant's lead order.
+    backend
+        The factorization backend chosen by the rule
+        (:class:`~workflows.scattering.backends.FactorizationBackend`;
+        ``backend.name`` is ``"mumps"``, ``"scipy"`` or ``"rgf"``).
     """
 
     def __init__(
@@ -199,6 +200,8 @@ class OpenSystem:
         # E − H with a fixed sparsity pattern: the diagonal is always present.
         self._rows = np.concatenate([ham.row, np.arange(n)]).astype(np.int64)
         self._cols = np.concatenate([ham.col, np.arange(n)]).astype(np.int64)
+        self._changes: dict[frozenset[str], Any] = {}
+        self.backend: FactorizationBackend = choose_backend(self, solver)
 
     @property
     def n_orbitals(self) -> int:
@@ -261,20 +264,23 @@ class OpenSystem:
             sigmas.append(sigma)
         return sigmas
 
-    def _energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
+    def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
+        """The sparse matrix E − H of the closed region (orbital basis, t), diagonal stored."""
         n = self.n_orbitals
         data = np.concatenate([-self.hamiltonian.data, np.full(n, energy, dtype=complex)])
         return scipy.sparse.coo_matrix((data, (self._rows, self._cols)), shape=(n, n))
 
-    def _sigma_matrix(self, selfenergies: list[np.ndarray], leads=None) -> scipy.sparse.coo_matrix:
-        n = self.n_orbitals
+    def selfenergy_entries(
+        self, selfenergies: list[np.ndarray], leads=None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns and values (COO, orbital indices) of Σ = Σ_i Σ_i on the interfaces."""
         interfaces = self.interfaces if leads is None else [self.interfaces[i] for i in leads]
         if not interfaces:
-            return scipy.sparse.coo_matrix((n, n), dtype=complex)
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0, complex)
         rows = np.concatenate([np.repeat(o, o.size) for o in interfaces])
         cols = np.concatenate([np.tile(o, o.size) for o in interfaces])
         data = np.concatenate([np.ravel(s) for s in selfenergies]).astype(complex)
-        return scipy.sparse.coo_matrix((data, (rows, cols)), shape=(n, n))
+        return rows, cols, data
 
     def matrix(
         self,
@@ -300,8 +306,10 @@ class OpenSystem:
         """
         if selfenergies is None:
             selfenergies = self.selfenergies(energy, leads)
-        sigma = self._sigma_matrix(selfenergies, leads)
-        return (self._energy_minus_hamiltonian(energy) - sigma).tocsr()
+        n = self.n_orbitals
+        rows, cols, data = self.selfenergy_entries(selfenergies, leads)
+        sigma = scipy.sparse.coo_matrix((data, (rows, cols)), shape=(n, n))
+        return (self.energy_minus_hamiltonian(energy) - sigma).tocsr()
 
     def greens_function(
         self,
@@ -329,43 +337,7 @@ class OpenSystem:
         orbitals = np.asarray(orbitals, dtype=int)
         if selfenergies is None:
             selfenergies = self.selfenergies(energy)
-        mumps = None if self.solver == "scipy" else _mumps_module()
-        if self.solver == "mumps" and mumps is None:
-            raise ImportError("solver='mumps' but Kwant was built without MUMPS")
-        if mumps is not None and self.n_orbitals > orbitals.size:
-            block = self._schur_greens_function(mumps, energy, orbitals, selfenergies)
-            if block is not None:
-                return block
-        return self.greens_columns(energy, orbitals, selfenergies)[orbitals]
-
-    def _schur_greens_function(self, mumps, energy, orbitals, selfenergies):
-        """G_UU = (S − Σ)⁻¹ with S MUMPS's Schur complement of E − H on U; None if inaccurate.
-
-        Near an eigenvalue λ of the region without U, S has a large part
-        ∝ 1/(E − λ) whose rounding swamps the rest: the error of S is about
-        ε·max|S|.  When max|S| exceeds :data:`_SCHUR_GROWTH_LIMIT` times the
-        largest matrix element of E − H (an error above ~1e-13 relative), the
-        caller falls back to the LU path, whose pivoting is global.
-        """
-        matrix = self._energy_minus_hamiltonian(energy)
-        with np.errstate(all="ignore"):
-            schur = mumps.schur_complement(matrix, orbitals)
-        scale = np.abs(matrix.data).max(initial=0.0)
-        if not np.all(np.isfinite(schur)) or np.abs(schur).max() > _SCHUR_GROWTH_LIMIT * scale:
-            return None
-        position = np.searchsorted(orbitals, np.concatenate(self.interfaces))
-        rows = np.concatenate([np.repeat(position[o], o.size) for o in self._lead_slices()])
-        cols = np.concatenate([np.tile(position[o], o.size) for o in self._lead_slices()])
-        np.subtract.at(schur, (rows, cols), np.concatenate([np.ravel(s) for s in selfenergies]))
-        try:
-            return np.linalg.inv(schur)
-        except np.linalg.LinAlgError:
-            return None
-
-    def _lead_slices(self) -> list[np.ndarray]:
-        sizes = [o.size for o in self.interfaces]
-        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        return [np.arange(a, b) for a, b in itertools.pairwise(starts)]
+        return self.backend.greens_block(energy, orbitals, selfenergies)
 
     def greens_columns(
         self,
@@ -373,7 +345,7 @@ class OpenSystem:
         orbitals: np.ndarray,
         selfenergies: list[np.ndarray] | None = None,
     ) -> np.ndarray:
-        """Whole columns G[:, orbitals] of G = (E − H − Σ)⁻¹, from one sparse LU factorization.
+        """Whole columns G[:, orbitals] of G = (E − H − Σ)⁻¹, from one sparse factorization.
 
         Parameters
         ----------
@@ -393,24 +365,7 @@ class OpenSystem:
         orbitals = np.asarray(orbitals, dtype=int)
         if selfenergies is None:
             selfenergies = self.selfenergies(energy)
-        mumps = None if self.solver == "scipy" else _mumps_module()
-        if self.solver == "mumps" and mumps is None:
-            raise ImportError("solver='mumps' but Kwant was built without MUMPS")
-        matrix = self.matrix(energy, selfenergies=selfenergies).tocoo()
-        n = self.n_orbitals
-        if mumps is not None and n > 1:  # Kwant's MUMPS wrapper rejects a 1×1 system
-            context = mumps.MUMPSContext()
-            context.factor(matrix)
-            solve = context.solve
-        else:
-            solve = scipy.sparse.linalg.splu(scipy.sparse.csc_matrix(matrix)).solve
-        columns = np.empty((n, orbitals.size), complex)
-        for start in range(0, orbitals.size, _RHS_CHUNK):
-            chunk = orbitals[start : start + _RHS_CHUNK]
-            rhs = np.zeros((n, chunk.size), dtype=complex, order="F")
-            rhs[chunk, np.arange(chunk.size)] = 1.0
-            columns[:, start : start + chunk.size] = np.asarray(solve(rhs)).reshape(n, chunk.size)
-        return columns
+        return self.backend.greens_columns(energy, orbitals, selfenergies)
 
     def interface_greens_function(self, energy: float) -> InterfaceGreensFunction:
         """G between the interface orbitals of all leads, lead by lead, with every Γ_i."""
@@ -426,3 +381,125 @@ class OpenSystem:
     def conductance_matrix(self, energy: float) -> np.ndarray:
         """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G."""
         return self.interface_greens_function(energy).conductance_matrix()
+
+    def block_projectors(self, lead: int) -> list[np.ndarray] | None:
+        """Projectors P_b of lead ``lead``'s conservation-law blocks on its interface orbitals.
+
+        From Kwant's public :meth:`discrete_symmetry` of the lead (its
+        ``projectors``, on the unit cell, in Kwant's block order: increasing
+        eigenvalue of the conserved quantity), carried over to the interface
+        orbitals (the basis of the lead's self-energy): P_b = Q_b Q_b†, Q_b the
+        rows of the cell projector that belong to the interface.  None for a
+        lead without a conservation law or a self-energy lead.  One function
+        for conductance blocks, noise blocks and block-resolved maps.
+
+        Returns
+        -------
+        list of numpy.ndarray or None
+            Orthogonal projectors on the interface orbitals summing to 1.
+        """
+        return interface_block_projectors(self.fsyst, lead, self.params)
+
+    def hamiltonian_change(
+        self, params: Mapping[str, Any], *, param: str | None = None
+    ) -> HamiltonianChange:
+        """ΔH = H(params) − H(:attr:`params`) on the orbitals whose matrix elements change.
+
+        The matrix elements that can change are found once per set of
+        varying parameter names (cached on this object): those whose Kwant
+        value functions take a varying name.  Each call then evaluates only
+        those (the whole Hamiltonian only when Kwant cannot tell which
+        functions read a name, or when more than
+        :data:`~workflows.scattering.hamiltonian_updates.PER_ELEMENT_LIMIT`
+        elements could change), and checks that ΔH is Hermitian.  The key
+        case: an on-site potential updated on a few sites (a gate, a
+        self-consistent potential), where ΔH lives on those sites only.
+
+        Parameters
+        ----------
+        params
+            Complete Kwant parameters (e.g. :func:`systems.updated_params` of
+            :attr:`params`); names not given keep their values in :attr:`params`.
+        param
+            The one name that varies (default: every name whose value differs
+            from :attr:`params`, compared by identity or ``==``).
+
+        Returns
+        -------
+        HamiltonianChange
+            ΔH in COO form on orbital indices (rows, cols, data; both triangles
+            of a changed hopping), with :attr:`HamiltonianChange.orbitals` the
+            sorted orbitals it touches.  Units of t.
+        """
+        params = {**self.params, **params}
+        if param is not None:
+            names = frozenset([param])
+        else:
+            names = frozenset(
+                name for name in params if not _same(params[name], self.params.get(name))
+            )
+        changes = self._changes.get(names)
+        if changes is None:
+            changes = self._changes[names] = hamiltonian_changes(self, names)
+        return changes(params)
+
+    def scattering_matrix(self, energy: float, *, blocks: bool = False) -> ScatteringMatrix:
+        """The unitary scattering matrix over all terminals at ``energy`` (t).
+
+        Fisher–Lee in its unitary form s = −1 + i W† G W from this system's
+        interface Green's function; ``blocks=True`` makes each conservation-law
+        block of a lead its own terminal.  See
+        :mod:`workflows.scattering.scattering_matrices`.
+        """
+        return scattering_matrix_of(self, energy, blocks=blocks)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(np.all(a == b))
+    except Exception:  # incomparable values: count as changed
+        return False
+
+
+def interface_block_projectors(
+    fsyst: kwant.system.FiniteSystem, lead: int, params: Mapping[str, Any]
+) -> list[np.ndarray] | None:
+    """Conservation-law projectors of lead ``lead`` on its interface orbitals (see
+    :meth:`OpenSystem.block_projectors`); ``params`` complete Kwant parameters."""
+    the_lead = fsyst.leads[lead]
+    if not hasattr(the_lead, "discrete_symmetry"):
+        return None
+    projectors = cell_block_projectors(the_lead, params)
+    if projectors is None:
+        return None
+    cell = the_lead.cell_size
+    norbs = [the_lead.sites[i].family.norbs for i in range(the_lead.graph.num_nodes)]
+    if any(n is None for n in norbs):
+        raise ValueError("a lead with a conservation law must declare norbs on its lattice")
+    start = np.concatenate([[0], np.cumsum(norbs[:cell])])
+    rows = []
+    for i in range(cell, the_lead.graph.num_nodes):
+        fd_site = the_lead.symmetry.to_fd(the_lead.sites[i])
+        c = the_lead.id_by_site[fd_site]
+        rows.extend(range(start[c], start[c + 1]))
+    result = []
+    for projector in projectors:
+        q = projector[rows]
+        result.append(q @ q.conj().T)
+    return result
+
+
+def cell_block_projectors(lead: Any, params: Mapping[str, Any]) -> list[np.ndarray] | None:
+    """Projectors of a lead's conservation law on its unit cell (Kwant's block order), or None.
+
+    Kwant's public :meth:`kwant.system.InfiniteSystem.discrete_symmetry`
+    returns ``projectors=None`` for a lead without a conservation law.
+    """
+    if not hasattr(lead, "discrete_symmetry"):
+        return None
+    projectors = lead.discrete_symmetry(params=params).projectors
+    if not projectors:
+        return None
+    return [np.asarray(p.toarray() if hasattr(p, "toarray") else p) for p in projectors]

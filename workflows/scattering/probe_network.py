@@ -50,9 +50,12 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from systems.probes import WideBandSelfEnergy
 from workflows.scattering import OpenSystem, broadening
-from workflows.scattering.recursive_greens import RecursiveGreens, sandwich_diagonal
+from workflows.scattering.recursive_greens import (
+    RecursiveGreens,
+    block_tridiagonal_blocks,
+    sandwich_diagonal,
+)
 from workflows.scattering.slicing import SliceOrdering, slice_ordering
 
 __all__ = ["NotSliceableError", "ProbeNetworkSolution", "solve_probe_network"]
@@ -96,35 +99,15 @@ class ProbeNetworkSolution:
     slice_widths: np.ndarray
 
 
-def _probe_coupling(open_system: OpenSystem, energy: float, index: int) -> float:
-    """η of a single-site probe whose self-energy is −iη/2·1, else NotSliceableError."""
-    lead = open_system.fsyst.leads[index]
-    func = getattr(lead, "selfenergy_func", None)
-    if isinstance(func, WideBandSelfEnergy):
-        return func.coupling(dict(open_system.params))
-    if hasattr(lead, "modes"):
-        raise NotSliceableError(f"probe lead {index} has modes; only wide-band probes are linear")
-    (sigma,) = open_system.selfenergies(energy, [index])
+def _probe_coupling(sigma: np.ndarray, index: int) -> float:
+    """η of a single-site probe from its self-energy Σ = −iη/2·1 (from the core), else
+    NotSliceableError."""
     eta = -2 * sigma[0, 0].imag
     if not np.allclose(sigma, -0.5j * eta * np.eye(sigma.shape[0]), atol=1e-14, rtol=0):
         raise NotSliceableError(
             f"probe lead {index} has a self-energy that is not −iη/2 times the identity"
         )
     return float(eta)
-
-
-def _blocks(matrix: scipy.sparse.csr_matrix, offsets: np.ndarray):
-    n = offsets.size - 1
-    diagonal, upper, lower = [], [], []
-    for i in range(n):
-        rows = matrix[offsets[i] : offsets[i + 1]]
-        diagonal.append(rows[:, offsets[i] : offsets[i + 1]].toarray())
-        if i < n - 1:
-            upper.append(rows[:, offsets[i + 1] : offsets[i + 2]].toarray())
-            lower.append(
-                matrix[offsets[i + 1] : offsets[i + 2], offsets[i] : offsets[i + 1]].toarray()
-            )
-    return diagonal, upper, lower
 
 
 def _check_block_tridiagonal(matrix: scipy.sparse.coo_matrix, ordering: SliceOrdering) -> None:
@@ -201,8 +184,8 @@ def _band_matrix(
         captured = sum(float(v.sum()) for v in values)
         if captured >= capture * total or entries + 2 * per_distance > max_entries:
             break
-        upper = [-greens._p[i] @ upper[i + 1] for i in range(n - k)]
-        lower = [-lower[i + 1] @ greens._l[i] for i in range(n - k)]
+        upper = [-greens.right_factors[i] @ upper[i + 1] for i in range(n - k)]
+        lower = [-lower[i + 1] @ greens.left_factors[i] for i in range(n - k)]
         for i in range(n - k):
             entries += add(i, i + k, upper[i]) + add(i + k, i, lower[i])
     return scipy.sparse.coo_matrix(
@@ -268,15 +251,18 @@ def solve_probe_network(
         if len(fsyst.lead_interfaces[p]) != 1:
             raise NotSliceableError(f"probe lead {p} is attached to more than one site")
         probe_site[k] = fsyst.lead_interfaces[p][0]
-        eta[k] = _probe_coupling(open_system, energy, int(p))
-    real_sigmas = open_system.selfenergies(energy, leads=terminals)
+        if hasattr(fsyst.leads[p], "modes"):
+            raise NotSliceableError(f"probe lead {p} has modes; only wide-band probes are linear")
+    sigmas = open_system.selfenergies(energy)  # every lead's Σ, from the core
+    for k, p in enumerate(probes):
+        eta[k] = _probe_coupling(sigmas[p], int(p))
+    real_sigmas = [sigmas[r] for r in terminals]
 
     probe_norbs = norbs[probe_site]
     probe_orbitals = np.concatenate(
         [np.zeros(0, int)] + [np.arange(orbital_start[s], orbital_start[s + 1]) for s in probe_site]
     ).astype(int)
     probe_owner = np.repeat(np.arange(probes.size), probe_norbs)
-    probe_sigma = -0.5j * eta[probe_owner]
     ordering = slice_ordering(
         ham,
         norbs,
@@ -293,15 +279,12 @@ def solve_probe_network(
             f"its widest slice has {ordering.widths.max()} orbitals (more than "
             f"{MAX_SLICE_WIDTH}): the leads are not at opposite ends of a quasi-1D device"
         )
-    matrix = open_system.matrix(energy, leads=terminals, selfenergies=real_sigmas)
-    matrix = matrix - scipy.sparse.csr_matrix(
-        (probe_sigma, (probe_orbitals, probe_orbitals)), shape=matrix.shape
-    )
+    matrix = open_system.matrix(energy, selfenergies=sigmas)
     perm = ordering.permutation
     matrix = matrix[perm][:, perm].tocsr()
     _check_block_tridiagonal(matrix.tocoo(), ordering)
     offsets = ordering.offsets
-    greens = RecursiveGreens(*_blocks(matrix, offsets))
+    greens = RecursiveGreens(*block_tridiagonal_blocks(matrix, offsets))
     del matrix
 
     inverse = ordering.inverse

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.linalg
 
-__all__ = ["RecursiveGreens"]
+__all__ = ["RecursiveGreens", "block_tridiagonal_blocks"]
 
 
 def _inv(block: np.ndarray) -> np.ndarray:
@@ -87,6 +87,35 @@ class RecursiveGreens:
     def __len__(self) -> int:
         return len(self.diagonal)
 
+    @property
+    def right_factors(self) -> list[np.ndarray]:
+        """P_i = g_i A_{i,i+1} (i = 0 … n−2), g_i the left-connected Green's functions."""
+        return self._p
+
+    @property
+    def left_factors(self) -> list[np.ndarray]:
+        """L_{i+1} = A_{i+1,i} g_i, stored at index i (i = 0 … n−2)."""
+        return self._l
+
+    def first_column_blocks(self) -> list[np.ndarray]:
+        """G_{i,0} for every slice i: G_ii Q_i, Q_0 = 1, Q_i = −L_i Q_{i−1} (w_i × w_0 each)."""
+        n = len(self.diagonal)
+        q = np.eye(self.diagonal[0].shape[0], dtype=complex)
+        blocks = [self.diagonal[0]]
+        for i in range(1, n):
+            q = -self._l[i - 1] @ q
+            blocks.append(self.diagonal[i] @ q)
+        return blocks
+
+    def last_column_blocks(self) -> list[np.ndarray]:
+        """G_{i,n−1} for every slice i: G_{i,n−1} = −P_i G_{i+1,n−1} (w_i × w_{n−1} each)."""
+        n = len(self.diagonal)
+        blocks = [None] * n
+        blocks[n - 1] = self.diagonal[n - 1]
+        for i in range(n - 2, -1, -1):
+            blocks[i] = -self._p[i] @ blocks[i + 1]
+        return blocks
+
     def upper(self, i: int) -> np.ndarray:
         """G_{i,i+1} = −g_i A_{i,i+1} G_{i+1,i+1}."""
         return -self._p[i] @ self.diagonal[i + 1]
@@ -132,6 +161,26 @@ class RecursiveGreens:
                 )
             result[i] = _centre(gd[i], inner[i], below[i], above, adjoint)
         return result
+
+
+def block_tridiagonal_blocks(matrix, offsets: np.ndarray):
+    """Diagonal, upper and lower blocks of a sparse block-tridiagonal matrix (slice ``offsets``).
+
+    Returns the three lists :class:`RecursiveGreens` takes: A_ii, A_{i,i+1}, A_{i+1,i}
+    as dense arrays.
+    """
+    matrix = matrix.tocsr()
+    n = offsets.size - 1
+    diagonal, upper, lower = [], [], []
+    for i in range(n):
+        rows = matrix[offsets[i] : offsets[i + 1]]
+        diagonal.append(rows[:, offsets[i] : offsets[i + 1]].toarray())
+        if i < n - 1:
+            upper.append(rows[:, offsets[i + 1] : offsets[i + 2]].toarray())
+            lower.append(
+                matrix[offsets[i + 1] : offsets[i + 2], offsets[i] : offsets[i + 1]].toarray()
+            )
+    return diagonal, upper, lower
 
 
 def _dense(block, width: int):

@@ -54,10 +54,6 @@ MAX_PERTURBATION_ORBITALS = 400
 MAX_SUBSPACE_ORBITALS = 4000
 #: The perturbation may cover at most this fraction of the system (else nothing is saved).
 MAX_PERTURBATION_FRACTION = 1 / 3
-#: Up to this many candidate matrix elements are evaluated one by one; beyond, the whole
-#: Hamiltonian is evaluated per value and compared.
-_PER_ELEMENT_LIMIT = 2000
-
 METHODS = ("auto", "reduced", "direct")
 
 
@@ -81,105 +77,11 @@ def _lead_parameters(lead) -> frozenset[str] | None:
     return None if names is None else frozenset(names)
 
 
-def _candidate_elements(fsyst, param: str) -> list[tuple[int, int, Any, tuple]] | None:
-    """Matrix elements (i, j, value function, its parameter names) whose function takes ``param``.
-
-    Onsites have i == j; a hopping is listed once, in the direction that Kwant
-    stores its value function (the other is its Hermitian conjugate).  None if
-    Kwant could not determine the parameter names of some value function, or
-    the system is not a finalized :class:`kwant.Builder`.
-    """
-    if getattr(fsyst, "parameters", None) is None or not isinstance(
-        fsyst, kwant.builder.FiniteSystem
-    ):
-        return None
-    elements = [
-        (i, i, function, names)
-        for i, (function, names) in enumerate(fsyst.onsites)
-        if names is not None and param in names
-    ]
-    for edge, (tail, head) in enumerate(fsyst.graph):
-        function, names = fsyst.hoppings[edge]
-        if function is kwant.builder.Other or names is None:
-            continue  # the reverse edge carries the value function (or it is a constant)
-        if param in names:
-            elements.append((tail, head, function, names))
-    return elements
-
-
-class _ElementwiseChanges:
-    """ΔH per value from the few matrix elements whose value functions take ``param``."""
-
-    def __init__(self, fsyst, offsets, elements, reference):
-        # Call the value functions as Kwant does (FiniteSystem.hamiltonian):
-        # function(site_i[, site_j], *(params[name] for name in its names)).
-        sites = fsyst.sites
-        self.calls = [
-            (function, (sites[i],) if i == j else (sites[i], sites[j]), names)
-            for i, j, function, names in elements
-        ]
-        rows, cols, hopping = [], [], []  # orbital position of every entry of every element
-        for i, j, _, _ in elements:
-            r, c = np.meshgrid(
-                np.arange(offsets[i], offsets[i + 1]),
-                np.arange(offsets[j], offsets[j + 1]),
-                indexing="ij",
-            )
-            rows.append(r.ravel())
-            cols.append(c.ravel())
-            hopping.append(np.full(r.size, i != j))
-        empty = np.zeros(0, dtype=int)
-        self.rows = np.concatenate(rows) if rows else empty
-        self.cols = np.concatenate(cols) if cols else empty
-        self.hopping = np.concatenate(hopping) if hopping else empty.astype(bool)
-        self.reference = self._values(reference)
-
-    def _values(self, params) -> np.ndarray:
-        blocks = [
-            np.ravel(function(*sites, *[params[name] for name in names]))
-            for function, sites, names in self.calls
-        ]
-        return np.concatenate(blocks).astype(complex) if blocks else np.zeros(0, complex)
-
-    def __call__(self, params):
-        delta = self._values(params) - self.reference
-        changed = delta != 0
-        partner = changed & self.hopping  # H_ji = H_ij† of a changed hopping
-        return (
-            np.concatenate([self.rows[changed], self.cols[partner]]),
-            np.concatenate([self.cols[changed], self.rows[partner]]),
-            np.concatenate([delta[changed], delta[partner].conj()]),
-        )
-
-
-class _WholeHamiltonianChanges:
-    """ΔH per value from the whole Hamiltonian (when many elements could change)."""
-
-    def __init__(self, fsyst, reference_matrix):
-        self.fsyst = fsyst
-        self.reference = reference_matrix.tocsr()
-
-    def __call__(self, params):
-        h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
-        delta = (h - self.reference).tocoo()
-        delta.eliminate_zeros()
-        return delta.row.astype(int), delta.col.astype(int), delta.data.astype(complex)
-
-
 def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]) -> _Plan | str:
     """Find the changed matrix elements of every value; a reason (str) if reduction does not pay."""
     fsyst = open_system.fsyst
-    reference = points[0]
-    hamiltonian = open_system.hamiltonian
-    offsets = open_system.orbital_offsets
     n_orbs = open_system.n_orbitals
     limit = min(MAX_PERTURBATION_ORBITALS, int(MAX_PERTURBATION_FRACTION * n_orbs))
-
-    candidates = _candidate_elements(fsyst, param)
-    if candidates is not None and len(candidates) <= _PER_ELEMENT_LIMIT:
-        changes = _ElementwiseChanges(fsyst, offsets, candidates, reference)
-    else:
-        changes = _WholeHamiltonianChanges(fsyst, hamiltonian)
 
     interfaces = open_system.interfaces
     varying_leads = [
@@ -192,9 +94,11 @@ def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]
     support: set[int] = set()
     perturbations, selfenergies = [], []
     for index, params in enumerate(points):
-        rows, cols, data = (
-            changes(params) if index else (np.zeros(0, int),) * 2 + (np.zeros(0, complex),)
-        )
+        if index:  # ΔH from the core (the changed elements are found once per parameter)
+            change = open_system.hamiltonian_change(params, param=param)
+            rows, cols, data = change.rows, change.cols, change.data
+        else:
+            rows, cols, data = np.zeros(0, int), np.zeros(0, int), np.zeros(0, complex)
         support.update(rows.tolist())
         support.update(cols.tolist())
         sigma = list(reference_sigma)

@@ -102,24 +102,61 @@ def test_multiterminal_equilibrium_noise_in_a_field_is_fluctuation_dissipation()
     np.testing.assert_allclose(noise, 2 * temperature * (conductance + conductance.T), atol=1e-10)
 
 
-def test_greens_function_route_equals_kwant_smatrix_route():
+def _kwant_channels(smatrix):
+    """Lead label of every channel of a plain-Kwant scattering matrix (mode basis)."""
+    counts = [len(info.momenta) // 2 for info in smatrix.lead_info]
+    return np.repeat(np.arange(len(counts)), counts)
+
+
+def test_core_scattering_matrix_equals_kwant_smatrix():
     # (Away from subband edges: at E = 1.0 or 2.0, edges of the 5-wide leads, a
     # mode has zero velocity and Kwant's s is not unitary.)
-    # Fisher–Lee s = −1 + i√Γ G √Γ from the interface Green's function gives the
-    # same noise as Kwant's mode-basis s (they differ by unitaries within leads).
+    # The core's Fisher–Lee s = −1 + i W† G W and Kwant's mode-basis s differ by
+    # unitaries within leads: equal channel counts, transmission eigenvalues and
+    # noise.  Tolerance 1e-10: two different factorizations, each exact to ~1e-13.
+    from analysis.noise import noise_matrix as kwant_free_noise
+
     fsyst = _hall_cross_user_style()
     params = dict(flux=0.4)
     potentials = [0.2, -0.1, 0.0, 0.05]
-    by_modes = scattering_matrix(fsyst, 1.3, params=params)
-    by_greens = scattering_matrix(fsyst, 1.3, params=params, method="greens")
-    unitary = by_greens.data.conj().T @ by_greens.data
+    ours = scattering_matrix(fsyst, 1.3, params=params)
+    reference = kwant.smatrix(fsyst, 1.3, params=params)
+    unitary = ours.data.conj().T @ ours.data
     np.testing.assert_allclose(unitary, np.eye(len(unitary)), atol=1e-10)
-    from analysis.noise import noise_matrix as kwant_free_noise
-
+    np.testing.assert_array_equal(ours.channel_terminals, _kwant_channels(reference))
+    for to in range(4):
+        for source in range(4):
+            expected = np.linalg.svd(reference.submatrix(to, source), compute_uv=False) ** 2
+            np.testing.assert_allclose(
+                ours.transmission_eigenvalues(to, source), expected, atol=1e-10
+            )
     np.testing.assert_allclose(
-        kwant_free_noise(by_greens.data, by_greens.channel_terminals, potentials, 0.02),
-        kwant_free_noise(by_modes.data, by_modes.channel_terminals, potentials, 0.02),
+        kwant_free_noise(ours.data, ours.channel_terminals, potentials, 0.02),
+        kwant_free_noise(reference.data, _kwant_channels(reference), potentials, 0.02),
         atol=1e-10,
+    )
+
+
+def test_fano_factor_and_conductance_matrix_agree_with_kwant_on_one_solve():
+    # The issue's complaint: fano_factor (S-matrix) and conductance_matrix (core)
+    # disagreed at one energy.  Both now come from the core; both equal plain Kwant.
+    from workflows import conductance_matrix
+
+    fsyst = systems.wire(12, 4).finalized()
+    params = systems.resolve_params(fsyst, dict(disorder=1.2, salt="one-door"))
+    energy = 0.9
+    reference = kwant.smatrix(fsyst, energy, params=params)
+    t_n = np.linalg.svd(reference.submatrix(1, 0), compute_uv=False) ** 2
+    expected = float(np.sum(t_n * (1 - t_n)) / np.sum(t_n))  # Blanter & Büttiker (2000)
+    assert fano_factor(fsyst, energy, params=params) == pytest.approx(expected, abs=1e-10)
+    np.testing.assert_allclose(
+        conductance_matrix(fsyst, energy, params=params),
+        reference.conductance_matrix(),
+        atol=1e-10,
+    )
+    s = scattering_matrix(fsyst, energy, params=params)
+    assert np.sum(np.abs(s.submatrix(1, 0)) ** 2) == pytest.approx(
+        reference.transmission(1, 0), abs=1e-10
     )
 
 
@@ -179,8 +216,8 @@ def test_bad_input_is_rejected_before_work():
         fano_factor(fsyst, 1.0, params=dict(V=1.0), sink=3)
     with pytest.raises(ValueError, match="differ"):
         fano_factor(fsyst, 1.0, params=dict(V=1.0), source=1, sink=1)
-    with pytest.raises(ValueError, match="method"):
-        scattering_matrix(fsyst, 1.0, params=dict(V=1.0), method="exact")
+    with pytest.raises(TypeError, match="blocks"):
+        scattering_matrix(fsyst, 1.0, params=dict(V=1.0), blocks="yes")
 
 
 # --- ensembles (computed once per module, kept small) -----------------------------------
