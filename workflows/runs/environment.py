@@ -7,10 +7,11 @@ import platform
 from importlib import metadata
 
 import kwant
-import kwant.solvers.default
 import numpy as np
 import scipy
 import threadpoolctl
+
+from workflows.scattering.backends import default_backend_name
 
 __all__ = ["environment_info", "kwant_solver"]
 
@@ -18,9 +19,12 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 
 
 def kwant_solver() -> str:
-    """'MUMPS' if Kwant's default solver is MUMPS, else 'SciPy' (slower, equally correct)."""
-    module = type(kwant.solvers.default.smatrix.__self__).__module__
-    return "MUMPS" if module.endswith("mumps") else "SciPy"
+    """'MUMPS' or 'SciPy': the factorization backend the scattering core takes by default.
+
+    Asked of the core's one rule (:func:`workflows.scattering.backends.default_backend_name`):
+    MUMPS when Kwant was built with it, else SciPy's SuperLU (slower, equally correct).
+    """
+    return {"mumps": "MUMPS", "scipy": "SciPy"}[default_backend_name()]
 
 
 def environment_info() -> dict[str, object]:

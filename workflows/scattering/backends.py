@@ -25,15 +25,23 @@ Three backends implement them:
   device with its leads at opposite ends); other requests go to the
   backend the rule picks without RGF.
 
+A backend of one's own is a subclass passed as ``solver=`` (``OpenSystem(fsyst,
+solver=MyBackend)``).
+
 **The rule** (:func:`choose_backend`, the one place that picks a backend):
 ``solver="mumps"``, ``"scipy"`` or ``"rgf"`` take that backend (MUMPS raises
 ``ImportError`` if Kwant was built without it; ``"rgf"`` raises ``ValueError``
 if the system does not slice).  ``solver="auto"`` takes MUMPS when Kwant has
-it; else RGF when the system slices with every lead interface in its first
-or last slice and at least :data:`RGF_MIN_SLICES` slices (there SuperLU's
-fill-in grows faster than RGF's O(L w³)); else SuperLU.  The chosen backend
-is :attr:`OpenSystem.backend` and its :attr:`~FactorizationBackend.name` is
-reported in provenance (:func:`workflows.environment_info`, ``"solver"``).
+it, else SuperLU.  RGF is taken only on request: measured on clean wires
+(``conductance_matrix`` at one energy, 2 busy cores, load ≈ 3.5), MUMPS was
+fastest at every size (100×10: 86 ms against 101 ms SuperLU and 190 ms RGF;
+400×20: 221 ms against 819 ms and 587 ms), and RGF beat SuperLU on some
+shapes (200×20: 362 ms against 823 ms) but not on others (800×8: 402 ms
+against 216 ms; 300×30: 6.5 s against 5.2 s), so no size criterion makes it
+reliably cheaper.  The chosen backend is :attr:`OpenSystem.backend`; its
+:attr:`~FactorizationBackend.name` is what provenance reports
+(:func:`workflows.environment_info`, ``"solver"``, from
+:func:`default_backend_name`).
 
 All backends give the same G to rounding (tests: 1e-10 against each other
 and against :func:`kwant.greens_function`).  Units: E − H − Σ in t, G in 1/t.
@@ -71,8 +79,6 @@ SOLVERS = ("auto", "mumps", "scipy", "rgf")
 _RHS_CHUNK = 256
 #: Largest |S| / max|E − H| accepted from the Schur path (its rounding error is ε·|S|).
 _SCHUR_GROWTH_LIMIT = 1e3
-#: ``solver="auto"`` without MUMPS takes RGF from this many slices on.
-RGF_MIN_SLICES = 4
 #: Orbitals per slice of the recursion (dense BLAS blocks, little Python overhead).
 RGF_TARGET_WIDTH = 32
 
@@ -87,7 +93,7 @@ def _mumps_module():
 
 
 def default_backend_name() -> str:
-    """The backend ``solver="auto"`` takes for a system that does not slice: 'mumps' or 'scipy'."""
+    """The backend ``solver="auto"`` takes: 'mumps' (Kwant built with MUMPS) or 'scipy'."""
     return "mumps" if _mumps_module() is not None else "scipy"
 
 
@@ -302,16 +308,9 @@ def slices_of(open_system: OpenSystem) -> SliceOrdering | None:
     return slice_ordering(open_system.hamiltonian, norbs, interfaces, target_width=RGF_TARGET_WIDTH)
 
 
-def _rgf_fits(open_system: OpenSystem, ordering: SliceOrdering | None) -> bool:
-    if ordering is None or ordering.widths.size < RGF_MIN_SLICES:
-        return False
-    slice_of = np.repeat(np.arange(ordering.widths.size), ordering.widths)[ordering.inverse]
-    interfaces = np.concatenate(open_system.interfaces)
-    ends = (slice_of[interfaces] == 0) | (slice_of[interfaces] == ordering.widths.size - 1)
-    return bool(np.all(ends))
-
-
-def choose_backend(open_system: OpenSystem, solver: str = "auto") -> FactorizationBackend:
+def choose_backend(
+    open_system: OpenSystem, solver: str | type[FactorizationBackend] = "auto"
+) -> FactorizationBackend:
     """The one rule that picks the factorization backend of an open system (see module docs).
 
     Parameters
@@ -319,12 +318,16 @@ def choose_backend(open_system: OpenSystem, solver: str = "auto") -> Factorizati
     open_system
         The open system (its Hamiltonian and lead interfaces are read).
     solver
-        ``"auto"``, ``"mumps"``, ``"scipy"`` or ``"rgf"``.
+        ``"auto"``, ``"mumps"``, ``"scipy"`` or ``"rgf"``; or a subclass of
+        :class:`FactorizationBackend` (a backend of one's own), instantiated
+        with ``open_system``.
 
     Returns
     -------
     FactorizationBackend
     """
+    if isinstance(solver, type) and issubclass(solver, FactorizationBackend):
+        return solver(open_system)
     choice("solver", solver, SOLVERS)
     if solver == "mumps" or (solver == "auto" and _mumps_module() is not None):
         return MumpsBackend(open_system)
@@ -332,7 +335,4 @@ def choose_backend(open_system: OpenSystem, solver: str = "auto") -> Factorizati
         return SuperLUBackend(open_system)
     if solver == "rgf":
         return RecursiveBackend(open_system)
-    ordering = slices_of(open_system)
-    if _rgf_fits(open_system, ordering):
-        return RecursiveBackend(open_system, ordering)
     return SuperLUBackend(open_system)

@@ -150,9 +150,9 @@ class OpenSystem:
     solver
         The factorization backend: ``"auto"`` (the rule of
         :func:`workflows.scattering.backends.choose_backend`: MUMPS when Kwant
-        has it, else the recursive Green's function for a sliceable
-        two-terminal device, else SciPy's SuperLU), ``"mumps"``, ``"scipy"``
-        or ``"rgf"``.
+        has it, else SciPy's SuperLU), ``"mumps"``, ``"scipy"``
+        or ``"rgf"``; or a :class:`~workflows.scattering.backends.FactorizationBackend`
+        subclass.
     check_hermiticity
         Check that the Hamiltonian is Hermitian, as Kwant does.
 
@@ -177,10 +177,11 @@ class OpenSystem:
         fsyst: kwant.system.FiniteSystem,
         *,
         params: Mapping[str, Any] | None = None,
-        solver: str = "auto",
+        solver: str | type[FactorizationBackend] = "auto",
         check_hermiticity: bool = True,
     ) -> None:
-        choice("solver", solver, SOLVERS)
+        if not (isinstance(solver, type) and issubclass(solver, FactorizationBackend)):
+            choice("solver", solver, SOLVERS)
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver

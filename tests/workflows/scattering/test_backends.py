@@ -1,0 +1,151 @@
+"""Factorization backends of the core: each against the others and against plain Kwant."""
+
+import kwant
+import numpy as np
+import pytest
+import tinyarray
+
+import systems
+from workflows.scattering import OpenSystem, backends
+from workflows.scattering.backends import FactorizationBackend, SuperLUBackend
+
+HAS_MUMPS = backends.default_backend_name() == "mumps"
+NAMES = ["mumps", "scipy", "rgf"] if HAS_MUMPS else ["scipy", "rgf"]
+
+
+def _two_orbital_wire(length=40, width=3):
+    """A user's 2-orbital wire with Rashba coupling, Zeeman field and a flux (Kwant tutorial style)."""
+    s0 = tinyarray.array([[1, 0], [0, 1]])
+    sx = tinyarray.array([[0, 1], [1, 0]])
+    sy = tinyarray.array([[0, -1j], [1j, 0]])
+    sz = tinyarray.array([[1, 0], [0, -1]])
+    lat = kwant.lattice.square(norbs=2)
+
+    def onsite(site, t, B_z, U):
+        x, y = site.pos
+        return (4 * t + U * np.cos(0.9 * x + y)) * s0 + B_z * sz
+
+    def hop_x(site1, site2, t, alpha, flux):
+        y = site1.pos[1]
+        return np.exp(-1j * flux * y) * (-t * s0 + 1j * alpha * sy)
+
+    def hop_y(site1, site2, t, alpha):
+        return -t * s0 - 1j * alpha * sx
+
+    def lead_onsite(site, t, B_z):
+        return 4 * t * s0 + B_z * sz
+
+    syst = kwant.Builder()
+    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
+    syst[kwant.builder.HoppingKind((1, 0), lat, lat)] = hop_x
+    syst[kwant.builder.HoppingKind((0, 1), lat, lat)] = hop_y
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+    lead[(lat(0, y) for y in range(width))] = lead_onsite
+    lead[kwant.builder.HoppingKind((1, 0), lat, lat)] = lambda s1, s2, t, alpha: (
+        -t * s0 + 1j * alpha * sy
+    )
+    lead[kwant.builder.HoppingKind((0, 1), lat, lat)] = hop_y
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    params = {"t": 1.0, "alpha": 0.25, "B_z": 0.15, "U": 0.8, "flux": 0.3}
+    return syst.finalized(), params
+
+
+CASES = {
+    "disordered wire in a field": (
+        lambda: systems.wire(40, 5).finalized(),
+        {"disorder": 1.5, "salt": "backends", "B": 0.03},
+    ),
+    "two-orbital wire, flux in radians": _two_orbital_wire,
+    "chain with a barrier": (
+        lambda: systems.chain(200).finalized(),
+        {"V": lambda x: 0.6 if x in (7, 150) else 0.0},
+    ),
+}
+
+
+def _case(name):
+    case = CASES[name]
+    if callable(case):
+        return case()
+    make, params = case
+    return make(), params
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_backend_gives_kwants_conductance_matrix(case, name):
+    fsyst, params = _case(case)
+    open_system = OpenSystem(fsyst, params=params, solver=name)
+    assert open_system.backend.name == name
+    for energy in (0.35, 1.1):
+        expected = kwant.smatrix(fsyst, energy, params=open_system.params).conductance_matrix()
+        # Exact up to the rounding of two different factorizations: 1e-10 e²/h.
+        np.testing.assert_allclose(open_system.conductance_matrix(energy), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_recursive_columns_equal_superlu_columns(case):
+    """Whole columns G[:, interfaces] (current maps, densities) from RGF and from SuperLU."""
+    fsyst, params = _case(case)
+    rgf = OpenSystem(fsyst, params=params, solver="rgf")
+    lu = OpenSystem(fsyst, params=params, solver="scipy")
+    assert rgf.backend.n_slices >= 3  # a real recursion, not one dense block
+    wanted = np.unique(np.concatenate(rgf.interfaces))
+    assert rgf.backend.serves(wanted)
+    np.testing.assert_allclose(
+        rgf.greens_columns(0.8, wanted), lu.greens_columns(0.8, wanted), atol=1e-10
+    )
+
+
+def test_recursive_backend_passes_other_orbitals_to_the_fallback():
+    fsyst, params = _case("disordered wire in a field")
+    rgf = OpenSystem(fsyst, params=params, solver="rgf")
+    lu = OpenSystem(fsyst, params=params, solver="scipy")
+    wanted = np.union1d(np.concatenate(rgf.interfaces), [60, 61, 100])  # interior orbitals too
+    assert not rgf.backend.serves(wanted)
+    np.testing.assert_allclose(
+        rgf.greens_function(0.8, wanted), lu.greens_function(0.8, wanted), atol=1e-10
+    )
+
+
+def test_a_hall_bar_with_rgf_is_still_right():
+    """Side leads are not in the end slices: the RGF backend hands them to its fallback."""
+    fsyst = systems.hall_bar(16, 6, 2).finalized()
+    open_system = OpenSystem(fsyst, params={"B": 0.05}, solver="rgf")
+    expected = kwant.smatrix(fsyst, 0.7, params=open_system.params).conductance_matrix()
+    np.testing.assert_allclose(open_system.conductance_matrix(0.7), expected, atol=1e-10)
+
+
+def test_the_rule_and_its_report(monkeypatch):
+    wire = systems.wire(40, 4).finalized()
+    hall = systems.hall_bar(16, 6, 2).finalized()
+    expected = "mumps" if HAS_MUMPS else "scipy"
+    assert OpenSystem(wire).backend.name == OpenSystem(hall).backend.name == expected
+    assert OpenSystem(wire, solver="rgf").backend.name == "rgf"  # RGF only on request
+    # Without MUMPS: SuperLU.
+    monkeypatch.setattr(backends, "_mumps_module", lambda: None)
+    assert OpenSystem(wire).backend.name == "scipy"
+    assert backends.default_backend_name() == "scipy"
+    with pytest.raises(ImportError, match="MUMPS"):
+        OpenSystem(wire, solver="mumps")
+
+
+def test_bad_solver_is_rejected_and_a_backend_of_ones_own_plugs_in():
+    fsyst = systems.wire(10, 3).finalized()
+    with pytest.raises(ValueError, match="solver"):
+        OpenSystem(fsyst, solver="lapack")
+    with pytest.raises(TypeError):
+        FactorizationBackend(OpenSystem(fsyst))  # abstract
+
+    class DenseBackend(FactorizationBackend):
+        name = "dense"
+
+        def greens_columns(self, energy, orbitals, selfenergies):
+            matrix = self.open_system.matrix(energy, selfenergies=selfenergies).toarray()
+            return np.linalg.inv(matrix)[:, orbitals]
+
+    dense = OpenSystem(fsyst, params={"disorder": 1.0}, solver=DenseBackend)
+    lu = OpenSystem(fsyst, params={"disorder": 1.0}, solver=SuperLUBackend)
+    assert dense.backend.name == "dense"
+    np.testing.assert_allclose(dense.conductance_matrix(0.6), lu.conductance_matrix(0.6), atol=1e-12)
