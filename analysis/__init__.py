@@ -1,5 +1,12 @@
-"""Predictions and comparisons: Landauer mode counting, analytic results, thermal averages."""
+"""Predictions and comparisons: Landauer mode counting, analytic results, thermal averages.
 
+Kwant-free: nothing here solves.  ``analysis.open_modes`` and
+``analysis.lead_velocities`` moved to :func:`workflows.open_modes` and
+:func:`workflows.lead_velocities` (they solve a lead's modes); the old names
+raise an ``AttributeError`` saying so.
+"""
+
+from analysis._moved import moved_attribute
 from analysis.analytic import chain_barrier_transmission, chain_transmission, chain_wavenumber
 from analysis.dephasing import (
     chain_backscattering_length,
@@ -7,7 +14,6 @@ from analysis.dephasing import (
     chain_group_velocity,
     chain_probe_potential,
     dephasing_length,
-    lead_velocities,
     ohmic_slope,
     semiclassical_dephased_resistance,
 )
@@ -23,7 +29,7 @@ from analysis.harmonics import (
 )
 from analysis.heat import HeatSolution, entropy_production, landauer_currents, solve_heat
 from analysis.landauer import compare_with_landauer
-from analysis.modes import mode_count, open_modes, subband_edges
+from analysis.modes import mode_count, subband_edges
 from analysis.noise import (
     chaotic_cavity_fano,
     crossover_noise,
@@ -76,12 +82,10 @@ __all__ = [
     "hot_probe_state",
     "landauer_currents",
     "landauer_moments",
-    "lead_velocities",
     "mode_count",
     "mott_seebeck",
     "noise_matrix",
     "ohmic_slope",
-    "open_modes",
     "pair_window",
     "probe_noise_matrix",
     "reciprocity_report",
@@ -96,3 +100,7 @@ __all__ = [
     "visibility_decay_length",
     "window_grid",
 ]
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

@@ -27,14 +27,10 @@ t, lengths in a, velocities in t·a/ħ (ħ = a = 1), resistances in h/e².
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import kwant
 import numpy as np
 
+from analysis._moved import moved_attribute
 from analysis.analytic import chain_wavenumber
-from analysis.modes import propagating_modes
 from systems._validation import integer
 
 __all__ = [
@@ -43,7 +39,6 @@ __all__ = [
     "chain_group_velocity",
     "chain_probe_potential",
     "dephasing_length",
-    "lead_velocities",
     "ohmic_slope",
     "semiclassical_dephased_resistance",
 ]
@@ -109,24 +104,6 @@ def chain_probe_potential(x, length, energy, eta, t: float = 1.0) -> float | np.
     return float(result) if result.ndim == 0 else result
 
 
-def lead_velocities(
-    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    energy: float,
-    *,
-    lead: int | None = 0,
-    params: Mapping[str, Any] | None = None,
-) -> np.ndarray:
-    """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, from its band structure.
-
-    ``fsyst`` may be a finalized lead (``InfiniteSystem``), whose ``lead`` is
-    then None (or the default 0).  Only the parameters the lead reads are needed.
-    """
-    propagating, the_lead = propagating_modes(fsyst, energy, lead=lead, params=params)
-    velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
-    cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
-    return np.sort(velocities[: velocities.size // 2]) * cell
-
-
 def ohmic_slope(velocities, eta) -> float:
     """Asymptotic Ohmic slope dR/dL = η / (2 Σ_n v_n) in h/e² per lattice constant.
 
@@ -136,7 +113,7 @@ def ohmic_slope(velocities, eta) -> float:
     Parameters
     ----------
     velocities
-        Group velocities of the open modes (t·a/ħ), e.g. :func:`lead_velocities`.
+        Group velocities of the open modes (t·a/ħ), e.g. :func:`workflows.lead_velocities`.
     eta
         Probe coupling η > 0 (units of t).
     """
@@ -192,3 +169,7 @@ def semiclassical_dephased_resistance(length: int, velocities, eta) -> float:
     kirchhoff = np.diag(between.sum(axis=0) + from_left + from_right) - between
     mu = np.linalg.solve(kirchhoff, from_left)  # column potentials, left at 1, right at 0
     return float(1 / (direct + from_left @ (1 - mu)))
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

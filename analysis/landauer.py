@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.modes import mode_count, open_modes
+from analysis.modes import mode_count
 
 __all__ = ["compare_with_landauer"]
 
@@ -19,17 +15,16 @@ def compare_with_landauer(
     conductance,
     *,
     width: int | None = None,
-    fsyst=None,
-    lead: int = 0,
-    params: Mapping[str, Any] | None = None,
+    modes=None,
     t: float = 1.0,
 ) -> pd.DataFrame:
     """Put simulated G(E) (e²/h) next to the Landauer mode count N(E).
 
     Give exactly one source of the prediction: ``width`` (the analytic count
     of a clean strip of that many sites, :func:`analysis.mode_count`) or
-    ``fsyst`` (the open channels of lead ``lead``, :func:`analysis.open_modes`;
-    ``fsyst`` may also be a finalized lead, then ``lead`` is ignored).
+    ``modes`` (the open channels N(E) at each energy, e.g.
+    ``[workflows.open_modes(fsyst, e, lead=0) for e in energies]``: counting a
+    lead's modes solves it, so it is done in :mod:`workflows`).
 
     Returns
     -------
@@ -37,8 +32,11 @@ def compare_with_landauer(
         Columns ``energy`` (t), ``G`` (simulated, e²/h), ``N`` (Landauer
         prediction, e²/h) and ``deviation`` = G − N.
     """
-    if (width is None) == (fsyst is None):
-        raise ValueError("give exactly one of width= (analytic strip) or fsyst= (lead modes)")
+    if (width is None) == (modes is None):
+        raise ValueError(
+            "give exactly one of width= (analytic strip) or modes= (N(E) per energy, "
+            "e.g. from workflows.open_modes)"
+        )
     e = np.asarray(energies, dtype=float)
     g = np.asarray(conductance, dtype=float)
     if e.shape != g.shape or e.ndim != 1:
@@ -48,7 +46,7 @@ def compare_with_landauer(
     if width is not None:
         n = np.atleast_1d(mode_count(e, width, t))
     else:
-        if isinstance(fsyst, kwant.system.InfiniteSystem):  # a finalized lead itself
-            lead = None
-        n = np.array([open_modes(fsyst, energy, lead=lead, params=params) for energy in e])
+        n = np.asarray(modes)
+        if n.shape != e.shape:
+            raise ValueError(f"modes must hold one count per energy ({e.size}), got {n.shape}")
     return pd.DataFrame({"energy": e, "G": g, "N": n, "deviation": g - n})

@@ -1,118 +1,23 @@
-"""Landauer mode counting: open channels of a lead, analytic subbands of a strip."""
+"""Landauer mode counting from numbers: the analytic subbands of a strip.
+
+Kwant-free.  The open channels of a lead *solved* from its modes are
+:func:`workflows.open_modes` and :func:`workflows.lead_velocities` (they call a
+lead eigensolver, so they live in the scattering core; the names
+``analysis.open_modes`` and ``analysis.lead_velocities`` raise an
+``AttributeError`` saying so).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import kwant
 import numpy as np
 
-from systems._validation import integer, lead_index, real
-from systems.parameters import resolve_params
+from analysis._moved import moved_attribute
+from systems._validation import integer
 
-__all__ = [
-    "EDGE_TOLERANCE",
-    "lead_system",
-    "mode_count",
-    "open_modes",
-    "propagating_modes",
-    "subband_edges",
-]
+__all__ = ["EDGE_TOLERANCE", "mode_count", "subband_edges"]
 
 #: Energies within this many t of a subband edge count as at the edge (mode closed).
 EDGE_TOLERANCE = 1e-12
-
-
-def lead_system(
-    syst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    lead: int | None,
-    params: Mapping[str, Any] | None,
-) -> tuple[kwant.system.InfiniteSystem, dict[str, Any]]:
-    """The finalized lead meant by ``(syst, lead)`` and the params it needs.
-
-    ``syst`` is a finalized system (then ``lead`` is its lead index) or a
-    finalized lead (an ``InfiniteSystem``, e.g. ``fsyst.leads[0]`` or
-    ``lead_builder.finalized()``; then ``lead`` is None).  Only the
-    parameters that the lead reads are needed (:func:`systems.resolve_params`
-    with ``lead=``); unknown names are checked against the whole system.
-    """
-    if isinstance(syst, kwant.system.InfiniteSystem):
-        if lead is not None:
-            raise ValueError(
-                f"lead={lead!r} given with a finalized lead: pass lead=None (the lead itself)"
-            )
-        return syst, resolve_params(syst, params)
-    if isinstance(syst, kwant.Builder):
-        raise TypeError("expected a finalized system or lead: call .finalized() first")
-    if not isinstance(syst, kwant.system.FiniteSystem):
-        raise TypeError(
-            f"expected a finalized kwant system or lead (InfiniteSystem), got {type(syst).__name__}"
-        )
-    lead = lead_index("lead", lead, len(syst.leads), of="lead")
-    the_lead = syst.leads[lead]
-    if not hasattr(the_lead, "modes"):
-        raise ValueError(f"lead {lead} is a self-energy lead (e.g. a probe): it has no modes")
-    return the_lead, resolve_params(syst, params, lead=int(lead))
-
-
-def open_modes(
-    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    energy: float,
-    *,
-    lead: int | None = 0,
-    params: Mapping[str, Any] | None = None,
-) -> int:
-    """Number of propagating (open) channels of one lead at ``energy``.
-
-    Parameters
-    ----------
-    fsyst
-        A finalized Kwant system, or a finalized lead (``InfiniteSystem``).
-    energy
-        Energy in units of t (of the system's own units for a user's system).
-    lead
-        Lead index of ``fsyst`` (default 0: ``open_modes(fsyst, 0.5, lead=2)``);
-        None (or the default) when ``fsyst`` is a lead itself
-        (``open_modes(flead, 0.5)``).
-    params
-        Kwant parameters; only those the lead reads are needed (see
-        :func:`systems.resolve_params`).
-
-    Returns
-    -------
-    int
-        N(E): the ideal conductance of that lead in e²/h.  In a magnetic
-        field in the quantum Hall regime, the number of edge channels ν.
-    """
-    propagating, _ = propagating_modes(fsyst, energy, lead=lead, params=params)
-    return int(propagating.velocities.size // 2)
-
-
-def propagating_modes(
-    fsyst: kwant.system.FiniteSystem | kwant.system.InfiniteSystem,
-    energy: float,
-    *,
-    lead: int | None = 0,
-    params: Mapping[str, Any] | None = None,
-) -> tuple[Any, kwant.system.InfiniteSystem]:
-    """Kwant's propagating modes of one lead at ``energy``, and that lead.
-
-    The one place in :mod:`analysis` that reads lead modes (mode counts,
-    group velocities).  ``fsyst``, ``lead`` and ``params`` as for
-    :func:`open_modes`.
-
-    Returns
-    -------
-    tuple
-        (:class:`kwant.physics.PropagatingModes`, the finalized lead).
-    """
-    if isinstance(fsyst, kwant.system.InfiniteSystem) and lead == 0:
-        lead = None  # the default lead index, for a system that is a lead itself
-    the_lead, params = lead_system(fsyst, lead, params)
-    energy = real("energy", energy)
-    propagating, _ = the_lead.modes(energy, params=params)
-    return propagating, the_lead
 
 
 def subband_edges(width: int, t: float = 1.0) -> np.ndarray:
@@ -171,3 +76,7 @@ def mode_count(energy, width: int, t: float = 1.0) -> int | np.ndarray:
     tol = EDGE_TOLERANCE * abs(t)
     count = np.sum((edges + tol < e) & (e < edges + 4 * t - tol), axis=-1)
     return int(count) if count.ndim == 0 else count
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

@@ -49,6 +49,7 @@ from workflows.scattering.local_density import (
     local_density_of_states,
     local_potential,
 )
+from workflows.scattering.mode_counts import lead_velocities, open_modes
 from workflows.scattering.noise import (
     ScatteringMatrix,
     fano_factor,
@@ -146,6 +147,7 @@ __all__ = [
     "iv_curve",
     "joule_heat",
     "kwant_solver",
+    "lead_velocities",
     "local_density_of_states",
     "local_potential",
     "localization_study",
@@ -154,6 +156,7 @@ __all__ = [
     "noise_matrix",
     "ohmic_crossover_study",
     "onsager_matrix",
+    "open_modes",
     "phase_dephased_conductance",
     "phase_dephased_conductance_matrix",
     "potential_profile_study",

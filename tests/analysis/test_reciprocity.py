@@ -10,12 +10,11 @@ import analysis
 import systems
 from analysis import (
     conductance_reciprocity,
-    open_modes,
     reciprocity_report,
     resistance_reciprocity,
     sum_rule_deviations,
 )
-from workflows import conductance_matrix
+from workflows import conductance_matrix, open_modes
 
 
 def lopsided_potential(x, y):

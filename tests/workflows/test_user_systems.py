@@ -278,10 +278,10 @@ def test_open_modes_of_a_finalized_lead_asks_only_for_its_parameters():
     fsyst = builder.finalized()
     lead = fsyst.leads[0]
     lead_params = {"t": 1.0, "B": 0.15, "alpha": 0.2}  # no V: only the scattering region reads it
-    n = analysis.open_modes(lead, 0.7, params=lead_params)
+    n = workflows.open_modes(lead, 0.7, params=lead_params)
     assert n == kwant.smatrix(fsyst, 0.7, params=SO_PARAMS).num_propagating(0)
-    assert analysis.open_modes(fsyst, 0.7, lead=0, params=lead_params) == n
-    velocities = analysis.lead_velocities(lead, 0.7, lead=None, params=lead_params)
+    assert workflows.open_modes(fsyst, 0.7, lead=0, params=lead_params) == n
+    velocities = workflows.lead_velocities(lead, 0.7, lead=None, params=lead_params)
     assert velocities.size == n
 
 
@@ -437,7 +437,7 @@ def test_thermal_studies_of_a_user_system_equal_plain_kwant_quadrature():
     fsyst = spin_orbit_wire().finalized()
     energy, temperature = 0.55, 0.005
     grid = np.linspace(energy - 16 * temperature, energy + 16 * temperature, 321)
-    assert {analysis.open_modes(fsyst, e, params=SO_PARAMS) for e in grid[[0, -1]]} == {1}
+    assert {workflows.open_modes(fsyst, e, params=SO_PARAMS) for e in grid[[0, -1]]} == {1}
     transmission = np.array(
         [kwant.smatrix(fsyst, e, params=SO_PARAMS).transmission(1, 0) for e in grid]
     )

@@ -35,7 +35,6 @@ from analysis import compare_with_landauer, plots
 from analysis.dephasing import (
     chain_dephased_resistance,
     chain_probe_potential,
-    lead_velocities,
     semiclassical_dephased_resistance,
 )
 from analysis.harmonics import ensemble_harmonics
@@ -44,6 +43,7 @@ from workflows.app.transport_figures import TRANSPORT_RECIPES
 from workflows.runs.provenance import run_provenance, utc_now
 from workflows.scattering.conductance import conductance_vs_energy
 from workflows.scattering.dephasing_method import dense_memory_estimate
+from workflows.scattering.mode_counts import lead_velocities
 from workflows.studies.dephasing_studies import ohmic_crossover_study, potential_profile_study
 from workflows.studies.hall import quantum_hall_scan
 from workflows.studies.interference import (

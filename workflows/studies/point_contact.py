@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 import systems
-from analysis import open_modes, thermal_average
+from analysis import thermal_average
 from analysis.bias import two_terminal_conductance
 from systems._validation import integer, real
 from systems.parameters import updated_params
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering import OpenSystem
 from workflows.scattering.conductance import _check_energy
+from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = ["qpc_conductance"]

@@ -14,7 +14,7 @@ NAMES = ["mumps", "scipy", "rgf"] if HAS_MUMPS else ["scipy", "rgf"]
 
 
 def _two_orbital_wire(length=40, width=3):
-    """A user's 2-orbital wire with Rashba coupling, Zeeman field and a flux (Kwant tutorial style)."""
+    """A user's 2-orbital wire with Rashba coupling, Zeeman field, flux (Kwant tutorial style)."""
     s0 = tinyarray.array([[1, 0], [0, 1]])
     sx = tinyarray.array([[0, 1], [1, 0]])
     sy = tinyarray.array([[0, -1j], [1j, 0]])
@@ -148,4 +148,6 @@ def test_bad_solver_is_rejected_and_a_backend_of_ones_own_plugs_in():
     dense = OpenSystem(fsyst, params={"disorder": 1.0}, solver=DenseBackend)
     lu = OpenSystem(fsyst, params={"disorder": 1.0}, solver=SuperLUBackend)
     assert dense.backend.name == "dense"
-    np.testing.assert_allclose(dense.conductance_matrix(0.6), lu.conductance_matrix(0.6), atol=1e-12)
+    np.testing.assert_allclose(
+        dense.conductance_matrix(0.6), lu.conductance_matrix(0.6), atol=1e-12
+    )

@@ -6,7 +6,6 @@ import kwant
 import numpy as np
 import pytest
 
-import analysis
 import analysis.dephasing as theory
 import systems
 import workflows
@@ -89,7 +88,7 @@ def test_effective_conductance_matches_per_pair_kwant_transmissions_and_own_solv
     assert solution.two_terminal_conductance() == pytest.approx(current_0, rel=1e-10)
     np.testing.assert_allclose(solution.probe_potentials(), v_probes, atol=1e-10)
     # The dephased conductance is a proper two-terminal conductance: 0 < G < N.
-    assert 0 < current_0 < analysis.open_modes(fsyst, energy, lead=0)
+    assert 0 < current_0 < workflows.open_modes(fsyst, energy, lead=0)
 
 
 def test_probe_currents_vanish_at_the_solved_potentials():

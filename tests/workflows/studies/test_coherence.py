@@ -7,6 +7,7 @@ import pytest
 
 import analysis.dephasing as theory
 import systems
+import workflows
 from workflows.studies.coherence import fit_ohmic, measure_coherence_length, resistance_vs_length
 
 # η = 0.05 with v = 2t sin k >= 1.3 t at these energies: η/v <= 0.04.  The weak-coupling
@@ -48,7 +49,7 @@ def test_wire_follows_the_semiclassical_network_from_ballistic_to_ohmic():
     probes would mix in a nearly open (slow) mode.
     """
     energy, width, eta = 1.15, 6, 0.2
-    velocities = theory.lead_velocities(systems.wire(1, width).finalized(), energy)
+    velocities = workflows.lead_velocities(systems.wire(1, width).finalized(), energy)
     assert velocities.size == 2
     frame = resistance_vs_length(
         lambda length: systems.wire(length, width), [2, 10, 40, 60], energy, params={"eta": eta}

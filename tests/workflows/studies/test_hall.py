@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import systems
-from analysis import open_modes
 from workflows import (
     BandEdgeError,
     bend_resistance,
@@ -15,6 +14,7 @@ from workflows import (
     hall_bar_resistances,
     hall_resistance,
     longitudinal_resistance,
+    open_modes,
     quantum_hall_scan,
 )
 
