@@ -41,6 +41,7 @@ the user** when it is read by any other value function, whatever the name.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import weakref
 from collections.abc import Iterable, Mapping
@@ -49,7 +50,6 @@ from types import MappingProxyType
 from typing import Any
 
 import kwant
-from kwant._common import get_parameters
 
 from ._validation import real
 
@@ -155,6 +155,25 @@ class ParameterOwners:
     user: frozenset[str]
 
 
+def _positional_parameters(func: Any) -> tuple[str, ...]:
+    """Names of a value function's positional parameters, as Kwant reads them.
+
+    Kwant's rule (its private ``kwant._common.get_parameters``, not reused
+    here): positional parameters without defaults; a default, a keyword-only
+    parameter, ``*args`` or ``**kwargs`` is a ``ValueError``.
+    """
+    kinds = inspect.Parameter
+    names = []
+    for name, parameter in inspect.signature(func).parameters.items():
+        if parameter.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD):
+            if parameter.default is not kinds.empty:
+                raise ValueError("arguments of value functions must not have default values")
+            names.append(name)
+        else:
+            raise ValueError("value functions take only positional parameters")
+    return tuple(names)
+
+
 def _is_own(func: Any) -> bool:
     module = getattr(func, "__module__", None) or ""
     return module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")
@@ -195,7 +214,7 @@ def _value_functions(syst: Any):
                 yield value, names, ()
                 continue
             try:
-                meanings = tuple(get_parameters(value)[strip:])
+                meanings = _positional_parameters(value)[strip:]
             except (ValueError, TypeError):
                 meanings = tuple(names)
             if len(meanings) != len(names):
