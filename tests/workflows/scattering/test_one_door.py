@@ -321,3 +321,11 @@ def test_the_checker_lets_honest_code_through():
     assert side_doors(source) == []
     # The core itself may open the solver.
     assert side_doors("import kwant\nkwant.smatrix(f, 1)", "workflows/scattering/backends.py") == []
+
+
+def test_adding_a_solver_call_to_a_real_module_is_caught():
+    module = "workflows/scattering/noise.py"
+    source = (ROOT / module).read_text(encoding="utf-8")
+    assert side_doors(source, module) == []
+    assert side_doors(source + "\nkwant.smatrix(fsyst, 1.0)\n", module)
+    assert side_doors(source + "\nsigma = fsyst.leads[0].selfenergy(1.0)\n", module)
