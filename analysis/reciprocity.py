@@ -63,7 +63,7 @@ def sum_rule_deviations(G, modes: Iterable[int] | None = None) -> pd.DataFrame:
         (M, M) conductance matrix in e²/h.
     modes
         Optional open-mode counts N_i of the M leads (e.g. from
-        :func:`analysis.open_modes`); adds the reflection check.
+        :func:`workflows.open_modes`); adds the reflection check.
 
     Returns
     -------

@@ -2,7 +2,10 @@
 
 :class:`~workflows.scattering.open_system.OpenSystem` is the one place that
 assembles the open system E − H − Σ (Hamiltonian, lead interfaces,
-self-energies, Γ) and factorizes it.  Everything else here is built on it:
+self-energies, Γ) and factorizes it, through a pluggable backend
+(:mod:`.backends`); it is the one door into a solver (scattering matrices
+:mod:`.scattering_matrices`, ΔH along parameters :mod:`.hamiltonian_updates`,
+solved mode counts :mod:`.mode_counts`).  Everything else here is built on it:
 conductance matrices, lead- and block-resolved (:mod:`.conductance`),
 Green's functions between interfaces (:mod:`.interface_greens`) and to every
 orbital (:mod:`.greens_columns`), sweeps along one parameter (:mod:`.sweeps`),
