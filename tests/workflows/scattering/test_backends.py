@@ -1,9 +1,9 @@
 """Factorization backends of the core: each against the others and against plain Kwant."""
 
 import kwant
+import kwant.continuum
 import numpy as np
 import pytest
-import tinyarray
 
 import systems
 from workflows.scattering import OpenSystem, backends
@@ -14,40 +14,27 @@ NAMES = ["mumps", "scipy", "rgf"] if HAS_MUMPS else ["scipy", "rgf"]
 
 
 def _two_orbital_wire(length=40, width=3):
-    """A user's 2-orbital wire with Rashba coupling, Zeeman field, flux (Kwant tutorial style)."""
-    s0 = tinyarray.array([[1, 0], [0, 1]])
-    sx = tinyarray.array([[0, 1], [1, 0]])
-    sy = tinyarray.array([[0, -1j], [1j, 0]])
-    sz = tinyarray.array([[1, 0], [0, -1]])
-    lat = kwant.lattice.square(norbs=2)
+    """A user's 2-orbital Rashba wire from ``kwant.continuum`` with a Zeeman field and a
+    smooth potential in the scattering region only (Kwant's continuum tutorial style)."""
+    kinetic = (
+        "(k_x**2 + k_y**2) * sigma_0 + alpha * (k_x * sigma_y - k_y * sigma_x) + B_z * sigma_z"
+    )
+    templates = {
+        "region": kwant.continuum.discretize(kinetic + " + U(x, y) * sigma_0", grid=1),
+        "lead": kwant.continuum.discretize(kinetic, grid=1),
+    }
 
-    def onsite(site, t, B_z, U):
+    def strip(site, ends=(0, length)):
         x, y = site.pos
-        return (4 * t + U * np.cos(0.9 * x + y)) * s0 + B_z * sz
-
-    def hop_x(site1, site2, t, alpha, flux):
-        y = site1.pos[1]
-        return np.exp(-1j * flux * y) * (-t * s0 + 1j * alpha * sy)
-
-    def hop_y(site1, site2, t, alpha):
-        return -t * s0 - 1j * alpha * sx
-
-    def lead_onsite(site, t, B_z):
-        return 4 * t * s0 + B_z * sz
+        return 0 <= y < width and (ends is None or ends[0] <= x < ends[1])
 
     syst = kwant.Builder()
-    syst[(lat(x, y) for x in range(length) for y in range(width))] = onsite
-    syst[kwant.builder.HoppingKind((1, 0), lat, lat)] = hop_x
-    syst[kwant.builder.HoppingKind((0, 1), lat, lat)] = hop_y
+    syst.fill(templates["region"], strip, (0, 0))
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(width))] = lead_onsite
-    lead[kwant.builder.HoppingKind((1, 0), lat, lat)] = lambda s1, s2, t, alpha: (
-        -t * s0 + 1j * alpha * sy
-    )
-    lead[kwant.builder.HoppingKind((0, 1), lat, lat)] = hop_y
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
-    params = {"t": 1.0, "alpha": 0.25, "B_z": 0.15, "U": 0.8, "flux": 0.3}
+    lead.fill(templates["lead"], lambda site: strip(site, ends=None), (0, 0))
+    for attached in (lead, lead.reversed()):
+        syst.attach_lead(attached)
+    params = {"alpha": 0.25, "B_z": 0.15, "U": lambda x, y: 0.8 * np.cos(0.9 * x + y)}
     return syst.finalized(), params
 
 
@@ -56,7 +43,7 @@ CASES = {
         lambda: systems.wire(40, 5).finalized(),
         {"disorder": 1.5, "salt": "backends", "B": 0.03},
     ),
-    "two-orbital wire, flux in radians": _two_orbital_wire,
+    "two-orbital kwant.continuum wire": _two_orbital_wire,
     "chain with a barrier": (
         lambda: systems.chain(200).finalized(),
         {"V": lambda x: 0.6 if x in (7, 150) else 0.0},
