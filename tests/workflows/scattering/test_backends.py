@@ -138,3 +138,19 @@ def test_bad_solver_is_rejected_and_a_backend_of_ones_own_plugs_in():
     np.testing.assert_allclose(
         dense.conductance_matrix(0.6), lu.conductance_matrix(0.6), atol=1e-12
     )
+
+
+def test_rgf_refuses_a_system_without_a_slice_ordering():
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(i) for i in range(4))] = 2.0
+    syst[lat.neighbors()] = -1.0
+    syst[lat(10)] = 0.5  # an isolated site: unreachable from lead 0's interface
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 2.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    fsyst = syst.finalized()
+    with pytest.raises(ValueError, match="slice ordering"):
+        OpenSystem(fsyst, solver="rgf")
+    assert OpenSystem(fsyst).conductance_matrix(1.0).shape == (1, 1)  # auto still solves it
