@@ -1,127 +1,425 @@
-"""Energies exactly at a band edge of a lead: a clear error instead of a singular solve.
+"""Band edges of the leads: a refusal, or a documented one-sided limit — never a wrong number.
 
-At an energy where a lead's mode opens or closes (a band edge: the mode's
-group velocity vanishes), the number of open channels N(E) jumps and the
-scattering problem is singular.  Kwant then either fails deep inside SciPy
-or NumPy (``ValueError: Expected square matrix``, ``LinAlgError: singular
-matrix``) or returns a result decided by rounding (the mode counted or not).
-A failure is reported as a band edge when the lead's modes fail at the energy
-but not 1e-7 beside it.  mesoflow's convention: an energy within
-rounding of a band edge is refused with :class:`BandEdgeError`, naming the
-lead and the edge; evaluate just above or below it.  :func:`analysis.mode_count`
-follows the same convention for the analytic strip subbands.
+At an energy E0 where a lead's subband has an extremum (a band edge: the
+mode's group velocity v = dE/dk vanishes), the number of open channels N(E)
+jumps and the lead's transfer problem has a double root on the unit circle.
+Rounding splits that root by ~√ε ≈ 1e-8, so Kwant may count the pair as
+propagating (with velocities near zero, or failing with ``Expected square
+matrix`` / ``LinAlgError`` / "mode with zero velocity") or classify it as a
+*growing and a decaying evanescent mode*.  In the last case nothing fails:
+the lead's self-energy is built from a "decaying" mode that does not decay,
+and the answer is silently wrong (a conductance above the number of open
+channels, a non-unitary S).  The same happens within δk ≈ ε/(rounding
+splitting) of the extremum on the open side, where two propagating roots are
+closer than Kwant's unit-circle tolerance can separate.
 
-"Within rounding" is judged from the group velocities Kwant reports: a
-propagating mode slower than :data:`EDGE_VELOCITY` times the largest
-inter-cell hopping of its lead (Kwant's units: energy × lattice constant).
-Near a band bottom of a square-lattice subband, v = 2√(t δ) with δ = E − E_n,
-so this refuses energies within δ ≈ 1e-12 t of an edge — the same window as
-:data:`analysis.modes.EDGE_TOLERANCE`.
+The guard
+---------
+For every lead at every energy, :func:`lead_modes` (the one place that asks a
+lead for its modes) refuses the energy with :class:`BandEdgeError` if the
+lead has a mode slower than
+
+    v_tol = :data:`VELOCITY_TOLERANCE` × (largest inter-cell hopping of the lead)
+
+in Kwant's velocity units (energy × lead period).  "A mode" includes the
+modes Kwant calls evanescent: the guard solves the lead's transfer problem
+itself (the quadratic eigenproblem V†μ² + (H₀ − E)μ + V = 0, μ = e^{ik},
+linearized and solved by QZ, which is backward stable also for singular V as
+in honeycomb leads), takes every root within :data:`DECAY_LIMIT` of the unit
+circle (|ln|μ|| < DECAY_LIMIT) and computes its *analytically continued
+velocity* v = dE/dk at the complex momentum k = −i ln μ from the Bloch
+Hamiltonian H(k) = H₀ + V e^{−ik} + V† e^{ik} there:
+v = yᴴ H'(k) x / (yᴴ x), x and y its right and left eigenvectors at the
+eigenvalue E (Hellmann–Feynman for a non-Hermitian matrix; a degenerate
+cluster, e.g. spin, by the eigenvalues of (Yᴴ X)⁻¹ Yᴴ H' X).  For a root on
+the unit circle this is the ordinary group velocity (equal to Kwant's); near a
+parabolic extremum E ≈ E0 + α(k − k0)² it is 2α(k − k0) on the open side
+and 2iα κ on the gap side (k = k0 + iκ), so in both cases
+
+    |v| = 2√(α|E − E0|),   and   |v| < v_tol  ⟺  |E − E0| < δE = v_tol² / (4|α|).
+
+One criterion thus covers both of Kwant's classifications, whatever the
+rounding did to the double root; it does not depend on how Kwant chose to
+order, stabilize or block-diagonalize (conservation laws, symmetries) the
+modes, because it is computed from the lead's cell Hamiltonian and hopping
+(evaluated with the params, so function-valued parameters and fields enter).
+Why this and not the alternatives: counting propagating modes at E ± δ needs
+two extra mode solves per lead and energy and a δ that depends on α; reading
+|μ| alone has no scale (|μ| − 1 = κ is a momentum, not an energy window).
+The continued velocity gives the same v_tol on both sides with one small
+QZ (2n × 2n, n orbitals per lead cell, no Python loop over modes) and one
+n × n eigenproblem per near-unit-circle root.  A root further than
+:data:`DECAY_LIMIT` from the circle is not examined: near a parabolic
+extremum it has |v| = 2|α|κ > 2|α| × DECAY_LIMIT, which exceeds v_tol unless
+the band is flat to |α| < v_tol / (2 DECAY_LIMIT) = 5e-5 (relative), where its
+open side has |v| < v_tol anyway.
+
+δE is computed at each refusal from the curvature of the slow band (α by a
+central difference of the band energy at Re k), and the error names the
+nearest safe energies E ∓ 10 δE (checked: the guard passes there, widened by
+factors of 10 if another edge is that close).  For a square strip (α = t
+cos θ_n at the band bottom) δE ≈ 2.5e-11 t: the window is far below any
+physical energy resolution and 10³ times wider than Kwant's rounding window.
+:func:`analysis.mode_count` follows the same convention for the analytic
+strip subbands (an edge counts as closed).
+
+The one-sided limit
+-------------------
+``at_band_edge="above"`` (``"below"``) asks for the limit E → E0⁺ (E0⁻)
+instead of a refusal: :func:`resolve_energy` returns E0 + 10 δE (E0 − 10 δE),
+E0 the energy given, if E0 is refused there, and E0 itself otherwise.  At
+10 δE every mode has |v| ≥ √10 v_tol, so Kwant classifies the modes without
+ambiguity and the result is the exact scattering answer at that energy.  It
+differs from the limit by the variation of the observable over 10 δE: near a
+threshold, observables vary as √(E − E0), so the error is
+O(√(10 δE / t)) ≈ O(v_tol / t) ≈ 1e-5 relative (smaller where the observable
+is analytic through the edge).  The default ``at_band_edge=None`` (or
+``"refuse"``) refuses.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.linalg
+
+from systems._validation import choice
 
 __all__ = [
+    "AT_BAND_EDGE",
+    "DECAY_LIMIT",
     "EDGE_VELOCITY",
+    "VELOCITY_TOLERANCE",
     "BandEdgeError",
+    "SlowMode",
     "band_edges_reported",
-    "check_lead_velocities",
+    "check_energy",
     "lead_modes",
+    "resolve_energy",
+    "slow_modes",
 ]
 
-#: Modes slower than this (relative to the lead's largest inter-cell hopping) sit at a band edge.
-EDGE_VELOCITY = 2e-6
+#: v_tol relative to the lead's largest inter-cell hopping: modes slower than this are at an edge.
+VELOCITY_TOLERANCE = 1e-5
+#: The former name of :data:`VELOCITY_TOLERANCE`.
+EDGE_VELOCITY = VELOCITY_TOLERANCE
+#: Roots of the transfer problem with |ln|μ|| below this are examined (decay per lead period).
+DECAY_LIMIT = 0.1
+#: Values of ``at_band_edge``: refuse (None or "refuse") or the one-sided limit from above/below.
+AT_BAND_EDGE = (None, "refuse", "above", "below")
+#: The one-sided limit is taken this many refusal windows δE from the energy given.
+_SIDE_STEP = 10.0
+#: Step in k (per lead period) of the central difference that gives a band's curvature α.
+_CURVATURE_STEP = 1e-3
+
+
+@dataclass(frozen=True)
+class SlowMode:
+    """A mode of a lead slower than v_tol at an energy.
+
+    Attributes
+    ----------
+    lead
+        Lead index (None if the lead was passed on its own).
+    momentum
+        Complex momentum k = −i ln μ (per lead period); real for a propagating mode.
+    velocity
+        |dE/dk| continued to ``momentum`` (energy × lead period).
+    window
+        The refusal half-width δE = v_tol² / (4|α|) around the band extremum
+        (energy), α = E''/2 the band's curvature at Re k.
+    """
+
+    lead: int | None
+    momentum: complex
+    velocity: float
+    window: float
 
 
 class BandEdgeError(ValueError):
-    """The energy is exactly at a band edge of a lead (a mode with zero velocity)."""
+    """The energy is at a band edge of a lead (a mode with |v| < v_tol): refused.
+
+    Attributes
+    ----------
+    energy
+        The energy refused.
+    lead
+        The lead with the slow mode.
+    below, above
+        The nearest energies on either side where the guard passes (E ∓ 10 δE,
+        widened if needed); what ``at_band_edge="below"``/``"above"`` uses.
+    """
+
+    def __init__(
+        self, message: str, *, energy: float, lead: int | None, below: float, above: float
+    ) -> None:
+        super().__init__(message)
+        self.energy, self.lead, self.below, self.above = energy, lead, below, above
 
 
-def _message(energy: float, lead: int | None) -> str:
-    where = f"lead {lead}" if lead is not None else "one of the leads"
-    return (
-        f"energy={energy!r} is exactly at a band edge of {where}: a mode opens or closes "
-        f"there (zero group velocity), N(E) jumps and the scattering problem is singular; "
-        f"evaluate just above or below the edge, e.g. energy={energy!r} ± 1e-9"
-    )
+def _lead_label(lead: int | None) -> str:
+    return f"lead {lead}" if lead is not None else "the lead"
 
 
-def _fails(lead: Any, energy: float, params: Mapping[str, Any]) -> bool:
+def _lead_matrices(lead: Any, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """H₀ (n × n) and the inter-cell hopping V padded to n × n, as Kwant's Bands does."""
+    h_cell = np.asarray(lead.cell_hamiltonian(params=params), dtype=complex)
+    hop = np.asarray(lead.inter_cell_hopping(params=params), dtype=complex)
+    v = np.zeros_like(h_cell)
+    v[:, : hop.shape[1]] = hop
+    return h_cell, v
+
+
+def _near_unit_roots(h_cell: np.ndarray, v: np.ndarray, energy: float) -> np.ndarray:
+    """Roots μ = e^{ik} of det(V†μ² + (H₀ − E)μ + V) = 0 with |ln|μ|| < DECAY_LIMIT.
+
+    Companion linearization A z = μ B z with z = (x, μx); QZ handles a
+    singular V (roots at 0 and ∞), which are dropped.
+    """
+    n = h_cell.shape[0]
+    eye, zero = np.eye(n), np.zeros((n, n))
+    a = np.block([[zero, eye], [-v, energy * eye - h_cell]])
+    b = np.block([[eye, zero], [zero, v.conj().T]])
+    alpha, beta = scipy.linalg.eigvals(a, b, homogeneous_eigvals=True, check_finite=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = alpha / beta
+        decay = np.abs(np.log(np.abs(mu)))
+    return mu[np.isfinite(decay) & (decay < DECAY_LIMIT)]
+
+
+def _bloch(h_cell: np.ndarray, v: np.ndarray, k: complex) -> tuple[np.ndarray, np.ndarray]:
+    """H(k) = H₀ + V e^{−ik} + V† e^{ik} and dH/dk (Kwant's Bands convention), k complex."""
+    forward, backward = v * np.exp(-1j * k), v.conj().T * np.exp(1j * k)
+    return h_cell + forward + backward, 1j * (backward - forward)
+
+
+def _continued_velocity(h_cell: np.ndarray, v: np.ndarray, k: complex, energy: float) -> float:
+    """|dE/dk| at complex k of the band through (k, E): non-Hermitian Hellmann–Feynman."""
+    ham, dham = _bloch(h_cell, v, k)
+    values, left, right = scipy.linalg.eig(ham, left=True, right=True, check_finite=False)
+    distance = np.abs(values - energy)
+    scale = max(1.0, float(np.abs(ham).max()))
+    cluster = distance <= max(distance.min(), 0.0) + 1e-7 * scale  # degenerate bands (e.g. spin)
+    x, y = right[:, cluster], left[:, cluster]
+    overlap = y.conj().T @ x
     try:
-        lead.modes(energy, params=params)
-    except ValueError:  # numpy.linalg.LinAlgError included
-        return True
-    return False
+        velocities = scipy.linalg.eigvals(np.linalg.solve(overlap, y.conj().T @ dham @ x))
+    except np.linalg.LinAlgError:  # an exceptional point: dE/dk is not defined, i.e. zero
+        return 0.0
+    return float(np.abs(velocities).min())
 
 
-def _edge_lead(fsyst: Any, energy: float, params: Mapping[str, Any]) -> int | None:
-    """The first lead whose modes fail at ``energy`` but not just beside it, if any."""
-    step = 1e-7 * max(1.0, abs(energy))
-    for index, lead in enumerate(fsyst.leads):
-        if not hasattr(lead, "modes") or not _fails(lead, energy, params):
+def _curvature(h_cell: np.ndarray, v: np.ndarray, k: float, energy: float) -> float:
+    """|E''(k)| / 2 of the band nearest ``energy`` at real k (central difference)."""
+    step = _CURVATURE_STEP
+    bands = [np.linalg.eigvalsh(_bloch(h_cell, v, k + s)[0]) for s in (-step, 0.0, step)]
+    minus, centre, plus = (b[np.argmin(np.abs(b - energy))] for b in bands)
+    return abs(plus + minus - 2 * centre) / (2 * step**2)
+
+
+def _velocity_scale(v: np.ndarray) -> float:
+    return float(np.abs(v).max(initial=0.0))
+
+
+def slow_modes(lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None):
+    """The modes of a lead slower than v_tol at ``energy`` (propagating or evanescent).
+
+    Parameters
+    ----------
+    lead
+        A finalized Kwant lead (``InfiniteSystem``).
+    energy
+        Energy (units of the lead's Hamiltonian).
+    params
+        Its complete Kwant parameters.
+    index
+        Lead index, for the report.
+
+    Returns
+    -------
+    list of SlowMode
+        Empty if the energy is safe for this lead.
+    """
+    h_cell, v = _lead_matrices(lead, params)
+    scale = _velocity_scale(v)
+    if scale == 0:
+        return []
+    v_tol = VELOCITY_TOLERANCE * scale
+    found = []
+    for mu in _near_unit_roots(h_cell, v, energy):
+        k = -1j * np.log(mu)
+        speed = _continued_velocity(h_cell, v, k, energy)
+        if speed < v_tol:
+            alpha = _curvature(h_cell, v, float(k.real), energy)
+            window = v_tol**2 / (4 * alpha) if alpha > 0 else np.inf
+            found.append(SlowMode(index, complex(k), speed, float(window)))
+    return found
+
+
+def _is_safe(lead: Any, energy: float, params: Mapping[str, Any]) -> bool:
+    return not slow_modes(lead, energy, params)
+
+
+def _safe_side(lead: Any, energy: float, params: Mapping[str, Any], window: float, sign: int):
+    """E + sign · 10 δE, widened by factors of 10 until the lead has no slow mode there."""
+    step = _SIDE_STEP * window if np.isfinite(window) else 1e-9 * max(1.0, abs(energy))
+    step = max(step, 4 * np.spacing(energy))
+    for _ in range(12):
+        candidate = energy + sign * step
+        if _is_safe(lead, candidate, params):
+            return float(candidate)
+        step *= 10
+    return float("nan")
+
+
+def _refusal(lead: Any, energy: float, params: Mapping[str, Any], slow: list[SlowMode]):
+    window = max(mode.window for mode in slow)
+    index = slow[0].lead
+    below = _safe_side(lead, energy, params, window, -1)
+    above = _safe_side(lead, energy, params, window, +1)
+    v_tol = VELOCITY_TOLERANCE * _velocity_scale(_lead_matrices(lead, params)[1])
+    message = (
+        f"energy={energy!r} is exactly at a band edge of {_lead_label(index)} (a mode with "
+        f"group velocity {slow[0].velocity:.1e} < v_tol={v_tol:.1e}: a subband opens or closes "
+        f"within δE={window:.1e}, where N(E) jumps and the scattering problem is singular); "
+        f"nearest safe energies: {below!r} and {above!r}, or pass at_band_edge='below' or "
+        f"'above' for the one-sided limit"
+    )
+    return BandEdgeError(message, energy=energy, lead=index, below=below, above=above)
+
+
+def check_lead(lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None):
+    """Raise :class:`BandEdgeError` if the lead has a mode slower than v_tol at ``energy``."""
+    if not hasattr(lead, "cell_hamiltonian"):  # a self-energy lead (e.g. a probe): no bands
+        return
+    slow = slow_modes(lead, energy, params, index=index)
+    if slow:
+        raise _refusal(lead, energy, params, slow)
+
+
+def check_energy(fsyst: Any, energy: float, params: Mapping[str, Any], leads=None) -> None:
+    """Raise :class:`BandEdgeError` if ``energy`` is at a band edge of any lead (or of ``leads``).
+
+    For solvers that do not go through :func:`lead_modes` (e.g. ``kwant.smatrix``).
+    """
+    indices = range(len(fsyst.leads)) if leads is None else leads
+    for index in indices:
+        check_lead(fsyst.leads[index], energy, params, index=index)
+
+
+def resolve_energy(
+    fsyst: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    at_band_edge: str | None = None,
+    *,
+    leads=None,
+) -> float:
+    """The energy at which to solve: ``energy``, or the one-sided limit's energy at a band edge.
+
+    The one call every public entry point that takes an energy makes (after
+    validating its arguments, with resolved ``params``).
+
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    energy
+        The energy asked for (units of t).
+    params
+        Complete Kwant parameters.
+    at_band_edge
+        None or ``"refuse"`` (default): return ``energy`` unchanged; the
+        solve refuses it with :class:`BandEdgeError` if it is at an edge.
+        ``"above"`` / ``"below"``: if ``energy`` is at a band edge of any
+        lead, return E + 10 δE / E − 10 δE (see the module notes), else
+        ``energy``.
+    leads
+        Only these lead indices (default: all).
+
+    Returns
+    -------
+    float
+    """
+    choice("at_band_edge", at_band_edge, AT_BAND_EDGE)
+    if at_band_edge in (None, "refuse"):
+        return energy
+    resolved = energy
+    for _ in range(4):  # a shift past one lead's edge may land near another lead's
+        try:
+            check_energy(fsyst, resolved, params, leads)
+        except BandEdgeError as error:
+            resolved = error.above if at_band_edge == "above" else error.below
+            if not np.isfinite(resolved):
+                raise
             continue
-        if not _fails(lead, energy - step, params) and not _fails(lead, energy + step, params):
-            return index
-    return None
+        return float(resolved)
+    check_energy(fsyst, resolved, params, leads)
+    return float(resolved)
 
 
 @contextlib.contextmanager
-def band_edges_reported(fsyst: Any, energy: float, params: Mapping[str, Any]) -> Iterator[None]:
-    """Turn Kwant's failure at an exact band edge into a :class:`BandEdgeError` naming the lead."""
+def band_edges_reported(
+    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+) -> Iterator[None]:
+    """Turn a failure of Kwant's mode solve at a band edge into a :class:`BandEdgeError`."""
     try:
         yield
-    except ValueError as exc:  # Kwant fails with ValueError or numpy.linalg.LinAlgError
+    except (ValueError, RuntimeError) as exc:  # LinAlgError is a ValueError
         if isinstance(exc, BandEdgeError):
             raise
-        lead = _edge_lead(fsyst, energy, params)
-        if lead is None:  # not a band edge: the original error stands
+        slow = slow_modes(lead, energy, params, index=index)
+        if not slow:
             raise
-        raise BandEdgeError(_message(energy, lead)) from exc
+        raise _refusal(lead, energy, params, slow) from exc
 
 
-def check_lead_velocities(
-    fsyst: Any, energy: float, params: Mapping[str, Any], lead_info: Sequence[Any]
-) -> None:
-    """Raise :class:`BandEdgeError` if a propagating mode of a lead is slower than the edge limit.
-
-    ``lead_info`` is :attr:`kwant.solvers.common.SMatrix.lead_info` (the
-    propagating modes of every lead, with their velocities).
-    """
-    for index, info in enumerate(lead_info):
-        velocities = getattr(info, "velocities", None)
-        if velocities is None or np.size(velocities) == 0:
-            continue
-        lead = fsyst.leads[index]
-        if not hasattr(lead, "inter_cell_hopping"):
-            continue
-        scale = float(np.max(np.abs(lead.inter_cell_hopping(params=params)), initial=0.0))
-        if scale > 0 and np.min(np.abs(velocities)) < EDGE_VELOCITY * scale:
-            raise BandEdgeError(_message(energy, index))
-
-
-def lead_modes(fsyst: Any, lead: int, energy: float, params: Mapping[str, Any]) -> tuple[Any, Any]:
+def lead_modes(
+    fsyst: Any,
+    lead: int,
+    energy: float,
+    params: Mapping[str, Any],
+    *,
+    at_band_edge: str | None = None,
+) -> tuple[Any, Any]:
     """The modes of lead ``lead`` of ``fsyst`` at ``energy``, through the band-edge guard.
 
     The one place in mesoflow that asks a Kwant lead for its modes: every
     self-energy, mode count and velocity comes from here, so that an energy
     at a band edge is refused the same way everywhere.
 
+    Parameters
+    ----------
+    fsyst
+        A finalized Kwant system.
+    lead
+        Lead index.
+    energy
+        Energy (units of t).
+    params
+        Complete Kwant parameters.
+    at_band_edge
+        None/``"refuse"``, ``"above"`` or ``"below"``: see :func:`resolve_energy`
+        (applied to this lead only).
+
     Returns
     -------
     tuple
         Kwant's (:class:`kwant.physics.PropagatingModes`,
         :class:`kwant.physics.StabilizedModes`) of the lead.
+
+    Raises
+    ------
+    BandEdgeError
+        If the lead has a mode (propagating or evanescent) slower than v_tol.
     """
+    energy = resolve_energy(fsyst, energy, params, at_band_edge, leads=[lead])
     the_lead = fsyst.leads[lead]
-    with band_edges_reported(fsyst, energy, params):
+    check_lead(the_lead, energy, params, index=lead)
+    with band_edges_reported(the_lead, energy, params, index=lead):
         propagating, stabilized = the_lead.modes(energy, params=params)
-    info: list[Any] = [None] * len(fsyst.leads)
-    info[lead] = propagating
-    check_lead_velocities(fsyst, energy, params, info)
     return propagating, stabilized

@@ -33,6 +33,7 @@ from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems._validation import choice
 from systems.parameters import resolve_params
+from workflows.scattering.band_edges import check_energy, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system, has_self_energy_leads
 from workflows.scattering.dephasing import eliminate_floating_probes
 from workflows.scattering.interface_greens import interface_greens_function
@@ -115,6 +116,7 @@ def scattering_matrix(
     params: Mapping[str, Any] | None = None,
     blocks: bool = False,
     method: str = "auto",
+    at_band_edge: str | None = None,
 ) -> ScatteringMatrix:
     """The unitary scattering matrix over all terminals, probes included.
 
@@ -133,6 +135,10 @@ def scattering_matrix(
         ``"smatrix"`` (:func:`kwant.smatrix`, mode basis; only if all leads have
         modes), ``"greens"`` (Fisher–Lee from the interface Green's function;
         works with self-energy leads) or ``"auto"`` (the first when possible).
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -153,8 +159,10 @@ def scattering_matrix(
             "kwant.smatrix; it is not available with self-energy leads or method='greens'"
         )
     params = resolve_params(fsyst, params)
+    energy = resolve_energy(fsyst, energy, params, at_band_edge)
     if method == "greens" or (method == "auto" and self_energy):
         return _from_greens_function(fsyst, energy, params)
+    check_energy(fsyst, energy, params)  # kwant.smatrix takes the modes itself
     return _from_smatrix(kwant.smatrix(fsyst, energy, params=params), blocks)
 
 
@@ -168,6 +176,7 @@ def noise_matrix(
     blocks: bool = False,
     floating: Any = (),
     probe_model: str = "dephasing",
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """Büttiker's current-noise matrix S_αβ of any Kwant system at Fermi energy ``energy``.
 
@@ -198,6 +207,10 @@ def noise_matrix(
         Fermi sea at its own potential and temperature, both fluctuating;
         electron heating) for the floating terminals; see
         :func:`analysis.noise.probe_noise_matrix` for the models.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -214,7 +227,7 @@ def noise_matrix(
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
-    s = scattering_matrix(fsyst, energy, params=params, blocks=blocks)
+    s = scattering_matrix(fsyst, energy, params=params, blocks=blocks, at_band_edge=at_band_edge)
     n = len(s.terminals)
     if potentials is None:
         potentials = np.zeros(n)
@@ -242,6 +255,7 @@ def fano_factor(
     source: int = 0,
     sink: int = 1,
     probe_model: str = "dephasing",
+    at_band_edge: str | None = None,
 ) -> float:
     """Zero-temperature Fano factor F = S / 2eI of the current from ``source`` into ``sink``.
 
@@ -280,6 +294,10 @@ def fano_factor(
     probe_model
         ``"dephasing"``, ``"voltage"``, ``"hot"`` or ``"grounded"``: how the other
         leads (probes) behave.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -290,7 +308,7 @@ def fano_factor(
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
-    s = scattering_matrix(fsyst, energy, params=params)
+    s = scattering_matrix(fsyst, energy, params=params, at_band_edge=at_band_edge)
     if n_leads == 2:
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))
     potentials = np.zeros(n_leads)
