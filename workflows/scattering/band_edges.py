@@ -74,7 +74,12 @@ differs from the limit by the variation of the observable over 10 δE: near a
 threshold, observables vary as √(E − E0), so the error is
 O(√(10 δE / t)) ≈ O(v_tol / t) ≈ 1e-5 relative (smaller where the observable
 is analytic through the edge).  The default ``at_band_edge=None`` (or
-``"refuse"``) refuses.
+``"refuse"``) refuses.  Energy-quadrature grids (thermal and bias windows:
+:func:`workflows.thermoelectric`, ``thermoelectric_table``, ``iv_curve``,
+``heat_transport``, the thermal QPC conductance) take a node that lands exactly
+on an edge as the limit from above (:data:`GRID_NODE_SIDE`): a finite value on a
+set of measure zero, whose weight the error-controlled grid makes negligible —
+never a wrong value between the limits.
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ __all__ = [
     "AT_BAND_EDGE",
     "DECAY_LIMIT",
     "EDGE_VELOCITY",
+    "GRID_NODE_SIDE",
     "VELOCITY_TOLERANCE",
     "BandEdgeError",
     "SlowMode",
@@ -111,6 +117,10 @@ EDGE_VELOCITY = VELOCITY_TOLERANCE
 DECAY_LIMIT = 0.1
 #: Values of ``at_band_edge``: refuse (None or "refuse") or the one-sided limit from above/below.
 AT_BAND_EDGE = (None, "refuse", "above", "below")
+#: A node of an energy-quadrature grid (thermal windows, bias windows) that lands exactly on a
+#: band edge takes this one-sided limit: 𝒯(E) is bounded and a single node is a set of measure
+#: zero for the integral, while the adaptive grid refines around the step (error-controlled).
+GRID_NODE_SIDE = "above"
 #: The one-sided limit is taken this many refusal windows δE from the energy given.
 _SIDE_STEP = 10.0
 #: Step in k (per lead period) of the central difference that gives a band's curvature α.
