@@ -186,41 +186,61 @@ def _lead_label(lead: int | None) -> str:
 
 def _lead_matrices(lead: Any, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """H₀ (n × n) and the inter-cell hopping V padded to n × n, as Kwant's Bands does."""
-    h_cell = np.asarray(lead.cell_hamiltonian(params=params), dtype=complex)
-    hop = np.asarray(lead.inter_cell_hopping(params=params), dtype=complex)
+    h_cell = np.asarray(lead.cell_hamiltonian(params=params))
+    hop = np.asarray(lead.inter_cell_hopping(params=params))
+    dtype = np.result_type(h_cell, hop, float)  # real arithmetic for a real lead (2-4× faster)
+    h_cell = h_cell.astype(dtype)
     v = np.zeros_like(h_cell)
     v[:, : hop.shape[1]] = hop
     return h_cell, v
 
 
-def _pencil(h_cell: np.ndarray, v: np.ndarray, energy: float) -> tuple[np.ndarray, np.ndarray]:
-    """Companion linearization A z = μ B z of V†μ² + (H₀ − E)μ + V, z = (x, μx)."""
-    n = h_cell.shape[0]
-    eye, zero = np.eye(n), np.zeros((n, n))
-    a = np.block([[zero, eye], [-v, energy * eye - h_cell]])
-    b = np.block([[eye, zero], [zero, v.conj().T]])
-    return a, b
+def _eigenproblem(h_cell: np.ndarray, v: np.ndarray, energy: float):
+    """Roots μ of V†μ² + (H₀ − E)μ + V = 0 with left and right eigenvectors.
 
+    Companion linearization A z = μ B z, z = (x, μx), A = [[0, 1], [−V, E − H₀]],
+    B = diag(1, V†).  With an invertible V (square lattices) it is the standard
+    problem C = B⁻¹A (cheaper than QZ); with a singular V (honeycomb leads) the
+    pencil, solved by QZ, which is backward stable there (roots at 0 and ∞).
 
-def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
-    """Roots μ with |ln|μ|| < DECAY_LIMIT and their continued velocities |dE/dk|.
-
-    One QZ with left and right eigenvectors (w, z) of the pencil; first-order
-    perturbation in E gives dμ/dE = wᴴ (∂A/∂E) z / (wᴴ B z), ∂A/∂E = diag(0, 1),
-    and dE/dk = iμ / (dμ/dE) (μ = e^{ik}) — Hellmann–Feynman for the Bloch
-    Hamiltonian at the complex momentum.  Roots closer than 1e-9 (degenerate
-    bands, e.g. spin) are treated as one cluster: their dμ/dE are the eigenvalues
-    of (Wᴴ B Z)⁻¹ Wᴴ (∂A/∂E) Z — unless their eigenvectors are parallel (a
-    defective double root, Jordan block: the extremum itself, dμ/dE = ∞, v = 0).
-    QZ handles a singular V (roots at 0 and ∞, dropped).
+    Returns
+    -------
+    mu, left, right, metric, derivative
+        The roots (possibly inf/nan for the pencil), left and right eigenvectors
+        and the matrices M and D with dμ/dE = wᴴ D z / (wᴴ M z) for each pair.
     """
     n = h_cell.shape[0]
-    a, b = _pencil(h_cell, v, energy)
+    eye, zero = np.eye(n), np.zeros((n, n))
+    singular = np.linalg.svd(v, compute_uv=False)
+    if singular[-1] > 1e-8 * singular[0]:
+        hop_inverse = np.linalg.inv(v.conj().T)
+        c = np.block([[zero, eye], [-hop_inverse @ v, hop_inverse @ (energy * eye - h_cell)]])
+        mu, left, right = scipy.linalg.eig(c, left=True, right=True, check_finite=False)
+        return mu, left, right, np.eye(2 * n), np.block([[zero, zero], [zero, hop_inverse]])
+    a = np.block([[zero, eye], [-v, energy * eye - h_cell]])
+    b = np.block([[eye, zero], [zero, v.conj().T]])
     (alpha, beta), left, right = scipy.linalg.eig(
         a, b, left=True, right=True, homogeneous_eigvals=True, check_finite=False
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         mu = alpha / beta
+    return mu, left, right, b, np.block([[zero, zero], [zero, eye]])
+
+
+def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
+    """Roots μ with |ln|μ|| < DECAY_LIMIT and their continued velocities |dE/dk|.
+
+    One eigensolve with left and right eigenvectors (w, z)
+    (:func:`_eigenproblem`); first-order perturbation in E gives
+    dμ/dE = wᴴ D z / (wᴴ M z) and dE/dk = iμ / (dμ/dE) (μ = e^{ik}) —
+    Hellmann–Feynman for the Bloch Hamiltonian at the complex momentum.  Roots
+    closer than 1e-9 (degenerate bands, e.g. spin) are treated as one cluster:
+    their dμ/dE are the eigenvalues of (Wᴴ M Z)⁻¹ Wᴴ D Z — unless their
+    eigenvectors are parallel (a defective double root, Jordan block: the
+    extremum itself, dμ/dE = ∞, v = 0).
+    """
+    mu, left, right, metric, derivative = _eigenproblem(h_cell, v, energy)
+    with np.errstate(divide="ignore", invalid="ignore"):
         decay = np.abs(np.log(np.abs(mu)))
     chosen = np.nonzero(np.isfinite(decay) & (decay < DECAY_LIMIT))[0]
     speeds = np.empty(chosen.size)
@@ -236,8 +256,8 @@ def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
             if np.linalg.svd(unit, compute_uv=False)[-1] < 1e-6:
                 speeds[cluster] = 0.0  # defective: the extremum itself
                 continue
-        overlap = w.conj().T @ b @ z
-        shift = w[n:].conj().T @ z[n:]
+        overlap = w.conj().T @ metric @ z
+        shift = w.conj().T @ derivative @ z
         try:
             dmu_de = scipy.linalg.eigvals(np.linalg.solve(overlap, shift))
         except np.linalg.LinAlgError:  # defective: the extremum itself
