@@ -23,18 +23,22 @@ lead has a mode slower than
 
 in Kwant's velocity units (energy × lead period).  "A mode" includes the
 modes Kwant calls evanescent: the guard solves the lead's transfer problem
-itself (the quadratic eigenproblem V†μ² + (H₀ − E)μ + V = 0, μ = e^{ik},
-linearized and solved by QZ, which is backward stable also for singular V as
-in honeycomb leads), takes every root within :data:`DECAY_LIMIT` of the unit
-circle (|ln|μ|| < DECAY_LIMIT) and computes its *analytically continued
-velocity* v = dE/dk at the complex momentum k = −i ln μ from the Bloch
-Hamiltonian H(k) = H₀ + V e^{−ik} + V† e^{ik} there:
-v = yᴴ H'(k) x / (yᴴ x), x and y its right and left eigenvectors at the
-eigenvalue E (Hellmann–Feynman for a non-Hermitian matrix; a degenerate
-cluster, e.g. spin, by the eigenvalues of (Yᴴ X)⁻¹ Yᴴ H' X).  For a root on
-the unit circle this is the ordinary group velocity (equal to Kwant's); near a
-parabolic extremum E ≈ E0 + α(k − k0)² it is 2α(k − k0) on the open side
-and 2iα κ on the gap side (k = k0 + iκ), so in both cases
+itself — the quadratic eigenproblem V†μ² + (H₀ − E)μ + V = 0, μ = e^{ik},
+linearized (standard eigenproblem for an invertible V as on a square lattice;
+QZ of the pencil for a singular V as in honeycomb leads, backward stable with
+roots at 0 and ∞) and solved once with left and right eigenvectors — takes
+every root within :data:`DECAY_LIMIT` of the unit circle (|ln|μ|| <
+DECAY_LIMIT) and computes its *analytically continued velocity* v = dE/dk at
+the complex momentum k = −i ln μ by first-order perturbation of the root in E:
+dμ/dE = wᴴ D z / (wᴴ M z) (w, z left and right eigenvectors, D = ∂/∂E of the
+linearization, M its metric) and v = iμ / (dμ/dE).  This is Hellmann–Feynman
+for the non-Hermitian Bloch Hamiltonian H(k) = H₀ + V e^{−ik} + V† e^{ik} at
+complex k; degenerate roots (e.g. spin) are a cluster, whose velocities are
+the eigenvalues of (Wᴴ M Z)⁻¹ Wᴴ D Z, and a defective pair (parallel
+eigenvectors: the double root of the extremum itself) has v = 0.  For a root
+on the unit circle this is the ordinary group velocity (equal to Kwant's);
+near a parabolic extremum E ≈ E0 + α(k − k0)² it is 2α(k − k0) on the open
+side and 2iα κ on the gap side (k = k0 + iκ), so in both cases
 
     |v| = 2√(α|E − E0|),   and   |v| < v_tol  ⟺  |E − E0| < δE = v_tol² / (4|α|).
 
@@ -47,8 +51,9 @@ Why this and not the alternatives: counting propagating modes at E ± δ needs
 two extra mode solves per lead and energy and a δ that depends on α; reading
 |μ| alone has no scale (|μ| − 1 = κ is a momentum, not an energy window).
 The continued velocity gives the same v_tol on both sides with one small
-QZ (2n × 2n, n orbitals per lead cell, no Python loop over modes) and one
-n × n eigenproblem per near-unit-circle root.  A root further than
+eigensolve (2n × 2n, n orbitals per lead cell; its cost relative to Kwant's
+own mode solve and to a whole conductance matrix is measured in
+``benchmarks/bench_band_edge_guard.py``).  A root further than
 :data:`DECAY_LIMIT` from the circle is not examined: near a parabolic
 extremum it has |v| = 2|α|κ > 2|α| × DECAY_LIMIT, which exceeds v_tol unless
 the band is flat to |α| < v_tol / (2 DECAY_LIMIT) = 5e-4 (relative), where its
@@ -82,10 +87,11 @@ differs from the limit by the variation of the observable over 10 δE: near a
 threshold, observables vary as √(E − E0) (the new channel's k − k0), so the
 error is O(√(10 δE / α)) = O(√10 v_tol / 2α) ≈ 1.6e-4 relative for α = t
 (smaller where the observable is analytic through the edge, e.g. the
-conductance of a clean wire, exact on both sides).  The default ``at_band_edge=None`` (or
-``"refuse"``) refuses.  Energy-quadrature grids (thermal and bias windows:
+conductance of a clean wire, exact on both sides).  The default
+``at_band_edge=None`` (or ``"refuse"``) refuses.  Energy-quadrature grids (thermal and bias windows:
 :func:`workflows.thermoelectric`, ``thermoelectric_table``, ``iv_curve``,
-``heat_transport``, the thermal QPC conductance) take a node that lands exactly
+``heat_transport``, ``visibility_vs_temperature``, the thermal QPC
+conductance) take a node that lands exactly
 on an edge as the limit from above (:data:`GRID_NODE_SIDE`): a finite value on a
 set of measure zero, whose weight the error-controlled grid makes negligible —
 never a wrong value between the limits.

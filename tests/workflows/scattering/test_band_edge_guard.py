@@ -28,7 +28,7 @@ SIGMA_Y = np.array([[0, -1j], [1j, 0]])
 SIGMA_Z = np.diag([1.0, -1.0])
 
 
-def band_extrema(flead, params, *, lo, hi, limit=3, nk=801):
+def band_extrema(flead, params, *, lo, hi, limit=2, nk=801):
     """Exact extrema E0 of the lead's bands in (lo, hi): brentq on dE/dk of each band.
 
     A sign change of a sorted band's velocity is an extremum only if |v| ≈ 0 at the
@@ -56,7 +56,7 @@ def band_extrema(flead, params, *, lo, hi, limit=3, nk=801):
     for energy in sorted(found):
         if not distinct or energy - distinct[-1] > 1e-9:
             distinct.append(energy)
-    return distinct[:limit]
+    return distinct[:: max(1, len(distinct) // limit)][:limit]  # spread over the window
 
 
 def honeycomb_ribbon(width, length=3, armchair=False):

@@ -148,7 +148,7 @@ def test_every_edge_of_a_wide_strip_refused_and_nothing_else():
     fsyst = systems.wire(2, width).finalized()
     edges = np.concatenate([subband_edges(width), subband_edges(width) + 4])
     open_system = OpenSystem(fsyst)
-    scan = np.linspace(0.003, 7.997, 121)
+    scan = np.linspace(0.003, 7.997, 81)
     near = np.concatenate([edges - 1e-7, edges + 1e-7])  # 40 δE: must pass
     for energy in np.concatenate([scan, near]):
         g = open_system.conductance_matrix(float(energy))
