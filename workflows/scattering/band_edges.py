@@ -1,4 +1,4 @@
-"""Band edges of the leads: a refusal, or a documented one-sided limit — never a wrong number.
+r"""Band edges of the leads: a refusal, or a documented one-sided limit — never a wrong number.
 
 At an energy E0 where a lead's subband has an extremum (a band edge: the
 mode's group velocity v = dE/dk vanishes), the number of open channels N(E)
@@ -27,7 +27,7 @@ itself — the quadratic eigenproblem V†μ² + (H₀ − E)μ + V = 0, μ = e^
 linearized (standard eigenproblem for an invertible V as on a square lattice;
 QZ of the pencil for a singular V as in honeycomb leads, backward stable with
 roots at 0 and ∞) and solved once with left and right eigenvectors — takes
-every root within :data:`DECAY_LIMIT` of the unit circle (|ln|μ|| <
+every root within :data:`DECAY_LIMIT` of the unit circle (\|ln\|μ\|\| <
 DECAY_LIMIT) and computes its *analytically continued velocity* v = dE/dk at
 the complex momentum k = −i ln μ by first-order perturbation of the root in E:
 dμ/dE = wᴴ D z / (wᴴ M z) (w, z left and right eigenvectors, D = ∂/∂E of the
@@ -40,7 +40,7 @@ on the unit circle this is the ordinary group velocity (equal to Kwant's);
 near a parabolic extremum E ≈ E0 + α(k − k0)² it is 2α(k − k0) on the open
 side and 2iα κ on the gap side (k = k0 + iκ), so in both cases
 
-    |v| = 2√(α|E − E0|),   and   |v| < v_tol  ⟺  |E − E0| < δE = v_tol² / (4|α|).
+    \|v\| = 2√(α\|E − E0\|),   and   \|v\| < v_tol  ⟺  \|E − E0\| < δE = v_tol² / (4\|α\|).
 
 One criterion thus covers both of Kwant's classifications, whatever the
 rounding did to the double root; it does not depend on how Kwant chose to
@@ -49,15 +49,15 @@ modes, because it is computed from the lead's cell Hamiltonian and hopping
 (evaluated with the params, so function-valued parameters and fields enter).
 Why this and not the alternatives: counting propagating modes at E ± δ needs
 two extra mode solves per lead and energy and a δ that depends on α; reading
-|μ| alone has no scale (|μ| − 1 = κ is a momentum, not an energy window).
+\|μ\| alone has no scale (\|μ\| − 1 = κ is a momentum, not an energy window).
 The continued velocity gives the same v_tol on both sides with one small
 eigensolve (2n × 2n, n orbitals per lead cell; its cost relative to Kwant's
 own mode solve and to a whole conductance matrix is measured in
 ``benchmarks/bench_band_edge_guard.py``).  A root further than
 :data:`DECAY_LIMIT` from the circle is not examined: near a parabolic
-extremum it has |v| = 2|α|κ > 2|α| × DECAY_LIMIT, which exceeds v_tol unless
-the band is flat to |α| < v_tol / (2 DECAY_LIMIT) = 5e-4 (relative), where its
-open side has |v| < v_tol anyway.
+extremum it has \|v\| = 2\|α\|κ > 2\|α\| × DECAY_LIMIT, which exceeds v_tol unless
+the band is flat to \|α\| < v_tol / (2 DECAY_LIMIT) = 5e-4 (relative), where its
+open side has \|v\| < v_tol anyway.
 
 δE is computed at each refusal from the curvature of the slow band (α by a
 central difference of the band energy at Re k), and the error names the
@@ -66,11 +66,11 @@ factors of 10 if another edge is that close).  For a square strip (α = t at
 a band bottom) δE = 2.5e-9 t: far below any physical energy resolution.
 
 Why v_tol = 1e-4 (× hopping): Kwant mis-sorts the double root up to
-|v| ≈ 2e-6 t (rounding splits it by ~√ε), and just outside that the lead's
+\|v\| ≈ 2e-6 t (rounding splits it by ~√ε), and just outside that the lead's
 self-energy is still poorly conditioned — the error of its eigenvectors grows
-as ε/δk with δk = |v|/(2α) the distance of the two roots.  Measured on
+as ε/δk with δk = \|v\|/(2α) the distance of the two roots.  Measured on
 square, honeycomb (zigzag, armchair, in a field) and spinful leads at
-E0 ± 10 δE (|v| = √10 v_tol): with v_tol = 1e-5 the Fisher–Lee S deviated from
+E0 ± 10 δE (\|v\| = √10 v_tol): with v_tol = 1e-5 the Fisher–Lee S deviated from
 unitarity by up to 1.4e-10, with 1e-4 by at most 1.2e-11.  v_tol = 1e-4 gives
 unitarity to better than 1e-10 next to every edge for a refusal window of
 parts in 10⁹ of t.  :func:`analysis.mode_count` follows the same convention for
@@ -81,7 +81,7 @@ The one-sided limit
 ``at_band_edge="above"`` (``"below"``) asks for the limit E → E0⁺ (E0⁻)
 instead of a refusal: :func:`resolve_energy` returns E0 + 10 δE (E0 − 10 δE),
 E0 the energy given, if E0 is refused there, and E0 itself otherwise.  At
-10 δE every mode has |v| ≥ √10 v_tol, so Kwant classifies the modes without
+10 δE every mode has \|v\| ≥ √10 v_tol, so Kwant classifies the modes without
 ambiguity and the result is the exact scattering answer at that energy.  It
 differs from the limit by the variation of the observable over 10 δE: near a
 threshold, observables vary as √(E − E0) (the new channel's k − k0), so the
@@ -144,7 +144,7 @@ _CURVATURE_STEP = 1e-3
 
 @dataclass(frozen=True)
 class SlowMode:
-    """A mode of a lead slower than v_tol at an energy.
+    r"""A mode of a lead slower than v_tol at an energy.
 
     Attributes
     ----------
@@ -153,9 +153,9 @@ class SlowMode:
     momentum
         Complex momentum k = −i ln μ (per lead period); real for a propagating mode.
     velocity
-        |dE/dk| continued to ``momentum`` (energy × lead period).
+        \|dE/dk\| continued to ``momentum`` (energy × lead period).
     window
-        The refusal half-width δE = v_tol² / (4|α|) around the band extremum
+        The refusal half-width δE = v_tol² / (4\|α\|) around the band extremum
         (energy), α = E''/2 the band's curvature at Re k.
     """
 
@@ -166,7 +166,7 @@ class SlowMode:
 
 
 class BandEdgeError(ValueError):
-    """The energy is at a band edge of a lead (a mode with |v| < v_tol): refused.
+    r"""The energy is at a band edge of a lead (a mode with \|v\| < v_tol): refused.
 
     Attributes
     ----------
@@ -234,7 +234,7 @@ def _eigenproblem(h_cell: np.ndarray, v: np.ndarray, energy: float):
 
 
 def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
-    """Roots μ with |ln|μ|| < DECAY_LIMIT and their continued velocities |dE/dk|.
+    r"""Roots μ with \|ln\|μ\|\| < DECAY_LIMIT and their continued velocities \|dE/dk\|.
 
     One eigensolve with left and right eigenvectors (w, z)
     (:func:`_eigenproblem`); first-order perturbation in E gives
@@ -282,7 +282,7 @@ def _bloch(h_cell: np.ndarray, v: np.ndarray, k: float) -> np.ndarray:
 
 
 def _curvature(h_cell: np.ndarray, v: np.ndarray, k: float, energy: float) -> float:
-    """|E''(k)| / 2 of the band nearest ``energy`` at real k (central difference)."""
+    r"""\|E''(k)\| / 2 of the band nearest ``energy`` at real k (central difference)."""
     step = _CURVATURE_STEP
     bands = [np.linalg.eigvalsh(_bloch(h_cell, v, k + s)) for s in (-step, 0.0, step)]
     minus, centre, plus = (b[np.argmin(np.abs(b - energy))] for b in bands)
