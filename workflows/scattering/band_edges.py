@@ -233,6 +233,21 @@ def _eigenproblem(h_cell: np.ndarray, v: np.ndarray, energy: float):
     return mu, left, right, b, np.block([[zero, zero], [zero, eye]])
 
 
+def _cluster_speeds(mu, z, w, metric, derivative) -> np.ndarray:
+    """|dE/dk| of a cluster of equal roots: degenerate bands, or a defective (Jordan) pair."""
+    unit = z / np.linalg.norm(z, axis=0)
+    if np.linalg.svd(unit, compute_uv=False)[-1] < 1e-6:
+        return np.zeros(z.shape[1])  # parallel eigenvectors: defective, the extremum itself
+    try:
+        dmu_de = scipy.linalg.eigvals(
+            np.linalg.solve(w.conj().T @ metric @ z, w.conj().T @ derivative @ z)
+        )
+    except np.linalg.LinAlgError:  # a singular overlap: defective as well
+        return np.zeros(z.shape[1])
+    with np.errstate(divide="ignore"):
+        return np.sort(np.abs(mu) / np.abs(dmu_de))
+
+
 def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
     r"""Roots μ with \|ln\|μ\|\| < DECAY_LIMIT and their continued velocities \|dE/dk\|.
 
@@ -249,29 +264,23 @@ def _near_unit_velocities(h_cell: np.ndarray, v: np.ndarray, energy: float):
     with np.errstate(divide="ignore", invalid="ignore"):
         decay = np.abs(np.log(np.abs(mu)))
     chosen = np.nonzero(np.isfinite(decay) & (decay < DECAY_LIMIT))[0]
-    speeds = np.empty(chosen.size)
-    done = np.zeros(chosen.size, dtype=bool)
-    for i in range(chosen.size):
+    z, w = right[:, chosen], left[:, chosen]
+    overlap = np.einsum("ij,ij->j", w.conj(), metric @ z)
+    shift = np.einsum("ij,ij->j", w.conj(), derivative @ z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speeds = np.abs(mu[chosen]) * np.abs(overlap) / np.abs(shift)  # |dE/dk| = |μ| / |dμ/dE|
+    speeds = np.nan_to_num(speeds, nan=0.0, posinf=np.inf)  # 0/0: undecided, taken as slow
+    close = np.abs(mu[chosen][:, None] - mu[chosen][None, :]) < 1e-9
+    np.fill_diagonal(close, False)
+    done = ~close.any(axis=1)  # roots without a partner are finished
+    for i in np.nonzero(~done)[0]:
         if done[i]:
             continue
-        cluster = ~done & (np.abs(mu[chosen] - mu[chosen[i]]) < 1e-9)
+        cluster = close[i] | (np.arange(chosen.size) == i)
         done |= cluster
-        z, w = right[:, chosen[cluster]], left[:, chosen[cluster]]
-        if cluster.sum() > 1:  # degenerate bands have independent vectors, a Jordan pair not
-            unit = z / np.linalg.norm(z, axis=0)
-            if np.linalg.svd(unit, compute_uv=False)[-1] < 1e-6:
-                speeds[cluster] = 0.0  # defective: the extremum itself
-                continue
-        overlap = w.conj().T @ metric @ z
-        shift = w.conj().T @ derivative @ z
-        try:
-            dmu_de = scipy.linalg.eigvals(np.linalg.solve(overlap, shift))
-        except np.linalg.LinAlgError:  # defective: the extremum itself
-            speeds[cluster] = 0.0
-            continue
-        with np.errstate(divide="ignore"):
-            velocity = np.abs(mu[chosen[i]]) / np.abs(dmu_de)
-        speeds[cluster] = np.sort(velocity)[: int(cluster.sum())]
+        speeds[cluster] = _cluster_speeds(
+            mu[chosen[i]], z[:, cluster], w[:, cluster], metric, derivative
+        )
     return mu[chosen], speeds
 
 
