@@ -19,6 +19,7 @@ from analysis.dissipation import entropy_production_rate
 from analysis.energy_grid import window_grid
 from analysis.noise import fano_from_transmissions
 from analysis.thermoelectric import landauer_moments, mott_seebeck, thermoelectric_coefficients
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import conductance_matrix
 from workflows.scattering.noise import fano_factor, scattering_matrix
 from workflows.studies.heat import heat_transport
@@ -98,7 +99,9 @@ def _thermopower_compute(quick: bool) -> pd.DataFrame:
     rows = []
     for gate in gates:
         # the grid itself is needed for Mott: thermoelectric's steps, grid kept
-        func = transmission_function(qpc, params=dict(V_gate=float(gate)))
+        func = transmission_function(
+            qpc, params=dict(V_gate=float(gate)), at_band_edge=GRID_NODE_SIDE
+        )
         energies, transmission = window_grid(
             func, [(mu, temperature)], tol=1e-3 if quick else 1e-5, max_points=4000
         )

@@ -98,6 +98,7 @@ from workflows.runs.recipes import BUILDERS, SystemRecipe, builder_function, fin
 from workflows.runs.scans import scan
 from workflows.runs.store import encode_json
 from workflows.scattering import dephasing
+from workflows.scattering.band_edges import BandEdgeError, check_energy
 from workflows.scattering.conductance import conductance_matrix
 from workflows.scattering.sweeps import reduces, sweep
 
@@ -496,6 +497,43 @@ def _observables(check: _Checker, entries: Any, terminals: int, parameters, grid
     return tuple(point), tuple(post)
 
 
+#: At most this many (energy, lead parameters) combinations are checked for band edges.
+_EDGE_CHECK_LIMIT = 5000
+
+
+def _check_band_edges(check: _Checker, fsyst: Any, fixed: dict, grid: dict) -> None:
+    """Refuse an energy of the study at a band edge of a lead, before any point runs.
+
+    Every energy is checked with every combination of the scanned values that
+    the leads read (other parameters at their first value), as the solve's
+    guard would (:mod:`workflows.scattering.band_edges`).
+    """
+    energies = grid["energy"] if "energy" in grid else (fixed["energy"],)
+    read: set[str] = set()
+    for lead in fsyst.leads:
+        names = getattr(lead, "parameters", None)
+        read |= set(grid) if names is None else set(names)
+    axes = {name: values for name, values in grid.items() if name != "energy" and name in read}
+    base = {k: v for k, v in fixed.items() if k != "energy"}
+    base.update({k: values[0] for k, values in grid.items() if k != "energy"})
+    combinations = grid_points(axes).to_dict("records") if axes else [{}]
+    if len(energies) * len(combinations) > _EDGE_CHECK_LIMIT:
+        combinations = combinations[:1]  # a very large grid: the solve's guard covers the rest
+    for combination in combinations:
+        params = resolve_params(fsyst, {**base, **combination})
+        for energy in energies:
+            try:
+                check_energy(fsyst, float(energy), params)
+            except BandEdgeError as error:
+                where = "".join(f", {k} = {v!r}" for k, v in combination.items())
+                raise check.fail(
+                    "energy",
+                    f"energy = {float(energy)!r}{where} is exactly at a band edge of lead "
+                    f"{error.lead} (a mode with zero group velocity: the answer is undefined "
+                    f"there); use {error.below!r} or {error.above!r} instead",
+                ) from None
+
+
 def load_study(path: str | os.PathLike) -> Study:
     """Read and validate a study file.
 
@@ -576,6 +614,8 @@ def load_study(path: str | os.PathLike) -> Study:
             resolve_params(fsyst, {**first_point, **variation})
         except (TypeError, ValueError) as exc:
             raise check.fail("[params]/[grid]", str(exc)) from None
+
+    _check_band_edges(check, fsyst, fixed, grid)
 
     terminals = recipe.terminals
     point, post = _observables(

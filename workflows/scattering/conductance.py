@@ -19,6 +19,7 @@ from systems._validation import real
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.open_system import cell_block_projectors
+from workflows.scattering.band_edges import resolve_energy
 
 __all__ = [
     "block_terminals",
@@ -103,6 +104,7 @@ def conductance_matrix(
     *,
     params: Mapping[str, Any] | None = None,
     blocks: bool = False,
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """The M×M conductance matrix over all leads (probes included), in e²/h.
 
@@ -133,12 +135,18 @@ def conductance_matrix(
         block on the lead's interface (Kwant's ``greens_function`` does not
         resolve blocks).  The projection is exact: a conservation law makes
         the lead's self-energy block-diagonal.
+    at_band_edge
+        At a band edge of a lead (a mode with |v| < v_tol): None or
+        ``"refuse"`` (default) raises ``BandEdgeError``; ``"above"`` /
+        ``"below"`` returns the one-sided limit, computed 10 δE above/below
+        ``energy`` (:func:`workflows.scattering.band_edges.resolve_energy`).
 
     Raises
     ------
     workflows.scattering.band_edges.BandEdgeError
-        If ``energy`` is exactly at a band edge of a lead (a ``ValueError``
-        naming the lead); see :mod:`workflows.scattering.band_edges`.
+        If ``energy`` is at a band edge of a lead (a ``ValueError`` naming the
+        lead and the nearest safe energies); see
+        :mod:`workflows.scattering.band_edges`.
 
     Returns
     -------
@@ -153,6 +161,7 @@ def conductance_matrix(
     if not isinstance(blocks, bool):
         raise TypeError(f"blocks must be True or False, got {blocks!r}")
     open_system = OpenSystem(fsyst, params=params)
+    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
     if blocks:
         return _block_conductance(open_system, energy)
     return open_system.conductance_matrix(energy)
@@ -165,6 +174,7 @@ def conductance_vs_energy(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
+    at_band_edge: str | None = None,
 ) -> pd.DataFrame:
     """Two-terminal conductance G(E) between ``source`` and ``sink``, other leads floating.
 
@@ -178,6 +188,10 @@ def conductance_vs_energy(
         Kwant parameters (fixed along the scan).
     source, sink
         Lead indices.
+    at_band_edge
+        None/``"refuse"``, ``"above"`` or ``"below"``, as for
+        :func:`conductance_matrix`, at every energy (the table keeps the
+        energies asked for).
 
     Returns
     -------
@@ -190,6 +204,7 @@ def conductance_vs_energy(
     energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
     # Assembled once: only the self-energies and the factorization depend on the energy.
     open_system = OpenSystem(fsyst, params=params)
-    matrices = [open_system.conductance_matrix(e) for e in energies]
+    solve_at = [resolve_energy(fsyst, e, open_system.params, at_band_edge) for e in energies]
+    matrices = [open_system.conductance_matrix(e) for e in solve_at]
     values = [two_terminal_conductance(g, source, sink) for g in matrices]
     return pd.DataFrame({"energy": energies, "G": values})

@@ -108,6 +108,7 @@ def current_density(
     params: Mapping[str, Any] | None = None,
     lead: int = 0,
     block: int | None = None,
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """The current on every hopping carried by all states injected from one lead.
 
@@ -126,6 +127,10 @@ def current_density(
         For a lead with a conservation law: only the states of this block
         (Kwant's block order, that of ``block_nmodes``, e.g. one spin); default
         all states of the lead.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -150,7 +155,7 @@ def current_density(
     params = resolve_params(fsyst, params)
     if block is not None:
         block = integer("block", block, minimum=0, what="a block index (int) or None")
-    solution = lead_greens_columns(fsyst, energy, params=params)
+    solution = lead_greens_columns(fsyst, energy, params=params, at_band_edge=at_band_edge)
     weights = np.zeros(len(fsyst.leads))
     weights[lead] = 1.0
     gammas = None
@@ -206,6 +211,7 @@ def biased_current_density(
     currents: Mapping[int, float] | None = None,
     mu_ref: float = 0.0,
     blocks: bool = False,
+    at_band_edge: str | None = None,
 ) -> CurrentMap:
     """The non-equilibrium current map of a biased device, floating probes at their potentials.
 
@@ -240,6 +246,10 @@ def biased_current_density(
         one terminal), as in ``conductance_matrix(..., blocks=True)``:
         ``voltages`` and ``currents`` are keyed by that terminal index, e.g. a
         spin-resolved bias.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -251,7 +261,9 @@ def biased_current_density(
     _check_system(fsyst)
     energy = _check_energy(energy)
     mu_ref = real("mu_ref", mu_ref, hint="unit of the voltages")
-    solution, terminals, bias = _solve_biased(fsyst, energy, params, voltages, currents, blocks)
+    solution, terminals, bias = _solve_biased(
+        fsyst, energy, params, voltages, currents, blocks, at_band_edge
+    )
     # A decoupled terminal (NaN potential) has Γ = 0 and injects nothing.
     weights = np.nan_to_num(bias.voltages - float(mu_ref), nan=0.0)
     gammas = _weighted_lead_gammas(solution, terminals, weights)
@@ -265,7 +277,7 @@ def biased_current_density(
     )
 
 
-def _solve_biased(fsyst, energy, params, voltages, currents, blocks):
+def _solve_biased(fsyst, energy, params, voltages, currents, blocks, at_band_edge=None):
     """Validate a bias, solve once, and return the G columns, the terminals and the bias.
 
     Shared by the biased current map and the local potential.
@@ -283,7 +295,7 @@ def _solve_biased(fsyst, energy, params, voltages, currents, blocks):
         _check_setpoints("voltages", voltages, n_leads)
         _check_setpoints("currents", currents, n_leads)
     params = resolve_params(fsyst, params)
-    solution = lead_greens_columns(fsyst, energy, params=params)
+    solution = lead_greens_columns(fsyst, energy, params=params, at_band_edge=at_band_edge)
     terminals = terminal_gammas(solution, fsyst, params, blocks)
     bias = solve_bias(
         solution.conductance_matrix(terminals if blocks else None),

@@ -35,6 +35,7 @@ import scipy.sparse.linalg
 
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, broadening
 from workflows.scattering.open_system import interface_block_projectors
+from workflows.scattering.band_edges import resolve_energy
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,11 @@ class LeadGreensColumns:
 
 
 def lead_greens_columns(
-    fsyst: kwant.system.FiniteSystem, energy: float, *, params: Mapping[str, Any] | None = None
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+    at_band_edge: str | None = None,
 ) -> LeadGreensColumns:
     """G[:, c] for the interface orbitals c of all leads, from one factorization.
 
@@ -150,12 +155,17 @@ def lead_greens_columns(
         Energy in units of t.
     params
         Complete Kwant parameters (see :func:`systems.resolve_params`).
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
     LeadGreensColumns
     """
     open_system = OpenSystem(fsyst, params=params)
+    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
     sigmas = open_system.selfenergies(energy)
     interface = np.concatenate(open_system.interfaces)
     unique, position = np.unique(interface, return_inverse=True)

@@ -55,7 +55,11 @@ def _per_site(solution: LeadGreensColumns, gammas=None) -> np.ndarray:
 
 
 def injectivities(
-    fsyst: kwant.system.FiniteSystem, energy: float, *, params: Mapping[str, Any] | None = None
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """The injectivity (partial local density of states) of every lead on every site.
 
@@ -67,6 +71,10 @@ def injectivities(
         Energy in units of t.
     params
         Kwant parameters; omitted standard names take their neutral values.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -79,18 +87,23 @@ def injectivities(
     _check_system(fsyst)
     energy = _check_energy(energy)
     params = resolve_params(fsyst, params)
-    return _per_site(lead_greens_columns(fsyst, energy, params=params))
+    return _per_site(lead_greens_columns(fsyst, energy, params=params, at_band_edge=at_band_edge))
 
 
 def local_density_of_states(
-    fsyst: kwant.system.FiniteSystem, energy: float, *, params: Mapping[str, Any] | None = None
+    fsyst: kwant.system.FiniteSystem,
+    energy: float,
+    *,
+    params: Mapping[str, Any] | None = None,
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """The local density of states −Im G_ii/π per site (1/t), orbitals summed.
 
     Equal to :func:`kwant.ldos` summed over each site's orbitals, and defined
-    also for systems with self-energy leads (dephasing probes).
+    also for systems with self-energy leads (dephasing probes).  ``at_band_edge``
+    as for :func:`injectivities`.
     """
-    return injectivities(fsyst, energy, params=params).sum(axis=0)
+    return injectivities(fsyst, energy, params=params, at_band_edge=at_band_edge).sum(axis=0)
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,7 @@ def local_potential(
     voltages: Mapping[int, float],
     currents: Mapping[int, float] | None = None,
     blocks: bool = False,
+    at_band_edge: str | None = None,
 ) -> LocalPotential:
     """The local electrochemical potential μ(i) = Σ_p ν_p(i) V_p / Σ_p ν_p(i) of a biased device.
 
@@ -145,6 +159,10 @@ def local_potential(
     blocks
         If True, the terminals are the conservation-law blocks of the leads, as
         for :func:`workflows.biased_current_density`.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -154,7 +172,9 @@ def local_potential(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    solution, terminals, bias = _solve_biased(fsyst, energy, params, voltages, currents, blocks)
+    solution, terminals, bias = _solve_biased(
+        fsyst, energy, params, voltages, currents, blocks, at_band_edge
+    )
     nu = _per_site(solution)
     # Σ_t V_t ν_t(i) over the terminals (blocks); a decoupled terminal (NaN) injects nothing.
     voltages_t = np.nan_to_num(bias.voltages, nan=0.0)

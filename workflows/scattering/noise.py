@@ -27,6 +27,7 @@ from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems._validation import choice
 from workflows.scattering import OpenSystem
+from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.dephasing import eliminate_floating_probes
 from workflows.scattering.scattering_matrices import ScatteringMatrix
@@ -40,6 +41,7 @@ def scattering_matrix(
     *,
     params: Mapping[str, Any] | None = None,
     blocks: bool = False,
+    at_band_edge: str | None = None,
 ) -> ScatteringMatrix:
     """The unitary scattering matrix over all terminals, probes included.
 
@@ -55,6 +57,10 @@ def scattering_matrix(
         Resolve the conservation-law blocks of leads that declare one
         (terminals become ``(lead, block)``, lead-major in Kwant's order; a
         lead without one is ``(lead, 0)``).
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -72,7 +78,9 @@ def scattering_matrix(
     energy = _check_energy(energy)
     if not isinstance(blocks, bool):
         raise TypeError(f"blocks must be True or False, got {blocks!r}")
-    return OpenSystem(fsyst, params=params).scattering_matrix(energy, blocks=blocks)
+    open_system = OpenSystem(fsyst, params=params)
+    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
+    return open_system.scattering_matrix(energy, blocks=blocks)
 
 
 def noise_matrix(
@@ -85,6 +93,7 @@ def noise_matrix(
     blocks: bool = False,
     floating: Any = (),
     probe_model: str = "dephasing",
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """Büttiker's current-noise matrix S_αβ of any Kwant system at Fermi energy ``energy``.
 
@@ -115,6 +124,10 @@ def noise_matrix(
         Fermi sea at its own potential and temperature, both fluctuating;
         electron heating) for the floating terminals; see
         :func:`analysis.noise.probe_noise_matrix` for the models.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -131,7 +144,7 @@ def noise_matrix(
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
-    s = scattering_matrix(fsyst, energy, params=params, blocks=blocks)
+    s = scattering_matrix(fsyst, energy, params=params, blocks=blocks, at_band_edge=at_band_edge)
     n = len(s.terminals)
     if potentials is None:
         potentials = np.zeros(n)
@@ -159,6 +172,7 @@ def fano_factor(
     source: int = 0,
     sink: int = 1,
     probe_model: str = "dephasing",
+    at_band_edge: str | None = None,
 ) -> float:
     """Zero-temperature Fano factor F = S / 2eI of the current from ``source`` into ``sink``.
 
@@ -197,6 +211,10 @@ def fano_factor(
     probe_model
         ``"dephasing"``, ``"voltage"``, ``"hot"`` or ``"grounded"``: how the other
         leads (probes) behave.
+    at_band_edge
+        At a band edge of a lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
+        (see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -207,7 +225,7 @@ def fano_factor(
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
-    s = scattering_matrix(fsyst, energy, params=params)
+    s = scattering_matrix(fsyst, energy, params=params, at_band_edge=at_band_edge)
     if n_leads == 2:
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))
     potentials = np.zeros(n_leads)

@@ -41,6 +41,7 @@ from workflows.scattering import (
     broadening,
     conductance_from_transmissions,
 )
+from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
@@ -239,6 +240,7 @@ def sweep(
     *,
     params: Mapping[str, Any] | None = None,
     method: str = "auto",
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """Conductance matrices along one Kwant parameter, at fixed energy.
 
@@ -272,6 +274,11 @@ def sweep(
         ``"direct"``: :func:`workflows.conductance_matrix` per value.
         ``"auto"`` (default): ``"reduced"`` when the changed subspace is small,
         else ``"direct"``, without a warning.
+    at_band_edge
+        None/``"refuse"`` (default), ``"above"`` or ``"below"``, as for
+        :func:`workflows.conductance_matrix`, at every value (a swept lead
+        parameter moves the edges; values whose one-sided energies differ are
+        solved directly).
 
     Returns
     -------
@@ -304,6 +311,11 @@ def sweep(
     n_leads = len(fsyst.leads)
     if not points:
         return np.zeros((0, n_leads, n_leads))
+    solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
+    if len(set(solve_at)) > 1:  # a one-sided limit that moves along the sweep
+        pairs = zip(solve_at, points, strict=True)
+        return np.array([conductance_matrix(fsyst, e, params=p) for e, p in pairs], dtype=float)
+    energy = solve_at[0]
     if method != "direct":
         plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
         if isinstance(plan, _Plan):

@@ -52,6 +52,7 @@ from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems._validation import real
 from systems.parameters import parameter_names, updated_params
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 from workflows.studies.thermoelectric import transmission_function
@@ -120,7 +121,11 @@ class IVPoint:
         md = self.energy - (1 - self.split) * bias
         point_params = updated_params(self.params, dict(self.drop(float(bias))))
         func = transmission_function(
-            self.fsyst, params=point_params, source=self.source, sink=self.sink
+            self.fsyst,
+            params=point_params,
+            source=self.source,
+            sink=self.sink,
+            at_band_edge=GRID_NODE_SIDE,
         )
         energies, values = window_grid(
             func, [(ms, self.temperature), (md, self.temperature)], tol=self.tol, boxes=[(md, ms)]
@@ -142,7 +147,11 @@ class IVPoint:
         mu_sink = self.energy - (1 - self.split) * biases
         theta = self.temperature
         func = transmission_function(
-            self.fsyst, params=self.params, source=self.source, sink=self.sink
+            self.fsyst,
+            params=self.params,
+            source=self.source,
+            sink=self.sink,
+            at_band_edge=GRID_NODE_SIDE,
         )
         windows = [(m, theta) for m in np.concatenate([mu_source, mu_sink])]
         boxes = list(zip(mu_sink, mu_source, strict=True))

@@ -21,6 +21,7 @@ from analysis.heat import HeatSolution, solve_heat
 from analysis.heat import onsager_matrix as _onsager_matrix
 from systems._validation import lead_index, real
 from workflows.scattering import OpenSystem
+from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["conductance_grid", "heat_transport", "onsager_matrix"]
@@ -47,8 +48,9 @@ def conductance_grid(
     _check_system(fsyst)
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
-    def matrix(energy: float) -> np.ndarray:
-        return open_system.conductance_matrix(_check_energy(energy))
+    def matrix(energy: float) -> np.ndarray:  # a node on a band edge: the limit from above
+        energy = resolve_energy(fsyst, _check_energy(energy), open_system.params, GRID_NODE_SIDE)
+        return open_system.conductance_matrix(energy)
 
     return window_grid(matrix, windows, tol=tol, max_points=max_points)
 

@@ -37,6 +37,7 @@ from systems._validation import real
 from systems.parameters import updated_params
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.sweeps import _check_param, sweep
 from workflows.studies.study_runs import observable, plain_settings, run_study_grid, study_attrs
@@ -218,6 +219,7 @@ def flux_trace_point(
     params: Mapping[str, Any],
     source: int = 0,
     sink: int = 1,
+    at_band_edge: str | None = None,
     **point: Any,
 ) -> dict[str, np.ndarray]:
     """Point function of the interference studies: the trace G(φ) at one point.
@@ -234,6 +236,9 @@ def flux_trace_point(
         Fixed Kwant parameters.
     source, sink
         Terminals between which G is measured (others floating).
+    at_band_edge
+        At a band edge of a lead: None (refuse) or the one-sided limit
+        ``"above"``/``"below"`` (see :func:`workflows.conductance_matrix`).
     **point
         The grid's parameters at this point (Kwant parameters such as ``salt``
         or ``eta``, or ``energy``).
@@ -245,7 +250,12 @@ def flux_trace_point(
     """
     energy = point.pop("energy", energy)
     matrices = sweep(
-        _finalized(system), energy, "phi", np.asarray(flux), params=updated_params(params, point)
+        _finalized(system),
+        energy,
+        "phi",
+        np.asarray(flux),
+        params=updated_params(params, point),
+        at_band_edge=at_band_edge,
     )
     return {"G": _two_terminal(matrices, source, sink)}
 
@@ -549,6 +559,7 @@ def visibility_vs_temperature(
         params=updated_params(params, {}),
         source=source,
         sink=sink,
+        at_band_edge=GRID_NODE_SIDE,  # a quadrature node on a band edge: the limit from above
     )
     table = run_study_grid(
         "visibility_vs_temperature",

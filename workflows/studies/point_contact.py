@@ -23,6 +23,7 @@ from systems._validation import integer, real
 from systems.parameters import updated_params
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering import OpenSystem
+from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -72,13 +73,14 @@ def gate_point(
 
     open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
 
-    def conductance(e: float) -> float:
-        return two_terminal_conductance(open_system.conductance_matrix(_check_energy(e)))
+    def conductance(e: float, at_band_edge: str | None = None) -> float:
+        e = resolve_energy(fsyst, _check_energy(e), open_system.params, at_band_edge)
+        return two_terminal_conductance(open_system.conductance_matrix(e))
 
     result = {"G": conductance(energy)}
     if temperature > 0:
         window = energy + temperature * np.linspace(-THERMAL_WINDOW, THERMAL_WINDOW, energy_samples)
-        values = [conductance(e) for e in window]
+        values = [conductance(e, GRID_NODE_SIDE) for e in window]
         result["G_thermal"] = thermal_average(window, values, mu=energy, temperature=temperature)
     return result
 

@@ -37,8 +37,9 @@ from analysis.thermoelectric import (
     landauer_moments,
     thermoelectric_coefficients,
 )
-from systems._validation import real
+from systems._validation import choice, real
 from workflows.scattering import OpenSystem
+from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
@@ -54,20 +55,28 @@ def transmission_function(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
+    at_band_edge: str | None = None,
 ):
     """E ↦ 𝒯(E) (e²/h) from ``source`` to ``sink``, other terminals floating at each energy.
 
     Validates the system, the parameters and the terminals and assembles the
     Hamiltonian once (:class:`workflows.scattering.OpenSystem`); the returned
-    function solves the open system at each energy (units of t).
+    function solves the open system at each energy (units of t).  At a band
+    edge of a lead it refuses (``at_band_edge=None``, ``BandEdgeError``) or
+    returns the one-sided limit (``"above"``/``"below"``; see
+    :func:`workflows.conductance_matrix`); the energy grids of this package
+    pass :data:`workflows.scattering.band_edges.GRID_NODE_SIDE`.
     """
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
+    choice("at_band_edge", at_band_edge, AT_BAND_EDGE)
+
     def transmission(energy: float) -> float:
-        g = open_system.conductance_matrix(_check_energy(energy))
+        energy = resolve_energy(fsyst, _check_energy(energy), open_system.params, at_band_edge)
+        g = open_system.conductance_matrix(energy)
         return two_terminal_conductance(g, source, sink)  # others floating (none for M = 2)
 
     return transmission
@@ -122,7 +131,9 @@ def thermoelectric(
     """
     energy = _check_energy(energy)
     temperature = float(_check_temperatures(temperature)[0])
-    func = transmission_function(fsyst, params=params, source=source, sink=sink)
+    func = transmission_function(
+        fsyst, params=params, source=source, sink=sink, at_band_edge=GRID_NODE_SIDE
+    )
     energies, values = window_grid(func, [(energy, temperature)], tol=tol)
     moments = landauer_moments(energies, values, energy, temperature)
     return thermoelectric_coefficients(moments, energy, temperature, phonon_kappa=phonon_kappa)
@@ -179,7 +190,11 @@ class ThermoelectricPoint:
         if axis != "temperature":
             raise ValueError(f"ThermoelectricPoint sweeps the temperature, not {axis!r}")
         func = transmission_function(
-            self.fsyst, params=self.params, source=self.source, sink=self.sink
+            self.fsyst,
+            params=self.params,
+            source=self.source,
+            sink=self.sink,
+            at_band_edge=GRID_NODE_SIDE,
         )
         windows = [(float(energy), float(t)) for t in values]
         energies, transmission = window_grid(

@@ -48,18 +48,31 @@ def one_line_error(capsys, argv: list[str]) -> str:
     return lines[0]
 
 
-def test_a_study_whose_points_all_fail_writes_its_table_and_says_so(tmp_path, capsys):
-    # the chain's band is 0 < E < 4t: both energies are exactly at a band edge
+def test_a_study_at_a_band_edge_is_refused_at_validation(tmp_path, capsys):
+    # the chain's band is 0 < E < 4t (on-site 2t): both energies are exactly at a band edge,
+    # refused before any point runs, in one line naming the energy and the lead
     path = study(tmp_path, "[0.0, 4.0]")
+    output = tmp_path / "out"
+    line = one_line_error(capsys, ["scan", str(path), "--output", str(output), "--workers", "1"])
+    assert "energy = 0.0 is exactly at a band edge of lead 0" in line
+    assert not output.exists()
+
+
+def test_a_study_whose_points_all_fail_writes_its_table_and_says_so(tmp_path, capsys, monkeypatch):
+    def failing(*args, **kwargs):
+        raise ValueError("the solver did not converge")
+
+    monkeypatch.setattr("workflows.runs.study.conductance_matrix", failing)  # in-process run
+    path = study(tmp_path)
     output = tmp_path / "out"
     assert main(["scan", str(path), "--output", str(output), "--workers", "1"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert "all 2 points failed (first: BandEdgeError: energy=0.0 is exactly at a band edge" in err
+    assert "all 2 points failed (first: ValueError: the solver did not converge" in err
     table = pd.read_csv(output / "results.csv")
     assert list(table.columns) == ["energy", "G", "error"]
     assert table["G"].isna().all()
-    assert table["error"].str.contains("band edge of lead 0").all()
+    assert table["error"].str.contains("did not converge").all()
     assert (output / "plot.png").is_file() and (output / "provenance.json").is_file()
 
 

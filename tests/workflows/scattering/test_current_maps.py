@@ -112,7 +112,8 @@ def test_conservation_law_blocks_split_the_map_of_a_lead():
     with pytest.raises(ValueError, match="block=2 is out of range"):
         workflows.current_density(fsyst, energy, params=params, lead=0, block=2)
     with pytest.raises(ValueError, match="has no conservation law"):
-        workflows.current_density(systems.wire(3, 2).finalized(), 1.0, block=0)
+        # E = 1.5: E_1 = 1.0 is the first band edge of a two-site strip
+        workflows.current_density(systems.wire(3, 2).finalized(), 1.5, block=0)
 
 
 def _dephased_wire():

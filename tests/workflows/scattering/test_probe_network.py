@@ -177,12 +177,12 @@ def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monke
     multi = systems.hall_bar(12, 4, 2)
     multi_probes = systems.attach_dephasing_probes(multi)
     fmulti = multi.finalized()
-    with pytest.warns(DenseFallbackWarning, match="GB"):
-        solution = dephased_transport(fmulti, 1.0, params={"eta": 0.1}, probes=[2, *multi_probes])
+    with pytest.warns(DenseFallbackWarning, match="GB"):  # E = 1.1: 1.0 is an edge of lead 2
+        solution = dephased_transport(fmulti, 1.1, params={"eta": 0.1}, probes=[2, *multi_probes])
     assert solution.method == "dense"
     with pytest.raises(ValueError, match="method='linear' cannot be used"):
         dephased_transport(
-            fmulti, 1.0, params={"eta": 0.1}, probes=[2, *multi_probes], method="linear"
+            fmulti, 1.1, params={"eta": 0.1}, probes=[2, *multi_probes], method="linear"
         )
     with pytest.raises(ValueError, match="method must be 'auto', 'dense' or 'linear', got 'fast'"):
         dephased_transport(fsyst, 1.0, params={"eta": 0.1}, method="fast")
@@ -209,14 +209,15 @@ def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables
 def test_linear_method_without_coupled_probes_is_the_coherent_result():
     builder = systems.wire(5, 2)
     fsyst = builder.finalized()
-    solution = dephased_transport(fsyst, 1.0, method="linear")
-    reference = kwant.smatrix(fsyst, 1.0, params=systems.resolve_params(fsyst, None))
+    # E = 1.1: E_1 = 2t(1 − cos(π/3)) = 1.0 is the first band edge of a two-site strip
+    solution = dephased_transport(fsyst, 1.1, method="linear")
+    reference = kwant.smatrix(fsyst, 1.1, params=systems.resolve_params(fsyst, None))
     reference = reference.conductance_matrix()
     np.testing.assert_allclose(solution.conductance, reference, atol=1e-12)
     with_probes = systems.wire(5, 2)
     systems.attach_dephasing_probes(with_probes)
     decoupled = dephased_transport(
-        with_probes.finalized(), 1.0, params={"eta": 0.0}, method="linear"
+        with_probes.finalized(), 1.1, params={"eta": 0.0}, method="linear"
     )
     np.testing.assert_allclose(decoupled.conductance, reference, atol=1e-12)
     assert np.isnan(decoupled.potentials).all()  # η = 0: no potential, as in the dense method

@@ -82,16 +82,33 @@ def test_a_study_on_a_two_worker_pool_gives_the_serial_table(ring, serial_ensemb
     pd.testing.assert_frame_equal(on_pool, serial, check_exact=False, rtol=1e-12)
 
 
-def test_a_failing_point_is_recorded_with_its_error(ring):
-    """A point that fails costs only itself: E = 2 t is a subband edge of the ring's
-    3-wide leads (2t(1 − cos(2π/4))), where the scattering problem is singular."""
+def test_a_failing_point_is_recorded_with_its_error(ring, monkeypatch):
+    """A point that fails costs only itself (here a solver error injected at E = 2 t)."""
+    original = workflows.studies.interference.flux_trace_point
+
+    def failing_at_two(**kwargs):
+        if kwargs.get("energy") == 2.0:
+            raise ValueError("the solver did not converge")
+        return original(**kwargs)
+
+    monkeypatch.setattr(workflows.studies.interference, "flux_trace_point", failing_at_two)
     frame = workflows.visibility_vs_temperature(
         ring, 1.9, [0.0], energies=[1.8, 1.9, 2.0], flux=FLUX
     )
     assert frame.attrs["failed"] == 1
     assert frame.attrs["errors"][0]["energy"] == 2.0
-    assert frame.attrs["errors"][0]["error"].startswith("BandEdgeError")
+    assert frame.attrs["errors"][0]["error"].startswith("ValueError")
     assert np.isfinite(frame["visibility"]).all()  # T = 0 needs only E = μ
+
+
+def test_a_thermal_grid_node_on_a_band_edge_takes_the_limit_from_above(ring):
+    """E = 2 t is a subband edge of the ring's 3-wide leads (2t(1 − cos(2π/4))): a node of
+    the quadrature grid there is the one-sided limit from above, not a failed point."""
+    frame = workflows.visibility_vs_temperature(
+        ring, 2.0, [0.0, 0.003], energies=np.linspace(1.95, 2.05, 11), flux=FLUX
+    )
+    assert frame.attrs["failed"] == 0
+    assert np.isfinite(frame["visibility"]).all()
 
 
 def test_public_studies_follow_the_api_style():
