@@ -18,8 +18,8 @@ from analysis.bias import check_source_sink, two_terminal_conductance
 from systems._validation import real
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
-from workflows.scattering.open_system import cell_block_projectors
 from workflows.scattering.band_edges import resolve_energy
+from workflows.scattering.open_system import cell_block_projectors
 
 __all__ = [
     "block_terminals",
