@@ -383,6 +383,24 @@ class OpenSystem:
         """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G."""
         return self.interface_greens_function(energy).conductance_matrix()
 
+    def open_channels(self, energy: float, lead: int, *, blocks: bool = False) -> list[int] | None:
+        """Numbers of propagating modes of a lead at ``energy`` (through the band-edge guard).
+
+        Returns
+        -------
+        list of int or None
+            ``[N]`` for the lead, or with ``blocks=True`` one count per
+            conservation-law block in Kwant's order (``[N]`` for a lead without
+            one); None for a self-energy lead, which has no modes.
+        """
+        if not hasattr(self.fsyst.leads[lead], "modes"):
+            return None
+        propagating = lead_modes(self.fsyst, lead, energy, self.params)[0]
+        block_counts = getattr(propagating, "block_nmodes", None)
+        if blocks and block_counts is not None and len(block_counts) > 0:
+            return [int(n) for n in block_counts]
+        return [len(propagating.velocities) // 2]
+
     def block_projectors(self, lead: int) -> list[np.ndarray] | None:
         """Projectors P_b of lead ``lead``'s conservation-law blocks on its interface orbitals.
 

@@ -14,8 +14,10 @@ W W† = Γ, because G − G† = −i G† Γ G.  The channels of a terminal ar
 columns of its block of W:
 
 * a lead with modes: W_i = V diag(√γ) on the eigenvectors of Γ_i with
-  eigenvalue γ > :data:`RANK_TOLERANCE` · max γ, one channel per open mode
-  (Γ_i has the rank of the number of propagating modes), so s has the size of
+  the N_i largest eigenvalues, N_i its number of propagating modes
+  (:meth:`OpenSystem.open_channels`; Γ_i has that rank), one channel per open
+  mode — counted from the modes, not from a threshold on γ, so that a lead
+  with no open mode has no channel whatever the rounding of its zero Γ_i, so s has the size of
   :func:`kwant.smatrix`'s and differs from it by a unitary rotation within each
   terminal, which leaves transmissions, transmission eigenvalues and noise
   unchanged;
@@ -39,10 +41,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from workflows.scattering.open_system import OpenSystem
 
-__all__ = ["RANK_TOLERANCE", "ScatteringMatrix", "scattering_matrix_of"]
-
-#: Eigenvalues of Γ_i below this fraction of its largest are closed channels (rounding zeros).
-RANK_TOLERANCE = 1e-12
+__all__ = ["ScatteringMatrix", "scattering_matrix_of"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +78,22 @@ class ScatteringMatrix:
         return np.clip(values, 0.0, 1.0)
 
 
-def _channels(gamma: np.ndarray, subspace: np.ndarray | None, open_only: bool) -> np.ndarray:
-    """W with W W† = Γ (restricted to ``subspace``, orthonormal columns), one column per channel."""
+def _channels(gamma: np.ndarray, subspace: np.ndarray | None, n_open: int | None) -> np.ndarray:
+    """W with W W† = Γ (restricted to ``subspace``, orthonormal columns), one column per channel.
+
+    ``n_open``: the number of open channels (propagating modes) of a lead with
+    modes — its Γ has that rank, and the ``n_open`` largest eigenvalues are
+    kept, so that a lead with no open mode has no channel whatever the
+    rounding of its (zero) Γ; None for a self-energy lead: one channel per
+    orbital, W = √Γ.
+    """
     gamma = 0.5 * (gamma + gamma.conj().T)
     if subspace is not None:
         gamma = subspace.conj().T @ gamma @ subspace
     values, vectors = np.linalg.eigh(gamma)
     values = np.clip(values, 0.0, None)
-    if open_only:
-        keep = values > RANK_TOLERANCE * max(float(values.max(initial=0.0)), 1e-300)
+    if n_open is not None:
+        keep = np.argsort(values)[values.size - n_open :] if n_open else np.zeros(0, dtype=int)
         w = vectors[:, keep] * np.sqrt(values[keep])
     else:
         w = (vectors * np.sqrt(values)) @ vectors.conj().T
@@ -130,11 +136,11 @@ def scattering_matrix_of(
     greens = open_system.interface_greens_function(energy)
     columns, labels, terminals = [], [], []
     for lead, gamma in enumerate(greens.gammas):
-        has_modes = hasattr(open_system.fsyst.leads[lead], "modes")
         projectors = open_system.block_projectors(lead) if blocks else None
         subspaces = [None] if projectors is None else _block_subspaces(projectors, lead)
+        n_open = open_system.open_channels(energy, lead, blocks=projectors is not None)
         for block, subspace in enumerate(subspaces):
-            w = _channels(gamma, subspace, open_only=has_modes)
+            w = _channels(gamma, subspace, None if n_open is None else n_open[block])
             full = np.zeros((greens.data.shape[0], w.shape[1]), dtype=complex)
             full[greens.offsets[lead] : greens.offsets[lead + 1]] = w
             columns.append(full)
