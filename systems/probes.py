@@ -19,7 +19,7 @@ from typing import Any
 import kwant
 import numpy as np
 
-from ._validation import real
+from ._validation import MAX_ENERGY, real
 from .parameters import NEUTRAL_PARAMS
 
 __all__ = [
@@ -60,7 +60,11 @@ class WideBandSelfEnergy:
         if callable(eta):
             eta = eta(*self.pos)
         return real(
-            f"dephasing coupling {self.param} at {self.pos}", eta, minimum=0, hint="units of t"
+            f"dephasing coupling {self.param} at {self.pos}",
+            eta,
+            minimum=0,
+            maximum=MAX_ENERGY,
+            hint="units of t",
         )
 
     def __call__(self, energy, args=(), *, params=None):

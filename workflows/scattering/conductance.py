@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import check_source_sink, two_terminal_conductance
-from systems._validation import real
+from systems._validation import energy as check_energy
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 
@@ -37,7 +37,7 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    return real("energy", energy, hint="units of t")
+    return check_energy("energy", energy)
 
 
 def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:

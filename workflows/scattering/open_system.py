@@ -25,8 +25,9 @@ dephasing probes.  Units: energies and matrix elements in t, G in 1/t.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from systems._validation import choice
+from systems._validation import MAX_ENERGY, choice
 from systems.parameters import resolve_params
 from workflows.scattering.band_edges import lead_modes
 
@@ -143,6 +144,47 @@ def conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
     return g
 
 
+@contextlib.contextmanager
+def value_function_errors() -> Iterator[None]:
+    """Let a ValueError/TypeError of a value function through as itself, in one line.
+
+    Kwant wraps any exception of a value function in a multi-line
+    :class:`kwant.UserCodeError`; mesoflow's own value functions raise
+    one-line errors naming the parameter and the site (e.g. a Peierls phase
+    beyond 1e8 rad), which are re-raised unwrapped.
+    """
+    try:
+        yield
+    except kwant.UserCodeError as exc:
+        if isinstance(exc.__cause__, (ValueError, TypeError)):
+            raise exc.__cause__ from None
+        raise
+
+
+def check_finite_hamiltonian(ham: scipy.sparse.coo_matrix, offsets: np.ndarray, sites) -> None:
+    """Refuse an assembled H with an entry that is not finite or beyond ±MAX_ENERGY (t).
+
+    Names the first bad entry's site (an on-site value) or pair of sites (a
+    hopping), so that a value function returning NaN, inf or 1e300 is found
+    at once instead of failing inside the sparse solver.
+    """
+    bad = ~(np.abs(ham.data) <= MAX_ENERGY)  # NaN and inf included
+    if not np.any(bad):
+        return
+    first = int(np.argmax(bad))
+    row, col = np.searchsorted(offsets, [ham.row[first], ham.col[first]], side="right") - 1
+    value = complex(ham.data[first])
+    kind = (
+        f"the on-site value of site {sites[row]}"
+        if row == col
+        else f"the hopping between sites {sites[col]} and {sites[row]}"
+    )
+    raise ValueError(
+        f"{kind} is {value:.3g}: the Hamiltonian's entries must be finite and within "
+        f"±{MAX_ENERGY:.0e} (units of t); check the value function that gives it"
+    )
+
+
 class OpenSystem:
     """A finalized Kwant system with resolved parameters and its Hamiltonian assembled once.
 
@@ -183,17 +225,20 @@ class OpenSystem:
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver
-        ham, norbs = fsyst.hamiltonian_submatrix(sparse=True, return_norb=True, params=self.params)[
-            :2
-        ]
+        with value_function_errors():
+            ham, norbs = fsyst.hamiltonian_submatrix(
+                sparse=True, return_norb=True, params=self.params
+            )[:2]
         ham = scipy.sparse.coo_matrix(ham, dtype=complex)
         ham.sum_duplicates()
+        offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
+        check_finite_hamiltonian(ham, offsets, fsyst.sites)
         if check_hermiticity and ham.nnz:
             tol = 1e-13 * np.abs(ham.data).max() + 1e-300
             if np.any(np.abs((ham - ham.conj().T).data) > tol):
                 raise ValueError("the system Hamiltonian is not Hermitian")
         self.hamiltonian = ham
-        self.orbital_offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
+        self.orbital_offsets = offsets
         self.interfaces = [self.orbitals(sites) for sites in fsyst.lead_interfaces]
         n = ham.shape[0]
         # E − H with a fixed sparsity pattern: the diagonal is always present.
