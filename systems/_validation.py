@@ -16,8 +16,8 @@ Python counts it as one.  The builders' shortcuts :func:`positive_int` and
 :func:`positive_real`, the size guard :func:`check_size` and the connectivity
 check :func:`check_connected` are built on the same messages, as are
 :func:`boolean` (only ``True``/``False``, never a truthy string),
-:func:`energy` (a real number within ±:data:`MAX_ENERGY`), :func:`reals` (one
-real or an iterable of them, as an array), :func:`iterable` (a collection,
+:func:`energy` (a real number within ±:data:`MAX_ENERGY`), :func:`real_array` (one
+real or an array of them), :func:`iterable` (a collection,
 not None or a string) and :func:`check_phase` (a Peierls phase with digits
 left, :data:`MAX_PHASE`).
 """
@@ -232,36 +232,48 @@ def iterable(name: str, value: Any, *, what: str = "values") -> list:
     return list(value)
 
 
-def reals(
+def real_array(
     name: str,
-    values: Any,
+    value: Any,
     *,
     minimum: float | None = None,
     maximum: float | None = None,
     strict: bool = False,
     hint: str | None = None,
-) -> np.ndarray:
-    """One real number or an iterable of them, each checked by :func:`real`, as a 1D float array.
+) -> Any:
+    """A real number (as :func:`real`) or an array of them, every entry within the bounds.
 
-    ``values[i]`` is named in the message of the first bad entry.
+    A scalar comes back as a ``float``; a list, tuple or NumPy array as a
+    float array of the same shape.  Entries that are bools, strings, complex
+    numbers or None are a :class:`TypeError` (a list is checked entry by
+    entry, so ``[True, 0.1]`` is refused too); NaN, ±inf and entries out of
+    bounds a :class:`ValueError`.
     """
-    items = [values] if not isinstance(values, Iterable) or isinstance(values, str) else values
-    if isinstance(items, np.ndarray) and items.ndim == 0:
-        items = [items.item()]
-    checked = [
-        real(
-            f"{name}[{i}]" if items is values else name,
-            value,
-            minimum=minimum,
-            maximum=maximum,
-            strict=strict,
-            hint=hint,
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return real(name, value, minimum=minimum, maximum=maximum, strict=strict, hint=hint)
+    requirement = f"finite real numbers{_range(minimum, maximum, strict)}{_hint(hint)}"
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nesting
+        raise ValueError(f"{name} must be a regular array of {requirement}") from None
+    if isinstance(value, (list, tuple)):  # entry by entry: [True, 0.1] is not [1.0, 0.1]
+        for index, entry in enumerate(np.ravel(np.asarray(value, dtype=object))):
+            real(f"{name}[{index}]", entry, minimum=minimum, maximum=maximum, strict=strict)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of {requirement}, got dtype {array.dtype}")
+    array = array.astype(float)
+    low = (array <= minimum if strict else array < minimum) if minimum is not None else False
+    high = (array >= maximum if strict else array > maximum) if maximum is not None else False
+    bad = ~np.isfinite(array) | low | high
+    if np.any(bad):
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = index[0] if len(index) == 1 else index
+        raise ValueError(
+            f"{name} must be an array of {requirement}, got {float(array[index])!r} at {where}"
         )
-        for i, value in enumerate(items)
-    ]
-    if not checked:
-        raise ValueError(f"{name} must hold at least one value, got {values!r}")
-    return np.asarray(checked, dtype=float)
+    return array
 
 
 def check_phase(name: str, value: Any, phase: float, where: str, period: str) -> None:
