@@ -70,6 +70,12 @@ def _range(minimum: Any, maximum: Any, strict: bool) -> str:
     return ""
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)`` on one line and at most 80 characters (arrays, long lists)."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
 def _hint(hint: str | None) -> str:
     return f" ({hint})" if hint else ""
 
@@ -109,9 +115,9 @@ def integer(
     """
     requirement = f"{what}{_range(minimum, maximum, False)}{_hint(hint)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {requirement}, got {value!r}")
+        raise TypeError(f"{name} must be {requirement}, got {_shown(value)}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be {requirement}, got {value!r}")
+        raise ValueError(f"{name} must be {requirement}, got {_shown(value)}")
     return int(value)
 
 
@@ -155,12 +161,12 @@ def real(
     kind = "a finite real number" if finite else "a real number"
     requirement = f"{kind}{_range(minimum, maximum, strict)}{_hint(hint)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {requirement}, got {value!r}")
+        raise TypeError(f"{name} must be {requirement}, got {_shown(value)}")
     number = float(value)
     below = minimum is not None and (number <= minimum if strict else number < minimum)
     above = maximum is not None and (number >= maximum if strict else number > maximum)
     if math.isnan(number) or (finite and math.isinf(number)) or below or above:
-        raise ValueError(f"{name} must be {requirement}, got {value!r}")
+        raise ValueError(f"{name} must be {requirement}, got {_shown(value)}")
     return number
 
 
@@ -182,7 +188,7 @@ def choice(name: str, value: Any, options: Iterable[Any], *, hint: str | None = 
     if not any(value is option or _equal(value, option) for option in options):
         listed = ", ".join(repr(option) for option in options[:-1])
         listed = f"{listed} or {options[-1]!r}" if listed else repr(options[-1])
-        raise ValueError(f"{name} must be {listed}{_hint(hint)}, got {value!r}")
+        raise ValueError(f"{name} must be {listed}{_hint(hint)}, got {_shown(value)}")
     return value
 
 
@@ -203,7 +209,7 @@ def boolean(name: str, value: Any) -> bool:
     """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    raise TypeError(f"{name} must be True or False, got {value!r}")
+    raise TypeError(f"{name} must be True or False, got {_shown(value)}")
 
 
 def energy(name: str, value: Any, *, hint: str = "units of t") -> float:
@@ -226,9 +232,9 @@ def iterable(name: str, value: Any, *, what: str = "values") -> list:
         that fails while being read.
     """
     if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a list or array of {what}, got {value!r}")
+        raise TypeError(f"{name} must be a list or array of {what}, got {_shown(value)}")
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        raise TypeError(f"{name} must be a list or array of {what}, got a scalar {value!r}")
+        raise TypeError(f"{name} must be a list or array of {what}, got a scalar {_shown(value)}")
     return list(value)
 
 
@@ -240,33 +246,47 @@ def real_array(
     maximum: float | None = None,
     strict: bool = False,
     hint: str | None = None,
+    missing: bool = False,
 ) -> Any:
     """A real number (as :func:`real`) or an array of them, every entry within the bounds.
 
-    A scalar comes back as a ``float``; a list, tuple or NumPy array as a
-    float array of the same shape.  Entries that are bools, strings, complex
-    numbers or None are a :class:`TypeError` (a list is checked entry by
-    entry, so ``[True, 0.1]`` is refused too); NaN, ±inf and entries out of
-    bounds a :class:`ValueError`.
+    A scalar comes back as a ``float``; a list, tuple or array-like (NumPy,
+    pandas) as a float array of the same shape.  Entries that are bools,
+    strings, complex numbers or None are a :class:`TypeError` (a list is
+    checked entry by entry, so ``[True, 0.1]`` is refused too); NaN, ±inf and
+    entries out of bounds a :class:`ValueError`.  With ``missing=True`` NaN
+    and ±inf pass (data columns, where NaN marks a failed point).
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
-    if not isinstance(value, (list, tuple, np.ndarray)):
+    scalar = not isinstance(value, (list, tuple)) and not hasattr(value, "__array__")
+    if scalar and missing and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            return float(value)
+    if scalar:
         return real(name, value, minimum=minimum, maximum=maximum, strict=strict, hint=hint)
-    requirement = f"finite real numbers{_range(minimum, maximum, strict)}{_hint(hint)}"
+    kind = "real numbers" if missing else "finite real numbers"
+    requirement = f"{kind}{_range(minimum, maximum, strict)}{_hint(hint)}"
     try:
         array = np.asarray(value)
     except ValueError:  # ragged nesting
         raise ValueError(f"{name} must be a regular array of {requirement}") from None
     if isinstance(value, (list, tuple)):  # entry by entry: [True, 0.1] is not [1.0, 0.1]
         for index, entry in enumerate(np.ravel(np.asarray(value, dtype=object))):
-            real(f"{name}[{index}]", entry, minimum=minimum, maximum=maximum, strict=strict)
+            real_array(
+                f"{name}[{index}]",
+                entry,
+                minimum=minimum,
+                maximum=maximum,
+                strict=strict,
+                missing=missing,
+            )
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of {requirement}, got dtype {array.dtype}")
     array = array.astype(float)
     low = (array <= minimum if strict else array < minimum) if minimum is not None else False
     high = (array >= maximum if strict else array > maximum) if maximum is not None else False
-    bad = ~np.isfinite(array) | low | high
+    bad = (np.zeros(array.shape, bool) if missing else ~np.isfinite(array)) | low | high
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = index[0] if len(index) == 1 else index
@@ -292,9 +312,9 @@ def check_phase(name: str, value: Any, phase: float, where: str, period: str) ->
     """
     if not abs(phase) <= MAX_PHASE:  # also NaN
         raise ValueError(
-            f"{name}={value!r} gives a Peierls phase of {phase:.3g} rad on {where}, more than "
-            f"{MAX_PHASE:.0e} rad: fewer than 8 digits of its fractional part survive in double "
-            f"precision. A large flux is physical but periodic: pass {name} modulo {period}"
+            f"{name}={_shown(value)} gives a Peierls phase of {phase:.3g} rad on {where}, more "
+            f"than {MAX_PHASE:.0e} rad: fewer than 8 digits of its fractional part survive in "
+            f"double precision. A large flux is physical but periodic: pass {name} modulo {period}"
         )
 
 
@@ -316,9 +336,9 @@ def lead_index(name: str, value: Any, count: int, *, of: str = "lead") -> int:
     """
     valid = f"valid {of} indices are 0..{count - 1}" if count > 0 else f"there are no {of}s"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a {of} index (an integer; {valid}), got {value!r}")
+        raise TypeError(f"{name} must be a {of} index (an integer; {valid}), got {_shown(value)}")
     if not 0 <= value < count:
-        raise ValueError(f"{name}={value!r} is out of range: {valid}")
+        raise ValueError(f"{name}={_shown(value)} is out of range: {valid}")
     return int(value)
 
 

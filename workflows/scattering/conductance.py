@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import check_source_sink, two_terminal_conductance
+from systems._validation import boolean
 from systems._validation import energy as check_energy
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
@@ -186,8 +187,7 @@ def conductance_matrix(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if not isinstance(blocks, bool):
-        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
     if blocks:
         return _block_conductance(open_system, energy)

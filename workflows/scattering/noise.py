@@ -31,7 +31,7 @@ import numpy as np
 from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
-from systems._validation import choice
+from systems._validation import boolean, choice
 from systems.parameters import resolve_params
 from workflows.scattering.conductance import _check_energy, _check_system, has_self_energy_leads
 from workflows.scattering.dephasing import eliminate_floating_probes
@@ -141,6 +141,7 @@ def scattering_matrix(
     _check_system(fsyst)
     energy = _check_energy(energy)
     choice("method", method, ("auto", "smatrix", "greens"))
+    blocks = boolean("blocks", blocks)
     self_energy = has_self_energy_leads(fsyst)
     if self_energy and method == "smatrix":
         raise ValueError(

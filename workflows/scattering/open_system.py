@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from systems._validation import MAX_ENERGY, choice
+from systems._validation import MAX_ENERGY, boolean, choice
 from systems.parameters import resolve_params
 from workflows.scattering.band_edges import lead_modes
 
@@ -222,6 +222,7 @@ class OpenSystem:
         check_hermiticity: bool = True,
     ) -> None:
         choice("solver", solver, SOLVERS)
+        check_hermiticity = boolean("check_hermiticity", check_hermiticity)
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver

@@ -33,7 +33,7 @@ import kwant
 import numpy as np
 import threadpoolctl
 
-from systems._validation import choice
+from systems._validation import choice, iterable
 from systems.parameters import parameter_names, resolve_params, updated_params
 from workflows.scattering import (
     InterfaceGreensFunction,
@@ -42,6 +42,7 @@ from workflows.scattering import (
     conductance_from_transmissions,
 )
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering.open_system import value_function_errors
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
 
@@ -160,7 +161,8 @@ class _WholeHamiltonianChanges:
         self.reference = reference_matrix.tocsr()
 
     def __call__(self, params):
-        h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
+        with value_function_errors():
+            h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
         delta = (h - self.reference).tocoo()
         delta.eliminate_zeros()
         return delta.row.astype(int), delta.col.astype(int), delta.data.astype(complex)
@@ -387,9 +389,7 @@ def sweep(
     energy = _check_energy(energy)
     choice("method", method, METHODS)
     _check_param(fsyst, param, params)
-    if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
-        raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
-    values = list(values)
+    values = iterable("values", values, what=f"values of {param!r}")
     for index, value in enumerate(values):
         if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):
             raise ValueError(
