@@ -33,6 +33,11 @@ __all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
 WINDOW_HALF_WIDTH = 25.0
 
 
+#: Smallest error target: a Kwant transmission carries rounding of ~1e-11 (measured in
+#: analysis.thermal), so a target far below it can only exhaust max_points.
+MIN_TOL = 1e-12
+
+
 def _check_windows(windows) -> np.ndarray:
     try:
         items = list(windows)
@@ -65,7 +70,7 @@ def check_grid_settings(
     Call it before a study's points run, so a bad setting is one error at once
     rather than a failure of every point.
     """
-    tol = real("tol", tol, minimum=0, strict=True, hint="units of X")
+    tol = real("tol", tol, minimum=MIN_TOL, hint="units of X; below it only max_points is spent")
     initial_points = integer("initial_points", initial_points, minimum=3)
     max_points = integer(
         "max_points", max_points, minimum=initial_points, hint="at least initial_points"

@@ -70,7 +70,7 @@ def _range(minimum: Any, maximum: Any, strict: bool) -> str:
     return ""
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """``repr(value)`` on one line and at most 80 characters (arrays, long lists)."""
     text = " ".join(repr(value).split())
     return text if len(text) <= 80 else f"{text[:77]}..."
@@ -115,9 +115,9 @@ def integer(
     """
     requirement = f"{what}{_range(minimum, maximum, False)}{_hint(hint)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {requirement}, got {_shown(value)}")
+        raise TypeError(f"{name} must be {requirement}, got {shown(value)}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be {requirement}, got {_shown(value)}")
+        raise ValueError(f"{name} must be {requirement}, got {shown(value)}")
     return int(value)
 
 
@@ -161,12 +161,12 @@ def real(
     kind = "a finite real number" if finite else "a real number"
     requirement = f"{kind}{_range(minimum, maximum, strict)}{_hint(hint)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {requirement}, got {_shown(value)}")
+        raise TypeError(f"{name} must be {requirement}, got {shown(value)}")
     number = float(value)
     below = minimum is not None and (number <= minimum if strict else number < minimum)
     above = maximum is not None and (number >= maximum if strict else number > maximum)
     if math.isnan(number) or (finite and math.isinf(number)) or below or above:
-        raise ValueError(f"{name} must be {requirement}, got {_shown(value)}")
+        raise ValueError(f"{name} must be {requirement}, got {shown(value)}")
     return number
 
 
@@ -188,7 +188,7 @@ def choice(name: str, value: Any, options: Iterable[Any], *, hint: str | None = 
     if not any(value is option or _equal(value, option) for option in options):
         listed = ", ".join(repr(option) for option in options[:-1])
         listed = f"{listed} or {options[-1]!r}" if listed else repr(options[-1])
-        raise ValueError(f"{name} must be {listed}{_hint(hint)}, got {_shown(value)}")
+        raise ValueError(f"{name} must be {listed}{_hint(hint)}, got {shown(value)}")
     return value
 
 
@@ -209,7 +209,7 @@ def boolean(name: str, value: Any) -> bool:
     """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    raise TypeError(f"{name} must be True or False, got {_shown(value)}")
+    raise TypeError(f"{name} must be True or False, got {shown(value)}")
 
 
 def energy(name: str, value: Any, *, hint: str = "units of t") -> float:
@@ -232,9 +232,9 @@ def iterable(name: str, value: Any, *, what: str = "values") -> list:
         that fails while being read.
     """
     if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a list or array of {what}, got {_shown(value)}")
+        raise TypeError(f"{name} must be a list or array of {what}, got {shown(value)}")
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        raise TypeError(f"{name} must be a list or array of {what}, got a scalar {_shown(value)}")
+        raise TypeError(f"{name} must be a list or array of {what}, got a scalar {shown(value)}")
     return list(value)
 
 
@@ -312,7 +312,7 @@ def check_phase(name: str, value: Any, phase: float, where: str, period: str) ->
     """
     if not abs(phase) <= MAX_PHASE:  # also NaN
         raise ValueError(
-            f"{name}={_shown(value)} gives a Peierls phase of {phase:.3g} rad on {where}, more "
+            f"{name}={shown(value)} gives a Peierls phase of {phase:.3g} rad on {where}, more "
             f"than {MAX_PHASE:.0e} rad: fewer than 8 digits of its fractional part survive in "
             f"double precision. A large flux is physical but periodic: pass {name} modulo {period}"
         )
@@ -336,9 +336,9 @@ def lead_index(name: str, value: Any, count: int, *, of: str = "lead") -> int:
     """
     valid = f"valid {of} indices are 0..{count - 1}" if count > 0 else f"there are no {of}s"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a {of} index (an integer; {valid}), got {_shown(value)}")
+        raise TypeError(f"{name} must be a {of} index (an integer; {valid}), got {shown(value)}")
     if not 0 <= value < count:
-        raise ValueError(f"{name}={_shown(value)} is out of range: {valid}")
+        raise ValueError(f"{name}={shown(value)} is out of range: {valid}")
     return int(value)
 
 

@@ -55,7 +55,7 @@ from typing import Any
 import kwant
 from kwant._common import get_parameters
 
-from ._validation import MAX_ENERGY, MAX_PHASE, real
+from ._validation import MAX_ENERGY, MAX_PHASE, real, shown
 
 __all__ = [
     "NEUTRAL_PARAMS",
@@ -289,14 +289,15 @@ def parameter_names(syst: Any) -> frozenset[str] | None:
 
 #: Checks of mesoflow's own parameters: meaning -> (bounds for :func:`real`, the
 #: function of position accepted instead of a number or None, what the value means).
-#: Energies are bounded by ±MAX_ENERGY (their squares stay finite); the fields B and phi by
-#: ±MAX_PHASE/2π here, and by the phase they give on each hopping where it is computed
+#: Energies are bounded by ±MAX_ENERGY and the hopping t, the energy unit, to
+#: [1/MAX_ENERGY, MAX_ENERGY] (a subnormal t divides by zero in the lead modes); the fields
+#: B and phi by ±MAX_PHASE/2π here, and by the phase they give on each hopping where it is computed
 #: (systems.fields: at most MAX_PHASE rad, naming the hopping).
 _ENERGY = {"minimum": -MAX_ENERGY, "maximum": MAX_ENERGY}
 #: A flux beyond MAX_PHASE / 2π gives a phase beyond MAX_PHASE on any hopping it reaches.
 _FLUX = {"minimum": -round(MAX_PHASE / (2 * math.pi)), "maximum": round(MAX_PHASE / (2 * math.pi))}
 _CHECKS: dict[str, tuple[dict[str, Any], str | None, str]] = {
-    "t": ({"minimum": 0, "maximum": MAX_ENERGY, "strict": True}, None, "the hopping"),
+    "t": ({"minimum": 1 / MAX_ENERGY, "maximum": MAX_ENERGY}, None, "the hopping, the energy unit"),
     "V": (_ENERGY, "V(*pos)", "units of t"),
     "B": (_FLUX, None, "flux per plaquette in h/e, periodic with period 1: pass B modulo 1"),
     "phi": (_FLUX, None, "flux through the ring in h/e, periodic with period 1: pass phi modulo 1"),
@@ -312,7 +313,9 @@ def _check_value(name: str, meaning: str, value: Any) -> Any:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
             return str(value)
         if not isinstance(value, str):
-            raise TypeError(f"parameter 'salt' must be a string (a disorder seed), got {value!r}")
+            raise TypeError(
+                f"parameter 'salt' must be a string (a disorder seed), got {shown(value)}"
+            )
         return value
     if meaning not in _CHECKS:
         return value

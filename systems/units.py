@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.constants as sc
 
-from ._validation import choice, integer, positive_real, real_array
+from ._validation import choice, integer, positive_real, real_array, shown
 
 __all__ = [
     "MATERIALS",
@@ -170,7 +170,8 @@ class Units:
         if (effective_mass is None) == (t_meV is None):
             raise ValueError(
                 "give exactly one of effective_mass (m*/mₑ, then t = ħ²/(2m*a²)) and t_meV "
-                f"(the hopping in meV), got effective_mass={effective_mass!r}, t_meV={t_meV!r}"
+                f"(the hopping in meV), got effective_mass={shown(effective_mass)}, "
+                f"t_meV={shown(t_meV)}"
             )
         if effective_mass is not None:
             mass = positive_real("effective_mass", effective_mass)
@@ -380,10 +381,10 @@ class Units:
         out = frame.copy()
         for name, kind in columns.items():
             if name not in frame.columns:
-                raise ValueError(f"columns names {name!r}, which is not a column of the table")
+                raise ValueError(f"columns names {shown(name)}, which is not a column of the table")
             if kind not in converters:
                 raise ValueError(
-                    f"columns[{name!r}]={kind!r} is not a kind of quantity; use one of "
+                    f"columns[{shown(name)}]={shown(kind)} is not a kind of quantity; use one of "
                     f"{sorted(converters)}"
                 )
             suffix, convert = converters[kind]

@@ -175,6 +175,7 @@ def phase_dephased_conductance(
 
     See :func:`phase_dephased_conductance_matrix`; a dense model for moderate sizes.
     """
+    _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source = _check_terminal("source", source, n_leads)
     sink = _check_terminal("sink", sink, n_leads)
