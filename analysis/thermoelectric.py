@@ -50,7 +50,7 @@ from numpy.typing import ArrayLike
 from scipy.special import zeta
 
 from analysis.thermal import TAIL_TOLERANCE, fermi, fermi_window, sommerfeld_floor
-from systems._validation import integer, real
+from systems._validation import integer, real, real_array
 
 #: Gauss–Legendre nodes per grid interval in :func:`landauer_moments`.
 _GAUSS_POINTS = 12
@@ -256,7 +256,7 @@ def thermoelectric_coefficients(
         seebeck = -l1 / (temperature * l0)
         lorenz = np.pi**2 / 3 if sommerfeld else kappa / (temperature * l0)
         denominator = kappa + phonon_kappa
-        zt = seebeck**2 * l0 * temperature / denominator if denominator > 0 else np.inf
+        zt = seebeck * seebeck * l0 * temperature / denominator if denominator > 0 else np.inf
     else:
         seebeck = lorenz = zt = float("nan")
     return ThermoelectricCoefficients(
@@ -283,8 +283,9 @@ def mott_seebeck(
     Condens. Matter 17, 3879 (2005)).
     """
     temperature = _check_positive_temperature(temperature)
-    e = np.asarray(energies, dtype=float)
-    t = np.asarray(transmission, dtype=float)
+    e = np.asarray(real_array("energies", energies, hint="units of t"))
+    t = np.asarray(real_array("transmission", transmission, missing=True))
+    mu = real_array("mu", mu, hint="units of t")
     with np.errstate(divide="ignore", invalid="ignore"):
         derivative = np.gradient(np.log(t), e)
     return -(np.pi**2 / 3) * temperature * np.interp(mu, e, derivative)

@@ -222,6 +222,15 @@ def energy(name: str, value: Any, *, hint: str = "units of t") -> float:
     return real(name, value, minimum=-MAX_ENERGY, maximum=MAX_ENERGY, hint=hint)
 
 
+def hopping(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a hopping (the energy unit) in [1e-15, 1e15].
+
+    A subnormal or tiny hopping divides by zero in E/t and in a lead's modes;
+    beyond :data:`MAX_ENERGY` nothing keeps its digits (see there).
+    """
+    return real(name, value, minimum=1 / MAX_ENERGY, maximum=MAX_ENERGY, hint="the hopping")
+
+
 def iterable(name: str, value: Any, *, what: str = "values") -> list:
     """Return ``value`` as a list if it is a finite iterable (not None, a string or a mapping).
 

@@ -141,7 +141,7 @@ def adversarial():
     )
 
 
-def check_outcome(func, *args, **kwargs):
+def check_outcome(func, /, *args, **kwargs):
     """Call ``func``: a result, or a one-line ValueError/TypeError — never anything else.
 
     ``workflows.BandEdgeError`` is a ValueError.  mesoflow's own advisory warnings
