@@ -55,7 +55,7 @@ from typing import Any
 import kwant
 from kwant._common import get_parameters
 
-from ._validation import MAX_ENERGY, MAX_PHASE, real, shown
+from ._validation import MAX_ENERGY, MAX_PHASE, lead_index, real, shown
 
 __all__ = [
     "NEUTRAL_PARAMS",
@@ -378,7 +378,7 @@ def resolve_params(
     if lead is not None:
         if not isinstance(syst, kwant.system.FiniteSystem):
             raise TypeError("lead= needs a finalized system with leads")
-        target = syst.leads[lead]
+        target = syst.leads[lead_index("lead", lead, len(syst.leads))]
     known = parameter_names(syst)
     if shared and known is not None:  # ignored for this system: left out of what Kwant gets
         given = {name: value for name, value in given.items() if name in known}

@@ -155,6 +155,64 @@ ENTRY_POINTS = {
 }
 
 
+def _four_terminal():
+    """A 4 × 4 conductance matrix of a cross in a weak field (rows and columns sum to zero)."""
+    return workflows.conductance_matrix(cross(), 0.5, params={"B": 0.02})
+
+
+@functools.cache
+def cross():
+    return systems.cross(2, arm_length=1).finalized()
+
+
+def _bias_solution():
+    return workflows.solve_bias(_bias_matrix(), voltages={0: 1.0, 1: 0.0})
+
+
+ENTRY_POINTS |= {
+    "four_terminal_resistance": (
+        workflows.four_terminal_resistance,
+        lambda: {"G": _four_terminal(), "current": (0, 1), "voltage": (2, 3)},
+    ),
+    "cross_resistances": (workflows.cross_resistances, lambda: {"G": _four_terminal()}),
+    "eliminate_floating_probes": (
+        workflows.eliminate_floating_probes,
+        lambda: {"G": _four_terminal(), "probes": [2, 3]},
+    ),
+    "decoupled_terminals": (workflows.decoupled_terminals, lambda: {"G": _four_terminal()}),
+    "entropy_production_rate": (
+        workflows.entropy_production_rate,
+        lambda: {"solution": _bias_solution(), "temperature": 0.1},
+    ),
+    "dissipation_table": (
+        workflows.dissipation_table,
+        lambda: {"solution": _bias_solution(), "temperature": 0.1},
+    ),
+    "ring_arm_length": (workflows.ring_arm_length, lambda: {"r_in": 3.0, "r_out": 6.0}),
+    "fit_ohmic": (
+        workflows.fit_ohmic,
+        lambda: {"lengths": [10, 20, 30], "resistances": [1.1, 1.2, 1.3]},
+    ),
+    "ab_oscillations": (
+        workflows.ab_oscillations,
+        lambda: {"fsyst": ring(), "energy": 1.0, "flux": [0.0, 0.25, 0.5, 0.75]},
+    ),
+    "resolve_params": (
+        systems.resolve_params,
+        lambda: {"syst": wire(), "params": {"B": 0.1}, "lead": None},
+    ),
+    "updated_params": (
+        systems.updated_params,
+        lambda: {"params": {"B": 0.1}, "values": {"t": 1.0}},
+    ),
+}
+
+
+@functools.cache
+def ring():
+    return systems.ab_ring(2.0, 4.0, 2).finalized()
+
+
 @pytest.mark.parametrize("entry_point", sorted(ENTRY_POINTS))
 @given(data=st.data())
 def test_every_solver_argument_is_validated(entry_point, data, adversarial, outcome):
