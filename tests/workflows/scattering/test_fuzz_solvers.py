@@ -306,11 +306,12 @@ def test_blocks_is_a_switch_set_only_by_a_bool(blocks):
         workflows.conductance_matrix(chain(), 1.0, blocks=blocks)
 
 
-def _chain_with_onsite(value_function):
+def _user_chain(onsite, hopping):
+    """A user's 3-site chain with its own value functions, between two clean chain leads."""
     lat = kwant.lattice.chain(norbs=1)
     builder = kwant.Builder()
-    builder[(lat(i) for i in range(3))] = value_function
-    builder[lat.neighbors()] = -1.0
+    builder[(lat(i) for i in range(3))] = onsite
+    builder[lat.neighbors()] = hopping
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
     lead[lat(0)] = 2.0
     lead[lat.neighbors()] = -1.0
@@ -322,21 +323,13 @@ def _chain_with_onsite(value_function):
 @pytest.mark.parametrize("bad", [np.nan, np.inf, 1e300])
 def test_a_value_function_returning_nan_or_inf_is_named_with_its_site(bad):
     """Before: a LinAlgError or MUMPSError deep in the solver."""
-    fsyst = _chain_with_onsite(lambda site, x: bad if site.tag[0] == 1 else 2.0)
+    fsyst = _user_chain(lambda site, x: bad if site.tag[0] == 1 else 2.0, -1.0)
     with pytest.raises(ValueError, match=r"^the on-site value of site <Site \[1\]") as error:
         workflows.conductance_matrix(fsyst, 1.0, params={"x": 1})
     assert "\n" not in str(error.value)
 
 
 def test_a_hopping_returning_nan_is_named_with_both_sites():
-    lat = kwant.lattice.chain(norbs=1)
-    builder = kwant.Builder()
-    builder[(lat(i) for i in range(3))] = 2.0
-    builder[lat.neighbors()] = lambda a, b, x: np.nan if {a.tag[0], b.tag[0]} == {1, 2} else -1
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
-    lead[lat(0)] = 2.0
-    lead[lat.neighbors()] = -1.0
-    builder.attach_lead(lead)
-    builder.attach_lead(lead.reversed())
+    fsyst = _user_chain(2.0, lambda a, b, x: np.nan if {a.tag[0], b.tag[0]} == {1, 2} else -1.0)
     with pytest.raises(ValueError, match=r"^the hopping between sites <Site \[[12]\].*<Site"):
-        workflows.conductance_matrix(builder.finalized(), 1.0, params={"x": 1})
+        workflows.conductance_matrix(fsyst, 1.0, params={"x": 1})
