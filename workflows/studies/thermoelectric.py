@@ -107,7 +107,9 @@ def thermoelectric(
     energy
         Fermi energy: the reservoirs' common chemical potential μ, in units of t.
     temperature
-        k_B T in units of t (> 0).
+        k_B T in units of t (> 0).  Below :func:`analysis.thermal.sommerfeld_floor`
+        (1e-6 · max(1, |energy|)) the T → 0 (Sommerfeld) limit is returned:
+        G = 𝒯(energy), Mott's S, κ = (π²/3) θ G (see :mod:`analysis.thermoelectric`).
     params
         Kwant parameters.
     source, sink
