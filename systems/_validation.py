@@ -241,9 +241,13 @@ def iterable(name: str, value: Any, *, what: str = "values") -> list:
         that fails while being read.
     """
     if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a list or array of {what}, got {shown(value)}")
+        raise TypeError(
+            f"{name} must be a sequence (a list or array) of {what}, got {shown(value)}"
+        )
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        raise TypeError(f"{name} must be a list or array of {what}, got a scalar {shown(value)}")
+        raise TypeError(
+            f"{name} must be a sequence (a list or array) of {what}, got a scalar {shown(value)}"
+        )
     return list(value)
 
 
