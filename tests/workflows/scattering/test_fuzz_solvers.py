@@ -291,7 +291,7 @@ def test_onsager_matrix_at_vanishing_temperature():
 @pytest.mark.parametrize("values", [None, 3, "0.1", {"a": 1}])
 def test_sweep_values_must_be_a_collection(values):
     with pytest.raises(
-        TypeError, match=r"^values must be a sequence (a list or array) of values of 'B'"
+        TypeError, match=r"^values must be a sequence \(a list or array\) of values of 'B'"
     ):
         workflows.sweep(wire(), 1.0, "B", values)
 
