@@ -62,7 +62,8 @@ def fermi_window(energy, mu: float, temperature: float) -> float | np.ndarray:
 
 def _antiderivative_of_fermi(energy, mu, temperature):
     """F(E) = −k_B T ln(1 + exp(−(E − μ)/k_B T)), so that F' = f (stable for any E)."""
-    return -temperature * np.logaddexp(0.0, -(energy - mu) / temperature)
+    with np.errstate(over="ignore"):  # ±inf far out at a subnormal k_B T: F → 0 or E − μ
+        return -temperature * np.logaddexp(0.0, -(energy - mu) / temperature)
 
 
 def thermal_average(
@@ -85,7 +86,8 @@ def thermal_average(
     mu
         Chemical potential (scalar or array) in units of t.
     temperature
-        k_B T in units of t, >= 0.  At T = 0 the result is X(μ).
+        k_B T in units of t, >= 0.  At T = 0, and below
+        :func:`sommerfeld_floor` (μ), the result is X(μ).
 
     Returns
     -------
@@ -103,7 +105,9 @@ def thermal_average(
         raise ValueError("energies must be sorted in non-decreasing order")
     temperature = real("temperature", temperature, minimum=0, hint="k_B T in t")
     mus = np.asarray(real_array("mu", mu, hint="units of t"))
-    if temperature == 0:
+    # Below the Sommerfeld floor the window is narrower than the rounding of E − μ: take the
+    # T → 0 limit, X(μ) (exact up to O(θ²) kinks of the interpolant).
+    if np.all(temperature < sommerfeld_floor(mus)):
         if np.any((mus < e[0]) | (mus > e[-1])):
             raise ValueError(f"mu={mu} lies outside the sampled energies [{e[0]}, {e[-1]}]")
         result = np.interp(mus, e, x)

@@ -216,3 +216,14 @@ def test_landauer_moments_never_exceed_the_largest_sample():
         energies = np.linspace(mu - 30 * theta, mu + 30 * theta, 301)
         (l0,) = analysis.landauer_moments(energies, np.ones_like(energies), mu, theta, orders=(0,))
         assert l0 <= 1.0 + 1e-15
+
+
+@pytest.mark.parametrize("temperature", [5e-324, 1e-300, 1e-9])
+def test_thermal_average_at_vanishing_temperature_is_the_value_at_mu(temperature):
+    """A subnormal k_B T gave an overflow warning and NaN; the T → 0 limit is X(μ) of the
+    piecewise-linear interpolant (exact here: X is linear)."""
+    energies = np.linspace(-2, 2, 81)
+    average = analysis.thermal_average(
+        energies, 0.25 * energies + 0.5, mu=0.01, temperature=temperature
+    )
+    assert average == pytest.approx(0.5025, abs=1e-15)
