@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from systems._validation import hopping, real_array
+
 __all__ = ["chain_barrier_transmission", "chain_transmission", "chain_wavenumber"]
 
 
@@ -13,7 +15,8 @@ def chain_wavenumber(energy, t: float = 1.0) -> np.ndarray:
     An array with the shape of ``energy`` (0-d for a scalar); NaN outside the
     band 0 < E < 4t.
     """
-    e = np.asarray(energy, dtype=float)
+    e = real_array("energy", energy, hint="units of t")
+    t = hopping("t", t)
     cos_k = 1 - e / (2 * t)
     with np.errstate(invalid="ignore"):
         return np.where(np.abs(cos_k) < 1, np.arccos(np.clip(cos_k, -1, 1)), np.nan)
@@ -41,6 +44,7 @@ def chain_barrier_transmission(energy, V: float, t: float = 1.0) -> float | np.n
         T(E); 0 outside the band.
     """
     k = chain_wavenumber(energy, t)
+    V = real_array("V", V, hint="units of t")
     with np.errstate(invalid="ignore", divide="ignore"):
         result = 1.0 / (1.0 + (V / (2 * t * np.sin(k))) ** 2)
     result = np.where(np.isnan(k), 0.0, result)
@@ -71,8 +75,9 @@ def chain_transmission(energy, potential, t: float = 1.0) -> float | np.ndarray:
     float or numpy.ndarray
         T(E), with the shape of ``energy``.
     """
-    e = np.asarray(energy, dtype=float)
-    potential = np.asarray(potential, dtype=float)
+    e = np.asarray(real_array("energy", energy, hint="units of t"))
+    potential = np.asarray(real_array("potential", potential, hint="units of t"))
+    t = hopping("t", t)
     if potential.ndim != 1 or potential.size == 0:
         raise ValueError(f"potential must be a non-empty 1D sequence, got shape {potential.shape}")
     k = chain_wavenumber(e, t)

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.csgraph
 
-from systems._validation import integer, lead_index, real
+from systems._validation import integer, lead_index, real, real_array
 
 __all__ = [
     "BiasSolution",
@@ -84,10 +84,7 @@ class BiasSolution:
 
 
 def _check_matrix(G) -> np.ndarray:
-    try:
-        G = np.asarray(G, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"G must be a real (M, M) conductance matrix, got {G!r}") from None
+    G = np.asarray(real_array("G", G, missing=True, hint="a real (M, M) conductance matrix"))
     if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 2:
         raise ValueError(
             f"G must be a square conductance matrix of at least 2 terminals, got shape {G.shape}"

@@ -31,7 +31,7 @@ import numpy as np
 
 from analysis._moved import moved_attribute
 from analysis.analytic import chain_wavenumber
-from systems._validation import integer
+from systems._validation import integer, real_array, shown
 
 __all__ = [
     "chain_backscattering_length",
@@ -45,10 +45,7 @@ __all__ = [
 
 
 def _check_eta(eta) -> np.ndarray:
-    eta = np.asarray(eta, dtype=float)
-    if np.any(~np.isfinite(eta)) or np.any(eta <= 0):
-        raise ValueError(f"eta must be finite and > 0 (units of t), got {eta!r}")
-    return eta
+    return np.asarray(real_array("eta", eta, minimum=0, strict=True, hint="units of t"))
 
 
 def chain_group_velocity(energy, t: float = 1.0) -> float | np.ndarray:
@@ -75,7 +72,7 @@ def dephasing_length(velocity, eta) -> float | np.ndarray:
     float or numpy.ndarray
         l_φ in lattice constants.
     """
-    result = np.asarray(velocity, dtype=float) / _check_eta(eta)
+    result = np.asarray(real_array("velocity", velocity)) / _check_eta(eta)
     return float(result) if result.ndim == 0 else result
 
 
@@ -87,7 +84,8 @@ def chain_backscattering_length(energy, eta, t: float = 1.0) -> float | np.ndarr
 
 def chain_dephased_resistance(length, energy, eta, t: float = 1.0) -> float | np.ndarray:
     """Weak-coupling two-terminal resistance R = 1 + L/λ (h/e²) of a chain with L probe sites."""
-    result = 1 + np.asarray(length, dtype=float) / chain_backscattering_length(energy, eta, t)
+    length = np.asarray(real_array("length", length, minimum=0, hint="sites"))
+    result = 1 + length / chain_backscattering_length(energy, eta, t)
     return float(result) if result.ndim == 0 else result
 
 
@@ -100,7 +98,8 @@ def chain_probe_potential(x, length, energy, eta, t: float = 1.0) -> float | np.
     """
     lam = chain_backscattering_length(energy, eta, t)
     current = 1 / (1 + length / lam)
-    result = 1 - current / 2 - current * (np.asarray(x, dtype=float) + 0.5) / lam
+    x = np.asarray(real_array("x", x, hint="site position"))
+    result = 1 - current / 2 - current * (x + 0.5) / lam
     return float(result) if result.ndim == 0 else result
 
 
@@ -122,9 +121,9 @@ def ohmic_slope(velocities, eta) -> float:
 
 
 def _check_velocities(velocities) -> np.ndarray:
-    velocities = np.atleast_1d(np.asarray(velocities, dtype=float))
+    velocities = np.atleast_1d(real_array("velocities", velocities))
     if velocities.ndim != 1 or velocities.size == 0 or np.any(~(velocities > 0)):
-        raise ValueError(f"velocities must be positive, one per open mode, got {velocities!r}")
+        raise ValueError(f"velocities must be positive, one per open mode, got {shown(velocities)}")
     return velocities
 
 

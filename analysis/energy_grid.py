@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from analysis.thermal import fermi_window
-from systems._validation import integer, real
+from analysis.thermal import fermi_window, sommerfeld_floor
+from systems._validation import integer, real, real_array
 
 __all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
 
@@ -33,11 +33,17 @@ __all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
 WINDOW_HALF_WIDTH = 25.0
 
 
+#: Smallest error target: a Kwant transmission carries rounding of ~1e-11 (measured in
+#: analysis.thermal), so a target far below it can only exhaust max_points.
+MIN_TOL = 1e-12
+
+
 def _check_windows(windows) -> np.ndarray:
     try:
-        pairs = np.asarray(list(windows), dtype=float)
-    except (TypeError, ValueError):
+        items = list(windows)
+    except TypeError:
         raise TypeError(f"windows must be pairs (mu, temperature), got {windows!r}") from None
+    pairs = np.asarray(real_array("windows", items), dtype=float)
     if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.shape[0] == 0:
         raise ValueError(f"windows must be a non-empty list of (mu, temperature), got {windows!r}")
     if not np.all(np.isfinite(pairs)) or np.any(pairs[:, 1] <= 0):
@@ -64,7 +70,7 @@ def check_grid_settings(
     Call it before a study's points run, so a bad setting is one error at once
     rather than a failure of every point.
     """
-    tol = real("tol", tol, minimum=0, strict=True, hint="units of X")
+    tol = real("tol", tol, minimum=MIN_TOL, hint="units of X; below it only max_points is spent")
     initial_points = integer("initial_points", initial_points, minimum=3)
     max_points = integer(
         "max_points", max_points, minimum=initial_points, hint="at least initial_points"
@@ -91,7 +97,8 @@ def window_grid(
         transmission or a conductance matrix.  Called once per grid point.
     windows
         Pairs (μ, k_B T), energies in any unit u (e.g. t), k_B T > 0.  The
-        grid spans μ ± 25 k_BT of every window.
+        grid spans μ ± 25 k_BT of every window (k_B T raised to
+        :func:`analysis.thermal.sommerfeld_floor` (μ) where it is below).
     tol
         Target absolute error per interval of ∫ X (1 + |E−μ|/k_BT)² (−∂f/∂E) dE
         in the units of X (see the module docstring).
@@ -113,6 +120,9 @@ def window_grid(
         Sorted energies (u) and X at each, shape ``(n, *X.shape)``.
     """
     pairs = _check_windows(windows)
+    # A window narrower than the Sommerfeld floor is sampled as one at the floor: its moments
+    # take the T → 0 limit from the samples next to μ (analysis.thermoelectric).
+    pairs[:, 1] = np.maximum(pairs[:, 1], sommerfeld_floor(pairs[:, 0]))
     tol, initial_points, max_points = check_grid_settings(tol, initial_points, max_points)
     boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
     lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]

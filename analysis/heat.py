@@ -41,7 +41,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import ArrayLike
 
-from analysis.thermal import fermi_window
+from analysis.thermoelectric import landauer_moments
 from systems._validation import lead_index, real
 
 __all__ = [
@@ -279,14 +279,7 @@ def onsager_matrix(
     """
     e, g = _check_grid(energies, matrices)
     m = g.shape[1]
-    x, w, s = _gauss_nodes(e)
-    window = fermi_window(x, mu, temperature) * w
-    moments = []
-    for n in range(3):
-        weight = window * (x - mu) ** n
-        w_a = np.sum(weight * (1 - s), axis=1)
-        w_b = np.sum(weight * s, axis=1)
-        moments.append(np.einsum("k,kij->ij", w_a, g[:-1]) + np.einsum("k,kij->ij", w_b, g[1:]))
+    moments = landauer_moments(e, g, mu, temperature)  # the Sommerfeld limit below its floor
     big = np.empty((2 * m, 2 * m))
     big[:m, :m], big[:m, m:], big[m:, :m], big[m:, m:] = (
         moments[0],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis._moved import moved_attribute
-from systems._validation import integer
+from systems._validation import hopping, integer, real_array
 
 __all__ = ["EDGE_TOLERANCE", "mode_count", "subband_edges"]
 
@@ -40,6 +40,7 @@ def subband_edges(width: int, t: float = 1.0) -> np.ndarray:
     """
     width = integer("width", width, minimum=1, what="an integer number of sites")
     n = np.arange(1, width + 1)
+    t = hopping("t", t)
     return 2 * t * (1 - np.cos(n * np.pi / (width + 1)))
 
 
@@ -72,7 +73,7 @@ def mode_count(energy, width: int, t: float = 1.0) -> int | np.ndarray:
     a mode that this function does not.
     """
     edges = subband_edges(width, t)
-    e = np.asarray(energy, dtype=float)[..., None]
+    e = np.asarray(real_array("energy", energy, hint="units of t"))[..., None]
     tol = EDGE_TOLERANCE * abs(t)
     count = np.sum((edges + tol < e) & (e < edges + 4 * t - tol), axis=-1)
     return int(count) if count.ndim == 0 else count

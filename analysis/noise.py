@@ -36,7 +36,7 @@ import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
 
-from systems._validation import choice, integer, real
+from systems._validation import choice, integer, real, real_array
 
 from .bias import ZERO_CONDUCTANCE
 
@@ -57,7 +57,8 @@ def pair_window(mu_a, mu_b, temperature: float) -> float | np.ndarray:
 
     Equal to 2 k_B T at Δμ = 0 and to |Δμ| at T = 0 (units of μ).
     """
-    delta = np.asarray(mu_a, dtype=float) - np.asarray(mu_b, dtype=float)
+    delta = np.asarray(real_array("mu_a", mu_a)) - np.asarray(real_array("mu_b", mu_b))
+    temperature = _check_temperature(temperature)
     if temperature == 0:
         return np.abs(delta)
     x = delta / (2 * temperature)
@@ -156,7 +157,7 @@ def fano_from_transmissions(transmissions: ArrayLike) -> float:
     The ratio of the zero-temperature shot noise to the Poisson value 2eI
     (Blanter & Büttiker, Phys. Rep. 336, 1 (2000), Sec. 2.6).  NaN if Σ T_n = 0.
     """
-    t = np.asarray(transmissions, dtype=float)
+    t = np.asarray(real_array("transmissions", transmissions))
     total = t.sum()
     if total <= 0:
         return float("nan")
@@ -171,7 +172,8 @@ def crossover_noise(transmissions: ArrayLike, bias: float, temperature: float) -
     ``temperature`` = k_B T in the energy unit u.  Tends to 4 k_B T G at
     V = 0 and to 2 e|V| (e²/h) Σ T_n(1 − T_n) = F · 2eI at T = 0.
     """
-    t = np.asarray(transmissions, dtype=float)
+    t = np.asarray(real_array("transmissions", transmissions))
+    bias = real("bias", bias, hint="eV in the energy unit")
     temperature = _check_temperature(temperature)
     return float(
         4 * temperature * np.sum(t**2)
@@ -247,8 +249,8 @@ def fermi_pair_windows(potentials: ArrayLike, temperatures: ArrayLike) -> np.nda
     numpy.ndarray
         Symmetric (M, M) array in the unit u; W_γγ = 2 k_BT_γ.
     """
-    mu = np.asarray(potentials, dtype=float)
-    temp = np.asarray(temperatures, dtype=float)
+    mu = np.asarray(real_array("potentials", potentials))
+    temp = np.asarray(real_array("temperatures", temperatures, minimum=0, hint="k_B T"))
     if mu.ndim != 1 or temp.shape != mu.shape:
         raise ValueError(
             f"potentials and temperatures must be 1D arrays of equal length, got shapes "

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from systems._validation import real
+from systems._validation import real, real_array
 
 __all__ = [
     "conductance_reciprocity",
@@ -34,10 +34,7 @@ __all__ = [
 
 
 def _matrix(name: str, G) -> np.ndarray:
-    try:
-        G = np.asarray(G, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real (M, M) conductance matrix, got {G!r}") from None
+    G = np.asarray(real_array(name, G, hint="a real (M, M) conductance matrix"))
     if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 2:
         raise ValueError(f"{name} must be a square (M, M) matrix with M >= 2, got shape {G.shape}")
     if not np.all(np.isfinite(G)):

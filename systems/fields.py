@@ -5,6 +5,12 @@ with ``θ_ij = 2π ∫_j^i A·dl`` and the vector potential A in units of (h/e)/
 so that the phases around a counter-clockwise plaquette add up to 2πB, with B
 the flux per plaquette in h/e.
 
+Large fields.  A phase beyond 1e8 rad (:data:`systems._validation.MAX_PHASE`)
+keeps fewer than 8 digits of its fractional part in double precision, so the
+value functions refuse it, naming the hopping: the phases are 2π·B times an
+integer on the square lattice (and 2π·φ on the cut), so G is periodic in B and
+φ with period 1 and a large flux is passed modulo 1.
+
 Gauges.  Kwant leads must be translation invariant, so a lead along x wants the
 Landau gauge A = (−By, 0) and a lead along y wants A = (0, Bx).  Both are used
 in one system through the exact lattice gauge transformation
@@ -21,7 +27,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ._validation import MAX_PHASE, check_phase
+
 TWO_PI = 2 * np.pi
+
+
+def _hopping(site_to, site_from) -> str:
+    """'the hopping (x, y) -> (x, y)' from site j to site i, for messages."""
+    start = tuple(float(c) for c in site_from.pos)
+    end = tuple(float(c) for c in site_to.pos)
+    return f"the hopping {start} -> {end}"
 
 
 class PeierlsHopping:
@@ -34,6 +49,9 @@ class PeierlsHopping:
         A = (0, Bx) (the columns of leads that run along y).  Other sites use
         A = (−By, 0).
     """
+
+    #: Kwant names a value function that raises by its ``__name__``.
+    __name__ = "PeierlsHopping"
 
     def __init__(self, rotated_columns: Iterable[tuple[float, float]] = ()):
         self.rotated_columns = tuple((float(lo), float(hi)) for lo, hi in rotated_columns)
@@ -48,9 +66,11 @@ class PeierlsHopping:
     def __call__(self, site_to, site_from, t, B):
         if B == 0:
             return -t
-        (x_i, y_i), (x_j, y_j) = site_to.pos, site_from.pos
+        (x_i, y_i), (x_j, y_j) = (map(float, site_to.pos), map(float, site_from.pos))
         landau = -(x_i - x_j) * (y_i + y_j) / 2
-        theta = TWO_PI * B * (landau + self._chi((x_i, y_i)) - self._chi((x_j, y_j)))
+        theta = TWO_PI * float(B) * (landau + self._chi((x_i, y_i)) - self._chi((x_j, y_j)))
+        if abs(theta) > MAX_PHASE:  # one comparison; the message is built only here
+            check_phase("B", B, theta, _hopping(site_to, site_from), "1 (h/e per plaquette)")
         return -t * np.exp(1j * theta)
 
     def __repr__(self) -> str:
@@ -77,6 +97,9 @@ class FluxLineHopping:
         Integer column left of the cut.
     """
 
+    #: Kwant names a value function that raises by its ``__name__``.
+    __name__ = "FluxLineHopping"
+
     def __init__(self, cut_x: int):
         self.cut_x = int(cut_x)
 
@@ -100,7 +123,10 @@ class FluxLineHopping:
         direction = self.crosses(site_to, site_from)
         if direction == 0 or phi == 0:
             return -t
-        return -t * np.exp(1j * TWO_PI * phi * direction)
+        theta = TWO_PI * float(phi) * direction
+        if abs(theta) > MAX_PHASE:
+            check_phase("phi", phi, theta, _hopping(site_to, site_from), "1 (h/e)")
+        return -t * np.exp(1j * theta)
 
     def __repr__(self) -> str:
         return f"FluxLineHopping(cut_x={self.cut_x})"

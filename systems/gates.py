@@ -19,7 +19,7 @@ import numpy as np
 
 # A gate edge "at infinity": large enough that the formula has its limit, small
 # enough that products stay finite.
-_FAR = 1e9
+FAR = 1e9
 
 
 def _corner(u, v, depth):
@@ -40,8 +40,8 @@ class RectangularGate:
 
     def lever_arm(self, x, y, depth: float):
         """Dimensionless potential φ(x, y) ∈ [0, 1] in the 2DEG at ``depth`` below the surface."""
-        left, right = np.clip([self.left, self.right], -_FAR, _FAR)
-        bottom, top = np.clip([self.bottom, self.top], -_FAR, _FAR)
+        left, right = np.clip([self.left, self.right], -FAR, FAR)
+        bottom, top = np.clip([self.bottom, self.top], -FAR, FAR)
         return (
             _corner(x - left, y - bottom, depth)
             + _corner(x - left, top - y, depth)

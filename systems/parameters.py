@@ -28,7 +28,10 @@ the user** when it is read by any other value function, whatever the name.
   value functions alone read.  A name that a user's function reads gets no
   default: if it is missing, :func:`resolve_params` raises, as Kwant does.
 * A name owned by mesoflow is checked (finite, in range: ``t > 0``,
-  ``disorder >= 0``, ``eta >= 0``, ...).  A name only the user's functions read
+  ``disorder >= 0``, ``eta >= 0``, energies within ±1e15 so that a unit hopping
+  keeps digits in E − H, ...; a field ``B`` or ``phi`` whose Peierls phase on some hopping
+  exceeds 1e8 rad is refused where the phase is computed, see
+  :mod:`systems.fields`).  A name only the user's functions read
   accepts any value Kwant accepts (arrays, matrices, functions, negative or
   complex numbers).
 * A name that the system does not know at all is an error listing the known
@@ -42,6 +45,7 @@ the user** when it is read by any other value function, whatever the name.
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import weakref
 from collections.abc import Iterable, Mapping
@@ -51,7 +55,7 @@ from typing import Any
 
 import kwant
 
-from ._validation import real
+from ._validation import MAX_ENERGY, MAX_PHASE, lead_index, real, shown
 
 __all__ = [
     "NEUTRAL_PARAMS",
@@ -304,14 +308,21 @@ def parameter_names(syst: Any) -> frozenset[str] | None:
 
 #: Checks of mesoflow's own parameters: meaning -> (bounds for :func:`real`, the
 #: function of position accepted instead of a number or None, what the value means).
+#: Energies are bounded by ±MAX_ENERGY and the hopping t, the energy unit, to
+#: [1/MAX_ENERGY, MAX_ENERGY] (a subnormal t divides by zero in the lead modes); the fields
+#: B and phi by ±MAX_PHASE/2π here, and by the phase they give on each hopping where it is computed
+#: (systems.fields: at most MAX_PHASE rad, naming the hopping).
+_ENERGY = {"minimum": -MAX_ENERGY, "maximum": MAX_ENERGY}
+#: A flux beyond MAX_PHASE / 2π gives a phase beyond MAX_PHASE on any hopping it reaches.
+_FLUX = {"minimum": -round(MAX_PHASE / (2 * math.pi)), "maximum": round(MAX_PHASE / (2 * math.pi))}
 _CHECKS: dict[str, tuple[dict[str, Any], str | None, str]] = {
-    "t": ({"minimum": 0, "strict": True}, None, "the hopping"),
-    "V": ({}, "V(*pos)", "units of t"),
-    "B": ({}, None, "flux per plaquette in h/e"),
-    "phi": ({}, None, "flux through the ring in h/e"),
-    "disorder": ({"minimum": 0}, None, "disorder width, units of t"),
-    "eta": ({"minimum": 0}, "eta(*pos)", "dephasing coupling, units of t"),
-    "V_gate": ({}, None, "gate potential energy, units of t"),
+    "t": ({"minimum": 1 / MAX_ENERGY, "maximum": MAX_ENERGY}, None, "the hopping, the energy unit"),
+    "V": (_ENERGY, "V(*pos)", "units of t"),
+    "B": (_FLUX, None, "flux per plaquette in h/e, periodic with period 1: pass B modulo 1"),
+    "phi": (_FLUX, None, "flux through the ring in h/e, periodic with period 1: pass phi modulo 1"),
+    "disorder": ({"minimum": 0, "maximum": MAX_ENERGY}, None, "disorder width, units of t"),
+    "eta": ({"minimum": 0, "maximum": MAX_ENERGY}, "eta(*pos)", "dephasing coupling, units of t"),
+    "V_gate": (_ENERGY, None, "gate potential energy, units of t"),
 }
 
 
@@ -321,7 +332,9 @@ def _check_value(name: str, meaning: str, value: Any) -> Any:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
             return str(value)
         if not isinstance(value, str):
-            raise TypeError(f"parameter 'salt' must be a string (a disorder seed), got {value!r}")
+            raise TypeError(
+                f"parameter 'salt' must be a string (a disorder seed), got {shown(value)}"
+            )
         return value
     if meaning not in _CHECKS:
         return value
@@ -384,7 +397,7 @@ def resolve_params(
     if lead is not None:
         if not isinstance(syst, kwant.system.FiniteSystem):
             raise TypeError("lead= needs a finalized system with leads")
-        target = syst.leads[lead]
+        target = syst.leads[lead_index("lead", lead, len(syst.leads))]
     known = parameter_names(syst)
     if shared and known is not None:  # ignored for this system: left out of what Kwant gets
         given = {name: value for name, value in given.items() if name in known}

@@ -19,7 +19,7 @@ from typing import Any
 import kwant
 import numpy as np
 
-from ._validation import real
+from ._validation import MAX_ENERGY, real, shown
 from .parameters import NEUTRAL_PARAMS
 
 __all__ = [
@@ -60,7 +60,11 @@ class WideBandSelfEnergy:
         if callable(eta):
             eta = eta(*self.pos)
         return real(
-            f"dephasing coupling {self.param} at {self.pos}", eta, minimum=0, hint="units of t"
+            f"dephasing coupling {self.param} at {self.pos}",
+            eta,
+            minimum=0,
+            maximum=MAX_ENERGY,
+            hint="units of t",
         )
 
     def __call__(self, energy, args=(), *, params=None):
@@ -79,11 +83,11 @@ def _select_sites(builder: kwant.Builder, sites: Any) -> list:
         if sites != "all":
             raise ValueError(
                 f"sites must be 'all', a region function or a list of sites, "
-                f"got the string {sites!r}"
+                f"got the string {shown(sites)}"
             )
         return sorted(builder.sites(), key=_site_order)
     if isinstance(sites, kwant.builder.Site):
-        raise TypeError(f"sites must be a collection of sites; for one site pass [{sites!r}]")
+        raise TypeError(f"sites must be a collection of sites; for one site pass [{shown(sites)}]")
     if callable(sites):
         return sorted((site for site in builder.sites() if sites(site.pos)), key=_site_order)
     if not isinstance(sites, Iterable):
@@ -94,7 +98,7 @@ def _select_sites(builder: kwant.Builder, sites: Any) -> list:
     chosen = list(sites)
     for site in chosen:
         if not isinstance(site, kwant.builder.Site):
-            raise TypeError(f"sites must contain kwant Sites, got {site!r}")
+            raise TypeError(f"sites must contain kwant Sites, got {shown(site)}")
         if site not in builder:
             raise ValueError(f"site {site} is not in the scattering region")
     if len(set(chosen)) != len(chosen):
@@ -149,15 +153,15 @@ def attach_dephasing_probes(
     if not isinstance(builder, kwant.Builder) or builder.symmetry.num_directions:
         raise TypeError("builder must be an unfinalized kwant.Builder of a finite system")
     if not isinstance(param, str) or not param.isidentifier():
-        raise ValueError(f"param must be a valid parameter name, got {param!r}")
+        raise ValueError(f"param must be a valid parameter name, got {shown(param)}")
     if param in NEUTRAL_PARAMS and param != "eta":
         raise ValueError(
-            f"param={param!r} is the standard name of another quantity; use 'eta' "
+            f"param={shown(param)} is the standard name of another quantity; use 'eta' "
             "or a new name such as 'eta_probe'"
         )
     chosen = _select_sites(builder, sites)
     if not chosen:
-        raise ValueError(f"no site selected for dephasing probes by sites={sites!r}")
+        raise ValueError(f"no site selected for dephasing probes by sites={shown(sites)}")
     for site in chosen:
         if site.family.norbs is None:
             raise ValueError(f"the lattice of site {site} must declare norbs")
@@ -171,9 +175,9 @@ def attach_dephasing_probes(
     if doubled:
         where = tuple(float(c) for c in doubled[0].pos)
         raise ValueError(
-            f"the site at {where} already has a dephasing probe with coupling {param!r} (from an "
-            f"earlier attach_dephasing_probes call; {len(doubled)} of the chosen sites do); a "
-            "second probe would silently double its coupling: choose other sites, or use "
+            f"the site at {where} already has a dephasing probe with coupling {shown(param)} "
+            f"(from an earlier attach_dephasing_probes call; {len(doubled)} of the chosen sites "
+            "do); a second probe would silently double its coupling: choose other sites, or use "
             "another param name for an independent second probe"
         )
     first = len(builder.leads)

@@ -6,7 +6,14 @@ import math
 
 import kwant
 
-from ._validation import MAX_SITES, check_connected, check_size, positive_int, positive_real
+from ._validation import (
+    MAX_SITES,
+    boolean,
+    check_connected,
+    check_size,
+    positive_int,
+    positive_real,
+)
 from .fields import FluxLineHopping
 from .hamiltonian import plain_hopping, square_lead_onsite, square_onsite
 from .leads import square_lattice, straight_lead
@@ -64,6 +71,7 @@ def ab_ring(
     r_in = positive_real("r_in", r_in)
     r_out = positive_real("r_out", r_out)
     lead_width = positive_int("lead_width", lead_width)
+    four_leads = boolean("four_leads", four_leads)
     if r_out <= r_in:
         raise ValueError(f"r_out must be larger than r_in, got r_in={r_in}, r_out={r_out}")
     if lead_width > 2 * r_out:
@@ -84,7 +92,7 @@ def ab_ring(
     reach = math.ceil(r_out) + 1  # leads attach at |x| or |y| = reach
     check_size(
         f"ab_ring(r_in={r_in:g}, r_out={r_out:g}, lead_width={lead_width})",
-        math.pi * (r_out**2 - r_in**2) + 4 * lead_width * (reach - r_in + 1),
+        math.pi * (r_out - r_in) * (r_out + r_in) + 4 * lead_width * (reach - r_in + 1),
         max_sites,
     )
 

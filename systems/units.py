@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.constants as sc
 
-from ._validation import choice, integer, positive_real
+from ._validation import choice, integer, positive_real, real_array, shown
 
 __all__ = [
     "MATERIALS",
@@ -114,10 +114,12 @@ MATERIALS: Mapping[str, Material] = MappingProxyType(
 )
 
 
-def _array(value: Any) -> Any:
-    """A float or a float array, so that every conversion works on scalars and arrays."""
-    array = np.asarray(value, dtype=float)
-    return float(array) if array.ndim == 0 else array
+def _array(name: str, value: Any) -> Any:
+    """A float or a float array, so that every conversion works on scalars and arrays.
+
+    Only real numbers (a bool or a string is refused; NaN, a failed point of a table, passes).
+    """
+    return real_array(name, value, missing=True)
 
 
 @dataclass(frozen=True, init=False)
@@ -168,7 +170,8 @@ class Units:
         if (effective_mass is None) == (t_meV is None):
             raise ValueError(
                 "give exactly one of effective_mass (m*/mₑ, then t = ħ²/(2m*a²)) and t_meV "
-                f"(the hopping in meV), got effective_mass={effective_mass!r}, t_meV={t_meV!r}"
+                f"(the hopping in meV), got effective_mass={shown(effective_mass)}, "
+                f"t_meV={shown(t_meV)}"
             )
         if effective_mass is not None:
             mass = positive_real("effective_mass", effective_mass)
@@ -202,11 +205,11 @@ class Units:
 
     def energy_in_t(self, meV):
         """An energy in meV, in units of t."""
-        return _array(meV) / self.t_meV
+        return _array("meV", meV) / self.t_meV
 
     def energy_meV(self, energy):
         """An energy in units of t, in meV."""
-        return _array(energy) * self.t_meV
+        return _array("energy", energy) * self.t_meV
 
     def fermi_energy(self, meV, *, max_energy: float = MAX_CONTINUUM_ENERGY):
         """A Fermi energy above the band bottom in meV, in units of t; warns outside the continuum.
@@ -236,7 +239,7 @@ class Units:
         """
         if self.effective_mass is None:
             raise ValueError("fermi_energy_from_density needs Units(effective_mass=...)")
-        n = _array(density_per_cm2) * 1e4  # m⁻²
+        n = _array("density_per_cm2", density_per_cm2) * 1e4  # m⁻²
         mass = self.effective_mass * sc.m_e
         return 2 * np.pi * sc.hbar**2 * n / (self.degeneracy * mass) / sc.e * 1e3
 
@@ -244,11 +247,11 @@ class Units:
 
     def length_in_a(self, nm):
         """A length in nm, in lattice constants (not rounded)."""
-        return _array(nm) / self.lattice_constant_nm
+        return _array("nm", nm) / self.lattice_constant_nm
 
     def length_nm(self, sites):
         """A length in lattice constants, in nm."""
-        return _array(sites) * self.lattice_constant_nm
+        return _array("sites", sites) * self.lattice_constant_nm
 
     def sites(self, nm) -> int:
         """A length in nm as a whole number of lattice sites (rounded, at least 1)."""
@@ -263,12 +266,12 @@ class Units:
         (Hofstadter regime: the magnetic length a/√(2π|φ|) is only a few
         lattice constants), suggesting a smaller lattice constant (φ ∝ a²).
         """
-        flux = _array(tesla) * (self.lattice_constant_nm * 1e-9) ** 2 / FLUX_QUANTUM_WB
+        flux = _array("tesla", tesla) * (self.lattice_constant_nm * 1e-9) ** 2 / FLUX_QUANTUM_WB
         largest = float(np.max(np.abs(flux)))
         if largest > max_flux:
             suggested = self.lattice_constant_nm * math.sqrt(max_flux / largest)
             warnings.warn(
-                f"a field of {float(np.max(np.abs(_array(tesla)))):.4g} T "
+                f"a field of {float(np.max(np.abs(_array('tesla', tesla)))):.4g} T "
                 f"gives {largest:.3g} h/e per plaquette, above {max_flux} (Hofstadter regime, "
                 f"magnetic length {1 / math.sqrt(2 * math.pi * largest):.2g} a); use a lattice "
                 f"constant <= {suggested:.3g} nm (now {self.lattice_constant_nm:.4g} nm)",
@@ -279,7 +282,11 @@ class Units:
 
     def field_tesla(self, flux_per_plaquette):
         """A flux per plaquette in h/e as a magnetic field in tesla."""
-        return _array(flux_per_plaquette) * FLUX_QUANTUM_WB / (self.lattice_constant_nm * 1e-9) ** 2
+        return (
+            _array("flux_per_plaquette", flux_per_plaquette)
+            * FLUX_QUANTUM_WB
+            / (self.lattice_constant_nm * 1e-9) ** 2
+        )
 
     def ring_flux(self, tesla, area_nm2):
         """The flux B·A through a ring of area ``area_nm2`` (nm²), in h/e (the ``phi`` of ab_ring).
@@ -287,31 +294,31 @@ class Units:
         For :func:`systems.ab_ring` a natural area is that of the mean radius,
         ``math.pi * units.length_nm((r_in + r_out) / 2) ** 2``.
         """
-        return _array(tesla) * _array(area_nm2) * 1e-18 / FLUX_QUANTUM_WB
+        return _array("tesla", tesla) * _array("area_nm2", area_nm2) * 1e-18 / FLUX_QUANTUM_WB
 
     def magnetic_length_nm(self, tesla):
         """The magnetic length l_B = √(ħ/eB) in nm."""
-        return np.sqrt(sc.hbar / (sc.e * np.abs(_array(tesla)))) * 1e9
+        return np.sqrt(sc.hbar / (sc.e * np.abs(_array("tesla", tesla)))) * 1e9
 
     # --- temperature ----------------------------------------------------------------------
 
     def temperature_in_t(self, kelvin):
         """A temperature in K as k_B T in units of t (the workflows' ``temperature``)."""
-        return _array(kelvin) * sc.k / sc.e * 1e3 / self.t_meV
+        return _array("kelvin", kelvin) * sc.k / sc.e * 1e3 / self.t_meV
 
     def temperature_kelvin(self, temperature):
         """k_B T in units of t as a temperature in K."""
-        return _array(temperature) * self.t_meV * 1e-3 * sc.e / sc.k
+        return _array("temperature", temperature) * self.t_meV * 1e-3 * sc.e / sc.k
 
     # --- conductance and resistance -------------------------------------------------------
 
     def conductance_siemens(self, conductance):
         """A conductance per spin channel in e²/h as the device's conductance in S (× g)."""
-        return _array(conductance) * self.degeneracy * CONDUCTANCE_QUANTUM_S
+        return _array("conductance", conductance) * self.degeneracy * CONDUCTANCE_QUANTUM_S
 
     def conductance_in_e2h(self, siemens):
         """A device conductance in S as the conductance per channel in e²/h (÷ g)."""
-        return _array(siemens) / (self.degeneracy * CONDUCTANCE_QUANTUM_S)
+        return _array("siemens", siemens) / (self.degeneracy * CONDUCTANCE_QUANTUM_S)
 
     def resistance_ohm(self, resistance):
         """A resistance per spin channel in h/e² as the device's resistance in Ω (÷ g).
@@ -319,11 +326,11 @@ class Units:
         h/e² = 25 812.807 Ω (the von Klitzing constant); a spin-degenerate
         Hall plateau ν = 1 per channel reads h/(2e²) = 12 906.4 Ω.
         """
-        return _array(resistance) * VON_KLITZING_OHM / self.degeneracy
+        return _array("resistance", resistance) * VON_KLITZING_OHM / self.degeneracy
 
     def resistance_in_h_e2(self, ohm):
         """A device resistance in Ω as the resistance per channel in h/e² (× g)."""
-        return _array(ohm) * self.degeneracy / VON_KLITZING_OHM
+        return _array("ohm", ohm) * self.degeneracy / VON_KLITZING_OHM
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -374,10 +381,10 @@ class Units:
         out = frame.copy()
         for name, kind in columns.items():
             if name not in frame.columns:
-                raise ValueError(f"columns names {name!r}, which is not a column of the table")
+                raise ValueError(f"columns names {shown(name)}, which is not a column of the table")
             if kind not in converters:
                 raise ValueError(
-                    f"columns[{name!r}]={kind!r} is not a kind of quantity; use one of "
+                    f"columns[{shown(name)}]={shown(kind)} is not a kind of quantity; use one of "
                     f"{sorted(converters)}"
                 )
             suffix, convert = converters[kind]

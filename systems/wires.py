@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import kwant
 
-from ._validation import MAX_SITES, check_size, positive_int, positive_real
+from ._validation import MAX_SITES, check_size, positive_int, real
 from .fields import PeierlsHopping
-from .gates import SplitGate
+from .gates import FAR, SplitGate
 from .hamiltonian import (
     anderson_disorder,
     chain_lead_onsite,
@@ -125,6 +125,11 @@ class _QpcOnsite:
         )
 
 
+def _gate_size(name: str, value) -> float:
+    """A gate dimension in lattice constants: > 0 and at most 1e9 (the gate model's "far")."""
+    return real(name, value, minimum=0, maximum=FAR, strict=True, hint="lattice constants")
+
+
 def qpc(
     length: int,
     width: int,
@@ -169,9 +174,9 @@ def qpc(
     length = positive_int("length", length)
     width = positive_int("width", width)
     check_size(f"qpc(length={length}, width={width})", length * width, max_sites)
-    gate_length = positive_real("gate_length", length / 3 if gate_length is None else gate_length)
-    gap = positive_real("gap", width / 2 if gap is None else gap)
-    depth = positive_real("depth", max(2.0, width / 6) if depth is None else depth)
+    gate_length = _gate_size("gate_length", length / 3 if gate_length is None else gate_length)
+    gap = _gate_size("gap", width / 2 if gap is None else gap)
+    depth = _gate_size("depth", max(2.0, width / 6) if depth is None else depth)
     if gap >= width + 1:
         raise ValueError(f"gap must be smaller than the wire (width + 1 = {width + 1}), got {gap}")
     gate = SplitGate(

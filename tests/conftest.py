@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import unittest.mock
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -77,3 +79,93 @@ def study_stores(tmp_path_factory) -> Path:
 def run_notebook(study_stores):
     """Fixture form of :func:`execute_notebook` (with the session's shared stores)."""
     return functools.partial(execute_notebook, stores=study_stores)
+
+
+# -- fuzzing: adversarial values and the one outcome rule ------------------------------------
+
+#: Values no argument of a public function should turn into a silent answer or a traceback:
+#: the wrong kinds (None, bools, strings, bytes, complex, containers, an object), the IEEE
+#: specials, the extremes of float and int, and NumPy scalars of each kind.
+ADVERSARIAL_SPECIALS = (
+    None,
+    True,
+    False,
+    np.bool_(True),
+    "",
+    "1",
+    "false",
+    b"1",
+    1j,
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e300,
+    -1e300,
+    5e-324,
+    -0.0,
+    0,
+    -1,
+    -(10**6),
+    10**20,
+    2**63,
+    np.float64(math.nan),
+    np.float32(1e30),
+    np.int64(-3),
+    np.int8(7),
+    np.complex128(1 + 1j),
+    [],
+    [1.0],
+    (0, 1, 2),
+    np.array([1.0, 2.0, 3.0]),
+    np.zeros((2, 2)),
+    {},
+    {"t": 1.0},
+    object(),
+)
+
+
+@pytest.fixture(scope="session")
+def adversarial():
+    """A Hypothesis strategy of adversarial argument values (draw it with ``st.data()``).
+
+    Mixes :data:`ADVERSARIAL_SPECIALS` with small integers (-5 … 40, valid sizes and
+    indices among them) and floats of every magnitude, NaN and ±inf included.
+    """
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.sampled_from(ADVERSARIAL_SPECIALS),
+        st.integers(-5, 40),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(-10, 10),
+    )
+
+
+def check_outcome(func, /, *args, **kwargs):
+    """Call ``func``: a result, or a one-line ValueError/TypeError — never anything else.
+
+    ``workflows.BandEdgeError`` is a ValueError.  mesoflow's own advisory warnings
+    (:class:`systems.ContinuumWarning` and the solvers' fallbacks) are allowed; any
+    other warning is an error (the test session turns warnings into errors).
+    Returns the result, or the exception that was raised.
+    """
+    import warnings
+
+    from systems import ContinuumWarning
+    from workflows import DenseFallbackWarning, SweepFallbackWarning
+
+    with warnings.catch_warnings():
+        for advisory in (ContinuumWarning, DenseFallbackWarning, SweepFallbackWarning):
+            warnings.simplefilter("ignore", advisory)
+        try:
+            return func(*args, **kwargs)
+        except (ValueError, TypeError) as exc:
+            assert "\n" not in str(exc), f"a {type(exc).__name__} of more than one line: {exc}"
+            assert str(exc), f"a {type(exc).__name__} without a message"
+            return exc
+
+
+@pytest.fixture(scope="session")
+def outcome():
+    """:func:`check_outcome`, for the fuzz tests."""
+    return check_outcome

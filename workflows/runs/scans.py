@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from systems._validation import boolean
 from workflows.runs.executors import (
     SerialExecutor,
     describe_executor,
@@ -240,6 +241,7 @@ def scan(
     """
     if not callable(point):
         raise TypeError(f"point must be a function of keyword parameters, got {point!r}")
+    progress = boolean("progress", progress)
     timeout = check_timeout(timeout)
     if not runs_in_process(executor):
         check_main_guard("scan")

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import check_source_sink, two_terminal_conductance
-from systems._validation import real
+from systems._validation import boolean
+from systems._validation import energy as check_energy
 from systems.parameters import resolve_params
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.band_edges import resolve_energy
@@ -39,7 +40,7 @@ def _check_system(fsyst: Any) -> None:
 
 
 def _check_energy(energy: Any) -> float:
-    return real("energy", energy, hint="units of t")
+    return check_energy("energy", energy)
 
 
 def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
@@ -158,8 +159,7 @@ def conductance_matrix(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if not isinstance(blocks, bool):
-        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
     energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
     if blocks:

@@ -38,7 +38,7 @@ import kwant
 import numpy as np
 
 from analysis.bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
-from systems._validation import integer, real
+from systems._validation import boolean, integer, real
 from systems.parameters import resolve_params
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.greens_columns import (
@@ -289,8 +289,7 @@ def _solve_biased(fsyst, energy, params, voltages, currents, blocks, at_band_edg
         raise ValueError(
             f"voltages must be a non-empty mapping of terminal index to voltage, got {voltages!r}"
         )
-    if not isinstance(blocks, bool):
-        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    blocks = boolean("blocks", blocks)
     if not blocks:  # check before the expensive solve (with blocks, solve_bias checks)
         _check_setpoints("voltages", voltages, n_leads)
         _check_setpoints("currents", currents, n_leads)

@@ -16,7 +16,8 @@ This module is part of the scattering core; users reach it through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +133,23 @@ class _ElementwiseChanges:
         )
 
 
+@contextlib.contextmanager
+def value_function_errors() -> Iterator[None]:
+    """Let a ValueError/TypeError of a value function through as itself, in one line.
+
+    Kwant wraps any exception of a value function in a multi-line
+    :class:`kwant.UserCodeError`; mesoflow's own value functions raise
+    one-line errors naming the parameter and the site (e.g. a Peierls phase
+    beyond 1e8 rad), which are re-raised unwrapped.
+    """
+    try:
+        yield
+    except kwant.UserCodeError as exc:
+        if isinstance(exc.__cause__, (ValueError, TypeError)):
+            raise exc.__cause__ from None
+        raise
+
+
 class _WholeHamiltonianChanges:
     """ΔH per value from the whole Hamiltonian (when many elements could change)."""
 
@@ -140,7 +158,8 @@ class _WholeHamiltonianChanges:
         self.reference = reference_matrix.tocsr()
 
     def __call__(self, params):
-        h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
+        with value_function_errors():
+            h = self.fsyst.hamiltonian_submatrix(sparse=True, params=params).tocsr()
         delta = (h - self.reference).tocoo()
         delta.eliminate_zeros()
         return delta.row.astype(int), delta.col.astype(int), delta.data.astype(complex)

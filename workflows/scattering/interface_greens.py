@@ -23,6 +23,7 @@ from typing import Any
 import kwant
 
 from workflows.scattering import InterfaceGreensFunction, OpenSystem
+from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["InterfaceGreensFunction", "interface_greens_function"]
 
@@ -54,5 +55,7 @@ def interface_greens_function(
         Equal to ``kwant.greens_function(fsyst, energy, params=params).data``
         (to rounding) with the self-energies of every lead as ``gammas``.
     """
+    _check_system(fsyst)
+    energy = _check_energy(energy)
     open_system = OpenSystem(fsyst, params=params, check_hermiticity=check_hermiticity)
     return open_system.interface_greens_function(energy)

@@ -25,7 +25,7 @@ import numpy as np
 from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
-from systems._validation import choice
+from systems._validation import boolean, choice
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
@@ -76,8 +76,7 @@ def scattering_matrix(
     """
     _check_system(fsyst)
     energy = _check_energy(energy)
-    if not isinstance(blocks, bool):
-        raise TypeError(f"blocks must be True or False, got {blocks!r}")
+    blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
     energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
     return open_system.scattering_matrix(energy, blocks=blocks)

@@ -34,11 +34,15 @@ import kwant
 import numpy as np
 import scipy.sparse
 
-from systems._validation import choice
+from systems._validation import MAX_ENERGY, boolean, choice
 from systems.parameters import resolve_params
 from workflows.scattering.backends import SOLVERS, FactorizationBackend, choose_backend
 from workflows.scattering.band_edges import lead_modes
-from workflows.scattering.hamiltonian_updates import HamiltonianChange, hamiltonian_changes
+from workflows.scattering.hamiltonian_updates import (
+    HamiltonianChange,
+    hamiltonian_changes,
+    value_function_errors,
+)
 from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
 __all__ = [
@@ -137,6 +141,30 @@ def conductance_from_transmissions(transmission: np.ndarray) -> np.ndarray:
     return g
 
 
+def check_finite_hamiltonian(ham: scipy.sparse.coo_matrix, offsets: np.ndarray, sites) -> None:
+    """Refuse an assembled H with an entry that is not finite or beyond ±MAX_ENERGY (t).
+
+    Names the first bad entry's site (an on-site value) or pair of sites (a
+    hopping), so that a value function returning NaN, inf or 1e300 is found
+    at once instead of failing inside the sparse solver.
+    """
+    bad = ~(np.abs(ham.data) <= MAX_ENERGY)  # NaN and inf included
+    if not np.any(bad):
+        return
+    first = int(np.argmax(bad))
+    row, col = np.searchsorted(offsets, [ham.row[first], ham.col[first]], side="right") - 1
+    value = complex(ham.data[first])
+    kind = (
+        f"the on-site value of site {sites[row]}"
+        if row == col
+        else f"the hopping between sites {sites[col]} and {sites[row]}"
+    )
+    raise ValueError(
+        f"{kind} is {value:.3g}: the Hamiltonian's entries must be finite and within "
+        f"±{MAX_ENERGY:.0e} (units of t); check the value function that gives it"
+    )
+
+
 class OpenSystem:
     """A finalized Kwant system with resolved parameters and its Hamiltonian assembled once.
 
@@ -182,20 +210,24 @@ class OpenSystem:
     ) -> None:
         if not (isinstance(solver, type) and issubclass(solver, FactorizationBackend)):
             choice("solver", solver, SOLVERS)
+        check_hermiticity = boolean("check_hermiticity", check_hermiticity)
         self.fsyst = fsyst
         self.params = resolve_params(fsyst, params)
         self.solver = solver
-        ham, norbs = fsyst.hamiltonian_submatrix(sparse=True, return_norb=True, params=self.params)[
-            :2
-        ]
+        with value_function_errors():
+            ham, norbs = fsyst.hamiltonian_submatrix(
+                sparse=True, return_norb=True, params=self.params
+            )[:2]
         ham = scipy.sparse.coo_matrix(ham, dtype=complex)
         ham.sum_duplicates()
+        offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
+        check_finite_hamiltonian(ham, offsets, fsyst.sites)
         if check_hermiticity and ham.nnz:
             tol = 1e-13 * np.abs(ham.data).max() + 1e-300
             if np.any(np.abs((ham - ham.conj().T).data) > tol):
                 raise ValueError("the system Hamiltonian is not Hermitian")
         self.hamiltonian = ham
-        self.orbital_offsets = np.concatenate([[0], np.cumsum(norbs)]).astype(int)
+        self.orbital_offsets = offsets
         self.interfaces = [self.orbitals(sites) for sites in fsyst.lead_interfaces]
         n = ham.shape[0]
         # E − H with a fixed sparsity pattern: the diagonal is always present.

@@ -63,7 +63,7 @@ import scipy.linalg
 import scipy.sparse
 
 from analysis.bias import _check_terminal, two_terminal_conductance
-from systems._validation import real
+from systems._validation import MAX_ENERGY, real
 from workflows.scattering import OpenSystem, broadening, conductance_from_transmissions
 from workflows.scattering.conductance import _check_energy, _check_system
 
@@ -78,7 +78,9 @@ PHASE_DEPHASING_MAX_ORBITALS = 6000
 
 
 def _check_strength(d: Any) -> float:
-    return real("d", d, minimum=0, hint="units of t²")
+    # Up to 1e15 t² (√d ≈ 3e7 t, far beyond any dephasing of interest); at d = 5e66 the dense
+    # SCBA solve is ill-conditioned (LinAlgWarning, measured on a 2-site chain).
+    return real("d", d, minimum=0, maximum=MAX_ENERGY, hint="units of t²")
 
 
 def _scba_greens_function(m: np.ndarray, d: float, tol: float) -> np.ndarray:
@@ -175,6 +177,7 @@ def phase_dephased_conductance(
 
     See :func:`phase_dephased_conductance_matrix`; a dense model for moderate sizes.
     """
+    _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source = _check_terminal("source", source, n_leads)
     sink = _check_terminal("sink", sink, n_leads)

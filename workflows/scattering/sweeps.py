@@ -33,7 +33,7 @@ import kwant
 import numpy as np
 import threadpoolctl
 
-from systems._validation import choice
+from systems._validation import choice, iterable
 from systems.parameters import parameter_names, resolve_params, updated_params
 from workflows.scattering import (
     InterfaceGreensFunction,
@@ -298,9 +298,7 @@ def sweep(
     energy = _check_energy(energy)
     choice("method", method, METHODS)
     _check_param(fsyst, param, params)
-    if isinstance(values, (str, bytes)) or isinstance(values, numbers.Number):
-        raise TypeError(f"values must be a sequence of values of {param!r}, got {values!r}")
-    values = list(values)
+    values = iterable("values", values, what=f"values of {param!r}")
     for index, value in enumerate(values):
         if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):
             raise ValueError(

@@ -84,7 +84,7 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from systems._validation import integer
+from systems._validation import integer, real_array
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
 from workflows.scattering.dephasing import dephased_transport
@@ -142,8 +142,8 @@ def fit_ohmic(lengths, resistances) -> OhmicFit:
     -------
     OhmicFit
     """
-    lengths = np.asarray(lengths, dtype=float).ravel()
-    resistances = np.asarray(resistances, dtype=float).ravel()
+    lengths = np.asarray(real_array("lengths", lengths)).ravel()
+    resistances = np.asarray(real_array("resistances", resistances, missing=True)).ravel()
     if lengths.size != resistances.size:
         raise ValueError(
             f"lengths and resistances must have the same size, got {lengths.size} and "

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from systems._validation import energy as check_energy
 from systems._validation import integer, real
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.dephasing import dephased_transport, probe_potential_profile
@@ -144,7 +145,7 @@ def ohmic_crossover_study(
     etas = _check_etas(etas)
     width = _check_width(width)
     method = check_method(method)
-    energy = float(energy)
+    energy = check_energy("energy", energy)
     point = functools.partial(dephased_wire_point, width=width, energy=energy, method=method)
     table = run_study_grid(
         "ohmic_crossover_study",
@@ -228,6 +229,7 @@ def localization_study(
     width = _check_width(width)
     eta = real("eta", eta, minimum=0, strict=True, hint="the dephased case, units of t")
     disorder = real("disorder", disorder, minimum=0, hint="units of t")
+    energy = check_energy("energy", energy)
     # η = 0 is solved without probes (scattering matrix): the same wire, coherent.
     point = functools.partial(
         dephased_wire_point, width=width, energy=float(energy), disorder=float(disorder)
@@ -327,6 +329,9 @@ def potential_profile_study(
     """
     (length,) = _check_lengths([length])
     width = _check_width(width)
+    energy = check_energy("energy", energy)
+    eta = real("eta", eta, minimum=0, hint="units of t")
+    disorder = real("disorder", disorder, minimum=0, hint="units of t")
     point = functools.partial(
         potential_profile_point, width=width, disorder=float(disorder), salt=str(salt)
     )

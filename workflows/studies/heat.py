@@ -138,7 +138,9 @@ def onsager_matrix(
         Fermi energy: the reservoirs' common chemical potential μ in
         equilibrium (t).
     temperature
-        k_B T of the reservoirs in equilibrium (t, > 0).
+        k_B T of the reservoirs in equilibrium (t, > 0); below
+        :func:`analysis.thermal.sommerfeld_floor` the Sommerfeld limit of each
+        moment (:func:`analysis.landauer_moments`).
     params
         Kwant parameters.
     tol

@@ -33,7 +33,7 @@ import systems
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
 from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
-from systems._validation import real
+from systems._validation import iterable, real, real_array
 from systems.parameters import updated_params
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
@@ -399,8 +399,8 @@ def visibility_vs_dephasing(
     One point per (ring, η), η = 0 (the coherent reference) included: a flux
     trace by :func:`workflows.sweep` (:func:`dephased_ring_point`).
     """
-    rings = list(rings)
-    etas = [float(eta) for eta in etas]
+    rings = list(iterable("rings", rings, what="ring recipes or systems"))
+    etas = [float(eta) for eta in real_array("etas", iterable("etas", etas), missing=True)]
     if not rings or not etas:
         raise ValueError("rings and etas must each contain at least one value")
     if any(not np.isfinite(eta) or eta < 0 for eta in etas):
@@ -544,8 +544,10 @@ def visibility_vs_temperature(
     """
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     _require_period(period)  # the harmonics need it: say so before any solve
-    energies = np.asarray(energies, dtype=float)
-    temperatures = [float(temperature) for temperature in temperatures]
+    energies = np.asarray(real_array("energies", iterable("energies", energies)))
+    temperatures = [
+        float(t) for t in real_array("temperatures", iterable("temperatures", temperatures))
+    ]
     if energies.ndim != 1 or energies.size < 2 or np.any(np.diff(energies) <= 0):
         raise ValueError("energies must be a strictly increasing 1D grid of >= 2 energies")
     for temperature in temperatures:  # check the thermal windows before any solve

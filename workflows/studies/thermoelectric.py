@@ -37,7 +37,7 @@ from analysis.thermoelectric import (
     landauer_moments,
     thermoelectric_coefficients,
 )
-from systems._validation import choice, real
+from systems._validation import choice, iterable, real, real_array
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
@@ -82,13 +82,17 @@ def transmission_function(
     return transmission
 
 
-def _check_temperatures(values) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(values, dtype=float))
-    if array.ndim != 1 or not np.all(np.isfinite(array)) or np.any(array <= 0):
-        raise ValueError(
-            f"temperature must be > 0 (k_B T in units of t) for linear-response "
-            f"thermoelectrics, got {values!r}"
-        )
+def _values(name: str, values) -> list:
+    """One value or an iterable of them, as a list (a string is one value, refused later)."""
+    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        return [values]
+    return iterable(name, values, what="Fermi energies")
+
+
+def _check_temperatures(values, name: str = "temperatures") -> np.ndarray:
+    array = np.atleast_1d(real_array(name, values, minimum=0, strict=True, hint="k_B T in t"))
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be one k_B T > 0 or a list of them, got {values!r}")
     return array
 
 
@@ -112,7 +116,9 @@ def thermoelectric(
     energy
         Fermi energy: the reservoirs' common chemical potential μ, in units of t.
     temperature
-        k_B T in units of t (> 0).
+        k_B T in units of t (> 0).  Below :func:`analysis.thermal.sommerfeld_floor`
+        (1e-6 · max(1, |energy|)) the T → 0 (Sommerfeld) limit is returned:
+        G = 𝒯(energy), Mott's S, κ = (π²/3) θ G (see :mod:`analysis.thermoelectric`).
     params
         Kwant parameters.
     source, sink
@@ -130,7 +136,7 @@ def thermoelectric(
         field ``mu`` is ``energy``.
     """
     energy = _check_energy(energy)
-    temperature = float(_check_temperatures(temperature)[0])
+    temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
     func = transmission_function(
         fsyst, params=params, source=source, sink=sink, at_band_edge=GRID_NODE_SIDE
     )
@@ -264,7 +270,7 @@ def thermoelectric_table(
         have NaN coefficients).
     """
     _check_system(fsyst)
-    energies = np.asarray([_check_energy(m) for m in np.atleast_1d(energies)], dtype=float)
+    energies = np.asarray([_check_energy(m) for m in _values("energies", energies)], dtype=float)
     temps = _check_temperatures(temperatures)
     tol, _, max_points = check_grid_settings(tol, max_points=max_points)  # before any point
     phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")

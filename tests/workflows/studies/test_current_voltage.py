@@ -140,5 +140,5 @@ def test_iv_curve_takes_the_fermi_energy_second_and_params_keyword_only():
 def test_iv_curve_refuses_a_bad_tolerance_before_any_point():
     # A scan would otherwise record every bias as a failed point.
     fsyst = systems.chain(4).finalized()
-    with pytest.raises(ValueError, match="tol must be a finite real number > 0"):
+    with pytest.raises(ValueError, match="tol must be a finite real number >= 1e-12"):
         iv_curve(fsyst, 1.0, [0.0, 0.1], temperature=0.01, tol=0.0)

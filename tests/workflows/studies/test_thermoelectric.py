@@ -219,7 +219,7 @@ def test_point_functions_take_energy_and_keyword_only_params():
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"tol": -1.0}, "tol must be a finite real number > 0"),
+        ({"tol": -1.0}, "tol must be a finite real number >= 1e-12"),
         ({"max_points": 5}, "max_points must be an integer >= 17"),
         ({"phonon_kappa": -1.0}, "phonon_kappa must be a finite real number >= 0"),
     ],
