@@ -119,6 +119,7 @@ __all__ = [
     "SlowMode",
     "band_edges_reported",
     "check_energy",
+    "check_lead",
     "lead_modes",
     "resolve_energy",
     "slow_modes",
@@ -302,7 +303,9 @@ def _velocity_scale(v: np.ndarray) -> float:
     return float(np.abs(v).max(initial=0.0))
 
 
-def slow_modes(lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None):
+def slow_modes(
+    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+) -> list[SlowMode]:
     """The modes of a lead slower than v_tol at ``energy`` (propagating or evanescent).
 
     Parameters
@@ -369,7 +372,9 @@ def _refusal(lead: Any, energy: float, params: Mapping[str, Any], slow: list[Slo
     return BandEdgeError(message, energy=energy, lead=index, below=below, above=above)
 
 
-def check_lead(lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None):
+def check_lead(
+    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+) -> None:
     """Raise :class:`BandEdgeError` if the lead has a mode slower than v_tol at ``energy``."""
     if not hasattr(lead, "cell_hamiltonian"):  # a self-energy lead (e.g. a probe): no bands
         return
