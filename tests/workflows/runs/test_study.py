@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import json
+import signal
+import sys
 import textwrap
 
 import numpy as np
@@ -147,16 +150,25 @@ def test_run_study_writes_table_store_plot_and_provenance_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(again, table)
 
     path.write_text(CHAIN_STUDY.replace("V = 1.0", "V = 2.0"))
-    with pytest.raises(ValueError, match="belongs to a different scan"):
+    with pytest.raises(StudyError, match=r"holds the results of a different study.*--force"):
         run_study(path, output=output, workers=1, progress=False)
+    assert pd.read_csv(output / "results.csv")["G"].tolist() == csv["G"].tolist()  # untouched
+    forced = run_study(path, output=output, workers=1, progress=False, force=True)
+    assert forced.attrs["provenance"]["n_computed"] == len(forced)  # the old store was removed
+    np.testing.assert_allclose(
+        forced["G"], chain_barrier_transmission(forced["energy"].to_numpy(), 2.0), atol=1e-10
+    )
 
 
-def test_default_output_directory_is_named_after_the_study(tmp_path, monkeypatch):
-    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"), name="elsewhere.toml")
-    monkeypatch.chdir(tmp_path)
+def test_default_output_directory_is_named_after_the_study_beside_its_file(tmp_path, monkeypatch):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = write(folder, CHAIN_STUDY.replace("num = 7", "num = 2"), name="elsewhere.toml")
+    monkeypatch.chdir(tmp_path)  # not the current directory: beside the study file
     table = run_study(path, workers=1, progress=False)
-    assert (tmp_path / "barrier" / "results.csv").is_file()
-    assert table.attrs["output"] == str(tmp_path / "barrier")
+    assert (folder / "barrier" / "results.csv").is_file()
+    assert table.attrs["output"] == str(folder / "barrier")
+    assert not (tmp_path / "barrier").exists()
 
 
 def test_a_study_runs_on_a_dask_scheduler(tmp_path):
@@ -171,7 +183,12 @@ def test_a_study_runs_on_a_dask_scheduler(tmp_path):
         ) as cluster,
     ):
         text = CHAIN_STUDY + f'\n[executor]\naddress = "{cluster.scheduler_address}"\n'
-        table = run_study(write(tmp_path, text), output=tmp_path / "out", progress=False)
+        table = run_study(
+            write(tmp_path, text),
+            output=tmp_path / "out",
+            progress=False,
+            allow_remote_scheduler=True,
+        )
     assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
     expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)
     np.testing.assert_allclose(table["G"], expected, atol=1e-10)
@@ -228,7 +245,6 @@ def test_shipped_examples_are_package_data_and_valid():
             importlib.resources.files("workflows").joinpath("runs", "examples", name)
         ) as path:
             study = load_study(path)
-            assert study.output is None  # they write into the current directory
             assert len(study.grid_frame()) <= 200
 
 
@@ -345,3 +361,189 @@ def test_a_field_on_every_hopping_is_solved_point_by_point(tmp_path):
     table = run_study(write(tmp_path, text), output=tmp_path / "bar", workers=1, progress=False)
     assert table.attrs["provenance"]["sweep_axis"] is None
     assert table["error"].isna().all()
+
+
+# -- trust: a study file is data, not code --------------------------------------------------
+
+
+SPY_SCRIPT = "import pathlib\npathlib.Path(__file__).with_suffix('.ran').touch()\n"
+
+
+def untrusted_studies(tmp_path):
+    """Study files whose builder would run a command, a script or delete a folder."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("data")
+    script = tmp_path / "script.py"
+    script.write_text(SPY_SCRIPT)
+    (tmp_path / "mf_unimported_spy.py").write_text(SPY_SCRIPT)
+    marker = tmp_path / "ran"
+    return {
+        "os:system": f'command = "touch {marker}"',
+        "subprocess:getoutput": f'cmd = "touch {marker}"',
+        "runpy:run_path": f'path_name = "{script}"',
+        "shutil:rmtree": f'path = "{victim}"',
+        "mf_unimported_spy:anything": f'path = "{marker}"',
+    }
+
+
+def nothing_happened(tmp_path):
+    assert not (tmp_path / "ran").exists()
+    assert not (tmp_path / "script.ran").exists()
+    assert not (tmp_path / "mf_unimported_spy.ran").exists()
+    assert (tmp_path / "victim" / "keep.txt").read_text() == "data"
+    assert "mf_unimported_spy" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        "os:system",
+        "subprocess:getoutput",
+        "runpy:run_path",
+        "shutil:rmtree",
+        "mf_unimported_spy:anything",
+    ],
+)
+def test_a_study_naming_an_untrusted_module_imports_and_calls_nothing(
+    tmp_path, monkeypatch, builder
+):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    arguments = untrusted_studies(tmp_path)[builder]
+    text = edited('builder = "chain"\nlength = 1', f'builder = "{builder}"\n{arguments}')
+    path = write(tmp_path, text)
+    before = set(sys.modules)
+    with pytest.raises(StudyError, match="is not trusted, so nothing was imported") as info:
+        load_study(path)
+    assert "--allow-module" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(StudyError, match="is not trusted"):
+        run_study(path, output=tmp_path / "out", workers=1, progress=False)
+    assert set(sys.modules) == before
+    nothing_happened(tmp_path)
+    assert not (tmp_path / "out").exists()  # refused before the output directory is made
+
+
+def test_a_module_trusted_outside_the_file_runs(tmp_path, monkeypatch):
+    (tmp_path / "mf_my_builders.py").write_text(
+        textwrap.dedent(
+            """
+            import systems
+
+            def barrier_chain(length):
+                return systems.chain(length)
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = edited('builder = "chain"', 'builder = "mf_my_builders:barrier_chain"')
+    path = write(tmp_path, text)
+    with pytest.raises(StudyError, match="--allow-module mf_my_builders"):
+        load_study(path)
+    table = run_study(
+        path, output=tmp_path / "out", workers=1, progress=False, allow_modules=["mf_my_builders"]
+    )
+    expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)  # closed form
+    np.testing.assert_allclose(table["G"], expected, atol=1e-10)
+    sys.modules.pop("mf_my_builders", None)
+
+
+# -- outputs stay where they belong ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../x", "/tmp/abs", "a/b", "a\\\\b", "..", ".hidden", "", "a..b", "-rf", "x" * 101, "a b"],
+)
+def test_a_study_name_is_a_file_name(tmp_path, name):
+    path = write(tmp_path, edited('name = "barrier"', f'name = "{name}"'))
+    with pytest.raises(StudyError, match="name: must be a file name of letters") as info:
+        load_study(path)
+    assert "\n" not in str(info.value)
+    with pytest.raises(StudyError, match="name: must be a file name"):
+        run_study(path, workers=1, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]  # nothing written
+
+
+def test_a_study_file_does_not_choose_the_output_directory(tmp_path):
+    for directory in ("/tmp/elsewhere", "../up", "results"):
+        text = CHAIN_STUDY + f'\n[output]\ndirectory = "{directory}"\n'
+        with pytest.raises(StudyError, match=r"\[output\] directory: .*--output DIR"):
+            load_study(write(tmp_path, text))
+
+
+def test_results_of_a_different_study_are_not_overwritten_without_force(tmp_path):
+    output = tmp_path / "shared"
+    output.mkdir()
+    (output / "results.csv").write_text("precious,table\n1,2\n")  # someone else's results
+    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"))
+    with pytest.raises(StudyError, match=r"holds the results of a different study \(results.csv"):
+        run_study(path, output=output, workers=1, progress=False)
+    assert (output / "results.csv").read_text() == "precious,table\n1,2\n"
+    assert sorted(p.name for p in output.iterdir()) == ["results.csv"]
+
+    other = write(tmp_path, CHAIN_STUDY.replace('name = "barrier"', 'name = "other"'), "o.toml")
+    run_study(other, output=tmp_path / "o", workers=1, progress=False)
+    with pytest.raises(StudyError, match="a different study"):  # another study's directory
+        run_study(path, output=tmp_path / "o", workers=1, progress=False)
+    # edits that do not change the results are the same study: it resumes
+    path.write_text(path.read_text().replace("one-site barrier", "renamed") + "\n# note\n")
+    run_study(path, output=output, workers=1, progress=False, force=True)
+    again = run_study(path, output=output, workers=1, progress=False)
+    assert again.attrs["provenance"]["n_computed"] == 0
+    marker = json.loads((output / "study.json").read_text())
+    assert marker["fingerprint"] == again.attrs["provenance"]["study"]["fingerprint"]
+
+
+def test_results_written_before_study_json_are_recognised_from_their_provenance(tmp_path):
+    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"))
+    output = tmp_path / "out"
+    run_study(path, output=output, workers=1, progress=False)
+    (output / "study.json").unlink()  # as written by mesoflow before this marker existed
+    again = run_study(path, output=output, workers=1, progress=False)
+    assert again.attrs["provenance"]["n_computed"] == 0
+
+
+# -- dask schedulers: only when the run allows it, errors at once --------------------------
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Fail instead of hanging (a missing scheduler file used to wait for minutes)."""
+
+    def expire(*_):
+        raise AssertionError(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_scheduler_named_by_the_study_needs_the_runs_permission(tmp_path):
+    path = write(tmp_path, CHAIN_STUDY + '\n[executor]\naddress = "tcp://192.0.2.1:8786"\n')
+    with time_limit(20), pytest.raises(StudyError, match="--allow-remote-scheduler") as info:
+        run_study(path, output=tmp_path / "out", progress=False)
+    assert "'tcp://192.0.2.1:8786'" in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "scheduler.json' does not exist: start the scheduler first"),
+        (b"\x00\xffgarbage", r"is not a dask scheduler file \(not JSON\)"),
+        (b'{"type": "Scheduler"}', r"is not a dask scheduler file \(no 'address'"),
+        (b'["tcp://x:1"]', r"is not a dask scheduler file \(no 'address'"),
+        (b'{"address": 8786}', r"is not a dask scheduler file \(no 'address'"),
+    ],
+)
+def test_a_missing_or_invalid_scheduler_file_is_one_line_at_once(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "scheduler.json").write_bytes(content)
+    path = write(tmp_path, CHAIN_STUDY + '\n[executor]\nscheduler_file = "scheduler.json"\n')
+    with time_limit(20), pytest.raises(StudyError, match=message) as info:
+        run_study(path, output=tmp_path / "out", progress=False, allow_remote_scheduler=True)
+    assert "\n" not in str(info.value)
