@@ -166,6 +166,9 @@ _OUTPUT_FILES = (
     "harmonics.csv",
     "study.json",
 )
+#: The most points a study's grid may have (per axis and in all): a larger grid is a typo
+#: (num = 1e9 would allocate gigabytes before any work), or a job for workflows.scan.
+MAX_POINTS = 1_000_000
 #: The largest scheduler file read (bytes): dask writes a few hundred.
 _SCHEDULER_FILE_BYTES = 1 << 20
 
@@ -386,10 +389,14 @@ def _axis(check: _Checker, name: str, spec: Any) -> tuple[Any, ...]:
         num = check.integer(spec["num"], f"{where}.num")
         if num < 1:
             raise check.fail(where, f"num must be >= 1, got {num}: the grid would be empty")
+        if num > MAX_POINTS:
+            raise check.fail(where, f"num must be <= {MAX_POINTS:,}, got {num:,}")
         values = tuple(float(v) for v in np.linspace(start, stop, num))
     elif isinstance(spec, list):
         if not spec:
             raise check.fail(where, "the list of values is empty: give at least one value")
+        if len(spec) > MAX_POINTS:
+            raise check.fail(where, f"at most {MAX_POINTS:,} values, got {len(spec):,}")
         values = tuple(spec)
     else:
         raise check.fail(
@@ -610,6 +617,12 @@ def load_study(
             "energy = {start = 0.1, stop = 1.0, num = 10}",
         )
     grid = {key: _axis(check, key, spec) for key, spec in grid_table.items()}
+    if math.prod(len(values) for values in grid.values()) > MAX_POINTS:
+        raise check.fail(
+            "[grid]",
+            f"the grid has {math.prod(len(v) for v in grid.values()):,} points, more than "
+            f"{MAX_POINTS:,}; scan fewer values (or run workflows.scan from Python)",
+        )
     both = sorted(set(fixed) & set(grid))
     if both:
         raise check.fail(

@@ -12,6 +12,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import workflows
 from analysis import chain_barrier_transmission
@@ -547,3 +549,145 @@ def test_a_missing_or_invalid_scheduler_file_is_one_line_at_once(tmp_path, conte
     with time_limit(20), pytest.raises(StudyError, match=message) as info:
         run_study(path, output=tmp_path / "out", progress=False, allow_remote_scheduler=True)
     assert "\n" not in str(info.value)
+
+
+# -- fuzz: random and adversarial study files -----------------------------------------------
+
+ADVERSARIAL_STRINGS = [
+    "../../x",
+    "/etc/passwd",
+    "..",
+    ".hidden",
+    "a/b",
+    "C:\\\\x",
+    "\u202e\u0000",
+    "é" * 50,
+    "os:system",
+    "subprocess:getoutput",
+    "shutil:rmtree",
+    "runpy:run_path",
+    "builtins:eval",
+    "importlib:import_module",
+    "chain",
+    "ab_ring",
+    "mf_fuzz_absent:f",
+    "nan",
+    "x" * 1000,
+    "tcp://192.0.2.1:8786",
+]
+KNOWN_KEYS = [
+    "name", "description", "system", "params", "grid", "observables", "executor", "output",
+    "builder", "length", "width", "dephasing_probes", "energy", "V", "B", "phi", "salt",
+    "start", "stop", "num", "kind", "source", "sink", "current", "voltage", "of", "axis",
+    "orders", "period", "workers", "address", "scheduler_file", "timeout", "directory",
+    "plot", "x", "y",
+]  # fmt: skip
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-3, max_value=40),
+    st.sampled_from([0, -1, 2**63 - 1, -(2**63), 10**7, 10**30]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e300, -1e300, 5e-324, 1e-14]),
+    st.text(max_size=12),
+    st.sampled_from(ADVERSARIAL_STRINGS),
+)
+KEYS = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(max_size=8))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=8,
+)
+
+
+def toml_value(value) -> str:
+    """A value in TOML syntax: inline tables and arrays (every key quoted)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # inf, -inf, nan and 1e+300 are TOML floats
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quote, backslash and control characters escaped, the rest as is."""
+    escaped = (
+        f"\\u{ord(c):04x}" if c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
+    )
+    return '"' + "".join(escaped) + '"'
+
+
+def toml_document(document: dict) -> str:
+    return "\n".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in document.items())
+
+
+def base_study() -> dict:
+    return {
+        "name": "barrier",
+        "system": {"builder": "chain", "length": 1},
+        "params": {"V": 1.0},
+        "grid": {"energy": {"start": 0.5, "stop": 3.5, "num": 3}},
+        "observables": [{"kind": "conductance"}, {"kind": "transmission", "source": 1, "sink": 0}],
+    }
+
+
+@st.composite
+def study_documents(draw) -> dict:
+    """The valid chain study with a few random edits: set, replace or delete an entry."""
+    document = base_study()
+    for _ in range(draw(st.integers(1, 4))):
+        section = draw(st.sampled_from([None, "system", "params", "grid", "observables",
+                                        "executor", "output"]))  # fmt: skip
+        action = draw(st.sampled_from(["set", "replace", "delete"]))
+        if section is None or action == "replace":
+            key = section or draw(KEYS)
+            if action == "delete":
+                document.pop(key, None)
+            else:
+                document[key] = draw(VALUES)
+            continue
+        table = document.setdefault(section, {})
+        if section == "observables" and isinstance(table, list) and table:
+            table = table[draw(st.integers(0, len(table) - 1))]
+        if not isinstance(table, dict):
+            continue
+        if action == "delete" and table:
+            table.pop(draw(st.sampled_from(sorted(table))), None)
+        else:
+            table[draw(KEYS)] = draw(VALUES)
+    return document
+
+
+def loads_or_refuses_in_one_line(path) -> None:
+    try:
+        load_study(path)
+    except (StudyError, ValueError, TypeError) as exc:  # StudyError is the documented class
+        message = str(exc)
+        assert message and "\n" not in message, repr(message)
+        assert "Traceback" not in message
+
+
+@given(document=study_documents())
+def test_fuzzed_study_files_load_or_are_refused_in_one_line(tmp_path, document):
+    before = set(sys.modules)
+    path = tmp_path / "fuzz.toml"
+    path.write_text(toml_document(document), encoding="utf-8")
+    loads_or_refuses_in_one_line(path)
+    assert "mf_fuzz_absent" not in sys.modules
+    assert not {name for name in set(sys.modules) - before if not name.startswith("kwant")}
+
+
+@given(
+    text=st.one_of(
+        st.text(max_size=200),
+        st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+        st.sampled_from(["[" * 5000, "a = " + "[" * 5000, "a = 1\n" * 3, "[[observables]]\n"]),
+    )
+)
+def test_arbitrary_text_is_valid_toml_or_one_line(tmp_path, text):
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    loads_or_refuses_in_one_line(path)
