@@ -15,8 +15,10 @@ gives each worker one task at a time over its own pipe and watches the worker pr
   signal including SIGKILL: every worker watches a *lifeline* pipe whose only write end
   is held by the owner (portable: Linux, macOS, other Unixes), and on Linux it also asks
   the kernel for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``).  The fork
-  server and multiprocessing's resource tracker exit on their own once the owner and the
-  workers are gone.
+  server and multiprocessing's resource tracker exit once the owner and the workers are
+  gone (on Linux a watchdog kills the fork server at once, also while it is still
+  starting: :func:`workflows.runs.executors.worker_context`);
+* a worker whose pool shut down while it was starting (a short scan) exits quietly.
 
 Workers start from multiprocessing's fork server where available (else spawn), see
 :func:`workflows.runs.executors.worker_context`.

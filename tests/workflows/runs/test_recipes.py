@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import sys
-import textwrap
 
 import cloudpickle
 import kwant
@@ -21,28 +21,26 @@ from workflows.runs.recipes import (
     trusted_modules,
 )
 
+
+def chain_with_barrier(length, barrier=0.0):
+    """A chain (on-site 2t, t = 1) whose first site carries an extra potential U (a param)."""
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(length))] = lambda site, U: 2 + U * (site.tag[0] == 0)
+    syst[lat.neighbors()] = -1
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 2
+    lead[lat.neighbors()] = -1
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst
+
+
 # A builder module that leaves a mark when it is imported: the spy of "nothing imported".
-SPY_MODULE = textwrap.dedent(
-    """
-    import pathlib
-
-    import kwant
-
-    pathlib.Path(__file__).with_suffix(".imported").touch()
-
-
-    def chain_with_barrier(length, barrier=0.0):
-        lat = kwant.lattice.chain(norbs=1)
-        syst = kwant.Builder()
-        syst[(lat(x) for x in range(length))] = lambda site, U: 2 + U * (site.tag[0] == 0)
-        syst[lat.neighbors()] = -1
-        lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
-        lead[lat(0)] = 2
-        lead[lat.neighbors()] = -1
-        syst.attach_lead(lead)
-        syst.attach_lead(lead.reversed())
-        return syst
-    """
+SPY_MODULE = (
+    "import pathlib\n\nimport kwant\n\n"
+    'pathlib.Path(__file__).with_suffix(".imported").touch()\n\n\n'
+    + inspect.getsource(chain_with_barrier)
 )
 
 
@@ -158,32 +156,22 @@ def test_malformed_builders_are_one_line_errors(builder, error, message):
     assert "\n" not in str(info.value)
 
 
-def local_chain(length):  # a module-level function: pickled by reference
-    lat = kwant.lattice.chain(norbs=1)
-    syst = kwant.Builder()
-    syst[(lat(x) for x in range(length))] = 2.0
-    syst[lat.neighbors()] = -1
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
-    lead[lat(0)] = 2.0
-    lead[lat.neighbors()] = -1
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
-    return syst
-
-
 def test_a_callable_is_the_users_own_code_and_trusted():
-    recipe = SystemRecipe(local_chain, {"length": 3})
-    assert repr(recipe) == f"SystemRecipe({__name__}:local_chain(length=3))"
+    recipe = SystemRecipe(chain_with_barrier, {"length": 3})
+    assert repr(recipe) == f"SystemRecipe({__name__}:chain_with_barrier(length=3))"
     assert pickle.loads(pickle.dumps(recipe)) == recipe
     fsyst = finalized_system(recipe)
-    assert finalized_system(SystemRecipe(local_chain, {"length": 3})) is fsyst  # one memo entry
+    assert finalized_system(SystemRecipe(chain_with_barrier, {"length": 3})) is fsyst  # memo
     # an ideal chain inside its band: one open mode, T = 1 exactly
-    assert kwant.smatrix(fsyst, 1.0).transmission(1, 0) == pytest.approx(1.0, abs=1e-12)
+    ideal = {"U": 0.0}
+    assert kwant.smatrix(fsyst, 1.0, params=ideal).transmission(1, 0) == pytest.approx(1.0)
 
     def closure(length):  # not importable: cloudpickle sends it by value
-        return local_chain(length)
+        return chain_with_barrier(length)
 
     again = cloudpickle.loads(cloudpickle.dumps(SystemRecipe(closure, {"length": 2})))
-    assert kwant.smatrix(again.finalized(), 1.0).transmission(1, 0) == pytest.approx(1.0)
+    assert kwant.smatrix(again.finalized(), 1.0, params=ideal).transmission(1, 0) == pytest.approx(
+        1.0
+    )
     with pytest.raises(TypeError, match="unknown argument\\(s\\) 'width'"):
-        SystemRecipe(local_chain, {"length": 3, "width": 2})
+        SystemRecipe(chain_with_barrier, {"length": 3, "width": 2})
