@@ -65,7 +65,6 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -146,15 +145,16 @@ def pin_native_threads(threads: int = 1) -> None:
     threadpoolctl.threadpool_limits(limits=threads)
 
 
-#: The fork-server watchdog (Linux): run with ``python -I -S -c`` and three arguments, the
-#: read end of a pipe whose only writer is the driver, the fork server's pid and its start
-#: time (field 22 of /proc/PID/stat).  When the driver dies, by any signal, the read returns
-#: end-of-file and the watchdog SIGKILLs the fork server, if it is still the same process.
+#: The fork-server watchdog (Linux): run with ``python -I -S -c`` and two arguments, the
+#: fork server's pid and its start time (field 22 of /proc/PID/stat); its standard input
+#: is the read end of a pipe whose only writer is the driver.  When the driver dies, by
+#: any signal, the read returns end-of-file and the watchdog SIGKILLs the fork server,
+#: if the pid still names the same process.
 _WATCHDOG = """
 import os, signal, sys
-fd, pid, start = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+pid, start = int(sys.argv[1]), sys.argv[2]
 try:
-    while os.read(fd, 1):
+    while os.read(0, 1):
         pass
 except OSError:
     pass
@@ -167,9 +167,9 @@ except (OSError, IndexError):
     pass
 """
 
-#: Fork-server pid -> (its watchdog, the write end of the watchdog's pipe), held for the life
-#: of this process (the pipe's only writer; the kernel closes it when the process dies).
-_WATCHED_SERVERS: dict[int, tuple[subprocess.Popen, int]] = {}
+#: Fork-server pid -> (its watchdog's pid, the write end of the watchdog's pipe), held for the
+#: life of this process (the pipe's only writer; the kernel closes it when the process dies).
+_WATCHED_SERVERS: dict[int, tuple[int, int]] = {}
 
 
 def _start_time(pid: int) -> str | None:
@@ -210,14 +210,17 @@ def _watch_fork_server() -> None:
     if start is None:
         return
     read, write = os.pipe()  # not inherited by other children (close-on-exec)
+    # posix_spawn, not subprocess.Popen: the watchdog outlives this process by design, and a
+    # Popen object never waited for warns (ResourceWarning) when it is collected at exit
+    files = [(os.POSIX_SPAWN_DUP2, read, 0)]  # stdin: the pipe; stdout, stderr: nowhere
+    files += [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
     try:
-        watchdog = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(read), str(pid), start],
-            pass_fds=(read,),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C of the terminal is for the driver, not for it
+        watchdog = os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pid), start],
+            os.environ,
+            file_actions=files,
+            setsid=True,  # a Ctrl-C in the terminal is for the driver, not for the watchdog
         )
     except OSError:  # pragma: no cover - no guard, the fork server exits after its preload
         os.close(write)
