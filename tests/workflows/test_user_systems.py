@@ -7,6 +7,8 @@ leaves room for LU backward error on these small systems.
 """
 
 import concurrent.futures
+import functools
+import importlib
 import textwrap
 
 import kwant
@@ -20,6 +22,7 @@ import analysis.plots
 import systems
 import workflows
 import workflows.runs.study
+from workflows.runs.recipes import builder_function
 
 TOL = 1e-9
 S0 = np.eye(2)
@@ -350,19 +353,26 @@ def user_module(tmp_path, monkeypatch):
 
 
 def test_recipes_and_toml_studies_take_your_own_builder(user_module, tmp_path):
-    recipe = workflows.SystemRecipe(f"{user_module}:my_system", {"length": 5, "width": 3})
+    module = importlib.import_module(user_module)
+    recipe = workflows.SystemRecipe(module.my_system, {"length": 5, "width": 3})  # your code
     fsyst = recipe.finalized()
     params = {"t": 1.0, "U": 0.3}
     G = workflows.conductance_matrix(fsyst, 0.8, params=params)
     assert np.abs(G - plain(fsyst, 0.8, params)).max() < TOL
+    # a "module:function" string follows the rule of study files: trusted outside the string
+    with pytest.raises(ValueError, match=f"--allow-module {user_module}"):
+        workflows.SystemRecipe(f"{user_module}:my_system", {"length": 5, "width": 3})
+    function = functools.partial(
+        builder_function, allow_modules=["no_such_module_i10", user_module]
+    )
     with pytest.raises(ValueError, match="cannot import module 'no_such_module_i10'"):
-        workflows.SystemRecipe("no_such_module_i10:f")
+        function("no_such_module_i10:f")
     with pytest.raises(ValueError, match="has no function 'missing'"):
-        workflows.SystemRecipe(f"{user_module}:missing")
+        function(f"{user_module}:missing")
     with pytest.raises(TypeError, match="is not a function"):
-        workflows.SystemRecipe(f"{user_module}:not_a_function")
+        function(f"{user_module}:not_a_function")
     with pytest.raises(TypeError, match="returned a finalized system"):
-        workflows.SystemRecipe(f"{user_module}:finalized_one", {"length": 3, "width": 2}).build()
+        workflows.SystemRecipe(module.finalized_one, {"length": 3, "width": 2}).build()
 
     study = tmp_path / "mine.toml"
     study.write_text(
@@ -388,9 +398,11 @@ def test_recipes_and_toml_studies_take_your_own_builder(user_module, tmp_path):
             """
         )
     )
-    loaded = workflows.runs.study.load_study(study)
+    loaded = workflows.runs.study.load_study(study, allow_modules=[user_module])
     assert loaded.recipe == recipe
-    frame = workflows.runs.study.run_study(study, output=tmp_path / "out")
+    frame = workflows.runs.study.run_study(
+        study, output=tmp_path / "out", allow_modules=[user_module]
+    )
     for row in frame.itertuples():
         expected = kwant.smatrix(fsyst, 0.8, params={"t": 1.0, "U": row.U}).transmission(1, 0)
         assert abs(row.G - expected) < TOL
@@ -419,9 +431,11 @@ def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
     study = tmp_path / "ring.toml"
     study.write_text(text)
     with pytest.raises(ValueError, match="give its period in its own unit"):
-        workflows.runs.study.load_study(study)
+        workflows.runs.study.load_study(study, allow_modules=[user_module])
     study.write_text(text + "period = 6.283185307179586\n")
-    assert workflows.runs.study.load_study(study).harmonics[0].period == pytest.approx(2 * np.pi)
+    assert workflows.runs.study.load_study(study, allow_modules=[user_module]).harmonics[
+        0
+    ].period == pytest.approx(2 * np.pi)
 
 
 def test_thermal_studies_of_a_user_system_equal_plain_kwant_quadrature():

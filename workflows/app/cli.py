@@ -42,7 +42,15 @@ def _scan(args: argparse.Namespace) -> int:
 
     from workflows.runs.study import run_study
 
-    table = run_study(args.study, output=args.output, workers=args.workers, timeout=args.timeout)
+    table = run_study(
+        args.study,
+        output=args.output,
+        workers=args.workers,
+        timeout=args.timeout,
+        allow_modules=args.allow_module,
+        allow_remote_scheduler=args.allow_remote_scheduler,
+        force=args.force,
+    )
     errors = table["error"].dropna() if "error" in table else pd.Series(dtype=object)
     where = table.attrs.get("output", args.output)
     if len(errors) == len(table):
@@ -85,10 +93,30 @@ def _parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="run a parameter-scan study declared in TOML")
     scan.add_argument("study", help="path to the STUDY.toml file")
-    scan.add_argument("--output", default=None, help="output directory (overrides the study)")
+    scan.add_argument(
+        "--output", default=None, help="output directory (default: the study's name beside it)"
+    )
     scan.add_argument("--workers", type=int, default=None, help="worker processes")
     scan.add_argument(
         "--timeout", type=float, default=None, help="seconds per point (a hung point fails)"
+    )
+    scan.add_argument(
+        "--allow-module",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="trust MODULE (and the modules below it): the study may name its functions as "
+        "builder, 'MODULE:function' (repeatable)",
+    )
+    scan.add_argument(
+        "--allow-remote-scheduler",
+        action="store_true",
+        help="let the study connect to the dask scheduler its [executor] names",
+    )
+    scan.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the results of a different study in the output directory",
     )
     scan.set_defaults(run=_scan)
 

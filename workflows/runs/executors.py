@@ -65,6 +65,8 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import sys
+from pathlib import Path
 
 import threadpoolctl
 
@@ -143,6 +145,91 @@ def pin_native_threads(threads: int = 1) -> None:
     threadpoolctl.threadpool_limits(limits=threads)
 
 
+#: The fork-server watchdog (Linux): run with ``python -I -S -c`` and two arguments, the
+#: fork server's pid and its start time (field 22 of /proc/PID/stat); its standard input
+#: is the read end of a pipe whose only writer is the driver.  When the driver dies, by
+#: any signal, the read returns end-of-file and the watchdog SIGKILLs the fork server,
+#: if the pid still names the same process.
+_WATCHDOG = """
+import os, signal, sys
+pid, start = int(sys.argv[1]), sys.argv[2]
+try:
+    while os.read(0, 1):
+        pass
+except OSError:
+    pass
+try:
+    with open(f"/proc/{pid}/stat") as stat:
+        same = stat.read().rsplit(")", 1)[1].split()[19] == start
+    if same:
+        os.kill(pid, signal.SIGKILL)
+except (OSError, IndexError):
+    pass
+"""
+
+#: Fork-server pid -> (its watchdog's pid, the write end of the watchdog's pipe), held for the
+#: life of this process (the pipe's only writer; the kernel closes it when the process dies).
+_WATCHED_SERVERS: dict[int, tuple[int, int]] = {}
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time (clock ticks since boot, /proc/PID/stat field 22), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _watch_fork_server() -> None:
+    """Start the fork server now, with a watchdog that kills it when this process dies.
+
+    The fork server watches its own pipe to the driver only once its preload (importing
+    the main script and ``workflows``: 1-5 s) is done; a driver killed meanwhile left it
+    running for seconds.  Its workers ask the kernel for SIGKILL when their parent dies
+    (``prctl(PR_SET_PDEATHSIG)``), but the fork server cannot (the preload comes first,
+    and the signal would follow the death of the *thread* that started it, not of the
+    process).  So a tiny separate process (no imports but ``os``, started in
+    milliseconds) waits on a pipe whose only writer is this process and SIGKILLs the
+    fork server when the pipe closes, after checking by its start time that the pid
+    still names the same process.  Linux only (it reads /proc); elsewhere the fork
+    server exits by itself once its preload is done.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import multiprocessing.forkserver  # POSIX only: called where the fork server exists
+
+    try:
+        multiprocessing.forkserver.ensure_running()
+    except Exception:  # pragma: no cover - the pool's own start reports the problem
+        return
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if not isinstance(pid, int) or pid in _WATCHED_SERVERS:
+        return
+    start = _start_time(pid)
+    if start is None:
+        return
+    read, write = os.pipe()  # not inherited by other children (close-on-exec)
+    # posix_spawn, not subprocess.Popen: the watchdog outlives this process by design, and a
+    # Popen object never waited for warns (ResourceWarning) when it is collected at exit
+    files = [(os.POSIX_SPAWN_DUP2, read, 0)]  # stdin: the pipe; stdout, stderr: nowhere
+    files += [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+    try:
+        watchdog = os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pid), start],
+            os.environ,
+            file_actions=files,
+            setsid=True,  # a Ctrl-C in the terminal is for the driver, not for the watchdog
+        )
+    except OSError:  # pragma: no cover - no guard, the fork server exits after its preload
+        os.close(write)
+        return
+    finally:
+        os.close(read)
+    _WATCHED_SERVERS[pid] = (watchdog, write)
+
+
 def worker_context() -> multiprocessing.context.BaseContext:
     """The multiprocessing context of scan workers: the fork server where available, else spawn.
 
@@ -154,9 +241,14 @@ def worker_context() -> multiprocessing.context.BaseContext:
     so that later pools start their workers in milliseconds instead of importing
     mesoflow and Kwant in every new worker (1.3–5 s per pool on 2 cores; measured in
     ``benchmarks/README.md``).  Once the fork server runs, nothing is changed.
+
+    On Linux the fork server is started here, with a watchdog process that kills it
+    if this process dies while it is still importing (see ``_watch_fork_server``), so
+    that nothing outlives a driver killed during a pool's start-up.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         _preload_workflows()
+        _watch_fork_server()
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 

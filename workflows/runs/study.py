@@ -12,12 +12,15 @@ Format
 ------
 ::
 
-    name = "qpc_steps"                   # optional; default: the file name
+    name = "qpc_steps"                   # optional; default: the file name (a file
+                                         # name: letters, digits, _ - ., no path)
     description = "..."                  # optional
 
     [system]
     builder = "qpc"                      # chain, wire, qpc, hall_bar, cross, ab_ring,
-                                         # or your own: "package.module:function"
+                                         # an installed builder (entry point), or
+                                         # "package.module:function" of a module you
+                                         # trust outside the file (--allow-module)
     length = 30                          # the builder's arguments
     width = 16
     dephasing_probes = false             # optional: a probe on every site (parameter eta)
@@ -38,13 +41,13 @@ Format
 
     [executor]                           # optional
     workers = 2                          # local processes (1: serial, in this process)
-    # address = "tcp://scheduler:8786"   # or a dask.distributed scheduler
-    # scheduler_file = "scheduler.json"
+    # address = "tcp://scheduler:8786"   # or a dask.distributed scheduler: only with
+    # scheduler_file = "scheduler.json"  # --allow-remote-scheduler (see Trust below)
     # timeout = 600                      # seconds per point: a hung point fails, the rest go on
 
     [output]                             # optional
-    directory = "qpc_results"            # relative to this file; --output overrides
-    plot = {x = "V_gate", y = ["G"]}
+    plot = {x = "V_gate", y = ["G"]}     # the default plot (the directory is not chosen
+                                         # here: --output, else beside the study file)
 
 Observable kinds (G is the conductance matrix over all leads; with
 ``dephasing_probes = true`` the probes are eliminated first by
@@ -68,19 +71,38 @@ Observable kinds (G is the conductance matrix over all leads; with
 
 Outputs (in the output directory): ``results.csv`` (the table),
 ``results.sqlite`` (the results store: rerunning resumes), ``plot.png``,
-``provenance.json`` and, with harmonics, ``harmonics.csv``.  Without
-``--output`` or ``[output] directory``, results go to ``./<name>/`` in the
-current directory.
+``provenance.json``, ``study.json`` (which study the directory belongs to: its
+name, file and fingerprint) and, with harmonics, ``harmonics.csv``.  The output
+directory is ``--output`` (``run_study(output=...)``), else ``<name>/`` beside
+the study file; a study file cannot choose it (``[output] directory`` is
+refused).  A directory holding the results of a *different* study (another
+fingerprint: name, system, parameters, grid or observables changed) is not
+touched unless ``--force`` (``force=True``), which removes the old results
+first; the same study resumes.
+
+Trust
+-----
+A study file is data, not code (see :mod:`workflows.runs.recipes`): its builder
+is one of mesoflow's, an installed entry point of ``mesoflow.builders``, or a
+function of a module named with ``--allow-module`` (``allow_modules=``); any
+other ``"module:function"`` is refused before anything is imported.  A dask
+scheduler (``address``, ``scheduler_file``) receives and sends pickled objects,
+so the study file may name one only when the run allows it
+(``--allow-remote-scheduler``, ``allow_remote_scheduler=True``); a scheduler
+file that is missing or not a scheduler file is a one-line error at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +116,13 @@ from systems.parameters import parameter_owners, resolve_params
 from workflows.runs.executors import SerialExecutor, available_cpus, process_pool
 from workflows.runs.grids import grid_points, sweep_axis
 from workflows.runs.point_runner import check_timeout
-from workflows.runs.recipes import BUILDERS, SystemRecipe, builder_function, finalized_system
+from workflows.runs.recipes import (
+    BUILDERS,
+    SystemRecipe,
+    builder_function,
+    finalized_system,
+    trusted_modules,
+)
 from workflows.runs.scans import scan
 from workflows.runs.store import encode_json
 from workflows.scattering import dephasing
@@ -125,7 +153,25 @@ OBSERVABLE_KINDS = (*_POINT_KINDS, *_POST_KINDS)
 _TOP_KEYS = ("name", "description", "system", "params", "grid", "observables", "executor", "output")
 _RANGE_KEYS = {"start", "stop", "num"}
 _EXECUTOR_KEYS = ("workers", "address", "scheduler_file", "timeout")
-_OUTPUT_KEYS = ("directory", "plot")
+_OUTPUT_KEYS = ("plot",)
+#: A study's name: a file name (word characters, then also . and -), no path, no "..".
+_NAME = re.compile(r"\w[\w.-]{0,99}")
+#: The files a study writes into its output directory (study.json: whose they are).
+_OUTPUT_FILES = (
+    "results.csv",
+    "results.sqlite",
+    "results.sqlite-wal",
+    "results.sqlite-shm",
+    "plot.png",
+    "provenance.json",
+    "harmonics.csv",
+    "study.json",
+)
+#: The most points a study's grid may have (per axis and in all): a larger grid is a typo
+#: (num = 1e9 would allocate gigabytes before any work), or a job for workflows.scan.
+MAX_POINTS = 1_000_000
+#: The largest scheduler file read (bytes): dask writes a few hundred.
+_SCHEDULER_FILE_BYTES = 1 << 20
 
 
 class StudyError(ValueError):
@@ -249,7 +295,7 @@ class Study:
     timeout: float | None
     address: str | None
     scheduler_file: str | None
-    output: Path | None
+    fingerprint: str
     plot_x: str
     plot_y: tuple[str, ...]
 
@@ -344,10 +390,14 @@ def _axis(check: _Checker, name: str, spec: Any) -> tuple[Any, ...]:
         num = check.integer(spec["num"], f"{where}.num")
         if num < 1:
             raise check.fail(where, f"num must be >= 1, got {num}: the grid would be empty")
+        if num > MAX_POINTS:
+            raise check.fail(where, f"num must be <= {MAX_POINTS:,}, got {num:,}")
         values = tuple(float(v) for v in np.linspace(start, stop, num))
     elif isinstance(spec, list):
         if not spec:
             raise check.fail(where, "the list of values is empty: give at least one value")
+        if len(spec) > MAX_POINTS:
+            raise check.fail(where, f"at most {MAX_POINTS:,} values, got {len(spec):,}")
         values = tuple(spec)
     else:
         raise check.fail(
@@ -358,12 +408,12 @@ def _axis(check: _Checker, name: str, spec: Any) -> tuple[Any, ...]:
     return tuple(check.parameter(name, v, f"{where}[{i}]") for i, v in enumerate(values))
 
 
-def _system(check: _Checker, table: dict[str, Any]) -> SystemRecipe:
+def _system(check: _Checker, table: dict[str, Any], allow_modules: tuple[str, ...]) -> SystemRecipe:
     if "builder" not in table:
         raise check.fail("[system]", f"missing 'builder'; choose one of {', '.join(BUILDERS)}")
-    builder = table["builder"]
-    try:
-        builder_function(builder)
+    builder = check.string(table["builder"], "[system] builder")
+    try:  # the trust rule first: an untrusted module is neither imported nor called
+        function = builder_function(builder, allow_modules=allow_modules)
     except (TypeError, ValueError) as exc:
         raise check.fail("[system] builder", str(exc)) from None
     probes = table.get("dephasing_probes", False)
@@ -374,7 +424,11 @@ def _system(check: _Checker, table: dict[str, Any]) -> SystemRecipe:
         )
     arguments = {k: v for k, v in table.items() if k not in ("builder", "dephasing_probes")}
     try:
-        recipe = SystemRecipe(builder, arguments, dephasing_probes=probes)
+        # names (mesoflow's, entry points) stay names; a trusted module's function is passed
+        # itself, so the recipe (and the workers that unpickle it) need no allow-list
+        recipe = SystemRecipe(
+            function if ":" in builder else builder, arguments, dephasing_probes=probes
+        )
     except (TypeError, ValueError) as exc:
         raise check.fail("[system]", str(exc)) from None
     try:
@@ -534,13 +588,19 @@ def _check_band_edges(check: _Checker, fsyst: Any, fixed: dict, grid: dict) -> N
                 ) from None
 
 
-def load_study(path: str | os.PathLike) -> Study:
+def load_study(
+    path: str | os.PathLike, *, allow_modules: str | Iterable[str] | None = None
+) -> Study:
     """Read and validate a study file.
 
     Parameters
     ----------
     path
         A TOML study file (format in the module documentation).
+    allow_modules
+        Modules whose functions the study may name as its builder,
+        ``"package.module:function"`` (the user's decision, outside the file;
+        see "Trust" in the module documentation).  Default: none.
 
     Returns
     -------
@@ -554,29 +614,33 @@ def load_study(path: str | os.PathLike) -> Study:
     FileNotFoundError
         If the file does not exist.
     StudyError
-        If the file is not valid TOML or the study is invalid: unknown builder,
-        unknown or ill-typed builder argument, unknown parameter (checked
+        If the file is not valid TOML or the study is invalid: unknown or
+        untrusted builder (refused before anything is imported), unknown or
+        ill-typed builder argument, unknown parameter (checked
         against the finalized system), wrong value type, empty grid, unknown
         observable kind or lead, ...; the message names the entry.
     """
     path = Path(path)
+    allowed = trusted_modules(allow_modules)
     if not path.is_file():
         raise FileNotFoundError(f"study file {str(path)!r} does not exist")
-    import tomllib  # Python >= 3.11
 
     check = _Checker(path)
-    source = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path.name}: not valid TOML: {exc}") from None
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{path.name}: not a UTF-8 text file ({exc.reason})") from None
+    data = _parse(check, source)
     check.keys(data, _TOP_KEYS, "top level")
-    name = check.string(data.get("name", path.stem), "name")
+    name = _name(check, data.get("name", path.stem))
     description = data.get("description", "")
     if not isinstance(description, str):
         raise check.fail("description", f"must be a string, got {description!r}")
+    # the parts that decide the results: a directory holding another fingerprint is not
+    # overwritten (run_study)
+    fingerprint = _fingerprint(name, data)
 
-    recipe = _system(check, check.table(data, "system", required=True))
+    recipe = _system(check, check.table(data, "system", required=True), allowed)
     fsyst = finalized_system(recipe)
 
     fixed = {
@@ -591,6 +655,12 @@ def load_study(path: str | os.PathLike) -> Study:
             "energy = {start = 0.1, stop = 1.0, num = 10}",
         )
     grid = {key: _axis(check, key, spec) for key, spec in grid_table.items()}
+    if math.prod(len(values) for values in grid.values()) > MAX_POINTS:
+        raise check.fail(
+            "[grid]",
+            f"the grid has {math.prod(len(v) for v in grid.values()):,} points, more than "
+            f"{MAX_POINTS:,}; scan fewer values (or run workflows.scan from Python)",
+        )
     both = sorted(set(fixed) & set(grid))
     if both:
         raise check.fail(
@@ -654,10 +724,14 @@ def load_study(path: str | os.PathLike) -> Study:
         raise check.fail("[executor]", "give either address or scheduler_file, not both")
 
     output = check.table(data, "output", required=False)
-    check.keys(output, _OUTPUT_KEYS, "[output]")
-    directory = None
     if "directory" in output:
-        directory = path.parent / check.string(output["directory"], "[output] directory")
+        raise check.fail(
+            "[output] directory",
+            "a study file does not choose where results are written: give the directory "
+            "on the command line, mesoflow scan --output DIR (Python: run_study(output=...)); "
+            "the default is the study's name beside the study file",
+        )
+    check.keys(output, _OUTPUT_KEYS, "[output]")
     plot = output.get("plot", {})
     if not isinstance(plot, dict):
         raise check.fail("[output] plot", f"must be a table {{x = ..., y = [...]}}, got {plot!r}")
@@ -695,18 +769,82 @@ def load_study(path: str | os.PathLike) -> Study:
         timeout=timeout,
         address=address,
         scheduler_file=scheduler_file,
-        output=directory,
+        fingerprint=fingerprint,
         plot_x=plot_x,
         plot_y=tuple(plot_y),
     )
 
 
+def _parse(check: _Checker, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{check.path.name}: not valid TOML: {exc}") from None
+    except RecursionError:  # deeply nested arrays or tables
+        raise StudyError(f"{check.path.name}: not valid TOML: nested too deeply") from None
+
+
+def _name(check: _Checker, name: Any) -> str:
+    """The study's name: a file name (it names the default output directory)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise check.fail(
+            "name",
+            f"must be a file name of letters, digits, '_', '-' and '.' (not first, no '..'; "
+            f"at most 100 characters), got {str(name)[:120]!r}"
+            + ("; the default is the study file's name" if isinstance(name, str) else ""),
+        )
+    return name
+
+
+def _fingerprint(name: str, data: Mapping[str, Any]) -> str:
+    """SHA-256 of what decides a study's results: name, system, params, grid, observables."""
+    decisive = {key: data.get(key) for key in ("system", "params", "grid", "observables")}
+    canonical = json.dumps([name, decisive], sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 # -- running ---------------------------------------------------------------------------------
 
 
+def _scheduler_address(study: Study, allowed: bool) -> str | None:
+    """The dask scheduler the study names, if the run allows it; checked in one line."""
+    if study.address is None and study.scheduler_file is None:
+        return None
+    named = study.address if study.address is not None else study.scheduler_file
+    if not allowed:
+        raise StudyError(
+            f"{study.path.name}: [executor] names a dask scheduler ({named!r}), which exchanges "
+            "pickled objects (code) with this process; connect only to a scheduler you "
+            "trust: mesoflow scan --allow-remote-scheduler (Python: "
+            "run_study(..., allow_remote_scheduler=True))"
+        )
+    if study.address is not None:
+        return study.address
+    where = f"{study.path.name}: [executor] scheduler_file {study.scheduler_file!r}"
+    path = Path(study.scheduler_file)
+    try:
+        if path.stat().st_size > _SCHEDULER_FILE_BYTES:
+            raise StudyError(f"{where}: is not a dask scheduler file (too large)")
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StudyError(
+            f"{where} does not exist: start the scheduler first "
+            "(dask scheduler --scheduler-file FILE) or fix the path"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = getattr(exc, "strerror", None) or "not JSON"
+        raise StudyError(f"{where}: is not a dask scheduler file ({reason})") from None
+    address = info.get("address") if isinstance(info, dict) else None
+    if not isinstance(address, str) or "://" not in address:
+        raise StudyError(
+            f"{where}: is not a dask scheduler file (no 'address' such as 'tcp://host:8786')"
+        )
+    return address
+
+
 @contextlib.contextmanager
-def _executor(study: Study, workers: int | None, points: int) -> Iterator[Any]:
-    if study.address is not None or study.scheduler_file is not None:
+def _executor(study: Study, workers: int | None, points: int, address: str | None) -> Iterator[Any]:
+    if address is not None:
         try:
             from dask.distributed import Client
         except ImportError:  # pragma: no cover - depends on the installation
@@ -714,11 +852,7 @@ def _executor(study: Study, workers: int | None, points: int) -> Iterator[Any]:
                 f"{study.path.name}: [executor] a dask scheduler needs dask.distributed "
                 "(install mesoflow[cluster])"
             ) from None
-        if study.address is not None:
-            client = Client(study.address)
-        else:
-            client = Client(scheduler_file=study.scheduler_file)
-        with client:
+        with Client(address) as client:
             yield client.get_executor()
         return
     workers = workers if workers is not None else study.workers
@@ -784,6 +918,9 @@ def run_study(
     workers: int | None = None,
     progress: bool = True,
     timeout: float | None = None,
+    allow_modules: str | Iterable[str] | None = None,
+    allow_remote_scheduler: bool = False,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Validate and run a study; write the table, store, plot and provenance.
 
@@ -792,8 +929,8 @@ def run_study(
     path
         The TOML study file.
     output
-        Output directory; default the study's ``[output] directory`` (relative
-        to the study file), else ``./<study name>/``.  Created if needed.
+        Output directory; default ``<study name>/`` beside the study file.
+        Created if needed.
     workers
         Local worker processes, overriding ``[executor] workers``; 1 runs the
         points serially in this process.  Default: the study's setting, else
@@ -804,6 +941,16 @@ def run_study(
     timeout
         Per-point wall-clock limit in seconds (:func:`workflows.scan`),
         overriding ``[executor] timeout``.
+    allow_modules
+        Modules whose functions the study may name as its builder (see
+        :func:`load_study`); the CLI's ``--allow-module``.
+    allow_remote_scheduler
+        Let the study connect to the dask scheduler its ``[executor]`` names
+        (``address`` or ``scheduler_file``); refused otherwise.
+    force
+        Replace the results of a *different* study found in the output
+        directory (they are removed first).  Without it such a directory is
+        refused; the same study always resumes.
 
     Returns
     -------
@@ -816,20 +963,28 @@ def run_study(
     -----
     The results store ``results.sqlite`` in the output directory makes the
     study resumable: run it again after an interruption and only the missing
-    points are computed.  A changed study file is refused by the store
-    (delete the output directory, or choose another, to start afresh).
+    points are computed.  A study whose name, system, parameters, grid or
+    observables changed is a different study: its directory is refused
+    unless ``force`` (or choose another directory).
     """
-    study = load_study(path)
+    if not isinstance(allow_remote_scheduler, bool) or not isinstance(force, bool):
+        raise TypeError(
+            "allow_remote_scheduler and force must be True or False, got "
+            f"{allow_remote_scheduler!r} and {force!r}"
+        )
+    study = load_study(path, allow_modules=allow_modules)
     workers = _check_workers(workers)
     timeout = check_timeout(timeout) if timeout is not None else study.timeout
-    directory = Path(output) if output is not None else study.output or Path.cwd() / study.name
+    address = _scheduler_address(study, allow_remote_scheduler)
+    directory = Path(output) if output is not None else study.path.parent / study.name
     _output_directory(directory)
+    _claim_output(directory, study, force)
     point = study.point()
     grid = {name: list(values) for name, values in study.grid.items()}
     frame = grid_points(grid)
     axis = sweep_axis(point, grid, frame)  # a flux or gate axis: one sweep per other point
     tasks = len(frame) if axis is None else len(frame) // len(grid[axis])
-    with _executor(study, workers, tasks) as executor:
+    with _executor(study, workers, tasks, address) as executor:
         table = scan(
             point,
             grid,
@@ -843,6 +998,7 @@ def run_study(
                     "description": study.description,
                     "file": str(study.path),
                     "source": study.source,
+                    "fingerprint": study.fingerprint,
                 }
             },
         )
@@ -879,6 +1035,42 @@ def _output_directory(directory: Path) -> None:
         ) from None
     if not os.access(directory, os.W_OK | os.X_OK):
         raise ValueError(f"output directory {str(directory)!r} is not writable")
+
+
+def _owner(directory: Path) -> str | None:
+    """The fingerprint of the study whose results are in ``directory``, if it can be told."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError, RecursionError):
+        return str(json.loads((directory / "study.json").read_text("utf-8"))["fingerprint"])
+    with contextlib.suppress(
+        OSError, ValueError, AttributeError, TypeError, KeyError, RecursionError
+    ):  # results of mesoflow before study.json: the study's source in the provenance
+        study = json.loads((directory / "provenance.json").read_text("utf-8"))["study"]
+        return _fingerprint(study["name"], tomllib.loads(study["source"]))
+    return None
+
+
+def _claim_output(directory: Path, study: Study, force: bool) -> None:
+    """Refuse (or with ``force`` clear) another study's results; mark the directory ours."""
+    found = [name for name in _OUTPUT_FILES if (directory / name).exists()]
+    if found and _owner(directory) != study.fingerprint:
+        # without --force, a store alone is left to the store: it refuses a different scan
+        if not force and any(not name.startswith("results.sqlite") for name in found):
+            raise StudyError(
+                f"{study.path.name}: output directory {str(directory)!r} holds the results "
+                f"of a different study ({', '.join(found)}); choose another with --output, or "
+                "replace them with --force (Python: run_study(..., force=True))"
+            )
+        if not force:  # the store decides; the directory is not marked ours
+            return
+        for name in found:
+            try:
+                (directory / name).unlink()
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot remove {str(directory / name)!r} ({exc.strerror})"
+                ) from None
+    marker = {"name": study.name, "file": str(study.path), "fingerprint": study.fingerprint}
+    (directory / "study.json").write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
 
 
 def _plot(study: Study, table: pd.DataFrame, path: Path) -> None:

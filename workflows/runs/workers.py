@@ -15,8 +15,10 @@ gives each worker one task at a time over its own pipe and watches the worker pr
   signal including SIGKILL: every worker watches a *lifeline* pipe whose only write end
   is held by the owner (portable: Linux, macOS, other Unixes), and on Linux it also asks
   the kernel for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``).  The fork
-  server and multiprocessing's resource tracker exit on their own once the owner and the
-  workers are gone.
+  server and multiprocessing's resource tracker exit once the owner and the workers are
+  gone (on Linux a watchdog kills the fork server at once, also while it is still
+  starting: :func:`workflows.runs.executors.worker_context`);
+* a worker whose pool shut down while it was starting (a short scan) exits quietly.
 
 Workers start from multiprocessing's fork server where available (else spawn), see
 :func:`workflows.runs.executors.worker_context`.
@@ -112,7 +114,16 @@ def _worker_main(
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
-    connection.send_bytes(_READY)  # time limits count from here, not from the start-up
+    # The owner may close this worker's pipe at any time (its pool shut down while the worker
+    # was starting, e.g. a short scan that ended): then the worker exits quietly, without a
+    # BrokenPipeError traceback in the user's terminal.
+    with contextlib.suppress(OSError):
+        connection.send_bytes(_READY)  # time limits count from here, not from the start-up
+        _serve(connection)
+
+
+def _serve(connection: multiprocessing.connection.Connection) -> None:
+    """Run tasks until the owner closes the pipe (a send to a closed pipe raises OSError)."""
     while True:
         try:
             data = connection.recv_bytes()
@@ -120,10 +131,14 @@ def _worker_main(
             return
         try:
             fn, args, kwargs = pickle.loads(data)  # may import modules: not timed
-            connection.send_bytes(_STARTED)
-            reply = (True, fn(*args, **kwargs))
         except BaseException as exc:  # sent to the owner, which decides
             reply = (False, exc)
+        else:
+            connection.send_bytes(_STARTED)
+            try:
+                reply = (True, fn(*args, **kwargs))
+            except BaseException as exc:  # sent to the owner, which decides
+                reply = (False, exc)
         try:
             message = cloudpickle.dumps(reply)
         except Exception as exc:  # an unpicklable result or exception

@@ -326,7 +326,7 @@ def _dephasing_ring(ring: Any, lead_width: int | None) -> tuple[str, float, floa
     if lead_width is None:
         raise ValueError("lead_width is required for rings given as (r_in, r_out)")
     recipe = SystemRecipe(
-        f"{__name__}:ring_with_arm_probes",
+        ring_with_arm_probes,
         {"r_in": r_in, "r_out": r_out, "lead_width": lead_width},
     )
     return f"ab_ring({r_in:g}, {r_out:g}, {lead_width})", r_in, r_out, recipe

@@ -137,3 +137,50 @@ def test_a_bad_timeout_is_one_line(tmp_path, capsys):
     path = study(tmp_path)
     line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path), "--timeout", "0"])
     assert "timeout must be a finite real number > 0 (seconds, or None), got 0.0" in line
+
+
+def test_trust_and_output_mistakes_are_one_line(tmp_path, capsys):
+    marker = tmp_path / "ran"
+    path = study(tmp_path)
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            'builder = "chain"\nlength = 1', f'builder = "os:system"\ncommand = "touch {marker}"'
+        )
+    )
+    line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path / "o")])
+    assert "builder 'os:system' is not trusted" in line and "--allow-module os" in line
+    assert not marker.exists()
+
+    path.write_text(text.replace('name = "barrier"', 'name = "../../x"'))
+    line = one_line_error(capsys, ["scan", str(path)])
+    assert "name: must be a file name" in line
+
+    path.write_text(text + '\n[executor]\nscheduler_file = "absent.json"\n')
+    line = one_line_error(capsys, ["scan", str(path), "--output", str(tmp_path / "o")])
+    assert "--allow-remote-scheduler" in line
+    line = one_line_error(
+        capsys, ["scan", str(path), "--output", str(tmp_path / "o"), "--allow-remote-scheduler"]
+    )
+    assert "absent.json' does not exist" in line
+
+
+def test_allow_module_and_force_on_the_command_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "mf_cli_builders.py").write_text(
+        "import systems\n\ndef my_chain(length):\n    return systems.chain(length)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = study(tmp_path)
+    path.write_text(path.read_text().replace('"chain"', '"mf_cli_builders:my_chain"'))
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "results.csv").write_text("not,ours\n")
+    argv = ["scan", str(path), "--output", str(output), "--workers", "1"]
+    line = one_line_error(capsys, argv)
+    assert "--allow-module mf_cli_builders" in line
+    argv += ["--allow-module", "elsewhere", "--allow-module", "mf_cli_builders"]
+    line = one_line_error(capsys, argv)
+    assert "holds the results of a different study (results.csv)" in line
+    assert main([*argv, "--force"]) == 0
+    assert "2 points, 0 failed" in capsys.readouterr().out
+    assert list(pd.read_csv(output / "results.csv").columns) == ["energy", "G", "error"]

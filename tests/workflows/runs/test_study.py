@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import json
+import signal
+import sys
 import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import workflows
 from analysis import chain_barrier_transmission
@@ -147,16 +152,25 @@ def test_run_study_writes_table_store_plot_and_provenance_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(again, table)
 
     path.write_text(CHAIN_STUDY.replace("V = 1.0", "V = 2.0"))
-    with pytest.raises(ValueError, match="belongs to a different scan"):
+    with pytest.raises(StudyError, match=r"holds the results of a different study.*--force"):
         run_study(path, output=output, workers=1, progress=False)
+    assert pd.read_csv(output / "results.csv")["G"].tolist() == csv["G"].tolist()  # untouched
+    forced = run_study(path, output=output, workers=1, progress=False, force=True)
+    assert forced.attrs["provenance"]["n_computed"] == len(forced)  # the old store was removed
+    np.testing.assert_allclose(
+        forced["G"], chain_barrier_transmission(forced["energy"].to_numpy(), 2.0), atol=1e-10
+    )
 
 
-def test_default_output_directory_is_named_after_the_study(tmp_path, monkeypatch):
-    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"), name="elsewhere.toml")
-    monkeypatch.chdir(tmp_path)
+def test_default_output_directory_is_named_after_the_study_beside_its_file(tmp_path, monkeypatch):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = write(folder, CHAIN_STUDY.replace("num = 7", "num = 2"), name="elsewhere.toml")
+    monkeypatch.chdir(tmp_path)  # not the current directory: beside the study file
     table = run_study(path, workers=1, progress=False)
-    assert (tmp_path / "barrier" / "results.csv").is_file()
-    assert table.attrs["output"] == str(tmp_path / "barrier")
+    assert (folder / "barrier" / "results.csv").is_file()
+    assert table.attrs["output"] == str(folder / "barrier")
+    assert not (tmp_path / "barrier").exists()
 
 
 def test_a_study_runs_on_a_dask_scheduler(tmp_path):
@@ -171,7 +185,12 @@ def test_a_study_runs_on_a_dask_scheduler(tmp_path):
         ) as cluster,
     ):
         text = CHAIN_STUDY + f'\n[executor]\naddress = "{cluster.scheduler_address}"\n'
-        table = run_study(write(tmp_path, text), output=tmp_path / "out", progress=False)
+        table = run_study(
+            write(tmp_path, text),
+            output=tmp_path / "out",
+            progress=False,
+            allow_remote_scheduler=True,
+        )
     assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
     expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)
     np.testing.assert_allclose(table["G"], expected, atol=1e-10)
@@ -228,7 +247,6 @@ def test_shipped_examples_are_package_data_and_valid():
             importlib.resources.files("workflows").joinpath("runs", "examples", name)
         ) as path:
             study = load_study(path)
-            assert study.output is None  # they write into the current directory
             assert len(study.grid_frame()) <= 200
 
 
@@ -345,3 +363,331 @@ def test_a_field_on_every_hopping_is_solved_point_by_point(tmp_path):
     table = run_study(write(tmp_path, text), output=tmp_path / "bar", workers=1, progress=False)
     assert table.attrs["provenance"]["sweep_axis"] is None
     assert table["error"].isna().all()
+
+
+# -- trust: a study file is data, not code --------------------------------------------------
+
+
+SPY_SCRIPT = "import pathlib\npathlib.Path(__file__).with_suffix('.ran').touch()\n"
+
+
+def untrusted_studies(tmp_path):
+    """Study files whose builder would run a command, a script or delete a folder."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("data")
+    script = tmp_path / "script.py"
+    script.write_text(SPY_SCRIPT)
+    (tmp_path / "mf_unimported_spy.py").write_text(SPY_SCRIPT)
+    marker = tmp_path / "ran"
+    return {
+        "os:system": f'command = "touch {marker}"',
+        "subprocess:getoutput": f'cmd = "touch {marker}"',
+        "runpy:run_path": f'path_name = "{script}"',
+        "shutil:rmtree": f'path = "{victim}"',
+        "mf_unimported_spy:anything": f'path = "{marker}"',
+    }
+
+
+def nothing_happened(tmp_path):
+    assert not (tmp_path / "ran").exists()
+    assert not (tmp_path / "script.ran").exists()
+    assert not (tmp_path / "mf_unimported_spy.ran").exists()
+    assert (tmp_path / "victim" / "keep.txt").read_text() == "data"
+    assert "mf_unimported_spy" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        "os:system",
+        "subprocess:getoutput",
+        "runpy:run_path",
+        "shutil:rmtree",
+        "mf_unimported_spy:anything",
+    ],
+)
+def test_a_study_naming_an_untrusted_module_imports_and_calls_nothing(
+    tmp_path, monkeypatch, builder
+):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    arguments = untrusted_studies(tmp_path)[builder]
+    text = edited('builder = "chain"\nlength = 1', f'builder = "{builder}"\n{arguments}')
+    path = write(tmp_path, text)
+    before = set(sys.modules)
+    with pytest.raises(StudyError, match="is not trusted, so nothing was imported") as info:
+        load_study(path)
+    assert "--allow-module" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(StudyError, match="is not trusted"):
+        run_study(path, output=tmp_path / "out", workers=1, progress=False)
+    assert set(sys.modules) == before
+    nothing_happened(tmp_path)
+    assert not (tmp_path / "out").exists()  # refused before the output directory is made
+
+
+def test_a_module_trusted_outside_the_file_runs(tmp_path, monkeypatch):
+    (tmp_path / "mf_my_builders.py").write_text(
+        textwrap.dedent(
+            """
+            import systems
+
+            def barrier_chain(length):
+                return systems.chain(length)
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = edited('builder = "chain"', 'builder = "mf_my_builders:barrier_chain"')
+    path = write(tmp_path, text)
+    with pytest.raises(StudyError, match="--allow-module mf_my_builders"):
+        load_study(path)
+    table = run_study(
+        path, output=tmp_path / "out", workers=1, progress=False, allow_modules=["mf_my_builders"]
+    )
+    expected = chain_barrier_transmission(table["energy"].to_numpy(), 1.0)  # closed form
+    np.testing.assert_allclose(table["G"], expected, atol=1e-10)
+    sys.modules.pop("mf_my_builders", None)
+
+
+# -- outputs stay where they belong ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../x", "/tmp/abs", "a/b", "a\\\\b", "..", ".hidden", "", "a..b", "-rf", "x" * 101, "a b"],
+)
+def test_a_study_name_is_a_file_name(tmp_path, name):
+    path = write(tmp_path, edited('name = "barrier"', f'name = "{name}"'))
+    with pytest.raises(StudyError, match="name: must be a file name of letters") as info:
+        load_study(path)
+    assert "\n" not in str(info.value)
+    with pytest.raises(StudyError, match="name: must be a file name"):
+        run_study(path, workers=1, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.toml"]  # nothing written
+
+
+def test_a_study_file_does_not_choose_the_output_directory(tmp_path):
+    for directory in ("/tmp/elsewhere", "../up", "results"):
+        text = CHAIN_STUDY + f'\n[output]\ndirectory = "{directory}"\n'
+        with pytest.raises(StudyError, match=r"\[output\] directory: .*--output DIR"):
+            load_study(write(tmp_path, text))
+
+
+def test_results_of_a_different_study_are_not_overwritten_without_force(tmp_path):
+    output = tmp_path / "shared"
+    output.mkdir()
+    (output / "results.csv").write_text("precious,table\n1,2\n")  # someone else's results
+    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"))
+    with pytest.raises(StudyError, match=r"holds the results of a different study \(results.csv"):
+        run_study(path, output=output, workers=1, progress=False)
+    assert (output / "results.csv").read_text() == "precious,table\n1,2\n"
+    assert sorted(p.name for p in output.iterdir()) == ["results.csv"]
+
+    other = write(tmp_path, CHAIN_STUDY.replace('name = "barrier"', 'name = "other"'), "o.toml")
+    run_study(other, output=tmp_path / "o", workers=1, progress=False)
+    with pytest.raises(StudyError, match="a different study"):  # another study's directory
+        run_study(path, output=tmp_path / "o", workers=1, progress=False)
+    # edits that do not change the results are the same study: it resumes
+    path.write_text(path.read_text().replace("one-site barrier", "renamed") + "\n# note\n")
+    run_study(path, output=output, workers=1, progress=False, force=True)
+    again = run_study(path, output=output, workers=1, progress=False)
+    assert again.attrs["provenance"]["n_computed"] == 0
+    marker = json.loads((output / "study.json").read_text())
+    assert marker["fingerprint"] == again.attrs["provenance"]["study"]["fingerprint"]
+
+
+def test_results_written_before_study_json_are_recognised_from_their_provenance(tmp_path):
+    path = write(tmp_path, CHAIN_STUDY.replace("num = 7", "num = 2"))
+    output = tmp_path / "out"
+    run_study(path, output=output, workers=1, progress=False)
+    (output / "study.json").unlink()  # as written by mesoflow before this marker existed
+    again = run_study(path, output=output, workers=1, progress=False)
+    assert again.attrs["provenance"]["n_computed"] == 0
+
+
+# -- dask schedulers: only when the run allows it, errors at once --------------------------
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Fail instead of hanging (a missing scheduler file used to wait for minutes)."""
+
+    def expire(*_):
+        raise AssertionError(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_scheduler_named_by_the_study_needs_the_runs_permission(tmp_path):
+    path = write(tmp_path, CHAIN_STUDY + '\n[executor]\naddress = "tcp://192.0.2.1:8786"\n')
+    with time_limit(20), pytest.raises(StudyError, match="--allow-remote-scheduler") as info:
+        run_study(path, output=tmp_path / "out", progress=False)
+    assert "'tcp://192.0.2.1:8786'" in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "scheduler.json' does not exist: start the scheduler first"),
+        (b"\x00\xffgarbage", r"is not a dask scheduler file \(not JSON\)"),
+        (b'{"type": "Scheduler"}', r"is not a dask scheduler file \(no 'address'"),
+        (b'["tcp://x:1"]', r"is not a dask scheduler file \(no 'address'"),
+        (b'{"address": 8786}', r"is not a dask scheduler file \(no 'address'"),
+    ],
+)
+def test_a_missing_or_invalid_scheduler_file_is_one_line_at_once(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "scheduler.json").write_bytes(content)
+    path = write(tmp_path, CHAIN_STUDY + '\n[executor]\nscheduler_file = "scheduler.json"\n')
+    with time_limit(20), pytest.raises(StudyError, match=message) as info:
+        run_study(path, output=tmp_path / "out", progress=False, allow_remote_scheduler=True)
+    assert "\n" not in str(info.value)
+
+
+# -- fuzz: random and adversarial study files -----------------------------------------------
+
+ADVERSARIAL_STRINGS = [
+    "../../x",
+    "/etc/passwd",
+    "..",
+    ".hidden",
+    "a/b",
+    "C:\\\\x",
+    "\u202e\u0000",
+    "é" * 50,
+    "os:system",
+    "subprocess:getoutput",
+    "shutil:rmtree",
+    "runpy:run_path",
+    "builtins:eval",
+    "importlib:import_module",
+    "chain",
+    "ab_ring",
+    "mf_fuzz_absent:f",
+    "nan",
+    "x" * 1000,
+    "tcp://192.0.2.1:8786",
+]
+KNOWN_KEYS = [
+    "name", "description", "system", "params", "grid", "observables", "executor", "output",
+    "builder", "length", "width", "dephasing_probes", "energy", "V", "B", "phi", "salt",
+    "start", "stop", "num", "kind", "source", "sink", "current", "voltage", "of", "axis",
+    "orders", "period", "workers", "address", "scheduler_file", "timeout", "directory",
+    "plot", "x", "y",
+]  # fmt: skip
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-3, max_value=40),
+    st.sampled_from([0, -1, 2**63 - 1, -(2**63), 10**7, 10**30]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e300, -1e300, 5e-324, 1e-14]),
+    st.text(max_size=12),
+    st.sampled_from(ADVERSARIAL_STRINGS),
+)
+KEYS = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(max_size=8))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=8,
+)
+
+
+def toml_value(value) -> str:
+    """A value in TOML syntax: inline tables and arrays (every key quoted)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # inf, -inf, nan and 1e+300 are TOML floats
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: quote, backslash and control characters escaped, the rest as is."""
+    escaped = (
+        f"\\u{ord(c):04x}" if c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
+    )
+    return '"' + "".join(escaped) + '"'
+
+
+def toml_document(document: dict) -> str:
+    return "\n".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in document.items())
+
+
+def base_study() -> dict:
+    return {
+        "name": "barrier",
+        "system": {"builder": "chain", "length": 1},
+        "params": {"V": 1.0},
+        "grid": {"energy": {"start": 0.5, "stop": 3.5, "num": 3}},
+        "observables": [{"kind": "conductance"}, {"kind": "transmission", "source": 1, "sink": 0}],
+    }
+
+
+@st.composite
+def study_documents(draw) -> dict:
+    """The valid chain study with a few random edits: set, replace or delete an entry."""
+    document = base_study()
+    for _ in range(draw(st.integers(1, 4))):
+        section = draw(st.sampled_from([None, "system", "params", "grid", "observables",
+                                        "executor", "output"]))  # fmt: skip
+        action = draw(st.sampled_from(["set", "replace", "delete"]))
+        if section is None or action == "replace":
+            key = section or draw(KEYS)
+            if action == "delete":
+                document.pop(key, None)
+            else:
+                document[key] = draw(VALUES)
+            continue
+        table = document.setdefault(section, {})
+        if section == "observables" and isinstance(table, list) and table:
+            table = table[draw(st.integers(0, len(table) - 1))]
+        if not isinstance(table, dict):
+            continue
+        if action == "delete" and table:
+            table.pop(draw(st.sampled_from(sorted(table))), None)
+        else:
+            table[draw(KEYS)] = draw(VALUES)
+    return document
+
+
+def loads_or_refuses_in_one_line(path) -> None:
+    try:
+        load_study(path)
+    except (StudyError, ValueError, TypeError) as exc:  # StudyError is the documented class
+        message = str(exc)
+        assert message and "\n" not in message, repr(message)
+        assert "Traceback" not in message
+
+
+@given(document=study_documents())
+def test_fuzzed_study_files_load_or_are_refused_in_one_line(tmp_path, document):
+    before = set(sys.modules)
+    path = tmp_path / "fuzz.toml"
+    path.write_text(toml_document(document), encoding="utf-8")
+    loads_or_refuses_in_one_line(path)
+    assert "mf_fuzz_absent" not in sys.modules
+    assert not {name for name in set(sys.modules) - before if not name.startswith("kwant")}
+
+
+@given(
+    text=st.one_of(
+        st.text(max_size=200),
+        st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+        st.sampled_from(["[" * 5000, "a = " + "[" * 5000, "a = 1\n" * 3, "[[observables]]\n"]),
+    )
+)
+def test_arbitrary_text_is_valid_toml_or_one_line(tmp_path, text):
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    loads_or_refuses_in_one_line(path)
