@@ -1,0 +1,188 @@
+"""Benchmarks of the results store: a reader's stall of the writer, the cost of checksums.
+
+1. **A reader holding a transaction.**  The same scan of many trivial points (serial
+   executor, results store, no progress bar) twice in one run: alone, and while another
+   process holds a read transaction on the store from the first point to after the end
+   (``BEGIN; SELECT ...``, as a database browser or a notebook does).  Reported as the ratio
+   of the wall times (target: at most 1.5×), with the WAL size at the end, and whether the
+   ``.sqlite`` file alone (copied without its ``-wal``) holds every point once the reader
+   has gone.
+2. **The store's own cost per point.**  ``ResultsStore.record`` of trivial points (one
+   committed transaction each) against a plain loop, and the share of it spent on the row
+   checksum (``workflows.runs.store.row_checksum``), measured by timing the checksum alone.
+
+Usage (from the repository root)::
+
+    uv run python benchmarks/bench_store.py              # 5000 points, best of 3
+    uv run python benchmarks/bench_store.py --points 1000 --repeat 1   # quicker
+
+The load average of the machine is printed first: the figures are wall-clock times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import workflows
+from workflows.runs.scans import SerialExecutor
+
+READER = r"""
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN")
+connection.execute("SELECT count(*) FROM points").fetchall()
+print("ready", flush=True)
+sys.stdin.readline()  # hold the read transaction until told to stop
+connection.execute("COMMIT")
+"""
+
+_reader: list[subprocess.Popen] = []
+_store: list[Path] = []
+
+
+def trivial_point(x: float) -> dict:
+    """A point that does no work; the first one starts the reader when asked to."""
+    if x == 0.0 and _store:
+        process = subprocess.Popen(
+            [sys.executable, "-c", READER, str(_store[0])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout.readline().strip() == "ready"
+        _reader.append(process)
+    return {"y": 2.0 * x}
+
+
+def one_scan(directory: Path, n: int, *, reader: bool) -> tuple[float, int, int]:
+    """Wall time of one scan, WAL bytes left at its end, points in the copied main file."""
+    store = directory / f"scan-{reader}-{time.monotonic_ns()}.sqlite"
+    _store[:] = [store] if reader else []
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the "points only in -wal" message, counted below
+        workflows.scan(
+            trivial_point,
+            {"x": np.arange(n, dtype=float)},
+            executor=SerialExecutor(),
+            store=store,
+            progress=False,
+        )
+    elapsed = time.perf_counter() - start
+    wal = store.with_name(store.name + "-wal")
+    wal_bytes = wal.stat().st_size if wal.exists() else 0
+    copy = directory / "copy.sqlite"
+    shutil.copyfile(store, copy)  # the main file alone, as a user copying "the results"
+    for process in _reader:
+        process.communicate("stop\n", timeout=60)
+    _reader.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        done = int((workflows.read_store(copy)["status"] == "done").sum())
+    copy.unlink()
+    return elapsed, wal_bytes, done
+
+
+def reader_stall(n: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        alone, pinned = [], []
+        for _ in range(repeat):  # interleaved: the load drifts
+            alone.append(one_scan(directory, n, reader=False))
+            pinned.append(one_scan(directory, n, reader=True))
+    t_alone = min(t for t, _, _ in alone)
+    t_pinned = min(t for t, _, _ in pinned)
+    print(f"\n1. A scan of {n} trivial points (serial, store), best of {repeat}")
+    print(f"   alone                          {t_alone:6.2f} s  ({1e3 * t_alone / n:.3f} ms/point)")
+    print(
+        f"   a reader holds a transaction   {t_pinned:6.2f} s  ({1e3 * t_pinned / n:.3f} ms/point)"
+        f"   ratio {t_pinned / t_alone:.2f}×"
+    )
+    for label, runs in (("alone", alone), ("with reader", pinned)):
+        print(
+            f"   {label:12s} WAL left at the end: {max(w for _, w, _ in runs) / 1e6:.1f} MB; "
+            f"points in the .sqlite alone: {min(d for _, _, d in runs)} of {n}"
+        )
+
+
+def checksum_cost(n: int, repeat: int) -> None:
+    from workflows.runs import store as store_module
+
+    checksum = getattr(store_module, "row_checksum", None)
+    with tempfile.TemporaryDirectory() as name:
+        path = Path(name) / "record.sqlite"
+        points = [{"x": float(x)} for x in range(n)]
+        times = []
+        for _ in range(repeat):
+            path.unlink(missing_ok=True)
+            with store_module.ResultsStore.open(
+                path,
+                kind="grid",
+                point_name="bench",
+                point_sha256="0",
+                scan_sha256="0",
+                parameters=["x"],
+                description="bench",
+                points=points,
+            ) as results:
+                start = time.perf_counter()
+                for i in range(n):
+                    results.record(
+                        store_module.PointOutcome(i, {"y": 2.0 * i}, None, None, 1e9, 1e-5, "h:1")
+                    )
+                times.append(time.perf_counter() - start)
+    t_record = min(times) / n
+    print(f"\n2. ResultsStore.record, {n} trivial points: {1e3 * t_record:.3f} ms/point")
+    if checksum is None:
+        print("   (no row checksums in this version)")
+        return
+    row = (
+        7,
+        '{"x": 7.0}',
+        "done",
+        '{"y": 14.0}',
+        None,
+        None,
+        "2026-12-06T01:00:00.000+00:00",
+        "2026-12-06T01:00:00.000+00:00",
+        1e-5,
+        "host:123",
+        1,
+    )
+    rounds = 20_000
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            checksum("points", row)
+        best = min(best, (time.perf_counter() - start) / rounds)
+    print(
+        f"   of which the row checksum (BLAKE2b of the row): {1e6 * best:.1f} µs/point "
+        f"({100 * best / t_record:.1f} %)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--points", type=int, default=5000, help="trivial points per scan")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args()
+    print(f"load average (1, 5, 15 min): {' '.join(os.getloadavg().__repr__()[1:-1].split(','))}")
+    print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
+    reader_stall(args.points, args.repeat)
+    checksum_cost(args.points, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
