@@ -36,6 +36,7 @@ import numpy as np
 
 import workflows
 from workflows.runs.scans import SerialExecutor
+from workflows.runs.store import ResultsStore
 
 READER = r"""
 import sqlite3, sys
@@ -49,6 +50,20 @@ connection.execute("COMMIT")
 
 _reader: list[subprocess.Popen] = []
 _store: list[Path] = []
+_waited: list[float] = []
+
+
+def _timed_consolidation(original):
+    """ResultsStore._consolidate, timed: the end-of-scan wait for the reader, shown apart."""
+
+    def consolidate(self):
+        start = time.perf_counter()
+        try:
+            original(self)
+        finally:
+            _waited.append(time.perf_counter() - start)
+
+    return consolidate
 
 
 def trivial_point(x: float) -> dict:
@@ -65,10 +80,12 @@ def trivial_point(x: float) -> dict:
     return {"y": 2.0 * x}
 
 
-def one_scan(directory: Path, n: int, *, reader: bool) -> tuple[float, int, int]:
-    """Wall time of one scan, WAL bytes left at its end, points in the copied main file."""
+def one_scan(directory: Path, n: int, *, reader: bool) -> tuple[float, int, int, float]:
+    """Wall time of one scan, WAL bytes left at its end, points in the copied main file,
+    and the time spent consolidating the store at the end."""
     store = directory / f"scan-{reader}-{time.monotonic_ns()}.sqlite"
     _store[:] = [store] if reader else []
+    _waited.clear()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the "points only in -wal" message, counted below
@@ -91,7 +108,7 @@ def one_scan(directory: Path, n: int, *, reader: bool) -> tuple[float, int, int]
         warnings.simplefilter("ignore")
         done = int((workflows.read_store(copy)["status"] == "done").sum())
     copy.unlink()
-    return elapsed, wal_bytes, done
+    return elapsed, wal_bytes, done, sum(_waited)
 
 
 def reader_stall(n: int, repeat: int) -> None:
@@ -101,8 +118,8 @@ def reader_stall(n: int, repeat: int) -> None:
         for _ in range(repeat):  # interleaved: the load drifts
             alone.append(one_scan(directory, n, reader=False))
             pinned.append(one_scan(directory, n, reader=True))
-    t_alone = min(t for t, _, _ in alone)
-    t_pinned = min(t for t, _, _ in pinned)
+    t_alone = min(t for t, *_ in alone)
+    t_pinned = min(t for t, *_ in pinned)
     print(f"\n1. A scan of {n} trivial points (serial, store), best of {repeat}")
     print(f"   alone                          {t_alone:6.2f} s  ({1e3 * t_alone / n:.3f} ms/point)")
     print(
@@ -111,8 +128,9 @@ def reader_stall(n: int, repeat: int) -> None:
     )
     for label, runs in (("alone", alone), ("with reader", pinned)):
         print(
-            f"   {label:12s} WAL left at the end: {max(w for _, w, _ in runs) / 1e6:.1f} MB; "
-            f"points in the .sqlite alone: {min(d for _, _, d in runs)} of {n}"
+            f"   {label:12s} WAL left at the end: {max(r[1] for r in runs) / 1e6:.1f} MB; "
+            f"points in the .sqlite alone: {min(r[2] for r in runs)} of {n}; "
+            f"end-of-scan consolidation {min(r[3] for r in runs):.2f} s"
         )
 
 
@@ -178,7 +196,8 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=5000, help="trivial points per scan")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     args = parser.parse_args()
-    print(f"load average (1, 5, 15 min): {' '.join(os.getloadavg().__repr__()[1:-1].split(','))}")
+    ResultsStore._consolidate = _timed_consolidation(ResultsStore._consolidate)
+    print("load average (1, 5, 15 min): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
     reader_stall(args.points, args.repeat)
     checksum_cost(args.points, args.repeat)

@@ -44,7 +44,7 @@ written after that transaction began.  The scan never waits for such a reader
 while it runs (its checkpoints are passive, and back off while they cannot
 progress, so the growing log costs no repeated work: see
 ``benchmarks/bench_store.py``).  At the end of the scan it retries the final
-checkpoint for up to a quarter of the session's duration (at most
+checkpoint for up to a tenth of the session's duration (at most
 :data:`CONSOLIDATE_SECONDS`); if the reader still holds its transaction, the
 last points stay in ``PATH-wal`` and a one-line :class:`StoreWarning` says so,
 naming that file: copy it together with the store, or close the reader (SQLite
@@ -104,7 +104,6 @@ the rows it holds, whose earlier history cannot be verified, recorded as
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import math
 import os
@@ -403,8 +402,10 @@ def _point_rows(
             outside.append(PointRow(row.index, "damaged", damage="not a point of the grid"))
         elif by_index.setdefault(row.index, row) != row:
             by_index[row.index] = PointRow(row.index, "damaged", damage="stored twice")
-    missing = PointRow(-1, "damaged", damage="its row is missing")
-    return [by_index.get(i, dataclasses.replace(missing, index=i)) for i in range(size)] + outside
+    for i in range(size):
+        if i not in by_index:
+            by_index[i] = PointRow(i, "damaged", damage="its row is missing")
+    return [by_index[i] for i in range(size)] + outside
 
 
 def _grid_size(meta: Mapping[str, str]) -> int | None:
@@ -469,6 +470,7 @@ class ResultsStore:
         meta: Mapping[str, str],
         lock: _StoreLock | None = None,
         points: Sequence[Mapping[str, Any]] | None = None,
+        params_text: list[str] | None = None,
     ):
         self.path = path
         self._connection = connection
@@ -477,6 +479,10 @@ class ResultsStore:
         self._run_row: tuple[int, str, str] | None = None  # id, started_at, provenance
         self._lock = lock
         self._grid = points
+        # a store just created holds no finished point: nothing to read back or verify;
+        # and it knows its points' JSON (written once more with each point, checksummed)
+        self._fresh = params_text is not None
+        self._params_text = params_text
         self._opened = time.monotonic()
         self._interval = CHECKPOINT_COMMITS
         self._commits = 0  # points recorded since the last checkpoint
@@ -555,7 +561,7 @@ class ResultsStore:
         except BaseException:
             lock.release()
             raise
-        upgraded = None
+        upgraded = params_text = None
         try:
             wanted = {
                 "kind": kind,
@@ -567,7 +573,8 @@ class ResultsStore:
                 if "meta" not in _tables(connection) and _tables(connection):
                     raise ValueError(f"{str(path)!r} is an SQLite file but not a results store")
                 if "meta" not in _tables(connection):
-                    meta = cls._create(connection, wanted, parameters, description, points)
+                    params_text = [encode_json(dict(p)) for p in points or ()]
+                    meta = cls._create(connection, wanted, parameters, description, params_text)
                 else:
                     meta = _read_meta(connection, path)
                     cls._check_identity(path, meta, wanted, description)
@@ -587,10 +594,10 @@ class ResultsStore:
                 StoreWarning,
                 stacklevel=3,
             )
-        return cls(path, connection, meta, lock, points)
+        return cls(path, connection, meta, lock, points, params_text)
 
     @staticmethod
-    def _create(connection, wanted, parameters, description, points) -> dict[str, str]:
+    def _create(connection, wanted, parameters, description, params_text) -> dict[str, str]:
         # statement by statement: executescript() would commit the open transaction
         for statement in _SCHEMA.split(";"):
             if statement.strip():
@@ -603,15 +610,14 @@ class ResultsStore:
             "description": description,
             "created": _now(),
         }
-        if points is not None:
-            meta["points"] = str(len(points))
+        if wanted["kind"] == "grid":
+            meta["points"] = str(len(params_text))
         meta["checksum"] = meta_checksum(meta)
         connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
-        if points is not None:
-            connection.executemany(
-                f"INSERT INTO points ({_POINTS}, checksum) VALUES ({', '.join('?' * 12)})",
-                (_pending_row(i, encode_json(dict(p))) for i, p in enumerate(points)),
-            )
+        connection.executemany(
+            f"INSERT INTO points ({_POINTS}, checksum) VALUES ({', '.join('?' * 12)})",
+            (_pending_row(i, text) for i, text in enumerate(params_text)),
+        )
         return meta
 
     def _check_identity(
@@ -654,6 +660,8 @@ class ResultsStore:
         A grid store gets a damaged point back as pending (its parameters from the
         grid); an adaptive store loses it (the sampler chooses its points again).
         """
+        if self._fresh:
+            return []
         with _damage_reported(self.path):
             rows = _point_rows(self._connection, verify=True, size=_grid_size(self.meta))
         damaged = [row for row in rows if row.status == "damaged"]
@@ -725,7 +733,7 @@ class ResultsStore:
             raise ValueError("params are required to record a point of an adaptive scan")
         values = (
             outcome.index,
-            encode_json(dict(params)),
+            self._params_text[outcome.index] if self._params_text else encode_json(dict(params)),
             "failed" if outcome.error is not None else "done",
             encode_json(outcome.observables) if outcome.observables is not None else None,
             _storable(outcome.error),
@@ -742,6 +750,7 @@ class ResultsStore:
                 f"VALUES ({', '.join('?' * 12)})",
                 (*values, row_checksum("points", values)),
             )
+        self._fresh = False
         self._commits += 1
         self._unconsolidated += 1
         if (
@@ -822,11 +831,13 @@ class ResultsStore:
     def _consolidate(self) -> None:
         """Fold the whole log into the file and leave WAL mode, retrying while a reader holds it.
 
-        Tries for a quarter of the session's duration, at most :data:`CONSOLIDATE_SECONDS`
-        (the waiting then costs the scan at most 25 %); if a reader still holds a
-        transaction that needs the log, warns naming the ``-wal`` file.
+        Tries for a tenth of the session's duration (at least 0.1 s, at most
+        :data:`CONSOLIDATE_SECONDS`), so the waiting costs the scan at most 10 %: a
+        reader that only glances at the store (a query, :func:`read_store`) is waited
+        for, one that keeps its transaction open cannot be.  If the log is still
+        needed by a reader, warns naming the ``-wal`` file.
         """
-        budget = min(CONSOLIDATE_SECONDS, max(0.1, 0.25 * (time.monotonic() - self._opened)))
+        budget = min(CONSOLIDATE_SECONDS, max(0.1, 0.1 * (time.monotonic() - self._opened)))
         deadline = time.monotonic() + budget
         delay = 0.01
         while not self._checkpoint("TRUNCATE", busy_ms=20):

@@ -584,6 +584,34 @@ def test_damaged_metadata_or_a_missing_row_are_reported(tmp_path):
     assert log == [1]
 
 
+def resonance(energy):
+    return {"T": 1 / (1 + 100 * (energy - 0.5) ** 2)}
+
+
+def test_a_damaged_row_of_an_adaptive_store_is_dropped_and_sampled_again(tmp_path):
+    store = tmp_path / "a.sqlite"
+    run = functools.partial(
+        workflows.adaptive_scan,
+        resonance,
+        "energy",
+        (0.0, 1.0),
+        observable="T",
+        loss_goal=1e-9,
+        executor=SerialExecutor(),
+        store=store,
+        progress=False,
+    )
+    run(max_points=8)
+    _craft(store, 5, observables="'{\"T\": 0.97'")
+    with pytest.warns(StoreWarning, match=r"1 damaged row not used, dropped .*point 5 \(its obs"):
+        resumed = run(max_points=12)
+    assert resumed.attrs["provenance"]["n_from_store"] == 7
+    assert len(resumed) == 12 and resumed["error"].isna().all()
+    expected = [resonance(energy)["T"] for energy in resumed["energy"]]
+    assert resumed["T"].tolist() == expected  # nothing read from the damaged row
+    assert (read_store(store)["status"] == "done").sum() == 12  # and no warning
+
+
 def _as_format_1(store: Path) -> None:
     """Turn a store into what mesoflow wrote before row checksums (format 1)."""
     with sqlite3.connect(store) as connection:
