@@ -181,6 +181,12 @@ CREATE TABLE runs (
 );
 """
 _POINTS = ", ".join(POINT_COLUMNS)
+_INSERT_POINT = (
+    f"INSERT OR REPLACE INTO points ({_POINTS}, checksum) VALUES ({', '.join('?' * 12)})"
+)
+_UPDATE_POINT = (
+    f"UPDATE points SET {' = ?, '.join([*POINT_COLUMNS[1:], 'checksum'])} = ? WHERE idx = ?"
+)
 _RUNS = ", ".join(RUN_COLUMNS)
 
 #: Seconds between checkpoints that fold the write-ahead log into the store file.
@@ -615,7 +621,7 @@ class ResultsStore:
         meta["checksum"] = meta_checksum(meta)
         connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
         connection.executemany(
-            f"INSERT INTO points ({_POINTS}, checksum) VALUES ({', '.join('?' * 12)})",
+            _INSERT_POINT,
             (_pending_row(i, text) for i, text in enumerate(params_text)),
         )
         return meta
@@ -745,11 +751,14 @@ class ResultsStore:
             self._run,
         )
         with _transaction(self._connection) as connection:
-            connection.execute(
-                f"INSERT OR REPLACE INTO points ({_POINTS}, checksum) "
-                f"VALUES ({', '.join('?' * 12)})",
-                (*values, row_checksum("points", values)),
-            )
+            if self._grid is None:
+                connection.execute(_INSERT_POINT, (*values, row_checksum("points", values)))
+            else:  # the row exists: updated in place (a REPLACE would delete and insert)
+                cursor = connection.execute(
+                    _UPDATE_POINT, (*values[1:], row_checksum("points", values), values[0])
+                )
+                if cursor.rowcount != 1:  # its row was lost to damage since the store opened
+                    connection.execute(_INSERT_POINT, (*values, row_checksum("points", values)))
         self._fresh = False
         self._commits += 1
         self._unconsolidated += 1
