@@ -8,8 +8,12 @@
    ``.sqlite`` file alone (copied without its ``-wal``) holds every point once the reader
    has gone.
 2. **The store's own cost per point.**  ``ResultsStore.record`` of trivial points (one
-   committed transaction each) against a plain loop, and the share of it spent on the row
-   checksum (``workflows.runs.store.row_checksum``), measured by timing the checksum alone.
+   committed transaction each), and the share of it spent on the row checksum
+   (``workflows.runs.store_rows.row_checksum``), measured by timing the checksum alone.
+3. **The scan's own CPU time per point** (``time.process_time``, so that other jobs on a
+   shared machine count less): a scan of trivial points, serial, with a store.  To compare
+   with an older commit, run this script against that commit's tree (``git archive
+   <commit> | tar -x -C /tmp/old`` and ``PYTHONPATH=/tmp/old``), interleaved.
 
 Usage (from the repository root)::
 
@@ -137,7 +141,10 @@ def reader_stall(n: int, repeat: int) -> None:
 def checksum_cost(n: int, repeat: int) -> None:
     from workflows.runs import store as store_module
 
-    checksum = getattr(store_module, "row_checksum", None)
+    try:
+        from workflows.runs.store_rows import row_checksum as checksum
+    except ImportError:  # a commit before row checksums
+        checksum = None
     with tempfile.TemporaryDirectory() as name:
         path = Path(name) / "record.sqlite"
         points = [{"x": float(x)} for x in range(n)]
@@ -191,6 +198,26 @@ def checksum_cost(n: int, repeat: int) -> None:
     )
 
 
+def scan_cpu(n: int, repeat: int) -> None:
+    best = float("inf")
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as name:
+            start = time.process_time()
+            workflows.scan(
+                _plain_point,
+                {"x": np.arange(n, dtype=float)},
+                executor=SerialExecutor(),
+                store=Path(name) / "cpu.sqlite",
+                progress=False,
+            )
+            best = min(best, time.process_time() - start)
+    print(f"\n3. The scan's own CPU time, {n} trivial points: {1e3 * best / n:.3f} ms/point")
+
+
+def _plain_point(x: float) -> dict:
+    return {"y": 2.0 * x}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=5000, help="trivial points per scan")
@@ -201,6 +228,7 @@ def main() -> None:
     print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
     reader_stall(args.points, args.repeat)
     checksum_cost(args.points, args.repeat)
+    scan_cpu(args.points, args.repeat)
 
 
 if __name__ == "__main__":
