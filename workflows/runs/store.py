@@ -392,9 +392,9 @@ def _point_rows(
 ) -> list[PointRow]:
     """Every row of ``points``, checked; for a grid of ``size`` points, exactly one per index.
 
-    A grid's row that is missing, stored twice with different contents, or outside
-    the grid (what a damaged b-tree page can do) is reported as damaged too, so that
-    no point is dropped silently.
+    A grid's row that is missing, stored twice, or outside the grid (what a damaged
+    b-tree page can do) is reported as damaged too, so that no point is dropped
+    silently.
     """
     columns = f"{_POINTS}, checksum" if verify else f"{_POINTS}, NULL"
     rows = connection.execute(f"SELECT {columns} FROM points ORDER BY idx").fetchall()
@@ -406,8 +406,10 @@ def _point_rows(
     for row in decoded:
         if not 0 <= row.index < size:
             outside.append(PointRow(row.index, "damaged", damage="not a point of the grid"))
-        elif by_index.setdefault(row.index, row) != row:
+        elif row.index in by_index:
             by_index[row.index] = PointRow(row.index, "damaged", damage="stored twice")
+        else:
+            by_index[row.index] = row
     for i in range(size):
         if i not in by_index:
             by_index[i] = PointRow(i, "damaged", damage="its row is missing")
@@ -434,23 +436,18 @@ def _upgrade(connection: sqlite3.Connection, meta: dict[str, str], size: int | N
     connection.execute("ALTER TABLE points ADD COLUMN checksum TEXT")
     connection.execute("ALTER TABLE runs ADD COLUMN checksum TEXT")
     finished = 0
-    for table, columns, key, decode in (
-        ("points", _POINTS, "idx", decode_point_row),
-        ("runs", _RUNS, "id", decode_run_row),
-    ):
-        rows = connection.execute(f"SELECT {columns} FROM {table}").fetchall()
-        for row in rows:
-            decoded = decode(row, None, verify=False)
-            if table == "runs":
-                if "damage" in decoded:
-                    continue
-            elif decoded.status == "damaged":
-                continue
-            else:
-                finished += decoded.status != "pending"
+    for row in connection.execute(f"SELECT {_POINTS} FROM points").fetchall():
+        status = decode_point_row(row, None, verify=False).status
+        if status != "damaged":
+            finished += status != "pending"
             connection.execute(
-                f"UPDATE {table} SET checksum = ? WHERE {key} = ?",
-                (row_checksum(table, row), row[0]),
+                "UPDATE points SET checksum = ? WHERE idx = ?",
+                (row_checksum("points", row), row[0]),
+            )
+    for row in connection.execute(f"SELECT {_RUNS} FROM runs").fetchall():
+        if "damage" not in decode_run_row(row, None, verify=False):
+            connection.execute(
+                "UPDATE runs SET checksum = ? WHERE id = ?", (row_checksum("runs", row), row[0])
             )
     meta.update(format_version=FORMAT_VERSION, checksums_since=_now())
     if size is not None:
@@ -588,6 +585,8 @@ class ResultsStore:
                         upgraded = _upgrade(
                             connection, meta, None if points is None else len(points)
                         )
+            with _damage_reported(path):
+                store = cls(path, connection, meta, lock, points, params_text)
         except BaseException:
             connection.close()
             lock.release()
@@ -600,7 +599,7 @@ class ResultsStore:
                 StoreWarning,
                 stacklevel=3,
             )
-        return cls(path, connection, meta, lock, points, params_text)
+        return store
 
     @staticmethod
     def _create(connection, wanted, parameters, description, params_text) -> dict[str, str]:
