@@ -480,12 +480,16 @@ def _craft(store: Path, index: int, **expressions: str) -> None:
     connection.execute("PRAGMA ignore_check_constraints = ON")
     for column, expression in expressions.items():
         connection.execute(f"UPDATE points SET {column} = {expression} WHERE idx = ?", (index,))
+    _recompute_checksum(connection, index)
+    connection.close()
+
+
+def _recompute_checksum(connection: sqlite3.Connection, index: int) -> None:
     columns = ", ".join(POINT_COLUMNS)
     row = connection.execute(f"SELECT {columns} FROM points WHERE idx = ?", (index,)).fetchone()
     connection.execute(
         "UPDATE points SET checksum = ? WHERE idx = ?", (row_checksum("points", row), index)
     )
-    connection.close()
 
 
 DECODING_DAMAGE = {
@@ -768,16 +772,24 @@ def _check_against(frame: pd.DataFrame, reference: pd.DataFrame) -> None:
             assert _same(row[column], reference[column].iloc[i]), (i, column)
 
 
-def _read_or_refuse(path: Path, reference: pd.DataFrame, meta: dict[str, str]) -> None:
-    """read_store and a resume: a result matching the reference, or a one-line ValueError."""
+def _read(path: Path) -> pd.DataFrame | None:
+    """read_store's table, or None after a one-line ValueError (warnings silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StoreWarning)
         try:
-            frame = read_store(path)
+            return read_store(path)
         except ValueError as exc:
             assert "\n" not in str(exc)
-        else:
-            _check_against(frame, reference)
+            return None
+
+
+def _read_or_refuse(path: Path, reference: pd.DataFrame, meta: dict[str, str]) -> None:
+    """read_store and a resume: a result matching the reference, or a one-line ValueError."""
+    frame = _read(path)
+    if frame is not None:
+        _check_against(frame, reference)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StoreWarning)
         try:
             with ResultsStore.open(
                 path,
@@ -867,24 +879,13 @@ def test_fuzz_random_row_contents(reference_store, row, index, recompute_checksu
         assignments = ", ".join(f"{column} = ?" for column in row)
         connection.execute(f"UPDATE points SET {assignments} WHERE idx = ?", (*row.values(), index))
         if recompute_checksum:
-            columns = ", ".join(POINT_COLUMNS)
-            stored = connection.execute(
-                f"SELECT {columns} FROM points WHERE idx = ?", (index,)
-            ).fetchone()
-            connection.execute(
-                "UPDATE points SET checksum = ? WHERE idx = ?",
-                (row_checksum("points", stored), index),
-            )
+            _recompute_checksum(connection, index)
         connection.close()
-        if recompute_checksum:  # it may decode: then it is what was written, not the reference
-            reference = reference.drop(index=index).reset_index(drop=True)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", StoreWarning)
-                try:
-                    frame = read_store(path)
-                except ValueError as exc:
-                    assert "\n" not in str(exc)
-                    return
-            _check_against(frame.drop(index=index).reset_index(drop=True), reference)
+        if not recompute_checksum:
+            _read_or_refuse(path, reference, meta)
             return
-        _read_or_refuse(path, reference, meta)
+        # the crafted row may decode: it is then what was written, not the reference's row
+        frame = _read(path)
+        if frame is not None:
+            others = reference.drop(index=index).reset_index(drop=True)
+            _check_against(frame.drop(index=index).reset_index(drop=True), others)
