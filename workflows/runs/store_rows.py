@@ -269,15 +269,15 @@ def _text(value: Any, column: str, *, optional: bool = True) -> str | None:
     if value is None:
         if optional:
             return None
-        raise _Damage(f"its {column} is missing")
+        raise _Damage(f"its {column} column is missing")
     if isinstance(value, str):
         return value
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _Damage(f"its {column} is not UTF-8 text (byte {exc.start})") from None
-    raise _Damage(f"its {column} is a number, not text")
+            raise _Damage(f"its {column} column is not UTF-8 text (byte {exc.start})") from None
+    raise _Damage(f"its {column} column is a number, not text")
 
 
 def _json_object(value: Any, column: str, *, optional: bool = True) -> dict[str, Any] | None:
@@ -288,9 +288,9 @@ def _json_object(value: Any, column: str, *, optional: bool = True) -> dict[str,
         decoded = decode_json(text)
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _Damage(f"its {column} is not valid stored JSON ({reason[:120]})") from None
+        raise _Damage(f"its {column} column is not valid stored JSON ({reason[:120]})") from None
     if not isinstance(decoded, dict):
-        raise _Damage(f"its {column} is not a JSON object")
+        raise _Damage(f"its {column} column is not a JSON object")
     return decoded
 
 
@@ -301,13 +301,13 @@ def _timestamp(value: Any, column: str) -> float | None:
     try:
         return datetime.fromisoformat(text).timestamp()
     except (ValueError, OverflowError, OSError):
-        raise _Damage(f"its {column} {text[:40]!r} is not an ISO timestamp") from None
+        raise _Damage(f"its {column} column {text[:40]!r} is not an ISO timestamp") from None
 
 
 def _number(value: Any, column: str) -> float | None:
     if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
         return None if value is None else float(value)
-    raise _Damage(f"its {column} is text, not a number")
+    raise _Damage(f"its {column} column is text, not a number")
 
 
 @dataclass(frozen=True)
@@ -408,13 +408,14 @@ def decode_meta(rows: Iterable[Sequence[Any]], path: str) -> dict[str, str]:
     meta = {}
     for row in rows:
         try:
-            key, value = (_text(part, "metadata", optional=False) for part in row)
-        except (_Damage, ValueError) as exc:
+            key, value = (_text(part, "key or value", optional=False) for part in row)
+        except (_Damage, ValueError) as exc:  # ValueError: a row without two columns
+            reason = f"a row of its metadata: {exc}".replace(": its ", ": ")
             raise StoreDamagedError(
-                f"results store {path!r} is damaged: its metadata ({exc}); the scan it "
-                "belongs to cannot be told, so it cannot be read or resumed",
+                f"results store {path!r} is damaged ({reason}); the scan it belongs to cannot "
+                "be told, so it cannot be read or resumed",
                 path=path,
-                reason=f"metadata: {exc}",
+                reason=reason,
             ) from None
         meta[key] = value
     return meta

@@ -495,20 +495,23 @@ def _recompute_checksum(connection: sqlite3.Connection, index: int) -> None:
 DECODING_DAMAGE = {
     "bad UTF-8": (
         {"observables": "CAST(x'7b2247223a20ff7d' AS TEXT)"},
-        "observables is not UTF-8 text",
+        "observables column is not UTF-8 text",
     ),
-    "bad JSON": ({"observables": "'{\"G\": 0.46'"}, "observables is not valid stored JSON"),
-    "bad timestamp": ({"started_at": "'yesterday'"}, "started_at 'yesterday' is not an ISO"),
-    "observables not an object": ({"observables": "'[1, 2]'"}, "observables is not a JSON object"),
-    "duration not a number": ({"duration": "'slow'"}, "duration is text, not a number"),
-    "params a blob": ({"params": "x'00ff'"}, "params is not UTF-8 text"),
+    "bad JSON": ({"observables": "'{\"G\": 0.46'"}, "observables column is not valid stored JSON"),
+    "bad timestamp": ({"started_at": "'yesterday'"}, "started_at column 'yesterday' is not an ISO"),
+    "observables not an object": (
+        {"observables": "'[1, 2]'"},
+        "observables column is not a JSON object",
+    ),
+    "duration not a number": ({"duration": "'slow'"}, "duration column is text, not a number"),
+    "params a blob": ({"params": "x'00ff'"}, "params column is not UTF-8 text"),
     "unknown status": ({"status": "'finished'"}, "status 'finished' is not one of"),
     "crafted dtype": (
         {
             "observables": '\'{"G": {"__ndarray__": [0], "dtype": "(1000000000,)<f8", '
             '"shape": [1]}}\''
         },
-        "observables is not valid stored JSON \\(an array's dtype",
+        "observables column is not valid stored JSON \\(an array's dtype",
     ),
 }
 
@@ -563,7 +566,10 @@ def test_a_crafted_array_size_is_refused_under_a_small_memory_limit(tmp_path):
     )
     assert reader.returncode == 0, reader.stderr[-2000:]
     assert reader.stdout.startswith("StoreDamagedError results store")
-    assert "point 2: its observables is not valid stored JSON (an array's dtype" in reader.stdout
+    assert (
+        "point 2: its observables column is not valid stored JSON (an array's dtype"
+        in reader.stdout
+    )
 
 
 def test_damaged_metadata_or_a_missing_row_are_reported(tmp_path):
@@ -607,7 +613,9 @@ def test_a_damaged_row_of_an_adaptive_store_is_dropped_and_sampled_again(tmp_pat
     )
     run(max_points=8)
     _craft(store, 5, observables="'{\"T\": 0.97'")
-    with pytest.warns(StoreWarning, match=r"1 damaged row not used, dropped .*point 5 \(its obs"):
+    with pytest.warns(
+        StoreWarning, match=r"1 damaged row not used, dropped .*point 5 \(its observables column"
+    ):
         resumed = run(max_points=12)
     assert resumed.attrs["provenance"]["n_from_store"] == 7
     assert len(resumed) == 12 and resumed["error"].isna().all()

@@ -46,7 +46,7 @@ def test_a_row_that_matches_its_checksum_but_does_not_decode_is_damaged():
     values = (0, '{"x": 1}', "done", '{"G": [1, 2', None, None, None, None, 0.1, "h:1", 1)
     row = decode_point_row(values, row_checksum("points", values), verify=True)
     assert row.status == "damaged"
-    assert row.damage.startswith("its observables is not valid stored JSON")
+    assert row.damage.startswith("its observables column is not valid stored JSON")
     good = (0, '{"x": 1}', "done", '{"G": 0.5}', None, None, None, None, 0.1, "h:1", 1)
     row = decode_point_row(good, row_checksum("points", good), verify=True)
     assert (row.status, row.params, row.observables) == ("done", {"x": 1}, {"G": 0.5})
