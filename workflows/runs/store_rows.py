@@ -182,7 +182,10 @@ def _decode_array(data: Any, dtype_text: Any, shape: Any, budget: int) -> np.nda
     _check_nesting(data, shape)
     if math.prod(shape) == 0:
         return np.empty(shape, dtype=dtype)
-    array = np.array(data, dtype=dtype)
+    try:
+        array = np.array(data, dtype=dtype)
+    except OverflowError as exc:
+        raise ValueError(f"an array's values do not fit its dtype {dtype_text} ({exc})") from None
     if array.shape != tuple(shape):
         raise ValueError(f"an array's values do not have its declared shape {shape}")
     return array

@@ -63,6 +63,8 @@ CRAFTED = [
     ('{"G": {"__ndarray__": [1], "dtype": "V100", "shape": [1]}}', "plain NumPy"),
     ('{"G": {"__ndarray__": [1], "dtype": "<f8", "shape": [-1]}}', "list of sizes"),
     ('{"G": {"__ndarray__": [1], "dtype": "<f8", "shape": "big"}}', "list of sizes"),
+    ('{"G": {"__ndarray__": [1e400], "dtype": "<i8", "shape": [1]}}', "fit its dtype|cannot"),
+    ('{"G": {"__ndarray__": [99999999999999999999], "dtype": "<i8", "shape": [1]}}', "fit"),
 ]
 
 
