@@ -18,7 +18,13 @@ from workflows.runs.adaptive_sampling import adaptive_scan
 from workflows.runs.environment import environment_info, kwant_solver
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool, scan
-from workflows.runs.store import StoreBusyError, StoreMismatchError, read_store
+from workflows.runs.store import (
+    StoreBusyError,
+    StoreDamagedError,
+    StoreMismatchError,
+    StoreWarning,
+    read_store,
+)
 from workflows.runs.workers import WorkerDied
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import (
@@ -108,7 +114,9 @@ __all__ = [
     "SerialExecutor",
     "SingularBiasError",
     "StoreBusyError",
+    "StoreDamagedError",
     "StoreMismatchError",
+    "StoreWarning",
     "SweepFallbackWarning",
     "SystemRecipe",
     "WorkerDied",
