@@ -55,6 +55,13 @@ from workflows.scattering.noise import (
     noise_matrix,
     scattering_matrix,
 )
+from workflows.scattering.nonequilibrium import (
+    ElectronDensity,
+    NonequilibriumDistribution,
+    correlation_function,
+    electron_density,
+    nonequilibrium_distribution,
+)
 from workflows.scattering.phase_dephasing import (
     phase_dephased_conductance,
     phase_dephased_conductance_matrix,
@@ -100,8 +107,10 @@ __all__ = [
     "CurrentMap",
     "DenseFallbackWarning",
     "DephasedTransport",
+    "ElectronDensity",
     "InterfaceGreensFunction",
     "LocalPotential",
+    "NonequilibriumDistribution",
     "OhmicFit",
     "ScatteringMatrix",
     "SerialExecutor",
@@ -119,6 +128,7 @@ __all__ = [
     "conductance_grid",
     "conductance_matrix",
     "conductance_vs_energy",
+    "correlation_function",
     "cross_hall_resistance",
     "cross_resistance_scan",
     "cross_resistances",
@@ -129,6 +139,7 @@ __all__ = [
     "dephased_transport",
     "disorder_ensemble",
     "dissipation_table",
+    "electron_density",
     "eliminate_floating_probes",
     "entropy_production_rate",
     "environment_info",
@@ -152,6 +163,7 @@ __all__ = [
     "longitudinal_resistance",
     "measure_coherence_length",
     "noise_matrix",
+    "nonequilibrium_distribution",
     "ohmic_crossover_study",
     "onsager_matrix",
     "phase_dephased_conductance",

@@ -84,6 +84,26 @@ class RecursiveGreens:
             g[i] = g[i] + self._p[i] @ g[i + 1] @ self._l[i]
         self.diagonal = g
 
+    @classmethod
+    def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
+        """The recursion for a sparse block-tridiagonal ``matrix`` with slice boundaries ``offsets``.
+
+        ``matrix`` (any SciPy sparse format) must already be in slice order and have
+        no entries between slices that are not adjacent.
+        """
+        matrix = matrix.tocsr()
+        n = len(offsets) - 1
+        diagonal, upper, lower = [], [], []
+        for i in range(n):
+            rows = matrix[offsets[i] : offsets[i + 1]]
+            diagonal.append(rows[:, offsets[i] : offsets[i + 1]].toarray())
+            if i < n - 1:
+                upper.append(rows[:, offsets[i + 1] : offsets[i + 2]].toarray())
+                lower.append(
+                    matrix[offsets[i + 1] : offsets[i + 2], offsets[i] : offsets[i + 1]].toarray()
+                )
+        return cls(diagonal, upper, lower)
+
     def __len__(self) -> int:
         return len(self.diagonal)
 
