@@ -86,7 +86,7 @@ class RecursiveGreens:
 
     @classmethod
     def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
-        """The recursion for a sparse block-tridiagonal ``matrix`` with slice boundaries ``offsets``.
+        """The recursion for a sparse block-tridiagonal ``matrix``, slice boundaries ``offsets``.
 
         ``matrix`` (any SciPy sparse format) must already be in slice order and have
         no entries between slices that are not adjacent.

@@ -1,6 +1,8 @@
-"""Densities and G^n at finite bias (workflows.electron_density), each against an independent route."""
+"""Densities and G^n at finite bias (workflows.electron_density) against independent routes."""
 
 from __future__ import annotations
+
+import itertools
 
 import kwant
 import numpy as np
@@ -177,7 +179,7 @@ def test_window_part_equals_scattering_states_of_kwant_wave_function():
     edges = np.array([2.64, 2.8, 2.9, 2.96, 3.0, 3.04, 3.1, 3.2, 3.26, 3.3, 3.34, 3.5, 3.66])
     nodes, weights = np.polynomial.legendre.leggauss(20)
     reference = 0.0
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         for x, w in zip(0.5 * (b - a) * (nodes + 1) + a, 0.5 * (b - a) * weights, strict=True):
             occupations = 1 / (1 + np.exp((x - mus) / temperature))
             wf = kwant.wave_function(fsyst, x, params=params)
