@@ -61,6 +61,7 @@ from workflows.scattering.nonequilibrium import (
     correlation_function,
     electron_density,
     nonequilibrium_distribution,
+    terminal_currents,
 )
 from workflows.scattering.phase_dephasing import (
     phase_dephased_conductance,
@@ -181,6 +182,7 @@ __all__ = [
     "site_inflow",
     "solve_bias",
     "sweep",
+    "terminal_currents",
     "terminal_powers",
     "thermoelectric",
     "thermoelectric_table",
