@@ -229,6 +229,7 @@ def test_negf_current_equals_landauer_current_at_finite_bias():
     currents = workflows.terminal_currents(
         fsyst, mu=mus, temperature=temperatures, params=params, tol=1e-9
     )
+
     def landauer_integrand(energy):
         f = 1 / (1 + np.exp((energy - mus) / temperatures))
         return kwant.smatrix(fsyst, energy, params=params).transmission(1, 0) * (f[0] - f[1])
@@ -242,3 +243,42 @@ def test_negf_current_equals_landauer_current_at_finite_bias():
         limit=200,
     )[0]
     np.testing.assert_allclose(currents, [landauer, -landauer], atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["recursive", "sparse"])
+def test_distribution_on_a_ballistic_chain_is_the_mean_of_the_reservoirs(method):
+    # A clean chain: both leads' scattering states are plane waves of equal weight 1/v on
+    # every site, so f_i(E) = (f_L + f_R)/2 exactly (the ballistic double step of height
+    # 1/2; rounding ~1e-13), and the spectral function is Kwant's LDOS.
+    fsyst = _chain(5)
+    energies = np.linspace(-1.5, 1.5, 7)
+    mus, temperature = np.array([0.2, -0.3]), 0.05
+    result = workflows.nonequilibrium_distribution(
+        fsyst, energies, mu=mus, temperature=temperature, method=method
+    )
+    assert result.method == method
+    occupations = 1 / (1 + np.exp((energies[:, None] - mus) / temperature))
+    np.testing.assert_allclose(
+        result.distribution, occupations.mean(axis=1)[:, None] * np.ones(5), atol=1e-12
+    )
+    ldos = np.array([kwant.ldos(fsyst, e) for e in energies])
+    np.testing.assert_allclose(result.spectral, ldos, atol=1e-12)
+
+
+def test_correlation_function_blocks_give_the_distribution_and_kwant_ldos():
+    # G^n and A on chosen sites of the 2-orbital chain: the diagonal of A/2π is Kwant's LDOS,
+    # and Tr G^n / Tr A per site equals nonequilibrium_distribution (rounding ~1e-12).
+    fsyst, params = _two_orbital_chain()
+    mus, temperatures, energy = [3.1, 2.9], [0.05, 0.02], 3.02
+    correlation, spectral = workflows.correlation_function(
+        fsyst, energy, mu=mus, temperature=temperatures, params=params, sites=[1, 4]
+    )
+    ldos = kwant.ldos(fsyst, energy, params=params)
+    np.testing.assert_allclose(np.diag(spectral).real / (2 * np.pi), ldos[[2, 3, 8, 9]], atol=1e-12)
+    np.testing.assert_allclose(correlation, correlation.conj().T, atol=1e-12)
+    result = workflows.nonequilibrium_distribution(
+        fsyst, [energy], mu=mus, temperature=temperatures, params=params
+    )
+    for block, site in ((slice(0, 2), 1), (slice(2, 4), 4)):
+        expected = np.trace(correlation[block, block]).real / np.trace(spectral[block, block]).real
+        assert abs(result.distribution[0, site] - expected) < 1e-12
