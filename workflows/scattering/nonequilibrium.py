@@ -45,6 +45,7 @@ summed over its orbitals); G^n and A in 1/t.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -491,16 +492,16 @@ def energy_resolved_currents(open_system: OpenSystem, energy: float, occupations
     interface = open_system.interface_greens_function(energy)
     g, gammas, offsets = interface.data, interface.gammas, interface.offsets
     occupations = np.asarray(occupations, dtype=float)
-    blocks = [slice(a, b) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    blocks = [slice(a, b) for a, b in itertools.pairwise(offsets)]
     currents = np.empty(len(gammas))
-    for l, (rows, gamma) in enumerate(zip(blocks, gammas, strict=True)):
+    for lead, (rows, gamma) in enumerate(zip(blocks, gammas, strict=True)):
         g_ll = g[rows, rows]
         spectral = 1j * (g_ll - g_ll.conj().T)
         correlation = sum(
             f * (g[rows, cols] @ gamma_k @ g[rows, cols].conj().T)
             for f, cols, gamma_k in zip(occupations, blocks, gammas, strict=True)
         )
-        currents[l] = np.trace(gamma @ (occupations[l] * spectral - correlation)).real
+        currents[lead] = np.trace(gamma @ (occupations[lead] * spectral - correlation)).real
     return currents
 
 
