@@ -42,6 +42,7 @@ from workflows.scattering.dephasing import (
     probe_potential_profile,
 )
 from workflows.scattering.dephasing_method import DenseFallbackWarning
+from workflows.scattering.finite_bias_probes import FiniteBiasProbes, finite_bias_probes
 from workflows.scattering.interface_greens import InterfaceGreensFunction, interface_greens_function
 from workflows.scattering.local_density import (
     LocalPotential,
@@ -109,6 +110,7 @@ __all__ = [
     "DenseFallbackWarning",
     "DephasedTransport",
     "ElectronDensity",
+    "FiniteBiasProbes",
     "InterfaceGreensFunction",
     "LocalPotential",
     "NonequilibriumDistribution",
@@ -146,6 +148,7 @@ __all__ = [
     "environment_info",
     "fano_factor",
     "finalized_system",
+    "finite_bias_probes",
     "fit_ohmic",
     "four_terminal_reciprocity",
     "four_terminal_resistance",
