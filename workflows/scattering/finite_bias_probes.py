@@ -259,7 +259,9 @@ def finite_bias_probes(
             )
     open_system = OpenSystem(fsyst, params=params)
     spread = float(np.ptp(mus))
-    t_max = float(np.sqrt(temps.max() ** 2 + 3 / (4 * np.pi**2) * spread**2))  # hottest probe
+    t_max = float(temps.max())
+    if model == "hot" and probes.size:  # the hottest probe: h(1 − h) ≤ 1/4
+        t_max = float(np.sqrt(t_max**2 + 3 / (4 * np.pi**2) * spread**2))
     low = float(mus.min() - TAIL_WIDTH * t_max)
     high = float(mus.max() + TAIL_WIDTH * t_max)
     nodes, samples, n_samples = _sample_conductances(open_system, low, high, tol)
