@@ -272,7 +272,9 @@ def finite_bias_probes(
     g_pt = g[:, probes][:, :, terminals]
     probe_mu = np.full(probes.size, np.nan)
     probe_t = np.full(probes.size, np.nan)
-    if model == "dephasing":
+    if probes.size == 0:  # no probe: the Landauer currents
+        f_probes, residual = np.zeros((energies.size, 0)), 0.0
+    elif model == "dephasing":
         f_probes = -np.linalg.solve(g_pp, np.einsum("epq,eq->ep", g_pt, f_terminals)[..., None])[
             ..., 0
         ]
