@@ -39,7 +39,7 @@ import numpy as np
 from systems._validation import choice
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.open_system import OpenSystem, broadening
-from workflows.scattering.recursive_greens import RecursiveGreens
+from workflows.scattering.recursive_greens import RecursiveGreens, tridiagonal_blocks
 from workflows.scattering.slicing import slice_ordering
 
 __all__ = ["METHODS", "DiagonalSolver", "diagonal_solver"]
@@ -78,6 +78,16 @@ class DiagonalSolver:
                     "reachable from lead 0, every interface inside one slice, slices of at "
                     f"most {MAX_SLICE_WIDTH} orbitals); use method='sparse'"
                 )
+            # H in slice order, as dense blocks, once: each energy only adds z and Σ.
+            perm = self._ordering.permutation
+            ham = open_system.hamiltonian.tocsr()[perm][:, perm]
+            self._h_blocks = tridiagonal_blocks(ham, self._ordering.offsets)
+            slice_of = np.repeat(np.arange(self._ordering.widths.size), self._ordering.widths)
+            self._lead_slices = []
+            for orbitals in open_system.interfaces:
+                positions = self._ordering.inverse[orbitals]
+                k = int(slice_of[positions[0]]) if positions.size else 0
+                self._lead_slices.append((k, positions - self._ordering.offsets[k]))
 
     @property
     def n_orbitals(self) -> int:
@@ -119,20 +129,16 @@ class DiagonalSolver:
         if self._ordering is not None:
             ordering = self._ordering
             greens = self._recursion(energy, sigmas)
-            inverse = ordering.inverse
-            slice_of = np.repeat(np.arange(ordering.widths.size), ordering.widths)
             for lead, gamma in enumerate(gammas):
-                positions = inverse[system.interfaces[lead]]
-                if positions.size == 0:
+                k, local = self._lead_slices[lead]
+                if local.size == 0:
                     continue
-                k = int(slice_of[positions[0]])
-                local = positions - ordering.offsets[k]
                 block = np.zeros((ordering.widths[k],) * 2, dtype=complex)
                 block[np.ix_(local, local)] = gamma
                 x = [None] * ordering.widths.size
                 x[k] = block
                 diagonal = np.concatenate([np.diagonal(b).real for b in greens.sandwich(x)])
-                result[lead] = diagonal[inverse]
+                result[lead] = diagonal[ordering.inverse]
             return result
         interfaces = np.concatenate(system.interfaces)
         columns = system.greens_columns(energy, interfaces, sigmas)
@@ -145,10 +151,11 @@ class DiagonalSolver:
         return result
 
     def _recursion(self, energy: complex, sigmas) -> RecursiveGreens:
-        ordering = self._ordering
-        matrix = self.open_system.matrix(energy, selfenergies=sigmas)
-        perm = ordering.permutation
-        return RecursiveGreens.from_matrix(matrix[perm][:, perm], ordering.offsets)
+        h_diagonal, h_upper, h_lower = self._h_blocks
+        diagonal = [energy * np.eye(h.shape[0]) - h for h in h_diagonal]
+        for (k, local), sigma in zip(self._lead_slices, sigmas, strict=True):
+            diagonal[k][np.ix_(local, local)] -= sigma
+        return RecursiveGreens(diagonal, [-u for u in h_upper], [-l_ for l_ in h_lower])
 
 
 def _ordering(open_system: OpenSystem):

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.linalg
 
-__all__ = ["RecursiveGreens"]
+__all__ = ["RecursiveGreens", "tridiagonal_blocks"]
 
 
 def _inv(block: np.ndarray) -> np.ndarray:
@@ -86,23 +86,8 @@ class RecursiveGreens:
 
     @classmethod
     def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
-        """The recursion for a sparse block-tridiagonal ``matrix``, slice boundaries ``offsets``.
-
-        ``matrix`` (any SciPy sparse format) must already be in slice order and have
-        no entries between slices that are not adjacent.
-        """
-        matrix = matrix.tocsr()
-        n = len(offsets) - 1
-        diagonal, upper, lower = [], [], []
-        for i in range(n):
-            rows = matrix[offsets[i] : offsets[i + 1]]
-            diagonal.append(rows[:, offsets[i] : offsets[i + 1]].toarray())
-            if i < n - 1:
-                upper.append(rows[:, offsets[i + 1] : offsets[i + 2]].toarray())
-                lower.append(
-                    matrix[offsets[i + 1] : offsets[i + 2], offsets[i] : offsets[i + 1]].toarray()
-                )
-        return cls(diagonal, upper, lower)
+        """The recursion for a sparse block-tridiagonal ``matrix`` (as :func:`tridiagonal_blocks`)."""
+        return cls(*tridiagonal_blocks(matrix, offsets))
 
     def __len__(self) -> int:
         return len(self.diagonal)
@@ -152,6 +137,27 @@ class RecursiveGreens:
                 )
             result[i] = _centre(gd[i], inner[i], below[i], above, adjoint)
         return result
+
+
+def tridiagonal_blocks(matrix, offsets: np.ndarray) -> tuple[list, list, list]:
+    """Dense blocks (A_ii, A_{i,i+1}, A_{i+1,i}) of a sparse block-tridiagonal ``matrix``.
+
+    ``matrix`` (any SciPy sparse format) must already be in slice order, with
+    slice boundaries ``offsets``; entries between slices that are not
+    adjacent are not looked at.
+    """
+    matrix = matrix.tocsr()
+    n = len(offsets) - 1
+    diagonal, upper, lower = [], [], []
+    for i in range(n):
+        rows = matrix[offsets[i] : offsets[i + 1]]
+        diagonal.append(rows[:, offsets[i] : offsets[i + 1]].toarray())
+        if i < n - 1:
+            upper.append(rows[:, offsets[i + 1] : offsets[i + 2]].toarray())
+            lower.append(
+                matrix[offsets[i + 1] : offsets[i + 2], offsets[i] : offsets[i + 1]].toarray()
+            )
+    return diagonal, upper, lower
 
 
 def _dense(block, width: int):
