@@ -86,7 +86,7 @@ class RecursiveGreens:
 
     @classmethod
     def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
-        """The recursion for a sparse block-tridiagonal ``matrix`` (as :func:`tridiagonal_blocks`)."""
+        """The recursion for the sparse block-tridiagonal ``matrix`` (see tridiagonal_blocks)."""
         return cls(*tridiagonal_blocks(matrix, offsets))
 
     def __len__(self) -> int:
