@@ -12,6 +12,7 @@ from analysis.dephasing import (
     semiclassical_dephased_resistance,
 )
 from analysis.energy_grid import window_grid
+from analysis.fermi_poles import fermi_pole_expansion, fermi_poles, fermi_poles_for_range
 from analysis.harmonics import (
     FluxHarmonics,
     VisibilityDecayFit,
@@ -71,6 +72,9 @@ __all__ = [
     "fano_from_transmissions",
     "fermi",
     "fermi_pair_windows",
+    "fermi_pole_expansion",
+    "fermi_poles",
+    "fermi_poles_for_range",
     "fermi_window",
     "flux_harmonics",
     "hot_probe_state",
