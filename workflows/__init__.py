@@ -81,6 +81,7 @@ from workflows.studies.dephasing_studies import (
     ohmic_crossover_study,
     potential_profile_study,
 )
+from workflows.studies.finite_bias import probe_iv_curve
 from workflows.studies.hall import (
     bend_resistance,
     cross_hall_resistance,
@@ -173,6 +174,7 @@ __all__ = [
     "phase_dephased_conductance",
     "phase_dephased_conductance_matrix",
     "potential_profile_study",
+    "probe_iv_curve",
     "probe_potential_profile",
     "process_pool",
     "qpc_conductance",
