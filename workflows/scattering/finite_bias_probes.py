@@ -41,6 +41,7 @@ import numpy as np
 
 from systems._validation import choice, real
 from systems.probes import dephasing_probe_leads
+from workflows.scattering.diagonal_greens import serial_blas
 from workflows.scattering.nonequilibrium import TAIL_WIDTH
 from workflows.scattering.open_system import OpenSystem
 
@@ -195,6 +196,7 @@ def _solve_fermi_probes(g, energies, weights, f_terminals, terminals, probes, st
     return mu, temp, f, residual
 
 
+@serial_blas
 def finite_bias_probes(
     fsyst: kwant.system.FiniteSystem,
     *,

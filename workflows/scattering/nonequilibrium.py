@@ -59,7 +59,7 @@ import scipy.integrate
 from analysis.band_extrema import lead_band_edges
 from analysis.fermi_poles import fermi_poles_for_range
 from systems._validation import real
-from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver
+from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
 from workflows.scattering.open_system import OpenSystem, broadening
 
 __all__ = [
@@ -205,6 +205,7 @@ def _equilibrium(solver: DiagonalSolver, mu: float, temperature: float, bounds, 
     return 0.5 + 2.0 * temperature * total, poles.size, error
 
 
+@serial_blas
 def electron_density(
     fsyst: kwant.system.FiniteSystem,
     *,
@@ -312,6 +313,7 @@ def electron_density(
     )
 
 
+@serial_blas
 def correlation_function(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
@@ -398,6 +400,7 @@ class NonequilibriumDistribution:
     method: str
 
 
+@serial_blas
 def nonequilibrium_distribution(
     fsyst: kwant.system.FiniteSystem,
     energies: Sequence[float],
@@ -542,6 +545,7 @@ def energy_resolved_currents(open_system: OpenSystem, energy: float, occupations
     return currents
 
 
+@serial_blas
 def terminal_currents(
     fsyst: kwant.system.FiniteSystem,
     *,
