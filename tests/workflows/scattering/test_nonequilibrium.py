@@ -31,20 +31,25 @@ def _chain(length, onsite=0.0, impurity=None, norbs=1):
 
 
 def _two_orbital_wire():
-    """User-style system: 2 orbitals, matrix hoppings with spin-orbit, function-valued potential."""
+    """User-style strip: 2 orbitals, spin-orbit hopping also in the lead, a Zeeman-like
+    on-site term and a function-valued potential (the lead's Σ(z) is a full 6×6 matrix)."""
     lat = kwant.lattice.square(norbs=2)
-    sy = np.array([[0, -1j], [1j, 0]])
+    sx, sy = np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]])
+
+    def hopping(a, b, alpha):
+        return -np.eye(2) + 1j * alpha * (sy if a.pos[0] != b.pos[0] else sx)
+
     syst = kwant.Builder()
-    syst[(lat(x, y) for x in range(5) for y in range(3))] = lambda site, U: (
-        np.diag([4.0, 4.3]) + U * np.sin(site.pos[0]) * np.eye(2)
+    syst[(lat(x, y) for x in range(4) for y in range(3))] = lambda site, U, Z: (
+        4 * np.eye(2) + Z * sx + U * np.cos(site.pos[0] + site.pos[1]) * np.eye(2)
     )
-    syst[lat.neighbors()] = lambda a, b, alpha: -np.eye(2) + 1j * alpha * sy
+    syst[lat.neighbors()] = hopping
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
-    lead[(lat(0, y) for y in range(3))] = np.diag([4.0, 4.3])
-    lead[lat.neighbors()] = -np.eye(2)
+    lead[(lat(0, y) for y in range(3))] = lambda site, Z: 4 * np.eye(2) + Z * sx
+    lead[lat.neighbors()] = hopping
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
-    return syst.finalized(), dict(U=0.4, alpha=0.2)
+    return syst.finalized(), dict(U=0.4, alpha=0.2, Z=0.15)
 
 
 def _sancho_rubio(h_cell, hop, energy, iterations=200):
