@@ -6,7 +6,7 @@ probes float at finite bias with the chosen model
 (:func:`workflows.finite_bias_probes`: ``"dephasing"``, ``"voltage"`` or
 ``"hot"``).  The point function :class:`ProbeIVPoint` offers ``bias`` as its
 scan's sweep axis: the biases of one task are solved in order of increasing
-increasing bias magnitude, each voltage or hot probe solve starting from the previous bias's
+magnitude, each voltage or hot probe solve starting from the previous bias's
 (μ_p, T_p) (a warm start: the Newton solve then takes a few steps).  Units:
 eV and μ in t, the current in e·t/h (electrons from source to sink), heat in
 t²/h, entropy production in k_B t/h.
@@ -94,7 +94,7 @@ class ProbeIVPoint:
         return "bias" if "bias" in axes else None
 
     def sweep_points(self, axis: str, values: list[float]) -> list[dict[str, float]]:
-        """Every bias of ``values``, in order of increasing ``abs(bias)``, each from the previous solution."""
+        """Every bias of ``values``, by increasing magnitude, each from the previous solution."""
         if axis != "bias":
             raise ValueError(f"ProbeIVPoint sweeps the bias, not {axis!r}")
         biases = np.asarray(values, dtype=float)
