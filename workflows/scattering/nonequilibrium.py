@@ -25,8 +25,8 @@ Mozos, Ordejón, Taylor and Stokbro, Phys. Rev. B 65, 165401 (2002), Eqs. 12–1
 * the **bias-window part** on the real axis, where f_l − f_ref ≠ 0, by
   adaptive Gauss–Kronrod quadrature of the whole vector of orbitals
   (:func:`scipy.integrate.quad_vec`, error control in the max norm), split
-  at the leads' band edges with E = c − h cos θ on each piece so that the
-  1/√ van Hove singularities there become smooth.  The
+  at the leads' band edges with a quadratic change of variable at each edge
+  so that the 1/√ van Hove singularities there become smooth.  The
   integrand is smooth on the scale k_B T (Fermi steps times injectivities),
   where the 21-point rule needs about 190 energies for an error of 1e-10 on a
   bias window of ±5 k_B T; the piecewise-linear grid of
@@ -287,7 +287,7 @@ def electron_density(
 
         low, high = _energy_range(mus, temperatures)
         integrals, error, energies = _edge_quadrature(
-            integrand, low, high, _lead_edges(open_system), tol=tol, limit=max_points
+            integrand, low, high, _lead_edges(open_system), smooth=mus, tol=tol, limit=max_points
         )
         window, filled = integrals[:n], integrals[n:]
         window_error = float(error)
@@ -474,29 +474,43 @@ def _lead_edges(open_system: OpenSystem) -> np.ndarray:
     return np.unique(np.concatenate([np.zeros(0), *edges]))
 
 
-def _edge_quadrature(func, low: float, high: float, edges: np.ndarray, *, tol: float, limit: int):
-    """∫_low^high func(E) dE, split at the band edges, each piece in θ with E = c − h cos θ.
+def _edge_quadrature(
+    func, low: float, high: float, edges: np.ndarray, *, smooth=(), tol: float, limit: int
+):
+    """∫_low^high func(E) dE, split at band edges (and at the ``smooth`` points, e.g. the μ's).
 
-    On a piece [a, b] between band edges, E = (a + b)/2 − (b − a)/2 cos θ and
-    dE = (b − a)/2 sin θ dθ: a 1/√ van Hove singularity or a √ kink at an
-    end becomes smooth in θ.  Adaptive Gauss–Kronrod (21 points) on all pieces
-    at once, error in the max norm over the components of ``func``.
+    On a piece [a, b] with s ∈ [0, 1]: E = a + (b − a)s² if a is a band edge,
+    E = b − (b − a)(1 − s)² if b is one, E = a + (b − a)(1 − cos πs)/2 if both
+    are, linear otherwise.  A 1/√ van Hove singularity or a √ kink at an edge
+    then becomes smooth in s.  Adaptive Gauss–Kronrod (21 points) on all
+    pieces at once, error in the max norm over the components of ``func``.
 
     Returns
     -------
     integral, error, energies
         The integral, the quadrature's error estimate and the sorted energies sampled.
     """
-    cuts = np.concatenate([[low], edges[(edges > low) & (edges < high)], [high]])
+    inside = edges[(edges > low) & (edges < high)]
+    extra = [float(x) for x in smooth if low < x < high and not np.any(np.isclose(x, inside))]
+    cuts = np.unique(np.concatenate([[low, high], inside, extra]))
+    is_edge = np.isin(cuts, inside)
     sampled: list[float] = []
 
     def mapped(u):
         piece = min(int(u), cuts.size - 2)
         a, b = cuts[piece], cuts[piece + 1]
-        theta = np.pi * (u - piece)
-        energy = 0.5 * (a + b) - 0.5 * (b - a) * np.cos(theta)
+        x, width = u - piece, b - a
+        if is_edge[piece] and is_edge[piece + 1]:
+            energy = a + 0.5 * width * (1 - np.cos(np.pi * x))
+            jacobian = 0.5 * np.pi * width * np.sin(np.pi * x)
+        elif is_edge[piece]:
+            energy, jacobian = a + width * x**2, 2 * width * x
+        elif is_edge[piece + 1]:
+            energy, jacobian = b - width * (1 - x) ** 2, 2 * width * (1 - x)
+        else:
+            energy, jacobian = a + width * x, width
         sampled.append(float(energy))
-        return func(float(energy)) * (0.5 * np.pi * (b - a) * np.sin(theta))
+        return func(float(energy)) * jacobian
 
     pieces = cuts.size - 1
     integral, error = scipy.integrate.quad_vec(
@@ -587,6 +601,6 @@ def terminal_currents(
         return energy_resolved_currents(open_system, energy, _fermi(energy, mus, temperatures))
 
     currents, _, _ = _edge_quadrature(
-        integrand, low, high, _lead_edges(open_system), tol=tol, limit=2000
+        integrand, low, high, _lead_edges(open_system), smooth=mus, tol=tol, limit=2000
     )
     return np.asarray(currents)
