@@ -18,6 +18,7 @@ from analysis.dephasing import (
     semiclassical_dephased_resistance,
 )
 from analysis.energy_grid import window_grid
+from analysis.fermi_poles import fermi_pole_expansion, fermi_poles, fermi_poles_for_range
 from analysis.harmonics import (
     FluxHarmonics,
     VisibilityDecayFit,
@@ -77,6 +78,9 @@ __all__ = [
     "fano_from_transmissions",
     "fermi",
     "fermi_pair_windows",
+    "fermi_pole_expansion",
+    "fermi_poles",
+    "fermi_poles_for_range",
     "fermi_window",
     "flux_harmonics",
     "hot_probe_state",

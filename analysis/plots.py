@@ -28,6 +28,7 @@ __all__ = [
     "plot_cross_resistances",
     "plot_cross_transmissions",
     "plot_current_map",
+    "plot_distribution_map",
     "plot_ensemble_traces",
     "plot_flux_trace",
     "plot_hall_resistances",
@@ -515,6 +516,51 @@ def plot_probe_potential(frame: pd.DataFrame, *, prediction=None, ax=None):
     ax.set_xlabel(r"$x$ ($a$)")
     ax.set_ylabel(r"$\mu$ (units of the bias)")
     ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def plot_distribution_map(positions, energies, distribution, *, mu=None, ax=None):
+    """The energy distribution f(x, E) along a device as a colour map (x horizontal, E vertical).
+
+    Parameters
+    ----------
+    positions
+        Position x of each site or cross-section (a), length n_x; sites with
+        the same x are averaged.
+    energies
+        Energies (t), length n_E.
+    distribution
+        f_i(E), shape (n_E, n_x) (e.g. ``NonequilibriumDistribution.distribution``);
+        NaN where no state lies (drawn blank).
+    mu
+        Reservoir chemical potentials (t), drawn as dashed lines.
+    """
+    ax = _axes(ax)
+    positions = np.asarray(positions, dtype=float)
+    values = np.asarray(distribution, dtype=float)
+    xs, column = np.unique(positions, return_inverse=True)
+    finite = np.isfinite(values)
+    sums = np.zeros((values.shape[0], xs.size))
+    counts = np.zeros_like(sums)
+    for k in range(xs.size):  # mean over the sites at each x, ignoring NaN (no state)
+        sums[:, k] = np.where(finite, values, 0.0)[:, column == k].sum(axis=1)
+        counts[:, k] = finite[:, column == k].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = np.where(counts > 0, sums / counts, np.nan)
+    mesh = ax.pcolormesh(
+        xs,
+        np.asarray(energies, dtype=float),
+        columns,
+        shading="nearest",
+        vmin=0,
+        vmax=1,
+        cmap="viridis",
+    )
+    ax.figure.colorbar(mesh, ax=ax, label=r"$f(x, E)$")
+    for level in np.atleast_1d(mu if mu is not None else []):
+        ax.axhline(level, color="w", ls="--", lw=0.8)
+    ax.set_xlabel(r"$x$ ($a$)")
+    ax.set_ylabel(r"$E$ ($t$)")
     return ax
 
 

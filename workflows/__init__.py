@@ -48,6 +48,7 @@ from workflows.scattering.dephasing import (
     probe_potential_profile,
 )
 from workflows.scattering.dephasing_method import DenseFallbackWarning
+from workflows.scattering.finite_bias_probes import FiniteBiasProbes, finite_bias_probes
 from workflows.scattering.interface_greens import InterfaceGreensFunction, interface_greens_function
 from workflows.scattering.local_density import (
     LocalPotential,
@@ -61,6 +62,14 @@ from workflows.scattering.noise import (
     fano_factor,
     noise_matrix,
     scattering_matrix,
+)
+from workflows.scattering.nonequilibrium import (
+    ElectronDensity,
+    NonequilibriumDistribution,
+    correlation_function,
+    electron_density,
+    nonequilibrium_distribution,
+    terminal_currents,
 )
 from workflows.scattering.phase_dephasing import (
     phase_dephased_conductance,
@@ -79,6 +88,7 @@ from workflows.studies.dephasing_studies import (
     ohmic_crossover_study,
     potential_profile_study,
 )
+from workflows.studies.finite_bias import probe_iv_curve
 from workflows.studies.hall import (
     bend_resistance,
     cross_hall_resistance,
@@ -107,8 +117,11 @@ __all__ = [
     "CurrentMap",
     "DenseFallbackWarning",
     "DephasedTransport",
+    "ElectronDensity",
+    "FiniteBiasProbes",
     "InterfaceGreensFunction",
     "LocalPotential",
+    "NonequilibriumDistribution",
     "OhmicFit",
     "ScatteringMatrix",
     "SerialExecutor",
@@ -128,6 +141,7 @@ __all__ = [
     "conductance_grid",
     "conductance_matrix",
     "conductance_vs_energy",
+    "correlation_function",
     "cross_hall_resistance",
     "cross_resistance_scan",
     "cross_resistances",
@@ -138,11 +152,13 @@ __all__ = [
     "dephased_transport",
     "disorder_ensemble",
     "dissipation_table",
+    "electron_density",
     "eliminate_floating_probes",
     "entropy_production_rate",
     "environment_info",
     "fano_factor",
     "finalized_system",
+    "finite_bias_probes",
     "fit_ohmic",
     "four_terminal_reciprocity",
     "four_terminal_resistance",
@@ -162,12 +178,14 @@ __all__ = [
     "longitudinal_resistance",
     "measure_coherence_length",
     "noise_matrix",
+    "nonequilibrium_distribution",
     "ohmic_crossover_study",
     "onsager_matrix",
     "open_modes",
     "phase_dephased_conductance",
     "phase_dephased_conductance_matrix",
     "potential_profile_study",
+    "probe_iv_curve",
     "probe_potential_profile",
     "process_pool",
     "qpc_conductance",
@@ -180,6 +198,7 @@ __all__ = [
     "site_inflow",
     "solve_bias",
     "sweep",
+    "terminal_currents",
     "terminal_powers",
     "thermoelectric",
     "thermoelectric_table",

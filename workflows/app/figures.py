@@ -39,6 +39,7 @@ from analysis.dephasing import (
 )
 from analysis.harmonics import ensemble_harmonics
 from workflows.app.map_figures import MAP_FIGURE_RECIPES
+from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES
 from workflows.app.transport_figures import TRANSPORT_RECIPES
 from workflows.runs.provenance import run_provenance, utc_now
 from workflows.scattering.conductance import conductance_vs_energy
@@ -339,7 +340,7 @@ FIGURES: dict[str, FigureRecipe] = {
 FIGURES.update(
     {
         name: FigureRecipe(name, text, compute, draw)
-        for name, text, compute, draw in TRANSPORT_RECIPES
+        for name, text, compute, draw in (*TRANSPORT_RECIPES, *NONEQUILIBRIUM_RECIPES)
     }
 )
 

@@ -13,8 +13,10 @@ dephasing-probe elimination (:mod:`.dephasing`, dense; :mod:`.probe_network`
 with :mod:`.slicing` and :mod:`.recursive_greens`, linear in the length;
 :mod:`.dephasing_method` chooses), phase-only dephasing
 (:mod:`.phase_dephasing`), shot noise (:mod:`.noise`), current maps and local
-densities (:mod:`.current_maps`, :mod:`.local_density`) and the band-edge
-convention (:mod:`.band_edges`).  Public names are exported by :mod:`workflows`.
+densities (:mod:`.current_maps`, :mod:`.local_density`), the band-edge
+convention (:mod:`.band_edges`) and non-equilibrium Green's functions at finite
+bias (:mod:`.nonequilibrium` on :mod:`.diagonal_greens`; probes at finite bias
+in :mod:`.finite_bias_probes`).  Public names are exported by :mod:`workflows`.
 """
 
 from workflows.scattering.open_system import (

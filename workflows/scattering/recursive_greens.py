@@ -84,6 +84,11 @@ class RecursiveGreens:
             g[i] = g[i] + self._p[i] @ g[i + 1] @ self._l[i]
         self.diagonal = g
 
+    @classmethod
+    def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
+        """The recursion for a sparse block-tridiagonal ``matrix`` (:func:`block_tridiagonal_blocks`)."""
+        return cls(*block_tridiagonal_blocks(matrix, offsets))
+
     def __len__(self) -> int:
         return len(self.diagonal)
 
@@ -163,14 +168,15 @@ class RecursiveGreens:
         return result
 
 
-def block_tridiagonal_blocks(matrix, offsets: np.ndarray):
-    """Diagonal, upper and lower blocks of a sparse block-tridiagonal matrix (slice ``offsets``).
+def block_tridiagonal_blocks(matrix, offsets: np.ndarray) -> tuple[list, list, list]:
+    """Dense blocks (A_ii, A_{i,i+1}, A_{i+1,i}) of a sparse block-tridiagonal ``matrix``.
 
-    Returns the three lists :class:`RecursiveGreens` takes: A_ii, A_{i,i+1}, A_{i+1,i}
-    as dense arrays.
+    The three lists :class:`RecursiveGreens` takes.  ``matrix`` (any SciPy
+    sparse format) must already be in slice order, with slice boundaries
+    ``offsets``; entries between slices that are not adjacent are not looked at.
     """
     matrix = matrix.tocsr()
-    n = offsets.size - 1
+    n = len(offsets) - 1
     diagonal, upper, lower = [], [], []
     for i in range(n):
         rows = matrix[offsets[i] : offsets[i + 1]]

@@ -179,3 +179,23 @@ def test_dephasing_2d_crossover_follows_the_semiclassical_network(gallery):
     dephased = crossover[crossover["eta"] > 0]
     np.testing.assert_allclose(dephased["R"], dephased["R_theory"], rtol=5e-3)
     assert np.all(np.diff(dephased.sort_values("length")["R"]) > 0)
+
+
+def test_hot_electron_figure_follows_wiedemann_franz(gallery):
+    # Voltage–temperature probes at eV = 0.02 t near the band centre: T_p on the
+    # Wiedemann–Franz profile to 1e-3 (Nagaev, PRB 52, 4740 (1995)); f between 0 and 1.
+    probes = pd.read_csv(gallery / "hot_electron_distribution-probes.csv")
+    np.testing.assert_allclose(probes["T_p"], probes["T_wiedemann_franz"], rtol=1e-3)
+    grid = pd.read_csv(gallery / "hot_electron_distribution-distribution.csv")
+    assert grid["f"].between(-1e-9, 1 + 1e-9).all()
+
+
+def test_biased_barrier_piles_charge_up_in_front_of_the_barrier(gallery):
+    # Landauer's residual-resistivity dipole: at finite bias the carriers injected from
+    # the higher-μ (left) reservoir reflect at the barrier, so the bias-window density is
+    # larger in front of it than behind it, where only transmitted carriers arrive.
+    density = pd.read_csv(gallery / "biased_barrier_density.csv")
+    middle = density["x"].median()
+    front = density.loc[density["x"] < middle - 1, "window"].mean()
+    behind = density.loc[density["x"] > middle + 1, "window"].mean()
+    assert front > behind > 0

@@ -1,0 +1,299 @@
+"""Densities and G^n at finite bias (workflows.electron_density) against independent routes."""
+
+from __future__ import annotations
+
+import itertools
+
+import kwant
+import numpy as np
+import pytest
+import scipy.integrate
+import threadpoolctl
+
+import workflows
+from workflows.scattering import OpenSystem
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """The plain-Kwant references solve small systems: BLAS threads only contend (as the
+    library's own NEGF functions, which run with one thread)."""
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _chain(length, onsite=0.0, impurity=None, norbs=1):
+    """Plain-Kwant chain, hopping t = 1 (band [−2, 2]); impurity = (site, V)."""
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    for i in range(length):
+        syst[lat(i)] = onsite(i) if callable(onsite) else onsite
+    if impurity is not None:
+        syst[lat(impurity[0])] = impurity[1]
+    syst[lat.neighbors()] = -1.0
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 0.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst.finalized()
+
+
+def _two_orbital_wire():
+    """User-style strip: 2 orbitals, spin-orbit hopping also in the lead, a Zeeman-like
+    on-site term and a function-valued potential (the lead's Σ(z) is a full 6×6 matrix)."""
+    lat = kwant.lattice.square(norbs=2)
+    sx, sy = np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]])
+
+    def hopping(a, b, alpha):
+        return -np.eye(2) + 1j * alpha * (sy if a.pos[0] != b.pos[0] else sx)
+
+    syst = kwant.Builder()
+    syst[(lat(x, y) for x in range(4) for y in range(3))] = lambda site, U, Z: (
+        4 * np.eye(2) + Z * sx + U * np.cos(site.pos[0] + site.pos[1]) * np.eye(2)
+    )
+    syst[lat.neighbors()] = hopping
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+    lead[(lat(0, y) for y in range(3))] = lambda site, Z: 4 * np.eye(2) + Z * sx
+    lead[lat.neighbors()] = hopping
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst.finalized(), dict(U=0.4, alpha=0.2, Z=0.15)
+
+
+def _sancho_rubio(h_cell, hop, energy, iterations=200):
+    """Surface Green's function of a semi-infinite lead by decimation (independent route).
+
+    López Sancho, López Sancho and Rubio, J. Phys. F 15, 851 (1985).  ``hop`` is Kwant's
+    inter-cell hopping V (from cell n+1 to cell n); the lead extends to the left of the
+    scattering region, whose self-energy is Σ = V† g_s V with g_s of the lead's last cell.
+    """
+    alpha, beta = hop.conj().T, hop  # couplings towards and away from the surface
+    eps_s = h_cell.astype(complex)
+    eps = h_cell.astype(complex)
+    identity = np.eye(h_cell.shape[0])
+    for _ in range(iterations):
+        g = np.linalg.inv(energy * identity - eps)
+        eps_s = eps_s + alpha @ g @ beta
+        eps = eps + alpha @ g @ beta + beta @ g @ alpha
+        alpha, beta = alpha @ g @ alpha, beta @ g @ beta
+    return np.linalg.inv(energy * identity - eps_s)
+
+
+def test_lead_selfenergy_at_complex_energy_equals_sancho_rubio_decimation():
+    # The pole sum needs Σ(z) in the upper half plane; Kwant's modes accept complex z.
+    fsyst, params = _two_orbital_wire()
+    open_system = OpenSystem(fsyst, params=params)
+    lead = fsyst.leads[0]
+    h_cell = lead.cell_hamiltonian(params=params)
+    hop = lead.inter_cell_hopping(params=params)
+    for z in (3.1 + 0.02j, -1.0 + 0.5j, 4.2 + 1e-3j):
+        (sigma,) = open_system.selfenergies(z, leads=[0])
+        surface = _sancho_rubio(h_cell, hop, z, iterations=60)
+        # Decimation doubles the length per step: 60 steps converge to rounding (~1e-13).
+        np.testing.assert_allclose(sigma, hop.conj().T @ surface @ hop, atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["recursive", "sparse"])
+@pytest.mark.parametrize("strength", [-0.5, -1.0, -3.0])
+def test_bound_state_below_the_band_is_counted(method, strength):
+    # One on-site V < 0 on a chain binds E_b = −√(V² + 4) with weight |V|/√(V² + 4) on its
+    # site (closed form).  μ between E_b and −2, k_B T ≤ (−2 − μ)/25: the continuum adds
+    # nothing (f ≤ e^−25 ≈ 1e-11 at the band bottom) and f(E_b) = 1 to 1e-11, so the
+    # density on that site is the weight to 1e-8 (the issue's tolerance).
+    e_bound = -np.sqrt(strength**2 + 4)
+    weight = abs(strength) / np.sqrt(strength**2 + 4)
+    mu = 0.5 * (e_bound - 2.0)
+    fsyst = _chain(9, impurity=(4, strength))
+    result = workflows.electron_density(fsyst, mu=mu, temperature=(-2.0 - mu) / 25, method=method)
+    assert result.method == method
+    assert abs(result.density[4] - weight) < 1e-8
+    # The bound state's tail on the neighbours: |ψ(4 ± k)|² = weight · e^{−2κk}, cosh κ = |E_b|/2.
+    kappa = np.arccosh(-e_bound / 2)
+    np.testing.assert_allclose(
+        result.density[5:8], weight * np.exp(-2 * kappa * np.arange(1, 4)), atol=1e-8
+    )
+    assert not result.decoupled.any()  # equilibrium: no convention needed
+
+
+def _ldos_integral(fsyst, mu, temperature, params=None):
+    """∫ ldos(E) f(E) dE over the chain band, with E = −2 cos θ (smooth at the 1/√ edges)."""
+    theta, weights = np.polynomial.legendre.leggauss(160)
+    theta = 0.5 * np.pi * (theta + 1)
+    weights = 0.5 * np.pi * weights
+    total = 0.0
+    for th, w in zip(theta, weights, strict=True):
+        energy = -2 * np.cos(th)
+        occupation = 1 / (1 + np.exp((energy - mu) / temperature))
+        total = total + w * 2 * np.sin(th) * occupation * kwant.ldos(fsyst, energy, params=params)
+    return total
+
+
+def test_equilibrium_density_equals_real_axis_integral_without_bound_states():
+    # A repulsive profile 0.1 ≤ V ≤ 0.3 on a chain binds no state below the band (H ≥ H_0);
+    # states it binds above the band are empty at μ = −0.5, k_B T = 0.1 (f ≤ e^−25).
+    # Reference: Kwant's LDOS (scattering states: −(1/π) Im G^r without bound states)
+    # integrated on the real axis; Gauss–Legendre in θ converges to ~1e-12.
+    fsyst = _chain(7, onsite=lambda i: 0.2 + 0.1 * np.cos(1.3 * i))
+    result = workflows.electron_density(fsyst, mu=-0.5, temperature=0.1)
+    np.testing.assert_allclose(result.density, _ldos_integral(fsyst, -0.5, 0.1), atol=1e-9)
+
+
+def test_half_filling_at_zero_energy_on_a_bipartite_lattice():
+    # Particle–hole (chiral) symmetry of a bipartite lattice with zero on-site energies,
+    # also with a magnetic flux (Peierls phases keep the sublattice symmetry): n = 1/2.
+    lat = kwant.lattice.square(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(x, y) for x in range(6) for y in range(4))] = 0.0
+
+    def hopping(a, b, phi):
+        return -np.exp(-1j * phi * 0.5 * (a.pos[1] + b.pos[1]) * (a.pos[0] - b.pos[0]))
+
+    syst[lat.neighbors()] = hopping
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+    lead[(lat(0, y) for y in range(4))] = 0.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    fsyst = syst.finalized()
+    for method in ("recursive", "sparse"):
+        result = workflows.electron_density(
+            fsyst, mu=0.0, temperature=0.05, params=dict(phi=0.0), method=method
+        )
+        np.testing.assert_allclose(result.density, 0.5, atol=1e-10)
+
+
+def _two_orbital_chain():
+    """User-style chain: 2 orbitals (bands [2, 6] and [2.3, 6.3] in the leads), a matrix
+    hopping with spin-orbit term and a function-valued potential."""
+    lat = kwant.lattice.chain(norbs=2)
+    sy = np.array([[0, -1j], [1j, 0]])
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(6))] = lambda site, U: (
+        np.diag([4.0, 4.3]) + U * np.sin(site.pos[0]) * np.eye(2)
+    )
+    syst[lat.neighbors()] = lambda a, b, alpha: -np.eye(2) + 1j * alpha * sy
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = np.diag([4.0, 4.3])
+    lead[lat.neighbors()] = -np.eye(2)
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst.finalized(), dict(U=0.4, alpha=0.2)
+
+
+def test_window_part_equals_scattering_states_of_kwant_wave_function():
+    # Σ_l ∫ Σ_modes |ψ_l|² (f_l − f_ref) dE/2π with Kwant's scattering states (each mode
+    # carries unit current, so |ψ|²/2π is the density per unit energy).  The window
+    # μ ± 36 k_B T = [2.82, 3.28] avoids the leads' band edges (2, 2.3).  Reference:
+    # composite 16-point Gauss–Legendre on 7 pieces, each at most 2.4 k_B T from a
+    # Fermi step's centre over 16 k_B T (converged to ~1e-11 on this smooth integrand);
+    # tolerance 1e-8 from both quadratures.
+    fsyst, params = _two_orbital_chain()
+    mus, temperature = np.array([3.1, 3.0]), 0.005
+    result = workflows.electron_density(fsyst, mu=mus, temperature=temperature, params=params)
+    assert result.reference == 1 and result.window_error < 1e-8
+    edges = np.array([2.82, 2.92, 2.97, 3.03, 3.07, 3.13, 3.18, 3.28])
+    nodes, weights = np.polynomial.legendre.leggauss(16)
+    reference = 0.0
+    for a, b in itertools.pairwise(edges):
+        for x, w in zip(0.5 * (b - a) * (nodes + 1) + a, 0.5 * (b - a) * weights, strict=True):
+            occupations = 1 / (1 + np.exp((x - mus) / temperature))
+            wf = kwant.wave_function(fsyst, x, params=params)
+            for lead in range(2):
+                density = np.sum(np.abs(wf(lead)) ** 2, axis=0)
+                weight = w * (occupations[lead] - occupations[1]) / (2 * np.pi)
+                reference = reference + weight * density
+    np.testing.assert_allclose(result.window, reference, atol=1e-8)
+    # The states in the window are all scattering states: nothing is flagged.
+    assert not result.decoupled.any()
+
+
+def test_bound_state_inside_the_bias_window_is_flagged_and_occupied_from_the_lowest_reservoir():
+    # Both μ below the band bottom with the bound state E_b = −√5 between them: no
+    # scattering state lies in the window, the bound state is coupled to no lead.
+    # Convention (Brandbyge et al., PRB 65, 165401 (2002)): occupied with f at the lowest μ.
+    fsyst = _chain(9, impurity=(4, -1.0))
+    e_bound, weight = -np.sqrt(5.0), 1 / np.sqrt(5.0)
+    mus, temperature = [-2.1, -2.4], 0.004
+    result = workflows.electron_density(fsyst, mu=mus, temperature=temperature)
+    occupation = 1 / (1 + np.exp((e_bound - min(mus)) / temperature))
+    assert abs(result.density[4] - weight * occupation) < 1e-8
+    assert result.decoupled[4] and abs(result.decoupled_weight[4] - weight) < 1e-6
+    assert result.reference == 1
+
+
+def test_reservoir_arguments_are_checked():
+    fsyst = _chain(3)
+    with pytest.raises(ValueError, match="one value per lead"):
+        workflows.electron_density(fsyst, mu=[0.0, 0.1, 0.2], temperature=0.1)
+    with pytest.raises(ValueError, match="temperature"):
+        workflows.electron_density(fsyst, mu=0.0, temperature=0.0)
+    with pytest.raises(TypeError, match=r"mu\[1\]"):
+        workflows.electron_density(fsyst, mu=[0.0, "a"], temperature=0.1)
+    with pytest.raises(ValueError, match="method"):
+        workflows.electron_density(fsyst, mu=0.0, temperature=0.1, method="fast")
+
+
+def test_negf_current_equals_landauer_current_at_finite_bias():
+    # Meir–Wingreen current from G^n against Landauer ∫ T(E) (f_0 − f_1) dE with T from
+    # kwant.smatrix, by QUADPACK (scipy.integrate.quad, asked for 1e-10; smooth integrand:
+    # windows kept away from the leads' 1/√ band edges, where both quadratures lose
+    # digits).  Tolerance 1e-8: the adaptive rule under test is asked for 1e-9.
+    fsyst, params = _two_orbital_chain()
+    mus, temperatures = np.array([3.05, 2.95]), np.array([0.004, 0.006])
+    currents = workflows.terminal_currents(
+        fsyst, mu=mus, temperature=temperatures, params=params, tol=1e-9
+    )
+
+    def landauer_integrand(energy):
+        f = 1 / (1 + np.exp((energy - mus) / temperatures))
+        return kwant.smatrix(fsyst, energy, params=params).transmission(1, 0) * (f[0] - f[1])
+
+    landauer = scipy.integrate.quad(
+        landauer_integrand,
+        np.min(mus - 36 * temperatures),
+        np.max(mus + 36 * temperatures),
+        points=sorted(mus),
+        epsabs=1e-10,
+        limit=200,
+    )[0]
+    np.testing.assert_allclose(currents, [landauer, -landauer], atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["recursive", "sparse"])
+def test_distribution_on_a_ballistic_chain_is_the_mean_of_the_reservoirs(method):
+    # A clean chain: both leads' scattering states are plane waves of equal weight 1/v on
+    # every site, so f_i(E) = (f_L + f_R)/2 exactly (the ballistic double step of height
+    # 1/2; rounding ~1e-13), and the spectral function is Kwant's LDOS.
+    fsyst = _chain(5)
+    energies = np.linspace(-1.5, 1.5, 7)
+    mus, temperature = np.array([0.2, -0.3]), 0.05
+    result = workflows.nonequilibrium_distribution(
+        fsyst, energies, mu=mus, temperature=temperature, method=method
+    )
+    assert result.method == method
+    occupations = 1 / (1 + np.exp((energies[:, None] - mus) / temperature))
+    np.testing.assert_allclose(
+        result.distribution, occupations.mean(axis=1)[:, None] * np.ones(5), atol=1e-12
+    )
+    ldos = np.array([kwant.ldos(fsyst, e) for e in energies])
+    np.testing.assert_allclose(result.spectral, ldos, atol=1e-12)
+
+
+def test_correlation_function_blocks_give_the_distribution_and_kwant_ldos():
+    # G^n and A on chosen sites of the 2-orbital chain: the diagonal of A/2π is Kwant's LDOS,
+    # and Tr G^n / Tr A per site equals nonequilibrium_distribution (rounding ~1e-12).
+    fsyst, params = _two_orbital_chain()
+    mus, temperatures, energy = [3.1, 2.9], [0.05, 0.02], 3.02
+    correlation, spectral = workflows.correlation_function(
+        fsyst, energy, mu=mus, temperature=temperatures, params=params, sites=[1, 4]
+    )
+    ldos = kwant.ldos(fsyst, energy, params=params)
+    np.testing.assert_allclose(np.diag(spectral).real / (2 * np.pi), ldos[[2, 3, 8, 9]], atol=1e-12)
+    np.testing.assert_allclose(correlation, correlation.conj().T, atol=1e-12)
+    result = workflows.nonequilibrium_distribution(
+        fsyst, [energy], mu=mus, temperature=temperatures, params=params
+    )
+    for block, site in ((slice(0, 2), 1), (slice(2, 4), 4)):
+        expected = np.trace(correlation[block, block]).real / np.trace(spectral[block, block]).real
+        assert abs(result.distribution[0, site] - expected) < 1e-12
