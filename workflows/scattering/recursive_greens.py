@@ -86,7 +86,7 @@ class RecursiveGreens:
 
     @classmethod
     def from_matrix(cls, matrix, offsets: np.ndarray) -> RecursiveGreens:
-        """The recursion for a sparse block-tridiagonal ``matrix`` (see block_tridiagonal_blocks)."""
+        """The recursion for a block-tridiagonal sparse ``matrix`` (block_tridiagonal_blocks)."""
         return cls(*block_tridiagonal_blocks(matrix, offsets))
 
     def __len__(self) -> int:
