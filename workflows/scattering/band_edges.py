@@ -378,6 +378,10 @@ def check_lead(
     """Raise :class:`BandEdgeError` if the lead has a mode slower than v_tol at ``energy``."""
     if not hasattr(lead, "cell_hamiltonian"):  # a self-energy lead (e.g. a probe): no bands
         return
+    if np.iscomplexobj(energy) and np.imag(energy) != 0:
+        # Off the real axis (contour integrals): every root is off the unit circle and the
+        # self-energy is analytic, so there is no edge to refuse.
+        return
     slow = slow_modes(lead, energy, params, index=index)
     if slow:
         raise _refusal(lead, energy, params, slow)
