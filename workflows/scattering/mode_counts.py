@@ -63,10 +63,10 @@ def _lead_of(
     return syst, int(lead), resolve_params(syst, params, lead=int(lead))
 
 
-def _propagating(syst, energy, lead, params):
+def _propagating(syst, energy, lead, params, at_band_edge):
     holder, index, params = _lead_of(syst, lead, params)
     energy = real("energy", energy)
-    propagating, _ = lead_modes(holder, index, energy, params)
+    propagating, _ = lead_modes(holder, index, energy, params, at_band_edge=at_band_edge)
     return propagating, holder.leads[index]
 
 
@@ -76,6 +76,7 @@ def open_modes(
     *,
     lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
+    at_band_edge: str | None = None,
 ) -> int:
     """Number of propagating (open) channels of one lead at ``energy``.
 
@@ -92,6 +93,10 @@ def open_modes(
     params
         Kwant parameters; only those the lead reads are needed (see
         :func:`systems.resolve_params`).
+    at_band_edge
+        At a band edge of the lead: None/``"refuse"`` (default) raises
+        ``BandEdgeError``; ``"above"``/``"below"`` counts the side asked for
+        (the one-sided limit, see :func:`workflows.conductance_matrix`).
 
     Returns
     -------
@@ -104,7 +109,7 @@ def open_modes(
     workflows.scattering.band_edges.BandEdgeError
         If ``energy`` is exactly at a band edge of the lead.
     """
-    propagating, _ = _propagating(fsyst, energy, lead, params)
+    propagating, _ = _propagating(fsyst, energy, lead, params, at_band_edge)
     return int(propagating.velocities.size // 2)
 
 
@@ -114,16 +119,17 @@ def lead_velocities(
     *,
     lead: int | None = 0,
     params: Mapping[str, Any] | None = None,
+    at_band_edge: str | None = None,
 ) -> np.ndarray:
     """Group velocities v_n > 0 (t·a/ħ) of the open modes of one lead, sorted ascending.
 
-    ``fsyst``, ``lead`` and ``params`` as for :func:`open_modes` (a finalized
+    ``fsyst``, ``lead``, ``params`` and ``at_band_edge`` as for :func:`open_modes` (a finalized
     lead takes ``lead=None`` or the default).  Kwant reports velocities per
     unit cell; they are multiplied by the cell length |period| (lattice
     constants) to give t·a/ħ.  For :func:`analysis.ohmic_slope` and
     :func:`analysis.semiclassical_dephased_resistance`.
     """
-    propagating, the_lead = _propagating(fsyst, energy, lead, params)
+    propagating, the_lead = _propagating(fsyst, energy, lead, params, at_band_edge)
     velocities = np.abs(np.asarray(propagating.velocities, dtype=float))
     cell = np.linalg.norm(np.asarray(the_lead.symmetry.periods, dtype=float)[0])
     return np.sort(velocities[: velocities.size // 2]) * cell

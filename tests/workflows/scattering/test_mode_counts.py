@@ -69,3 +69,20 @@ def test_an_energy_at_a_band_edge_is_refused_by_the_counters_too():
             continue
         # If Kwant rounds the edge mode away, it must be counted closed (mode_count's rule).
         assert np.size(value) == 1 if count is lead_velocities else value == mode_count(2.0, 3)
+
+
+@pytest.mark.parametrize("width", [3, 5])
+def test_open_modes_at_an_exact_edge_refuses_or_counts_the_side_asked_for(width):
+    # Issue 20: open_modes counted a zero-velocity mode open where mode_count counts it
+    # closed.  At the exact bottom of subband n (closed form, analysis.subband_edges) it
+    # refuses; the one-sided counts equal the analytic N(E) just below and just above.
+    fsyst = systems.wire(2, width).finalized()
+    for edge in subband_edges(width)[1:3]:
+        with pytest.raises(BandEdgeError):
+            open_modes(fsyst, edge)
+        below = mode_count(edge - 1e-6, width)
+        above = mode_count(edge + 1e-6, width)
+        assert above == below + 1
+        assert open_modes(fsyst, edge, at_band_edge="below") == below
+        assert open_modes(fsyst, edge, at_band_edge="above") == above
+        assert lead_velocities(fsyst, edge, at_band_edge="above").size == above
