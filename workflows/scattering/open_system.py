@@ -380,8 +380,27 @@ class OpenSystem:
         return InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
 
     def conductance_matrix(self, energy: float) -> np.ndarray:
-        """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G."""
+        """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G.
+
+        Refused (:class:`workflows.scattering.nambu.NambuLeadError`) for a system
+        with BdG leads, whose lead totals add electrons and holes.
+        """
+        self.refuse_lead_totals("a lead-total conductance matrix")
         return self.interface_greens_function(energy).conductance_matrix()
+
+    def refuse_lead_totals(self, what: str) -> None:
+        """Raise if a lead is a normal BdG lead (see :mod:`workflows.scattering.nambu`).
+
+        Checked once per system (cached); ``what`` names the refused quantity.
+        """
+        if not hasattr(self, "_nambu_checked"):
+            from workflows.scattering.nambu import nambu_leads  # imports this module
+
+            self._nambu_checked = not nambu_leads(self.fsyst, self.params)
+        if not self._nambu_checked:
+            from workflows.scattering.nambu import refuse_lead_totals
+
+            refuse_lead_totals(self.fsyst, self.params, what)
 
     def block_projectors(self, lead: int) -> list[np.ndarray] | None:
         """Projectors P_b of lead ``lead``'s conservation-law blocks on its interface orbitals.
