@@ -1,0 +1,275 @@
+"""Andreev conductance matrices of hybrid normal–superconducting devices (BdG systems).
+
+For N normal BdG leads (electron/hole blocks, see :mod:`workflows.scattering.nambu`)
+and grounded superconducting leads, the differential conductance
+G_ij = dI_i/dV_j (I_i the current from normal lead i into the device, V_j the
+voltage of normal lead j, every other lead grounded) is, at T = 0,
+
+    G_ij(V_j) = (e²/h) [δ_ij N_i^e − T^ee_ij(eV_j) + T^he_ij(eV_j)]
+
+(Anantram & Datta, Phys. Rev. B 53, 16390 (1996), Eq. (9); Kwant's
+superconductor tutorial for i = j), with T^ee_ij (T^he_ij) the probability
+that an electron from lead j leaves lead i as an electron (a hole), N_i^e the
+number of open electron channels of lead i, all at the energy E = eV_j
+measured from the superconductor's chemical potential (the Fermi level of the
+BdG Hamiltonian).  The hole injected at −eV_j gives the same contribution by
+particle-hole symmetry, which is why one (e²/h) stands for both.  At a
+temperature T of the normal reservoirs the kernel is smeared,
+
+    G_ij(V_j) = ∫ dE [−∂f/∂E](E − eV_j) [δ_ij N_i^e − T^ee_ij + T^he_ij](E).
+
+The current I_S from the grounded superconductor(s) into the device is not
+taken as −Σ_i I_i: it is the charge current that flows into the
+superconducting region, from the current operator (:class:`kwant.operator.Current`
+with the charge Q = P_e − P_h on every site) on the hoppings into that region,
+evaluated on the scattering states ψ = G W_j^e of the electron channels of lead
+j (G the columns of the retarded Green's function from the scattering core,
+W_j^e W_j^e† = P_e Γ_j P_e, the channels of
+:mod:`workflows.scattering.scattering_matrices`).  The superconducting
+region is every site whose on-site or hopping matrix elements do not commute
+with Q (pairing), plus the interface sites of the superconducting leads.
+Its conservation, Σ_i G_ij + G_Sj = 0, is a check of the whole calculation.
+
+Assumed: every site of the scattering region has the orbitals of the first
+site of the first normal lead's unit cell, with the same electron/hole
+structure (a uniform Nambu basis, as in every BdG model built with one
+``tau`` convention).  Units: bias eV and k_B T in t, conductances in e²/h.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import kwant
+import numpy as np
+import scipy.sparse
+
+from systems._validation import real
+from workflows.scattering.conductance import _check_system
+from workflows.scattering.nambu import NambuBlocks, nambu_leads
+from workflows.scattering.open_system import OpenSystem, cell_block_projectors
+from workflows.scattering.scattering_matrices import _block_subspaces, _channels
+
+__all__ = ["AndreevConductance", "andreev_conductance"]
+
+#: A matrix element is pairing when ‖[Q, H]‖ exceeds this fraction of max |H|.
+_PAIRING_TOLERANCE = 1e-12
+#: Thermal smearing: the energy grid spans eV ± this many k_B T, ...
+_SMEARING_RANGE = 20.0
+#: ... with this many points per k_B T (trapezoid rule; −f' is smooth on the scale k_B T).
+_POINTS_PER_KT = 8
+
+
+@dataclass(frozen=True)
+class AndreevConductance:
+    """Local and non-local differential conductances of an NS or NSN device.
+
+    Attributes
+    ----------
+    bias
+        Voltages eV at which G is given, shape (n,), units of t.
+    conductance
+        G_ij(V) = dI_i/dV_j over the normal leads, shape (n, N, N), e²/h:
+        ``conductance[k, i, j]`` with lead j at ``bias[k]`` and every other lead
+        grounded; i = j local, i ≠ j non-local.
+    superconductor
+        dI_S/dV_j, shape (n, N), e²/h: the current from the grounded
+        superconductor(s) into the device, from the current operator on the
+        hoppings into the superconducting region (so that
+        ``conductance.sum(axis=1) + superconductor`` = 0 checks conservation).
+    electron_modes
+        N_j^e(eV), shape (n, N): open electron channels of each normal lead at
+        E = ``bias`` (at T = 0 the δ_ij N_i^e term of G).
+    normal_leads, superconducting_leads
+        Lead indices (Kwant's order) of the N normal BdG leads (the axes i, j)
+        and of the grounded superconducting leads.
+    temperature
+        k_B T of the normal reservoirs (t).
+    """
+
+    bias: np.ndarray
+    conductance: np.ndarray
+    superconductor: np.ndarray
+    electron_modes: np.ndarray
+    normal_leads: tuple[int, ...]
+    superconducting_leads: tuple[int, ...]
+    temperature: float
+
+    def local(self, lead: int) -> np.ndarray:
+        """G_ii(V) of normal lead ``lead`` (a Kwant lead index), shape (n,), e²/h."""
+        i = self.normal_leads.index(lead)
+        return self.conductance[:, i, i]
+
+    def nonlocal_(self, to: int, source: int) -> np.ndarray:
+        """G_ij(V) = dI_to/dV_source between two normal leads (Kwant indices), e²/h."""
+        i, j = self.normal_leads.index(to), self.normal_leads.index(source)
+        return self.conductance[:, i, j]
+
+
+def _site_charge(fsyst: Any, lead: int, params: Mapping[str, Any], blocks: NambuBlocks):
+    """Q = P_e − P_h on one site (norbs × norbs), from the lead's cell projectors."""
+    the_lead = fsyst.leads[lead]
+    norbs = the_lead.sites[0].family.norbs
+    projectors = cell_block_projectors(the_lead, params)
+    charge = np.zeros((norbs, norbs), dtype=complex)
+    for sign, indices in ((1.0, blocks.electron), (-1.0, blocks.hole)):
+        for b in indices:
+            q = projectors[b][:norbs]
+            charge += sign * (q @ q.conj().T)
+    return charge, norbs
+
+
+def _superconducting_cut(open_system: OpenSystem, charge: np.ndarray, norbs: int, s_leads):
+    """Hoppings (b, a) of the region from a normal site a into a superconducting site b."""
+    fsyst = open_system.fsyst
+    n_sites = len(open_system.orbital_offsets) - 1
+    if np.any(np.diff(open_system.orbital_offsets) != norbs):
+        raise ValueError(
+            f"andreev_conductance needs every site to have the {norbs} Nambu orbitals of the "
+            "normal leads (one electron/hole structure)"
+        )
+    ham = open_system.hamiltonian.tocsr()
+    q = scipy.sparse.kron(scipy.sparse.identity(n_sites), charge, format="csr")
+    commutator = scipy.sparse.coo_matrix(q @ ham - ham @ q)
+    scale = max(float(np.abs(ham.data).max(initial=0.0)), 1e-300)
+    pairing = np.abs(commutator.data) > _PAIRING_TOLERANCE * scale
+    superconducting = np.zeros(n_sites, dtype=bool)
+    superconducting[commutator.row[pairing] // norbs] = True
+    superconducting[commutator.col[pairing] // norbs] = True
+    for lead in s_leads:
+        superconducting[np.asarray(fsyst.lead_interfaces[lead], dtype=int)] = True
+    cut = []
+    for a in np.flatnonzero(~superconducting):
+        for b in fsyst.graph.out_neighbors(int(a)):
+            if superconducting[b]:
+                cut.append((int(b), int(a)))
+    return cut
+
+
+def _kernels(open_system, energy, nambu, normal, current) -> tuple[np.ndarray, np.ndarray]:
+    """[δ_ij N_i^e − T^ee_ij + T^he_ij](E) over normal leads plus the S row; and N^e."""
+    s = open_system.scattering_matrix(energy, blocks=True)
+    terminal = {label: k for k, label in enumerate(s.terminals)}
+    weights = np.abs(s.data) ** 2
+    masks = (s.channel_terminals[None, :] == np.arange(len(s.terminals))[:, None]).astype(float)
+    t = masks @ weights @ masks.T  # terminal-to-terminal probabilities
+    n_e = np.array([sum(masks[terminal[(i, b)]].sum() for b in nambu[i].electron) for i in normal])
+    kernel = np.zeros((len(normal) + 1, len(normal)))
+    gf = open_system.interface_greens_function(energy)
+    for col, j in enumerate(normal):
+        sources = [terminal[(j, b)] for b in nambu[j].electron]
+        for row, i in enumerate(normal):
+            ee = sum(t[terminal[(i, b)], a] for b in nambu[i].electron for a in sources)
+            he = sum(t[terminal[(i, b)], a] for b in nambu[i].hole for a in sources)
+            kernel[row, col] = (n_e[row] if i == j else 0.0) - ee + he
+        # Current into the superconducting region from the electron scattering states of j.
+        subspaces = _block_subspaces(open_system.block_projectors(j), j)
+        w = np.concatenate(
+            [_channels(gf.gammas[j], subspaces[b], open_only=True) for b in nambu[j].electron],
+            axis=1,
+        )
+        psi = open_system.greens_columns(energy, open_system.interfaces[j]) @ w
+        into_s = sum(float(current(psi[:, n])) for n in range(psi.shape[1]))
+        kernel[-1, col] = -into_s
+    return kernel, n_e
+
+
+def andreev_conductance(
+    fsyst: kwant.system.FiniteSystem,
+    bias: float | Iterable[float],
+    *,
+    params: Mapping[str, Any] | None = None,
+    temperature: float = 0.0,
+) -> AndreevConductance:
+    """Local and non-local Andreev conductances G_ij(V) of an NS or NSN device (e²/h).
+
+    Parameters
+    ----------
+    fsyst
+        A finalized BdG system: normal leads declare electron/hole blocks
+        (``conservation_law=-tau_z, particle_hole=tau_y``, electrons first;
+        see :mod:`workflows.scattering.nambu`); every other lead is a
+        grounded superconducting lead.
+    bias
+        Voltage(s) eV of the biased normal lead, units of t (energies from
+        the superconductor's chemical potential, the zero of the BdG
+        Hamiltonian).
+    params
+        Kwant parameters.
+    temperature
+        k_B T of the normal reservoirs (t, >= 0).  At T > 0 the kernel is
+        evaluated on a grid of step k_B T/8 over eV ± 20 k_B T and integrated
+        against −∂f/∂E by the trapezoid rule.
+
+    Returns
+    -------
+    AndreevConductance
+        G_ij(V) (module formula, Anantram & Datta, PRB 53, 16390 (1996)) and
+        the current from the superconductor from the current operator.
+
+    Raises
+    ------
+    ValueError
+        Without a normal BdG lead or without a superconducting lead.
+    """
+    _check_system(fsyst)
+    bias = np.atleast_1d(np.asarray(bias, dtype=float))
+    if bias.ndim != 1 or bias.size == 0 or not np.all(np.isfinite(bias)):
+        raise ValueError(f"bias must be finite numbers (eV in units of t), got {bias!r}")
+    temperature = real("temperature", temperature, minimum=0.0, hint="k_B T in units of t")
+    open_system = OpenSystem(fsyst, params=params)
+    nambu = nambu_leads(fsyst, open_system.params)
+    normal = tuple(sorted(nambu))
+    s_leads = tuple(i for i in range(len(fsyst.leads)) if i not in nambu)
+    if not normal:
+        raise ValueError(
+            "andreev_conductance needs a normal BdG lead: declare conservation_law=-tau_z and "
+            "particle_hole=tau_y on the normal leads (electron block first)"
+        )
+    if not s_leads:
+        raise ValueError("andreev_conductance needs a superconducting lead (no e/h blocks)")
+    charge, norbs = _site_charge(fsyst, normal[0], open_system.params, nambu[normal[0]])
+    cut = _superconducting_cut(open_system, charge, norbs, s_leads)
+    current = kwant.operator.Current(fsyst, onsite=charge, where=cut, sum=True).bind(
+        params=open_system.params
+    )
+
+    def kernel(energy):
+        return _kernels(open_system, energy, nambu, normal, current)
+
+    if temperature == 0.0:
+        results = [kernel(e) for e in bias]
+        kernels = np.array([r[0] for r in results])
+        modes = np.array([r[1] for r in results])
+    else:
+        step = temperature / _POINTS_PER_KT
+        span = _SMEARING_RANGE * temperature
+        grid = np.arange(bias.min() - span, bias.max() + span + step / 2, step)
+        on_grid = [kernel(e) for e in grid]
+        values = np.array([r[0] for r in on_grid])
+        weights = _thermal_weights(grid, bias, temperature)  # (n_bias, n_grid)
+        kernels = np.einsum("kg,gij->kij", weights, values)
+        modes = np.einsum("kg,gj->kj", weights, np.array([r[1] for r in on_grid]))
+    return AndreevConductance(
+        bias=bias,
+        conductance=kernels[:, :-1, :],
+        superconductor=kernels[:, -1, :],
+        electron_modes=modes,
+        normal_leads=normal,
+        superconducting_leads=s_leads,
+        temperature=temperature,
+    )
+
+
+def _thermal_weights(grid: np.ndarray, bias: np.ndarray, temperature: float) -> np.ndarray:
+    """Trapezoid weights of −∂f/∂E(E − eV) on ``grid`` for every eV, shape (n_bias, n_grid)."""
+    x = np.abs(grid[None, :] - bias[:, None]) / temperature
+    decay = np.exp(-x)
+    derivative = decay / (temperature * (1.0 + decay) ** 2)  # −f' = 1/(4kT cosh²(x/2))
+    step = np.diff(grid)
+    trapezoid = np.zeros(grid.size)
+    trapezoid[:-1] += step / 2
+    trapezoid[1:] += step / 2
+    return derivative * trapezoid[None, :]
