@@ -20,6 +20,7 @@ from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import StoreBusyError, StoreMismatchError, read_store
 from workflows.runs.workers import WorkerDied
+from workflows.scattering.andreev import AndreevConductance, andreev_conductance
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import (
     block_terminals,
@@ -50,6 +51,7 @@ from workflows.scattering.local_density import (
     local_potential,
 )
 from workflows.scattering.mode_counts import lead_velocities, open_modes
+from workflows.scattering.nambu import NambuLeadError
 from workflows.scattering.noise import (
     ScatteringMatrix,
     fano_factor,
@@ -96,6 +98,7 @@ from workflows.studies.point_contact import qpc_conductance
 from workflows.studies.thermoelectric import thermoelectric, thermoelectric_table
 
 __all__ = [
+    "AndreevConductance",
     "BandEdgeError",
     "BiasSolution",
     "CurrentMap",
@@ -103,6 +106,7 @@ __all__ = [
     "DephasedTransport",
     "InterfaceGreensFunction",
     "LocalPotential",
+    "NambuLeadError",
     "OhmicFit",
     "ScatteringMatrix",
     "SerialExecutor",
@@ -114,6 +118,7 @@ __all__ = [
     "WorkerDied",
     "ab_oscillations",
     "adaptive_scan",
+    "andreev_conductance",
     "bend_resistance",
     "biased_current_density",
     "block_terminals",
