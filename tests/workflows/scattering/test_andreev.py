@@ -105,3 +105,101 @@ def test_thermal_smearing_against_the_smeared_btk_curve():
     np.testing.assert_allclose(result.conductance[:, 0, 0], expected, rtol=1e-2)
     # and it differs from T = 0 (G = 2) by far more than the tolerance: the test can fail
     assert abs(expected[0] - 2.0) > 0.1
+
+
+def _disordered_strip(width, length, mu, disorder, seed, bdg, delta):
+    """2D strip (t = 1) with on-site disorder, normal lead on the left, S (or N) on the right."""
+    rng = np.random.default_rng(seed)
+    potential = {
+        (x, y): disorder * (rng.random() - 0.5) for x in range(length) for y in range(width)
+    }
+    lat = kwant.lattice.square(norbs=2 if bdg else 1)
+    z, x_ = (TAU_Z, TAU_X) if bdg else (1, 0)
+    syst = kwant.Builder()
+    for (x, y), v in potential.items():
+        syst[lat(x, y)] = (4 - mu + v) * z
+    syst[lat.neighbors()] = -z
+    cross = [lat(0, y) for y in range(width)]
+    if bdg:
+        left = _normal_bdg_lead(lat, kwant.TranslationalSymmetry((-1, 0)), (4 - mu) * z, -z, cross)
+    else:
+        left = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
+        left[cross] = 4 - mu
+        left[lat.neighbors()] = -1
+    right = kwant.Builder(kwant.TranslationalSymmetry((1, 0)))
+    right[cross] = (4 - mu) * z + delta * x_
+    right[lat.neighbors()] = -z
+    syst.attach_lead(left)
+    syst.attach_lead(right)
+    return syst.finalized()
+
+
+def test_beenakker_formula_at_zero_bias():
+    """G_NS = 2 Σ_n T_n²/(2 − T_n)² (e²/h, one spin-resolved BdG block) at E = 0, B = 0.
+
+    Beenakker, PRB 46, 12841 (1992), Eq. (2) per spin; T_n from the normal state of the
+    same disordered strip (a normal lead replacing S), by plain kwant.smatrix.  The
+    formula holds in the Andreev approximation, exact up to O(Δ/μ) = 1e-3 at Δ = 1e-3 t,
+    μ = 3 t: tolerance 1e-3 (relative).
+    """
+    args = dict(width=4, length=5, mu=3.0, disorder=2.0, seed=7)
+    normal = _disordered_strip(**args, bdg=False, delta=0.0)
+    t = kwant.smatrix(normal, 0.0).submatrix(1, 0)
+    transmissions = np.linalg.svd(t, compute_uv=False) ** 2
+    expected = 2 * np.sum(transmissions**2 / (2 - transmissions) ** 2)
+    assert transmissions.size == 3 and 0.1 < np.mean(transmissions) < 0.9  # several, partial
+    result = andreev_conductance(_disordered_strip(**args, bdg=True, delta=1e-3), 0.0)
+    np.testing.assert_allclose(result.conductance[0, 0, 0], expected, rtol=1e-3)
+
+
+# Spinful BdG in the basis (e↑, e↓, h↓, −h↑): τ ⊗ σ; particle-hole τ_y σ_y K.
+S0, SX, SY = np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]])
+T0, TX, TY, TZ = np.eye(2), np.array(TAU_X), np.array(TAU_Y), np.array(TAU_Z)
+
+
+def nsn_rashba_wire(length=9, s_sites=(3, 4, 5), mu=0.5, alpha=0.4, zeeman=0.15, delta=0.2):
+    """Three-terminal NSN: a spinful Rashba–Zeeman wire (4 orbitals), pairing on the middle
+    sites, normal leads at both ends and a superconducting lead from above the middle."""
+    lat = kwant.lattice.square(norbs=4)
+    kin = (2 - mu) * np.kron(TZ, S0)
+    hop = -np.kron(TZ, S0) - 0.5j * alpha * np.kron(TZ, SY)
+    zee = zeeman * np.kron(T0, SX)
+    pair = delta * np.kron(TX, S0)
+    syst = kwant.Builder()
+    for x in range(length):
+        syst[lat(x, 0)] = kin + zee + (pair if x in s_sites else 0 * pair)
+    syst[kwant.builder.HoppingKind((1, 0), lat)] = hop
+    law, ph = -np.kron(TZ, S0), np.kron(TY, SY)
+    for direction, site in (((-1, 0), lat(0, 0)), ((1, 0), lat(0, 0))):
+        lead = kwant.Builder(
+            kwant.TranslationalSymmetry(direction), conservation_law=law, particle_hole=ph
+        )
+        lead[site] = kin + zee
+        lead[kwant.builder.HoppingKind((1, 0), lat)] = hop
+        syst.attach_lead(lead)
+    s_lead = kwant.Builder(kwant.TranslationalSymmetry((0, 1)))
+    s_lead[lat(s_sites[1], 0)] = (4 - mu) * np.kron(TZ, S0) + pair
+    s_lead[kwant.builder.HoppingKind((0, 1), lat)] = -np.kron(TZ, S0)
+    syst.attach_lead(s_lead)
+    return syst.finalized()
+
+
+def test_nsn_matrix_against_kwant_blocks_and_current_conservation():
+    """The 2×2 local/non-local matrix against Kwant's block transmissions (Anantram & Datta,
+    PRB 53, 16390 (1996): G_ij = δ_ij N_i^e − T^ee_ij + T^he_ij at E = eV_j), inside and
+    outside the gap; and Σ_i G_ij + dI_S/dV_j = 0 with I_S from the current operator into
+    the superconducting region (an independent route: rounding only, 1e-9)."""
+    fsyst = nsn_rashba_wire()
+    biases = np.array([0.05, 0.3])  # inside and outside the gap Δ = 0.2 of the S lead
+    result = andreev_conductance(fsyst, biases)
+    assert result.normal_leads == (0, 1) and result.superconducting_leads == (2,)
+    for k, energy in enumerate(biases):
+        s = kwant.smatrix(fsyst, energy)
+        for i in range(2):
+            for j in range(2):
+                n_e = s.submatrix((i, 0), (i, 0)).shape[0] if i == j else 0
+                expected = n_e - s.transmission((i, 0), (j, 0)) + s.transmission((i, 1), (j, 0))
+                assert abs(result.conductance[k, i, j] - expected) < 1e-10
+    assert np.all(np.abs(result.conductance[:, 1, 0]) > 1e-3)  # a real non-local signal
+    total = result.conductance.sum(axis=1) + result.superconductor
+    np.testing.assert_allclose(total, 0.0, atol=1e-9)
