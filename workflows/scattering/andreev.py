@@ -38,6 +38,8 @@ structure (a uniform Nambu basis, as in every BdG model built with one
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,13 +49,15 @@ import numpy as np
 import scipy.sparse
 
 from systems._validation import real
+from systems.parameters import resolve_params
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
 from workflows.scattering.open_system import OpenSystem, broadening, cell_block_projectors
 from workflows.scattering.scattering_matrices import _block_subspaces, _channels
+from workflows.studies.study_runs import observable, run_study_grid
 
-__all__ = ["AndreevConductance", "andreev_conductance"]
+__all__ = ["AndreevConductance", "AndreevPoint", "andreev_conductance"]
 
 #: A matrix element is pairing when ‖[Q, H]‖ exceeds this fraction of max |H|.
 _PAIRING_TOLERANCE = 1e-12
@@ -211,6 +215,10 @@ def andreev_conductance(
     params: Mapping[str, Any] | None = None,
     temperature: float = 0.0,
     energy_step: float | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    store: str | os.PathLike | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
 ) -> AndreevConductance:
     """Local and non-local Andreev conductances G_ij(V) of an NS or NSN device (e²/h).
 
@@ -236,6 +244,11 @@ def andreev_conductance(
         finest feature: the square-root cusps at the gap edges ±Δ make the
         error O(step^1.5) (~1 % at k_B T/4 for k_B T ≥ Δ/5; halve the step
         for ~0.3 %).
+    executor, store, progress, timeout
+        As for :func:`workflows.scan`, through which the biases run
+        (:class:`AndreevPoint`, ``bias`` its sweep axis): any executor
+        (default: this process), resumable with a ``store``.  A failed bias
+        is NaN in the result (its error in the store).
 
     Returns
     -------
@@ -255,8 +268,40 @@ def andreev_conductance(
     temperature = real("temperature", temperature, minimum=0.0, hint="k_B T in units of t")
     if energy_step is not None:
         energy_step = real("energy_step", energy_step, minimum=0.0, strict=True, hint="t")
-    open_system = OpenSystem(fsyst, params=params)
-    nambu = nambu_leads(fsyst, open_system.params)
+    normal, s_leads = _lead_roles(fsyst, resolve_params(fsyst, params))  # checks, before work
+    point = AndreevPoint(fsyst, params, temperature, energy_step)
+    table = run_study_grid(
+        "andreev_conductance",
+        point,
+        {"bias": [float(v) for v in bias]},
+        settings={"params": params, "temperature": temperature, "energy_step": energy_step},
+        executor=executor,
+        store=store,
+        progress=progress,
+        timeout=timeout,
+    )
+    n = len(normal)
+    rows = [
+        [
+            np.asarray(observable(table, name, k, np.full(shape, np.nan)), dtype=float)
+            for name, shape in (("conductance", (n, n)), ("superconductor", n), ("modes", n))
+        ]
+        for k in range(len(table))
+    ]
+    return AndreevConductance(
+        bias=bias,
+        conductance=np.array([r[0] for r in rows]).reshape(-1, n, n),
+        superconductor=np.array([r[1] for r in rows]).reshape(-1, n),
+        electron_modes=np.array([r[2] for r in rows]).reshape(-1, n),
+        normal_leads=normal,
+        superconducting_leads=s_leads,
+        temperature=temperature,
+    )
+
+
+def _lead_roles(fsyst, params) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(normal BdG leads, superconducting leads), or a ValueError if either is missing."""
+    nambu = nambu_leads(fsyst, params)
     normal = tuple(sorted(nambu))
     s_leads = tuple(i for i in range(len(fsyst.leads)) if i not in nambu)
     if not normal:
@@ -266,36 +311,64 @@ def andreev_conductance(
         )
     if not s_leads:
         raise ValueError("andreev_conductance needs a superconducting lead (no e/h blocks)")
-    charge, norbs = _site_charge(fsyst, normal[0], open_system.params, nambu[normal[0]])
-    cut = _superconducting_cut(open_system, charge, norbs, s_leads)
-    current = kwant.operator.Current(fsyst, onsite=charge, where=cut, sum=True).bind(
-        params=open_system.params
-    )
+    return normal, s_leads
 
-    kernel = _Kernel(open_system, nambu, normal, current)
 
-    if temperature == 0.0:
-        results = [kernel(e) for e in bias]
-        kernels = np.array([r[0] for r in results])
-        modes = np.array([r[1] for r in results])
-    else:
-        step = temperature / _POINTS_PER_KT if energy_step is None else energy_step
+@dataclass(frozen=True)
+class AndreevPoint:
+    """Point function of :func:`andreev_conductance` for :func:`workflows.scan`.
+
+    Offers ``bias`` as its sweep axis: all biases of a task from one open
+    system (and, at T > 0, one shared energy grid).  Observables per bias:
+    ``conductance`` (N×N), ``superconductor`` (N) and ``modes`` (N), in e²/h.
+    """
+
+    fsyst: kwant.system.FiniteSystem
+    params: Mapping[str, Any] | None
+    temperature: float
+    energy_step: float | None
+
+    def __call__(self, *, bias: float) -> dict[str, Any]:
+        """The observables at one bias eV (t)."""
+        return self.sweep_points("bias", [bias])[0]
+
+    def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:
+        """``"bias"``: every bias of a task is solved together."""
+        return "bias" if "bias" in axes else None
+
+    def sweep_points(self, axis: str, values: list[float]) -> list[dict[str, Any]]:
+        """The observables at every bias in ``values``."""
+        if axis != "bias":
+            raise ValueError(f"AndreevPoint sweeps the bias, not {axis!r}")
+        kernels, modes = self.kernels(np.asarray(values, dtype=float))
+        return [
+            {"conductance": k[:-1], "superconductor": k[-1], "modes": m}
+            for k, m in zip(kernels, modes, strict=True)
+        ]
+
+    def kernels(self, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(G with the S row, shape (n, N + 1, N); N^e, shape (n, N)) at every bias."""
+        open_system = OpenSystem(self.fsyst, params=self.params)
+        normal, s_leads = _lead_roles(self.fsyst, open_system.params)
+        nambu = nambu_leads(self.fsyst, open_system.params)
+        charge, norbs = _site_charge(self.fsyst, normal[0], open_system.params, nambu[normal[0]])
+        cut = _superconducting_cut(open_system, charge, norbs, s_leads)
+        current = kwant.operator.Current(self.fsyst, onsite=charge, where=cut, sum=True).bind(
+            params=open_system.params
+        )
+        kernel = _Kernel(open_system, nambu, normal, current)
+        temperature = self.temperature
+        if temperature == 0.0:
+            results = [kernel(e) for e in bias]
+            return np.array([r[0] for r in results]), np.array([r[1] for r in results])
+        step = temperature / _POINTS_PER_KT if self.energy_step is None else self.energy_step
         span = _SMEARING_RANGE * temperature
         grid = np.arange(bias.min() - span, bias.max() + span + step / 2, step)
         on_grid = [_off_edges(kernel, e, step) for e in grid]
-        values = np.array([r[0] for r in on_grid])
         weights = _thermal_weights(grid, bias, temperature)  # (n_bias, n_grid)
-        kernels = np.einsum("kg,gij->kij", weights, values)
+        kernels = np.einsum("kg,gij->kij", weights, np.array([r[0] for r in on_grid]))
         modes = np.einsum("kg,gj->kj", weights, np.array([r[1] for r in on_grid]))
-    return AndreevConductance(
-        bias=bias,
-        conductance=kernels[:, :-1, :],
-        superconductor=kernels[:, -1, :],
-        electron_modes=modes,
-        normal_leads=normal,
-        superconducting_leads=s_leads,
-        temperature=temperature,
-    )
+        return kernels, modes
 
 
 def _thermal_weights(grid: np.ndarray, bias: np.ndarray, temperature: float) -> np.ndarray:

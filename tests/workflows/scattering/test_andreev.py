@@ -203,3 +203,34 @@ def test_nsn_matrix_against_kwant_blocks_and_current_conservation():
     assert np.all(np.abs(result.conductance[:, 1, 0]) > 1e-3)  # a real non-local signal
     total = result.conductance.sum(axis=1) + result.superconductor
     np.testing.assert_allclose(total, 0.0, atol=1e-9)
+
+
+def test_bias_axis_runs_through_a_resumable_scan(tmp_path):
+    """The biases run through workflows.scan: a store resumes (the second run reads it)."""
+    fsyst = btk_chain(1.0, DELTA)
+    store = tmp_path / "andreev.sqlite"
+    first = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], store=store)
+    again = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], store=store)
+    np.testing.assert_array_equal(first.conductance, again.conductance)
+    expected = [btk_conductance(e, DELTA, 0.5) for e in (0.2 * DELTA, 2.0 * DELTA)]
+    np.testing.assert_allclose(again.conductance[:, 0, 0], expected, rtol=1e-2)
+
+
+def test_bad_input_is_refused_before_work():
+    with pytest.raises(ValueError, match="normal BdG lead"):
+        andreev_conductance(_plain_wire(), 0.0)
+    with pytest.raises(ValueError, match="temperature"):
+        andreev_conductance(btk_chain(0.0, DELTA), 0.0, temperature=-1.0)
+
+
+def _plain_wire():
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(3))] = 2.0
+    syst[lat.neighbors()] = -1
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 2.0
+    lead[lat.neighbors()] = -1
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst.finalized()
