@@ -21,6 +21,7 @@ from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import StoreBusyError, StoreMismatchError, read_store
 from workflows.runs.workers import WorkerDied
 from workflows.scattering.andreev import AndreevConductance, andreev_conductance
+from workflows.scattering.andreev_noise import AndreevNoise, andreev_noise
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import (
     block_terminals,
@@ -99,6 +100,7 @@ from workflows.studies.thermoelectric import thermoelectric, thermoelectric_tabl
 
 __all__ = [
     "AndreevConductance",
+    "AndreevNoise",
     "BandEdgeError",
     "BiasSolution",
     "CurrentMap",
@@ -119,6 +121,7 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "andreev_conductance",
+    "andreev_noise",
     "bend_resistance",
     "biased_current_density",
     "block_terminals",

@@ -1,4 +1,4 @@
-"""Andreev conductances against closed forms (Beenakker, BTK) and current conservation.
+"""Andreev conductances and noise against closed forms (Beenakker, BTK, de Jong–Beenakker).
 
 Every system is plain Kwant: BdG chains and strips in the style of Kwant's
 superconductor tutorial (normal leads with ``conservation_law=-tau_z,
@@ -13,7 +13,7 @@ import pytest
 import scipy.integrate
 import tinyarray
 
-from workflows import andreev_conductance
+from workflows import andreev_conductance, andreev_noise
 
 TAU_X = tinyarray.array([[0, 1], [1, 0]])
 TAU_Y = tinyarray.array([[0, -1j], [1j, 0]])
@@ -234,3 +234,39 @@ def _plain_wire():
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     return syst.finalized()
+
+
+# Noise of NS junctions (workflows.scattering.andreev_noise).
+
+
+def test_ns_fano_factor_against_de_jong_beenakker():
+    """F = 2 Σ R_n(1 − R_n)/Σ R_n, R_n = T_n²/(2 − T_n)² (de Jong & Beenakker, PRB 49,
+    16070 (1994)), T_n of the normal state by plain kwant.smatrix; Andreev approximation,
+    O(Δ/μ) ≲ 1e-3 at Δ = 1e-3 t: tolerance 1e-3."""
+    args = dict(width=4, length=5, mu=3.0, disorder=2.0, seed=7)
+    t = kwant.smatrix(_disordered_strip(**args, bdg=False, delta=0.0), 0.0).submatrix(1, 0)
+    transmissions = np.linalg.svd(t, compute_uv=False) ** 2
+    r = transmissions**2 / (2 - transmissions) ** 2
+    expected = 2 * np.sum(r * (1 - r)) / np.sum(r)
+    result = andreev_noise(_disordered_strip(**args, bdg=True, delta=DELTA), [1e-4])
+    assert abs(result.fano_factor(0) - expected) < 1e-3
+    assert 0.3 < expected < 1.9  # far from both limits: the test tells them apart
+
+
+def test_tunnel_ns_junction_has_charge_2e():
+    """A strong barrier (Z = 5): F = 2(1 − R_A) → 2, R_A = 1/(1 + 2Z²)² (BTK at E = 0)."""
+    z = 5.0
+    result = andreev_noise(btk_chain(2 * z, DELTA), [1e-4])
+    r_a = 1 / (1 + 2 * z**2) ** 2
+    assert abs(result.fano_factor(0) - 2 * (1 - r_a)) < 1e-3
+    assert abs(result.current[0] - 2 * r_a * 1e-4) < 1e-3 * 2 * r_a * 1e-4  # I = G V
+
+
+def test_equilibrium_noise_is_johnson_nyquist_with_the_andreev_conductance():
+    """S = 4 k_B T G at V = 0 (fluctuation–dissipation), G from andreev_conductance at E = 0:
+    both from the same s(0), so they agree to rounding (1e-9); fixes the Nambu factor ½."""
+    fsyst = btk_chain(1.0, DELTA)
+    temperature = 1e-5
+    noise = andreev_noise(fsyst, [0.0], temperature=temperature).noise[0, 0]
+    g = andreev_conductance(fsyst, 0.0).conductance[0, 0, 0]
+    assert abs(noise - 4 * temperature * g) < 1e-9 * noise
