@@ -90,6 +90,12 @@ class AndreevConductance:
     electron_modes
         N_j^e(eV), shape (n, N): open electron channels of each normal lead at
         E = ``bias`` (at T = 0 the δ_ij N_i^e term of G).
+    heat
+        H_ij(eV) = δ_ij N_i^e − T^ee_ij − T^he_ij, shape (n, N, N): the
+        energy-transmission kernel (electrons and holes both carry the
+        excitation energy E), smeared like G at T > 0.  It vanishes below the
+        gap of an NS junction (Andreev reflection carries charge but no
+        heat; Andreev, JETP 19, 1228 (1964)).
     normal_leads, superconducting_leads
         Lead indices (Kwant's order) of the N normal BdG leads (the axes i, j)
         and of the grounded superconducting leads.
@@ -101,6 +107,7 @@ class AndreevConductance:
     conductance: np.ndarray
     superconductor: np.ndarray
     electron_modes: np.ndarray
+    heat: np.ndarray
     normal_leads: tuple[int, ...]
     superconducting_leads: tuple[int, ...]
     temperature: float
@@ -178,6 +185,7 @@ class _Kernel:
         self.subspaces = {j: _block_subspaces(open_system.block_projectors(j), j) for j in normal}
 
     def __call__(self, energy: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows 0..N−1 charge kernel, row N the S row, rows N+1..2N the heat kernel; N^e."""
         system = self.open_system
         selfenergies = system.selfenergies(energy)
         columns = system.greens_columns(energy, self.orbitals, selfenergies)
@@ -190,6 +198,7 @@ class _Kernel:
             [sum(w[(i, b)].shape[1] for b in self.nambu[i].electron) for i in self.normal]
         )
         kernel = np.zeros((len(self.normal) + 1, len(self.normal)))
+        heat = np.zeros((len(self.normal), len(self.normal)))
         for col, j in enumerate(self.normal):
             for source in self.nambu[j].electron:
                 # ψ = G W_je: the electron scattering states of lead j on the whole region
@@ -201,11 +210,14 @@ class _Kernel:
                             amplitude = 1j * (w[(i, b)].conj().T @ local)  # s = −1 + i W† G W
                             if (i, b) == (j, source):
                                 amplitude -= np.eye(amplitude.shape[0])
-                            kernel[row, col] += sign * np.linalg.norm(amplitude) ** 2
+                            probability = np.linalg.norm(amplitude) ** 2
+                            kernel[row, col] += sign * probability
+                            heat[row, col] -= probability
                 into_s = sum(float(self.current(psi[:, n])) for n in range(psi.shape[1]))
                 kernel[-1, col] -= into_s
             kernel[col, col] += n_e[col]
-        return kernel, n_e
+            heat[col, col] += n_e[col]
+        return np.concatenate([kernel, heat]), n_e
 
 
 def andreev_conductance(
@@ -284,7 +296,12 @@ def andreev_conductance(
     rows = [
         [
             np.asarray(observable(table, name, k, np.full(shape, np.nan)), dtype=float)
-            for name, shape in (("conductance", (n, n)), ("superconductor", n), ("modes", n))
+            for name, shape in (
+                ("conductance", (n, n)),
+                ("superconductor", n),
+                ("modes", n),
+                ("heat", (n, n)),
+            )
         ]
         for k in range(len(table))
     ]
@@ -293,6 +310,7 @@ def andreev_conductance(
         conductance=np.array([r[0] for r in rows]).reshape(-1, n, n),
         superconductor=np.array([r[1] for r in rows]).reshape(-1, n),
         electron_modes=np.array([r[2] for r in rows]).reshape(-1, n),
+        heat=np.array([r[3] for r in rows]).reshape(-1, n, n),
         normal_leads=normal,
         superconducting_leads=s_leads,
         temperature=temperature,
@@ -341,13 +359,14 @@ class AndreevPoint:
         if axis != "bias":
             raise ValueError(f"AndreevPoint sweeps the bias, not {axis!r}")
         kernels, modes = self.kernels(np.asarray(values, dtype=float))
+        n = modes.shape[1]
         return [
-            {"conductance": k[:-1], "superconductor": k[-1], "modes": m}
+            {"conductance": k[:n], "superconductor": k[n], "heat": k[n + 1 :], "modes": m}
             for k, m in zip(kernels, modes, strict=True)
         ]
 
     def kernels(self, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(G with the S row, shape (n, N + 1, N); N^e, shape (n, N)) at every bias."""
+        """(G, the S row and H, shape (n, 2N + 1, N); N^e, shape (n, N)) at every bias."""
         open_system = OpenSystem(self.fsyst, params=self.params)
         normal, s_leads = _lead_roles(self.fsyst, open_system.params)
         nambu = nambu_leads(self.fsyst, open_system.params)

@@ -270,3 +270,13 @@ def test_equilibrium_noise_is_johnson_nyquist_with_the_andreev_conductance():
     noise = andreev_noise(fsyst, [0.0], temperature=temperature).noise[0, 0]
     g = andreev_conductance(fsyst, 0.0).conductance[0, 0, 0]
     assert abs(noise - 4 * temperature * g) < 1e-9 * noise
+
+
+def test_no_subgap_heat_transport():
+    """N − R_ee − R_he = 0 for |E| < Δ at an NS interface (Andreev reflection carries no
+    heat; Andreev, JETP 19, 1228 (1964)), by unitarity when the S lead is closed: to
+    rounding (1e-10); above the gap quasiparticles enter S and carry heat."""
+    result = andreev_conductance(btk_chain(1.0, DELTA), DELTA * np.array([0.0, 0.5, 0.95, 2.0]))
+    np.testing.assert_allclose(result.heat[:3, 0, 0], 0.0, atol=1e-10)
+    assert result.heat[3, 0, 0] > 0.1
+    assert np.all(result.conductance[:3, 0, 0] > 0.1)  # while charge flows
