@@ -42,6 +42,7 @@ from workflows.scattering import (
     conductance_from_transmissions,
 )
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering.nambu import refuse_lead_totals
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
 
@@ -304,6 +305,7 @@ def sweep(
     n_leads = len(fsyst.leads)
     if not points:
         return np.zeros((0, n_leads, n_leads))
+    refuse_lead_totals(fsyst, points[0], "a swept lead-total conductance matrix")
     if method != "direct":
         plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
         if isinstance(plan, _Plan):

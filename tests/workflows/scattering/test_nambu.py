@@ -18,6 +18,7 @@ from workflows.scattering.nambu import NambuBlocks, NambuLeadError, nambu_leads
 TAU_X = tinyarray.array([[0, 1], [1, 0]])
 TAU_Y = tinyarray.array([[0, -1j], [1j, 0]])
 TAU_Z = tinyarray.array([[1, 0], [0, -1]])
+U = {"U": 1.5}  # the tunnel barrier, when it is a parameter
 
 
 def tutorial_ns_junction(
@@ -39,8 +40,8 @@ def tutorial_ns_junction(
         4 - mu
     ) * TAU_Z + delta * TAU_X
     syst[(lat(x, y) for x in range(*barrier_pos) for y in range(width))] = (
-        4 - mu + barrier
-    ) * TAU_Z
+        (4 - mu + barrier) * TAU_Z if barrier is not None else lambda site, U: (4 - mu + U) * TAU_Z
+    )
     syst[lat.neighbors()] = -TAU_Z
     lead0 = kwant.Builder(
         kwant.TranslationalSymmetry((-1, 0)),
@@ -70,17 +71,26 @@ def test_particle_hole_alone_or_conservation_law_alone_is_not_a_bdg_lead():
 @pytest.mark.parametrize(
     "call",
     [
-        lambda f: workflows.conductance_matrix(f, 0.05),
-        lambda f: workflows.conductance_vs_energy(f, [0.05]),
-        lambda f: workflows.fano_factor(f, 0.05),
-        lambda f: workflows.noise_matrix(f, 0.05),
-        lambda f: workflows.open_modes(f, 0.05, lead=0),
-        lambda f: workflows.thermoelectric(f, 0.05, temperature=0.01),
+        lambda f: workflows.conductance_matrix(f, 0.05, params=U),
+        lambda f: workflows.conductance_vs_energy(f, [0.05], params=U),
+        lambda f: workflows.fano_factor(f, 0.05, params=U),
+        lambda f: workflows.noise_matrix(f, 0.05, params=U),
+        lambda f: workflows.open_modes(f, 0.05, lead=0, params=U),
+        lambda f: workflows.thermoelectric(f, 0.05, temperature=0.01, params=U),
+        lambda f: workflows.sweep(f, 0.05, "U", [1.0, 1.5]),
     ],
-    ids=["conductance_matrix", "conductance_vs_energy", "fano", "noise", "open_modes", "thermo"],
+    ids=[
+        "conductance_matrix",
+        "conductance_vs_energy",
+        "fano",
+        "noise",
+        "open_modes",
+        "thermo",
+        "sweep",
+    ],
 )
 def test_lead_totals_are_refused_naming_the_bdg_function(call):
-    fsyst = tutorial_ns_junction()
+    fsyst = tutorial_ns_junction(barrier=None)  # the barrier a parameter U (for sweep)
     with pytest.raises(NambuLeadError, match="andreev_conductance"):
         call(fsyst)
 
