@@ -57,7 +57,7 @@ from workflows.scattering.open_system import OpenSystem, broadening, cell_block_
 from workflows.scattering.scattering_matrices import _block_subspaces, _channels
 from workflows.studies.study_runs import observable, run_study_grid
 
-__all__ = ["AndreevConductance", "AndreevPoint", "andreev_conductance"]
+__all__ = ["AndreevConductance", "AndreevPoint", "SingularLeadError", "andreev_conductance"]
 
 #: A matrix element is pairing when ‖[Q, H]‖ exceeds this fraction of max |H|.
 _PAIRING_TOLERANCE = 1e-12
@@ -188,6 +188,7 @@ class _Kernel:
         """Rows 0..N−1 charge kernel, row N the S row, rows N+1..2N the heat kernel; N^e."""
         system = self.open_system
         selfenergies = system.selfenergies(energy)
+        _check_couplings(selfenergies, energy)
         columns = system.greens_columns(energy, self.orbitals, selfenergies)
         w = {
             (j, b): _channels(broadening(selfenergies[j]), subspace, open_only=True)
@@ -260,7 +261,8 @@ def andreev_conductance(
         As for :func:`workflows.scan`, through which the biases run
         (:class:`AndreevPoint`, ``bias`` its sweep axis): any executor
         (default: this process), resumable with a ``store``.  A failed bias
-        is NaN in the result (its error in the store).
+        raises ``ValueError`` with its error, after the scan (the finished
+        biases are in the store).
 
     Returns
     -------
@@ -292,6 +294,13 @@ def andreev_conductance(
         progress=progress,
         timeout=timeout,
     )
+    failed = table[table["error"].notna()]
+    if len(failed):
+        raise ValueError(
+            f"andreev_conductance failed at {len(failed)} of {len(table)} biases, first at "
+            f"bias={failed['bias'].iat[0]!r}: {failed['error'].iat[0]} (finished biases are "
+            "kept in the store, if one was given)"
+        )
     n = len(normal)
     rows = [
         [
@@ -402,6 +411,29 @@ def _thermal_weights(grid: np.ndarray, bias: np.ndarray, temperature: float) -> 
     return derivative * trapezoid[None, :]
 
 
+class SingularLeadError(ValueError):
+    """A lead's self-energy has a pole at this energy (Γ = i(Σ − Σ†) is not positive)."""
+
+
+#: Γ of a lead is positive semidefinite; an eigenvalue below −this × max |Γ| (or Σ beyond
+#: 1/this × the largest hopping) marks a pole of Σ computed in rounding.
+_POLE_TOLERANCE = 1e-8
+
+
+def _check_couplings(selfenergies, energy: float) -> None:
+    """Refuse an energy at a pole of a lead's self-energy, e.g. E = 0 exactly for a
+    topological superconducting lead, whose end hosts a Majorana state."""
+    for lead, sigma in enumerate(selfenergies):
+        gamma = 1j * (sigma - sigma.conj().T)
+        values = np.linalg.eigvalsh(0.5 * (gamma + gamma.conj().T))
+        if values.size and values.min() < -_POLE_TOLERANCE * max(abs(values).max(), 1.0):
+            raise SingularLeadError(
+                f"energy={energy!r} is at a pole of the self-energy of lead {lead} (a bound "
+                "state at the lead's end, e.g. a Majorana state at E = 0): evaluate just "
+                f"beside it, e.g. energy={energy!r} ± 1e-7"
+            )
+
+
 def _off_edges(kernel: _Kernel, energy: float, step: float):
     """The kernel at a grid energy, moved by step/100 if it falls on a band edge (e.g. ±Δ).
 
@@ -410,5 +442,5 @@ def _off_edges(kernel: _Kernel, energy: float, step: float):
     """
     try:
         return kernel(energy)
-    except BandEdgeError:
+    except (BandEdgeError, SingularLeadError):
         return kernel(energy + step / 100)

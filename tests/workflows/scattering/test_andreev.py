@@ -280,3 +280,60 @@ def test_no_subgap_heat_transport():
     np.testing.assert_allclose(result.heat[:3, 0, 0], 0.0, atol=1e-10)
     assert result.heat[3, 0, 0] > 0.1
     assert np.all(result.conductance[:3, 0, 0] > 0.1)  # while charge flows
+
+
+def majorana_wire(zeeman, barrier, mu=0.0, alpha=0.5, delta=0.1, n_sites=4):
+    """Rashba–Zeeman wire: a normal single-subband lead, a barrier, a proximitized lead."""
+    lat = kwant.lattice.chain(norbs=4)
+    kin = (2 - mu) * np.kron(TZ, S0)
+    hop = -np.kron(TZ, S0) - 0.5j * alpha * np.kron(TZ, SY)
+    zee = zeeman * np.kron(T0, SX)
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(n_sites))] = kin + zee
+    syst[lat(n_sites - 1)] = kin + zee + barrier * np.kron(TZ, S0)
+    syst[lat.neighbors()] = hop
+    lead = kwant.Builder(
+        kwant.TranslationalSymmetry((-1,)),
+        conservation_law=-np.kron(TZ, S0),
+        particle_hole=np.kron(TY, SY),
+    )
+    lead[lat(0)] = kin + zee
+    lead[lat.neighbors()] = hop
+    syst.attach_lead(lead)
+    s_lead = kwant.Builder(kwant.TranslationalSymmetry((1,)))
+    s_lead[lat(0)] = kin + zee + delta * np.kron(TX, S0)
+    s_lead[lat.neighbors()] = hop
+    syst.attach_lead(s_lead)
+    return syst.finalized()
+
+
+def test_majorana_zero_bias_peak_is_quantized():
+    """A topological S lead (E_Z² > Δ² + μ²; Lutchyn, Sau & Das Sarma, PRL 105, 077001;
+    Oreg, Refael & von Oppen, PRL 105, 177002 (2010)) and a single-subband normal lead:
+    G → 2e²/h at zero bias for every barrier (Law, Lee & Ng, PRL 103, 237001 (2009)),
+    exact at E = 0 in class D with one channel (det r = −1).  The bias is 1e-7 t, not 0:
+    the semi-infinite topological lead has a Majorana state at its end, a pole of its
+    self-energy at E = 0 exactly (Σ ~ 1e13, Γ meaningless); at 1e-7 t, far inside the
+    peak (width ~ the coupling, > 1e-3 t here), G − 2 = O((eV/width)²) < 1e-6.  In the
+    trivial phase (E_Z < Δ) the same wire has no peak (det r = +1: G → 0)."""
+    bias = 1e-7
+    for barrier in (0.5, 2.0):
+        topological = andreev_conductance(majorana_wire(0.3, barrier), bias)
+        assert topological.electron_modes[0, 0] == 1
+        assert abs(topological.conductance[0, 0, 0] - 2.0) < 1e-6
+        trivial = andreev_conductance(majorana_wire(0.05, barrier), bias)
+        assert abs(trivial.conductance[0, 0, 0]) < 1e-6
+    # away from zero bias the peak is not quantized: it depends on the barrier
+    off = [andreev_conductance(majorana_wire(0.3, u), 0.02).conductance[0, 0, 0] for u in (0.5, 2)]
+    assert abs(off[0] - off[1]) > 0.05
+
+
+def test_the_majorana_pole_of_the_lead_at_zero_energy_is_refused():
+    """At E = 0 exactly, Σ of the topological lead is a pole (Γ not positive): refused,
+    never a silent G = 2.0004."""
+    from workflows.scattering.andreev import AndreevPoint, SingularLeadError
+
+    with pytest.raises(ValueError, match=r"SingularLeadError.*pole of the self-energy of lead 1"):
+        andreev_conductance(majorana_wire(0.3, 0.5), 0.0)
+    with pytest.raises(SingularLeadError):
+        AndreevPoint(majorana_wire(0.3, 0.5), None, 0.0, None)(bias=0.0)
