@@ -35,6 +35,7 @@ import numpy as np
 
 from analysis.noise import noise_matrix
 from systems._validation import real
+from workflows.scattering.andreev import _check_couplings
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import nambu_leads
 from workflows.scattering.open_system import OpenSystem
@@ -98,6 +99,12 @@ def andreev_noise(
     Returns
     -------
     AndreevNoise
+
+    Raises
+    ------
+    workflows.scattering.andreev.SingularLeadError
+        At a pole of a lead's self-energy (e.g. ``energy=0`` exactly with a
+        topological superconducting lead).
     """
     _check_system(fsyst)
     temperature = real("temperature", temperature, minimum=0.0, hint="k_B T in units of t")
@@ -115,6 +122,7 @@ def andreev_noise(
             f"voltages must be {len(normal)} finite numbers, one per normal lead {normal}, "
             f"got {voltages!r}"
         )
+    _check_couplings(open_system.selfenergies(energy), energy)  # no pole of a lead's Σ
     s = open_system.scattering_matrix(energy, blocks=True)
     potentials = np.zeros(len(s.terminals))
     charges = np.zeros((len(normal), len(s.terminals)))  # q_α of terminal (i, α) for lead i

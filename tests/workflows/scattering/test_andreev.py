@@ -337,3 +337,5 @@ def test_the_majorana_pole_of_the_lead_at_zero_energy_is_refused():
         andreev_conductance(majorana_wire(0.3, 0.5), 0.0)
     with pytest.raises(SingularLeadError):
         AndreevPoint(majorana_wire(0.3, 0.5), None, 0.0, None)(bias=0.0)
+    with pytest.raises(SingularLeadError):
+        andreev_noise(majorana_wire(0.3, 0.5), [1e-4])
