@@ -20,7 +20,11 @@ from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import StoreBusyError, StoreMismatchError, read_store
 from workflows.runs.workers import WorkerDied
-from workflows.scattering.andreev import AndreevConductance, andreev_conductance
+from workflows.scattering.andreev import (
+    AndreevConductance,
+    andreev_conductance,
+    andreev_thermal_conductance,
+)
 from workflows.scattering.andreev_noise import AndreevNoise, andreev_noise
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import (
@@ -122,6 +126,7 @@ __all__ = [
     "adaptive_scan",
     "andreev_conductance",
     "andreev_noise",
+    "andreev_thermal_conductance",
     "bend_resistance",
     "biased_current_density",
     "block_terminals",
