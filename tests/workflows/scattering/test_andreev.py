@@ -365,6 +365,9 @@ def test_thermal_conductance_wiedemann_franz_and_btk():
 
 
 def nsn_strip(width=3, length=7, mu=1.5, delta=0.3, seed=3):
+    """Disordered spinless BdG strip in a perpendicular field (parameter ``phi``, flux per
+    plaquette in radians, Landau gauge: electrons e^{iφ…}, holes e^{−iφ…}), normal leads
+    left and right, a superconducting lead on top of two sites off centre."""
     rng = np.random.default_rng(seed)
     lat = kwant.lattice.square(norbs=2)
     syst = kwant.Builder()
