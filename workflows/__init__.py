@@ -26,6 +26,12 @@ from workflows.runs.store import (
     read_store,
 )
 from workflows.runs.workers import WorkerDied
+from workflows.scattering.andreev import (
+    AndreevConductance,
+    andreev_conductance,
+    andreev_thermal_conductance,
+)
+from workflows.scattering.andreev_noise import AndreevNoise, andreev_noise
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import (
     block_terminals,
@@ -57,6 +63,7 @@ from workflows.scattering.local_density import (
     local_potential,
 )
 from workflows.scattering.mode_counts import lead_velocities, open_modes
+from workflows.scattering.nambu import NambuLeadError
 from workflows.scattering.noise import (
     ScatteringMatrix,
     fano_factor,
@@ -112,6 +119,8 @@ from workflows.studies.point_contact import qpc_conductance
 from workflows.studies.thermoelectric import thermoelectric, thermoelectric_table
 
 __all__ = [
+    "AndreevConductance",
+    "AndreevNoise",
     "BandEdgeError",
     "BiasSolution",
     "CurrentMap",
@@ -121,6 +130,7 @@ __all__ = [
     "FiniteBiasProbes",
     "InterfaceGreensFunction",
     "LocalPotential",
+    "NambuLeadError",
     "NonequilibriumDistribution",
     "OhmicFit",
     "ScatteringMatrix",
@@ -135,6 +145,9 @@ __all__ = [
     "WorkerDied",
     "ab_oscillations",
     "adaptive_scan",
+    "andreev_conductance",
+    "andreev_noise",
+    "andreev_thermal_conductance",
     "bend_resistance",
     "biased_current_density",
     "block_terminals",

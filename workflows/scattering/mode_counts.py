@@ -21,6 +21,8 @@ import numpy as np
 from systems._validation import lead_index, real
 from systems.parameters import resolve_params
 from workflows.scattering.band_edges import lead_modes
+from workflows.scattering.nambu import NambuLeadError
+from workflows.scattering.nambu import nambu_blocks as nambu_blocks_of
 
 __all__ = ["lead_velocities", "open_modes"]
 
@@ -109,6 +111,12 @@ def open_modes(
     workflows.scattering.band_edges.BandEdgeError
         If ``energy`` is exactly at a band edge of the lead.
     """
+    holder, index, lead_params = _lead_of(fsyst, lead, params)
+    if nambu_blocks_of(holder.leads[index], lead_params) is not None:
+        raise NambuLeadError(
+            f"lead {index} is a BdG (Nambu) lead: its open modes count electrons and holes; "
+            "use workflows.andreev_conductance (its electron_modes)"
+        )
     propagating, _ = _propagating(fsyst, energy, lead, params, at_band_edge)
     return int(propagating.velocities.size // 2)
 

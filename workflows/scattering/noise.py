@@ -26,10 +26,12 @@ from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
 from systems._validation import boolean, choice
+from systems.parameters import resolve_params
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.dephasing import eliminate_floating_probes
+from workflows.scattering.nambu import refuse_lead_totals
 from workflows.scattering.scattering_matrices import ScatteringMatrix
 
 __all__ = ["ScatteringMatrix", "fano_factor", "noise_matrix", "scattering_matrix"]
@@ -143,6 +145,8 @@ def noise_matrix(
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
+    if not blocks:
+        refuse_lead_totals(fsyst, resolve_params(fsyst, params), "a lead-total noise matrix")
     s = scattering_matrix(fsyst, energy, params=params, blocks=blocks, at_band_edge=at_band_edge)
     n = len(s.terminals)
     if potentials is None:
@@ -224,6 +228,7 @@ def fano_factor(
     _check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
+    refuse_lead_totals(fsyst, resolve_params(fsyst, params), "a lead-total Fano factor")
     s = scattering_matrix(fsyst, energy, params=params, at_band_edge=at_band_edge)
     if n_leads == 2:
         return fano_from_transmissions(s.transmission_eigenvalues(sink, source))

@@ -46,10 +46,13 @@ from workflows.scattering.hamiltonian_updates import (
 from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
 __all__ = [
+    "POLE_TOLERANCE",
     "SOLVERS",
     "InterfaceGreensFunction",
     "OpenSystem",
+    "SingularLeadError",
     "broadening",
+    "check_coupling",
     "conductance_from_transmissions",
 ]
 
@@ -163,6 +166,32 @@ def check_finite_hamiltonian(ham: scipy.sparse.coo_matrix, offsets: np.ndarray, 
         f"{kind} is {value:.3g}: the Hamiltonian's entries must be finite and within "
         f"±{MAX_ENERGY:.0e} (units of t); check the value function that gives it"
     )
+
+
+class SingularLeadError(ValueError):
+    """A lead's self-energy has a pole at this energy (Γ = i(Σ − Σ†) is not positive)."""
+
+
+#: Γ of a lead is positive semidefinite; an eigenvalue below −this × max(|Γ|, 1) marks a
+#: pole of Σ computed in rounding (e.g. a Majorana state at the end of a topological lead).
+POLE_TOLERANCE = 1e-8
+
+
+def check_coupling(sigma: np.ndarray, energy: complex, lead: int) -> None:
+    """Refuse an energy at a pole of a lead's self-energy (raise :class:`SingularLeadError`).
+
+    At E = 0 exactly, a topological superconducting lead hosts a Majorana state
+    at its end: its Σ has a pole there (|Σ| ~ 1e13, Γ not positive) and every
+    quantity built on Σ would be wrong without a word.
+    """
+    gamma = broadening(sigma)
+    values = np.linalg.eigvalsh(0.5 * (gamma + gamma.conj().T))
+    if values.size and values.min() < -POLE_TOLERANCE * max(abs(values).max(), 1.0):
+        raise SingularLeadError(
+            f"energy={energy!r} is at a pole of the self-energy of lead {lead} (a bound "
+            "state at the lead's end, e.g. a Majorana state at E = 0): evaluate just "
+            f"beside it, e.g. energy={energy!r} ± 1e-7"
+        )
 
 
 class OpenSystem:
@@ -285,7 +314,9 @@ class OpenSystem:
         for index in indices:
             lead, coords = self.fsyst.leads[index], self.interfaces[index]
             if hasattr(lead, "modes"):
-                sigma = lead_modes(self.fsyst, index, energy, params)[1].selfenergy()
+                sigma = np.asarray(lead_modes(self.fsyst, index, energy, params)[1].selfenergy())
+                if np.imag(energy) == 0:
+                    check_coupling(sigma, energy, index)
             else:  # a self-energy lead (e.g. a dephasing probe)
                 sigma = lead.selfenergy(energy, params=params)
             sigma = np.asarray(sigma, dtype=complex)
@@ -412,7 +443,12 @@ class OpenSystem:
         return InterfaceGreensFunction(data=data, gammas=gammas, offsets=offsets)
 
     def conductance_matrix(self, energy: float) -> np.ndarray:
-        """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G."""
+        """The M×M conductance matrix (e²/h) at ``energy`` by Fisher–Lee on the interface G.
+
+        Refused (:class:`workflows.scattering.nambu.NambuLeadError`) for a system
+        with BdG leads, whose lead totals add electrons and holes.
+        """
+        self.refuse_lead_totals("a lead-total conductance matrix")
         return self.interface_greens_function(energy).conductance_matrix()
 
     def open_channels(self, energy: float, lead: int, *, blocks: bool = False) -> list[int] | None:
@@ -432,6 +468,20 @@ class OpenSystem:
         if blocks and block_counts is not None and len(block_counts) > 0:
             return [int(n) for n in block_counts]
         return [len(propagating.velocities) // 2]
+
+    def refuse_lead_totals(self, what: str) -> None:
+        """Raise if a lead is a normal BdG lead (see :mod:`workflows.scattering.nambu`).
+
+        Checked once per system (cached); ``what`` names the refused quantity.
+        """
+        if not hasattr(self, "_nambu_checked"):
+            from workflows.scattering.nambu import nambu_leads  # imports this module
+
+            self._nambu_checked = not nambu_leads(self.fsyst, self.params)
+        if not self._nambu_checked:
+            from workflows.scattering.nambu import refuse_lead_totals
+
+            refuse_lead_totals(self.fsyst, self.params, what)
 
     def block_projectors(self, lead: int) -> list[np.ndarray] | None:
         """Projectors P_b of lead ``lead``'s conservation-law blocks on its interface orbitals.

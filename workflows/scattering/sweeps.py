@@ -43,6 +43,7 @@ from workflows.scattering import (
 )
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering.nambu import refuse_lead_totals
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
 
@@ -309,6 +310,7 @@ def sweep(
     n_leads = len(fsyst.leads)
     if not points:
         return np.zeros((0, n_leads, n_leads))
+    refuse_lead_totals(fsyst, points[0], "a swept lead-total conductance matrix")
     solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
     if len(set(solve_at)) > 1:  # a one-sided limit that moves along the sweep
         pairs = zip(solve_at, points, strict=True)
