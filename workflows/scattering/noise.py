@@ -145,6 +145,8 @@ def noise_matrix(
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
+    _check_system(fsyst)
+    blocks = boolean("blocks", blocks)
     if not blocks:
         refuse_lead_totals(fsyst, resolve_params(fsyst, params), "a lead-total noise matrix")
     s = scattering_matrix(fsyst, energy, params=params, blocks=blocks, at_band_edge=at_band_edge)
