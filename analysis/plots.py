@@ -24,6 +24,7 @@ from systems._validation import choice
 __all__ = [
     "new_figure",
     "plot_coherence_length",
+    "plot_conductance_matrix_map",
     "plot_conductance_steps",
     "plot_cross_resistances",
     "plot_cross_transmissions",
@@ -562,6 +563,63 @@ def plot_distribution_map(positions, energies, distribution, *, mu=None, ax=None
     ax.set_xlabel(r"$x$ ($a$)")
     ax.set_ylabel(r"$E$ ($t$)")
     return ax
+
+
+def plot_conductance_matrix_map(
+    bias, field, conductance, *, labels=("L", "R"), field_label=r"$E_Z$ ($t$)", axes=None
+):
+    """The local and non-local conductances G_ij(V, B) of a multi-terminal device as a grid
+    of colour maps (bias horizontal, field vertical), one panel per matrix element.
+
+    Parameters
+    ----------
+    bias
+        Voltages eV (t), length n_V.
+    field
+        Field values (units of ``field_label``), length n_B.
+    conductance
+        G_ij, shape (n_B, n_V, N, N), e²/h (``conductance[b, v, i, j] = dI_i/dV_j``).
+    labels
+        Names of the N terminals, for the panel titles G_ij.
+    field_label
+        Label of the field axis.
+    axes
+        An N × N array of axes; default a new pyplot figure.
+
+    Returns
+    -------
+    numpy.ndarray
+        The N × N axes.  Every panel uses a diverging colour scale centred on zero
+        (non-local conductances change sign).
+    """
+    values = np.asarray(conductance, dtype=float)
+    n = values.shape[-1]
+    if values.ndim != 4 or values.shape[-2] != n or len(labels) != n:
+        raise ValueError(
+            f"conductance must have shape (n_B, n_V, N, N) with N = len(labels) = "
+            f"{len(labels)}, got shape {values.shape}"
+        )
+    if axes is None:
+        axes = _pyplot_axes(n, n, figsize=(4.2 * n, 3.2 * n))
+    axes = np.asarray(axes).reshape(n, n)
+    for i in range(n):
+        for j in range(n):
+            ax = axes[i, j]
+            panel = values[:, :, i, j]
+            scale = max(float(np.nanmax(np.abs(panel))), 1e-12)
+            mesh = ax.pcolormesh(
+                np.asarray(bias, dtype=float),
+                np.asarray(field, dtype=float),
+                panel,
+                shading="nearest",
+                cmap="RdBu_r",
+                vmin=-scale,
+                vmax=scale,
+            )
+            ax.figure.colorbar(mesh, ax=ax, label=rf"$G_{{{labels[i]}{labels[j]}}}$ ($e^2/h$)")
+            ax.set_xlabel(r"$eV$ ($t$)")
+            ax.set_ylabel(field_label)
+    return axes
 
 
 # --- Maps over a system's shape: currents, densities, potentials, outline --------------------

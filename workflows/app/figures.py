@@ -38,6 +38,7 @@ from analysis.dephasing import (
     semiclassical_dephased_resistance,
 )
 from analysis.harmonics import ensemble_harmonics
+from workflows.app.hybrid_figures import HYBRID_RECIPES
 from workflows.app.map_figures import MAP_FIGURE_RECIPES
 from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES
 from workflows.app.transport_figures import TRANSPORT_RECIPES
@@ -340,7 +341,11 @@ FIGURES: dict[str, FigureRecipe] = {
 FIGURES.update(
     {
         name: FigureRecipe(name, text, compute, draw)
-        for name, text, compute, draw in (*TRANSPORT_RECIPES, *NONEQUILIBRIUM_RECIPES)
+        for name, text, compute, draw in (
+            *TRANSPORT_RECIPES,
+            *NONEQUILIBRIUM_RECIPES,
+            *HYBRID_RECIPES,
+        )
     }
 )
 

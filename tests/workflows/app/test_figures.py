@@ -199,3 +199,20 @@ def test_biased_barrier_piles_charge_up_in_front_of_the_barrier(gallery):
     front = density.loc[density["x"] < middle - 1, "window"].mean()
     behind = density.loc[density["x"] > middle + 1, "window"].mean()
     assert front > behind > 0
+
+
+def test_nsn_conductance_matrix_conserves_current_and_is_bounded(gallery):
+    # The 2×2 matrix G_ij(V, E_Z) of the NSN wire on a complete bias × field grid.  The
+    # current from the superconductor is computed independently (current operator on the
+    # hoppings into the paired region), so G_Lj + G_Rj + G_Sj = 0 checks the whole
+    # calculation to rounding (1e-9).  Unitarity bounds the local conductance,
+    # 0 ≤ G_ii = N_i − T^ee_ii + T^he_ii ≤ 2 N_i (Anantram & Datta, PRB 53, 16390 (1996));
+    # and the non-local signal is real (|G_RL| > 1e-2 somewhere).
+    data = pd.read_csv(gallery / "nsn_conductance_matrix.csv")
+    assert data.shape[0] == data["V"].nunique() * data["E_Z"].nunique() >= 4
+    assert not np.any(np.isclose(data["V"], 0.0))  # the grid avoids E = 0
+    np.testing.assert_allclose(data["G_LL"] + data["G_RL"] + data["G_SL"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(data["G_LR"] + data["G_RR"] + data["G_SR"], 0.0, atol=1e-9)
+    for g, n in (("G_LL", "N_L"), ("G_RR", "N_R")):
+        assert (data[g] >= -1e-9).all() and (data[g] <= 2 * data[n] + 1e-9).all()
+    assert data["G_RL"].abs().max() > 1e-2
