@@ -13,14 +13,15 @@ demo: bootstrap
 
 # Kwant's own test suite against the Kwant built here (known upstream failures are
 # listed, each with its reason, in scripts/kwant_selftest.py), then mesoflow's tests
-# (last, so that the run closes on mesoflow's own count).
+# (last, so that the run closes on mesoflow's own count), on both cores (pytest-xdist; one test
+# file per worker, so that module fixtures are built once).
 # Before them: the layers' import contract (docs/architecture.md) and the API reference
 # built from the docstrings with warnings as errors.
 test: bootstrap
 	$(RUN) lint-imports
 	$(RUN) sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	$(RUN) python scripts/kwant_selftest.py
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 lint: bootstrap
 	$(RUN) ruff check .
