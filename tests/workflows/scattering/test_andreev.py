@@ -324,6 +324,12 @@ def test_majorana_zero_bias_peak_is_quantized():
         assert abs(topological.conductance[0, 0, 0] - 2.0) < 1e-6
         trivial = andreev_conductance(majorana_wire(0.05, barrier), bias)
         assert abs(trivial.conductance[0, 0, 0]) < 1e-6
+    # In the trivial phase the sub-gap conductance depends on the barrier (it only vanishes
+    # at E → 0, where det r = +1 for one channel): G(0.02 t) = 0.17 (U = 0.5) vs 0.0013 (U = 2).
+    trivial_off = [
+        andreev_conductance(majorana_wire(0.05, u), 0.02).conductance[0, 0, 0] for u in (0.5, 2)
+    ]
+    assert trivial_off[0] > 10 * trivial_off[1] > 0
     # away from zero bias the peak is not quantized: it depends on the barrier
     off = [andreev_conductance(majorana_wire(0.3, u), 0.02).conductance[0, 0, 0] for u in (0.5, 2)]
     assert abs(off[0] - off[1]) > 0.05
