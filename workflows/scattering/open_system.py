@@ -258,6 +258,8 @@ class OpenSystem:
         self.hamiltonian = ham
         self.orbital_offsets = offsets
         self.interfaces = [self.orbitals(sites) for sites in fsyst.lead_interfaces]
+        # Propagating modes of the leads at the last energy of selfenergies() (own params).
+        self._propagating_at: tuple[Any, dict[int, Any]] = (None, {})
         n = ham.shape[0]
         # E − H with a fixed sparsity pattern: the diagonal is always present.
         self._rows = np.concatenate([ham.row, np.arange(n)]).astype(np.int64)
@@ -308,13 +310,19 @@ class OpenSystem:
             One complex square matrix per lead asked for, on its interface
             orbitals, in the order of ``leads``.
         """
+        own_params = params is None or params is self.params
         params = self.params if params is None else params
+        if own_params and self._propagating_at[0] != energy:
+            self._propagating_at = (energy, {})
         sigmas = []
         indices = range(len(self.interfaces)) if leads is None else leads
         for index in indices:
             lead, coords = self.fsyst.leads[index], self.interfaces[index]
             if hasattr(lead, "modes"):
-                sigma = np.asarray(lead_modes(self.fsyst, index, energy, params)[1].selfenergy())
+                propagating, stabilized = lead_modes(self.fsyst, index, energy, params)
+                if own_params:  # kept for open_channels at this energy: no second mode solve
+                    self._propagating_at[1][index] = propagating
+                sigma = np.asarray(stabilized.selfenergy())
                 if np.imag(energy) == 0:
                     check_coupling(sigma, energy, index)
             else:  # a self-energy lead (e.g. a dephasing probe)
@@ -463,7 +471,11 @@ class OpenSystem:
         """
         if not hasattr(self.fsyst.leads[lead], "modes"):
             return None
-        propagating = lead_modes(self.fsyst, lead, energy, self.params)[0]
+        at, known = self._propagating_at
+        if at == energy and lead in known:
+            propagating = known[lead]  # from the self-energies just computed at this energy
+        else:
+            propagating = lead_modes(self.fsyst, lead, energy, self.params)[0]
         block_counts = getattr(propagating, "block_nmodes", None)
         if blocks and block_counts is not None and len(block_counts) > 0:
             return [int(n) for n in block_counts]
