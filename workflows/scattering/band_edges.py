@@ -112,7 +112,6 @@ from systems._validation import choice
 __all__ = [
     "AT_BAND_EDGE",
     "DECAY_LIMIT",
-    "EDGE_VELOCITY",
     "GRID_NODE_SIDE",
     "VELOCITY_TOLERANCE",
     "BandEdgeError",
@@ -127,8 +126,6 @@ __all__ = [
 
 #: v_tol relative to the lead's largest inter-cell hopping: modes slower than this are at an edge.
 VELOCITY_TOLERANCE = 1e-4
-#: The former name of :data:`VELOCITY_TOLERANCE`.
-EDGE_VELOCITY = VELOCITY_TOLERANCE
 #: Roots of the transfer problem with |ln|μ|| below this are examined (decay per lead period).
 DECAY_LIMIT = 0.1
 #: Values of ``at_band_edge``: refuse (None or "refuse") or the one-sided limit from above/below.
