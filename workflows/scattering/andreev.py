@@ -50,7 +50,7 @@ import scipy.sparse
 
 from systems._validation import real
 from systems.parameters import resolve_params
-from workflows.scattering.band_edges import BandEdgeError
+from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
 from workflows.scattering.open_system import (
@@ -425,14 +425,20 @@ def _thermal_weights(grid: np.ndarray, bias: np.ndarray, temperature: float) -> 
 
 
 def _off_edges(kernel: _Kernel, energy: float, step: float):
-    """The kernel at a grid energy, moved by step/100 if it falls on a band edge (e.g. ±Δ).
+    """The kernel at a grid energy; a node on a band edge (e.g. ±Δ) or on a pole of Σ is moved.
 
-    A quadrature node may sit anywhere within its cell; moving one node by
-    1 % of the step changes the trapezoid sum by far less than its own error.
+    A node exactly on a band edge takes the grid's one-sided limit, as every
+    energy-quadrature grid does (:data:`band_edges.GRID_NODE_SIDE`,
+    :func:`band_edges.resolve_energy`).  A node on a pole of a lead's Σ (a
+    Majorana state at E = 0) is moved by step/100: a quadrature node may sit
+    anywhere within its cell, and moving one node by 1 % of the step changes
+    the trapezoid sum by far less than its own error.
     """
+    system = kernel.open_system
+    energy = resolve_energy(system.fsyst, energy, system.params, GRID_NODE_SIDE)
     try:
         return kernel(energy)
-    except (BandEdgeError, SingularLeadError):
+    except SingularLeadError:
         return kernel(energy + step / 100)
 
 
