@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from systems._validation import hopping, real_array
+from systems.validation import hopping, real_array
 
 __all__ = ["chain_barrier_transmission", "chain_transmission", "chain_wavenumber"]
 

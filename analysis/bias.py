@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.csgraph
 
-from systems._validation import integer, lead_index, real, real_array
+from systems.validation import integer, lead_index, real, real_array
 
 __all__ = [
     "BiasSolution",

@@ -31,7 +31,7 @@ import numpy as np
 
 from analysis._moved import moved_attribute
 from analysis.analytic import chain_wavenumber
-from systems._validation import integer, real_array, shown
+from systems.validation import integer, real_array, shown
 
 __all__ = [
     "chain_backscattering_length",

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import BiasSolution
-from systems._validation import real
+from systems.validation import real
 
 __all__ = ["dissipation_table", "entropy_production_rate", "joule_heat", "terminal_powers"]
 

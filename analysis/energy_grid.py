@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from analysis.thermal import fermi_window, sommerfeld_floor
-from systems._validation import integer, real, real_array
+from systems.validation import integer, real, real_array
 
 __all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
 

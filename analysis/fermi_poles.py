@@ -40,7 +40,7 @@ import numpy as np
 import scipy.linalg
 
 from analysis.thermal import fermi
-from systems._validation import integer, real
+from systems.validation import integer, real
 
 __all__ = ["fermi_pole_expansion", "fermi_poles", "fermi_poles_for_range"]
 

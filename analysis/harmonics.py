@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from systems._validation import integer, real
+from systems.validation import integer, real
 
 __all__ = [
     "FluxHarmonics",

@@ -42,7 +42,7 @@ import scipy.optimize
 from numpy.typing import ArrayLike
 
 from analysis.thermoelectric import landauer_moments
-from systems._validation import lead_index, real
+from systems.validation import lead_index, real
 
 __all__ = [
     "HeatSolution",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis._moved import moved_attribute
-from systems._validation import hopping, integer, real_array
+from systems.validation import hopping, integer, real_array
 
 __all__ = ["EDGE_TOLERANCE", "mode_count", "subband_edges"]
 

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
 
-from systems._validation import choice, integer, real, real_array
+from systems.validation import choice, integer, real, real_array
 
 from .bias import ZERO_CONDUCTANCE
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from systems._validation import choice
+from systems.validation import choice
 
 __all__ = [
     "new_figure",

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from systems._validation import real, real_array
+from systems.validation import real, real_array
 
 __all__ = [
     "conductance_reciprocity",

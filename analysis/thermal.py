@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from systems._validation import real, real_array
+from systems.validation import real, real_array
 
 __all__ = ["SOMMERFELD_FLOOR", "fermi", "fermi_window", "sommerfeld_floor", "thermal_average"]
 

@@ -50,7 +50,7 @@ from numpy.typing import ArrayLike
 from scipy.special import zeta
 
 from analysis.thermal import TAIL_TOLERANCE, fermi, fermi_window, sommerfeld_floor
-from systems._validation import integer, real, real_array
+from systems.validation import integer, real, real_array
 
 #: Gauss–Legendre nodes per grid interval in :func:`landauer_moments`.
 _GAUSS_POINTS = 12

@@ -5,7 +5,6 @@ attached; every physical quantity is a Kwant ``params`` name (see
 :mod:`systems.parameters` and docs/architecture.md for names and units).
 """
 
-from ._validation import MAX_SITES
 from .multiterminal import CROSS_LEADS, HALL_BAR_LEADS, cross, hall_bar
 from .parameters import (
     NEUTRAL_PARAMS,
@@ -19,6 +18,7 @@ from .parameters import (
 from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
 from .units import MATERIALS, ContinuumWarning, Units
+from .validation import MAX_SITES
 from .wires import chain, qpc, wire
 
 __all__ = [

@@ -5,7 +5,7 @@ with ``θ_ij = 2π ∫_j^i A·dl`` and the vector potential A in units of (h/e)/
 so that the phases around a counter-clockwise plaquette add up to 2πB, with B
 the flux per plaquette in h/e.
 
-Large fields.  A phase beyond 1e8 rad (:data:`systems._validation.MAX_PHASE`)
+Large fields.  A phase beyond 1e8 rad (:data:`systems.validation.MAX_PHASE`)
 keeps fewer than 8 digits of its fractional part in double precision, so the
 value functions refuse it, naming the hopping: the phases are 2π·B times an
 integer on the square lattice (and 2π·φ on the cut), so G is periodic in B and
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._validation import MAX_PHASE, check_phase
+from .validation import MAX_PHASE, check_phase
 
 TWO_PI = 2 * np.pi
 

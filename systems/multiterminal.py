@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import kwant
 
-from ._validation import MAX_SITES, check_size, positive_int
 from .fields import PeierlsHopping
 from .hamiltonian import square_lead_onsite, square_onsite
 from .leads import square_lattice, straight_lead
+from .validation import MAX_SITES, check_size, positive_int
 
 __all__ = ["CROSS_LEADS", "HALL_BAR_LEADS", "cross", "hall_bar"]
 

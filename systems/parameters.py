@@ -55,7 +55,7 @@ from typing import Any
 
 import kwant
 
-from ._validation import MAX_ENERGY, MAX_PHASE, lead_index, real, shown
+from .validation import MAX_ENERGY, MAX_PHASE, lead_index, real, shown
 
 __all__ = [
     "NEUTRAL_PARAMS",

@@ -19,8 +19,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from ._validation import MAX_ENERGY, real, shown
 from .parameters import NEUTRAL_PARAMS
+from .validation import MAX_ENERGY, real, shown
 
 __all__ = [
     "WideBandSelfEnergy",

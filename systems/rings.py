@@ -6,7 +6,10 @@ import math
 
 import kwant
 
-from ._validation import (
+from .fields import FluxLineHopping
+from .hamiltonian import plain_hopping, square_lead_onsite, square_onsite
+from .leads import square_lattice, straight_lead
+from .validation import (
     MAX_SITES,
     boolean,
     check_connected,
@@ -14,9 +17,6 @@ from ._validation import (
     positive_int,
     positive_real,
 )
-from .fields import FluxLineHopping
-from .hamiltonian import plain_hopping, square_lead_onsite, square_onsite
-from .leads import square_lattice, straight_lead
 
 __all__ = ["AB_RING_LEADS", "ab_ring"]
 

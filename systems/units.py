@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.constants as sc
 
-from ._validation import choice, integer, positive_real, real_array, shown
+from .validation import choice, integer, positive_real, real_array, shown
 
 __all__ = [
     "MATERIALS",

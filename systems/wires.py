@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import kwant
 
-from ._validation import MAX_SITES, check_size, positive_int, real
 from .fields import PeierlsHopping
 from .gates import FAR, SplitGate
 from .hamiltonian import (
@@ -21,6 +20,7 @@ from .hamiltonian import (
     square_onsite,
 )
 from .leads import chain_lattice, square_lattice, straight_lead
+from .validation import MAX_SITES, check_size, positive_int, real
 
 __all__ = ["chain", "qpc", "wire"]
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from systems._validation import choice, integer, lead_index, positive_int, positive_real, real
+from systems.validation import choice, integer, lead_index, positive_int, positive_real, real
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.uint8(3)])

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from systems._validation import integer, real
+from systems.validation import integer, real
 from workflows.runs.executors import available_cpus, runs_in_process
 from workflows.runs.grids import check_name, grid_value
 from workflows.runs.main_guard import check_main_guard

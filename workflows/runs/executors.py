@@ -70,7 +70,7 @@ from pathlib import Path
 
 import threadpoolctl
 
-from systems._validation import integer
+from systems.validation import integer
 from workflows.runs.workers import SupervisedPool
 
 __all__ = [

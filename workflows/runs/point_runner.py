@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from systems._validation import real
+from systems.validation import real
 from workflows.runs.evaluation import evaluate_point, evaluate_sweep
 from workflows.runs.executors import (
     SerialExecutor,

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from systems._validation import boolean
+from systems.validation import boolean
 from workflows.runs.executors import (
     SerialExecutor,
     describe_executor,

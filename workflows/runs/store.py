@@ -120,7 +120,7 @@ from typing import Any
 
 import pandas as pd
 
-from systems._validation import choice
+from systems.validation import choice
 from workflows.runs.store_rows import (
     POINT_COLUMNS,
     RUN_COLUMNS,

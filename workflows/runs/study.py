@@ -111,8 +111,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
-from systems._validation import integer
 from systems.parameters import parameter_owners, resolve_params
+from systems.validation import integer
 from workflows.runs.executors import SerialExecutor, available_cpus, process_pool
 from workflows.runs.grids import grid_points, sweep_axis
 from workflows.runs.point_runner import check_timeout

@@ -48,8 +48,8 @@ import kwant
 import numpy as np
 import scipy.sparse
 
-from systems._validation import real
 from systems.parameters import resolve_params
+from systems.validation import real
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads

@@ -34,7 +34,7 @@ import kwant
 import numpy as np
 
 from analysis.noise import noise_matrix
-from systems._validation import real
+from systems.validation import real
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import nambu_leads
 from workflows.scattering.open_system import OpenSystem

@@ -56,7 +56,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from systems._validation import choice
+from systems.validation import choice
 from workflows.scattering.recursive_greens import RecursiveGreens, block_tridiagonal_blocks
 from workflows.scattering.slicing import SliceOrdering, slice_ordering
 

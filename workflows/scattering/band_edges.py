@@ -107,7 +107,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from systems._validation import choice
+from systems.validation import choice
 
 __all__ = [
     "AT_BAND_EDGE",

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import check_source_sink, two_terminal_conductance
-from systems._validation import boolean
-from systems._validation import energy as check_energy
 from systems.parameters import resolve_params
+from systems.validation import boolean
+from systems.validation import energy as check_energy
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.open_system import cell_block_projectors

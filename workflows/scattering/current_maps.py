@@ -38,8 +38,8 @@ import kwant
 import numpy as np
 
 from analysis.bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
-from systems._validation import boolean, integer, real
 from systems.parameters import resolve_params
+from systems.validation import boolean, integer, real
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.greens_columns import (
     LeadGreensColumns,

@@ -40,8 +40,8 @@ from analysis.bias import (
     solve_bias,
     two_terminal_conductance,
 )
-from systems._validation import integer
 from systems.probes import dephasing_probe_leads
+from systems.validation import integer
 from workflows.scattering import dephasing_method
 from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
 from workflows.scattering.dephasing_method import (

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from systems._validation import choice
+from systems.validation import choice
 
 __all__ = [
     "AUTO_LINEAR_FROM_PROBES",

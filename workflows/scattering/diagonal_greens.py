@@ -39,7 +39,7 @@ import functools
 import numpy as np
 import threadpoolctl
 
-from systems._validation import choice
+from systems.validation import choice
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.open_system import OpenSystem, broadening
 from workflows.scattering.recursive_greens import RecursiveGreens, block_tridiagonal_blocks

@@ -39,8 +39,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from systems._validation import choice, real
 from systems.probes import dephasing_probe_leads
+from systems.validation import choice, real
 from workflows.scattering.diagonal_greens import serial_blas
 from workflows.scattering.nonequilibrium import TAIL_WIDTH
 from workflows.scattering.open_system import OpenSystem

@@ -18,8 +18,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from systems._validation import lead_index, real
 from systems.parameters import resolve_params
+from systems.validation import lead_index, real
 from workflows.scattering.band_edges import lead_modes
 from workflows.scattering.nambu import NambuLeadError
 from workflows.scattering.nambu import nambu_blocks as nambu_blocks_of

@@ -25,8 +25,8 @@ import numpy as np
 from analysis.bias import check_source_sink
 from analysis.noise import fano_from_transmissions, probe_noise_matrix
 from analysis.noise import noise_matrix as _noise_matrix
-from systems._validation import boolean, choice
 from systems.parameters import resolve_params
+from systems.validation import boolean, choice
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system

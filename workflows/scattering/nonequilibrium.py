@@ -57,7 +57,7 @@ import numpy as np
 import scipy.integrate
 
 from analysis.fermi_poles import fermi_poles_for_range
-from systems._validation import real
+from systems.validation import real
 from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
 from workflows.scattering.open_system import OpenSystem, broadening

@@ -34,8 +34,8 @@ import kwant
 import numpy as np
 import scipy.sparse
 
-from systems._validation import MAX_ENERGY, boolean, choice
 from systems.parameters import resolve_params
+from systems.validation import MAX_ENERGY, boolean, choice
 from workflows.scattering.backends import SOLVERS, FactorizationBackend, choose_backend
 from workflows.scattering.band_edges import lead_modes
 from workflows.scattering.hamiltonian_updates import (

@@ -63,7 +63,7 @@ import scipy.linalg
 import scipy.sparse
 
 from analysis.bias import _check_terminal, two_terminal_conductance
-from systems._validation import MAX_ENERGY, real
+from systems.validation import MAX_ENERGY, real
 from workflows.scattering import OpenSystem, broadening, conductance_from_transmissions
 from workflows.scattering.conductance import _check_energy, _check_system
 

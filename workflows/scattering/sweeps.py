@@ -33,8 +33,8 @@ import kwant
 import numpy as np
 import threadpoolctl
 
-from systems._validation import choice, iterable
 from systems.parameters import parameter_names, resolve_params, updated_params
+from systems.validation import choice, iterable
 from workflows.scattering import (
     InterfaceGreensFunction,
     OpenSystem,

@@ -84,9 +84,9 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from systems._validation import integer, real_array
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
+from systems.validation import integer, real_array
 from workflows.scattering.dephasing import dephased_transport
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 

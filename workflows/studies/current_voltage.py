@@ -50,8 +50,8 @@ import pandas as pd
 from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
-from systems._validation import real
 from systems.parameters import parameter_names, updated_params
+from systems.validation import real
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from systems._validation import energy as check_energy
-from systems._validation import integer, real
+from systems.validation import energy as check_energy
+from systems.validation import integer, real
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.dephasing import dephased_transport, probe_potential_profile
 from workflows.scattering.dephasing_method import check_method

@@ -24,9 +24,9 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from systems._validation import choice, real
 from systems.parameters import updated_params
 from systems.probes import dephasing_probe_leads
+from systems.validation import choice, real
 from workflows.scattering.finite_bias_probes import PROBE_MODELS, finite_bias_probes
 from workflows.studies.study_runs import run_study_grid, study_attrs
 

@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.bias import SingularBiasError, _check_matrix, four_terminal_resistance
-from systems._validation import choice
 from systems.multiterminal import CROSS_LEADS, HALL_BAR_LEADS
 from systems.parameters import (
     parameter_names,
@@ -48,6 +47,7 @@ from systems.parameters import (
     resolve_params,
     updated_params,
 )
+from systems.validation import choice
 from workflows.scattering.conductance import _check_system, conductance_matrix
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs

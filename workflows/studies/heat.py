@@ -19,7 +19,7 @@ import numpy as np
 from analysis.energy_grid import window_grid
 from analysis.heat import HeatSolution, solve_heat
 from analysis.heat import onsager_matrix as _onsager_matrix
-from systems._validation import lead_index, real
+from systems.validation import lead_index, real
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system

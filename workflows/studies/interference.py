@@ -33,8 +33,8 @@ import systems
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
 from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
-from systems._validation import iterable, real, real_array
 from systems.parameters import updated_params
+from systems.validation import iterable, real, real_array
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.band_edges import GRID_NODE_SIDE

@@ -19,8 +19,8 @@ import pandas as pd
 import systems
 from analysis import thermal_average
 from analysis.bias import two_terminal_conductance
-from systems._validation import integer, real
 from systems.parameters import updated_params
+from systems.validation import integer, real
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy

@@ -37,7 +37,7 @@ from analysis.thermoelectric import (
     landauer_moments,
     thermoelectric_coefficients,
 )
-from systems._validation import choice, iterable, real, real_array
+from systems.validation import choice, iterable, real, real_array
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
