@@ -33,6 +33,7 @@ import numpy as np
 
 import systems
 import workflows
+from workflows.runs.options import RunOptions
 
 
 def main(n_samples: int = 400, rounds: int = 1) -> None:
@@ -50,14 +51,16 @@ def main(n_samples: int = 400, rounds: int = 1) -> None:
     t_serial, serial = serial_run()
     start = time.perf_counter()
     with workflows.process_pool(2) as pool:
-        parallel = workflows.disorder_ensemble(ring, 0.95, salts, executor=pool, **kwargs)
+        parallel = workflows.disorder_ensemble(
+            ring, 0.95, salts, run=RunOptions(executor=pool), **kwargs
+        )
         t_parallel = time.perf_counter() - start
         t_warm = np.inf
         for round_ in range(rounds):  # serial and started pool interleaved: best of each
             if round_:
                 t_serial = min(t_serial, serial_run()[0])
             start = time.perf_counter()  # again on the started pool: the dispatch alone
-            workflows.disorder_ensemble(ring, 0.95, salts, executor=pool, **kwargs)
+            workflows.disorder_ensemble(ring, 0.95, salts, run=RunOptions(executor=pool), **kwargs)
             t_warm = min(t_warm, time.perf_counter() - start)
 
     difference = np.abs(serial["G"].to_numpy() - parallel["G"].to_numpy()).max()

@@ -16,6 +16,7 @@ from analysis.dissipation import (
 )
 from workflows.runs.adaptive_sampling import adaptive_scan
 from workflows.runs.environment import environment_info, kwant_solver
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import (
@@ -133,6 +134,7 @@ __all__ = [
     "NambuLeadError",
     "NonequilibriumDistribution",
     "OhmicFit",
+    "RunOptions",
     "ScatteringMatrix",
     "SerialExecutor",
     "SingularBiasError",

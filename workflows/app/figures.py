@@ -42,6 +42,7 @@ from workflows.app.hybrid_figures import HYBRID_RECIPES
 from workflows.app.map_figures import MAP_FIGURE_RECIPES
 from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES
 from workflows.app.transport_figures import TRANSPORT_RECIPES
+from workflows.runs.options import RunOptions
 from workflows.runs.provenance import run_provenance, utc_now
 from workflows.scattering.conductance import conductance_vs_energy
 from workflows.scattering.dephasing_method import dense_memory_estimate
@@ -277,7 +278,7 @@ def _aas_compute(quick: bool, stores: Path | None = None) -> dict[str, pd.DataFr
     salts = [str(salt) for salt in range(150 if quick else 400)]
     # E = 0.95 t: the 8-site leads have a subband edge at exactly 1.0 t (singular there).
     store = None if stores is None else Path(stores) / f"aas_ensemble-{len(salts)}.sqlite"
-    ensemble = disorder_ensemble(ring, 0.95, salts, disorder=2.5, store=store)
+    ensemble = disorder_ensemble(ring, 0.95, salts, disorder=2.5, run=RunOptions(store=store))
     ensemble.attrs.update(ring=geometry, energy=0.95, disorder=2.5, salts=f"0 … {len(salts) - 1}")
     harmonics = ensemble_harmonics(ensemble)
     for column in ("phase1", "phase2"):  # report phases in (−π, π]: −π and π are one phase

@@ -38,8 +38,6 @@ structure (a uniform Nambu basis, as in every BdG model built with one
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +48,7 @@ import scipy.sparse
 
 from systems.parameters import resolve_params
 from systems.validation import real
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
@@ -241,10 +240,7 @@ def andreev_conductance(
     params: Mapping[str, Any] | None = None,
     temperature: float = 0.0,
     energy_step: float | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> AndreevConductance:
     """Local and non-local Andreev conductances G_ij(V) of an NS or NSN device (e²/h).
 
@@ -270,12 +266,11 @@ def andreev_conductance(
         finest feature: the square-root cusps at the gap edges ±Δ make the
         error O(step^1.5) (~1 % at k_B T/4 for k_B T ≥ Δ/5; halve the step
         for ~0.3 %).
-    executor, store, progress, timeout
-        As for :func:`workflows.scan`, through which the biases run
-        (:class:`AndreevPoint`, ``bias`` its sweep axis): any executor
-        (default: this process), resumable with a ``store``.  A failed bias
-        raises ``ValueError`` with its error, after the scan (the finished
-        biases are in the store).
+    run
+        How the biases run (:class:`AndreevPoint`, ``bias`` its sweep axis):
+        :class:`workflows.runs.options.RunOptions` (default: in this process,
+        no progress bar).  A failed bias raises ``ValueError`` with its error,
+        after the run (the finished biases are in the store).
 
     Returns
     -------
@@ -288,6 +283,7 @@ def andreev_conductance(
     ValueError
         Without a normal BdG lead or without a superconducting lead.
     """
+    run = run_options(run)
     _check_system(fsyst)
     bias = np.atleast_1d(np.asarray(bias, dtype=float))
     if bias.ndim != 1 or bias.size == 0 or not np.all(np.isfinite(bias)):
@@ -302,10 +298,7 @@ def andreev_conductance(
         point,
         {"bias": [float(v) for v in bias]},
         settings={"params": params, "temperature": temperature, "energy_step": energy_step},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     failed = table[table["error"].notna()]
     if len(failed):

@@ -73,9 +73,7 @@ subband edge: near an edge the probes mix in a slow or nearly open mode.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +85,7 @@ import pandas as pd
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
 from systems.validation import integer, real_array
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.dephasing import dephased_transport
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
@@ -207,10 +206,7 @@ def resistance_vs_length(
     probe_sites: Any = "all",
     source: int = 0,
     sink: int = 1,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Two-terminal resistance R(L) with floating dephasing probes, one system per length.
 
@@ -230,12 +226,9 @@ def resistance_vs_length(
         default every site; None if ``build`` attaches the probes itself.
     source, sink
         Lead indices of the two terminals.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`, one point per length,
-        :func:`length_point`): any executor (default: in this process,
-        :class:`workflows.SerialExecutor`; a process pool needs ``build``
-        picklable by cloudpickle, as lambdas are), a results store to persist
-        and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -245,6 +238,7 @@ def resistance_vs_length(
         ``attrs``: the scan's ``provenance`` (with the ``energy`` and ``params``
         in its ``study`` settings), ``failed`` and ``errors``.
     """
+    run = run_options(run)
     lengths = _check_lengths(lengths)
     if not callable(build):
         raise TypeError(f"build must be a function length -> kwant.Builder, got {build!r}")
@@ -269,10 +263,7 @@ def resistance_vs_length(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     frame = pd.DataFrame(
         {
@@ -299,10 +290,7 @@ def measure_coherence_length(
     *,
     params: Mapping[str, Any] | None = None,
     probe_sites: Any = "all",
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> OhmicFit:
     """Ohmic slope, λ and l_φ from R(L) at fixed η (see the module docstring).
 
@@ -310,15 +298,13 @@ def measure_coherence_length(
     beyond a few sites so that end effects are negligible.  For the chain the
     result should be λ = 2 l_φ = 4t sin k/η in weak coupling.
     """
+    run = run_options(run)
     frame = resistance_vs_length(
         build,
         lengths,
         energy,
         params=params,
         probe_sites=probe_sites,
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     return fit_ohmic(frame["length"], frame["R"])

@@ -37,8 +37,6 @@ and grid).
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +50,7 @@ from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
 from systems.validation import real
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -180,10 +179,7 @@ def iv_curve(
     drop: str | Callable[[float], Mapping[str, Any]] = "rigid",
     split: float = 0.5,
     tol: float = DEFAULT_TOL,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """I(V) and dI/dV between two terminals at finite bias (see the module docstring).
 
@@ -208,11 +204,9 @@ def iv_curve(
         Fraction η of the bias applied to the source (0 … 1).
     tol
         Error target of the adaptive energy grid(s).
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`, :class:`IVPoint`; the
-        rigid model is one task): any executor (default: in this process,
-        :class:`workflows.SerialExecutor`), a results store to persist and
-        resume, a progress bar, a time limit (s) per task.
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).  The rigid model is one task.
 
     Returns
     -------
@@ -223,6 +217,7 @@ def iv_curve(
         (sample densely).  ``attrs``: ``units``, ``drop``, the scan's
         ``provenance``, ``failed`` and ``errors``.
     """
+    run = run_options(run)
     _check_system(fsyst)
     energy = _check_energy(energy)
     biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
@@ -268,10 +263,7 @@ def iv_curve(
             "split": float(split),
             "tol": tol,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     currents = np.array([observable(table, "current", i) for i in range(len(table))], dtype=float)
     if point.drop is None:

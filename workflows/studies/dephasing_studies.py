@@ -13,9 +13,7 @@ lengths in lattice constants, G in e²/h, R in h/e².
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -23,6 +21,7 @@ import pandas as pd
 
 from systems.validation import energy as check_energy
 from systems.validation import integer, real
+from workflows.runs.options import RunOptions, run_options
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.dephasing import dephased_transport, probe_potential_profile
 from workflows.scattering.dephasing_method import check_method
@@ -108,10 +107,7 @@ def ohmic_crossover_study(
     *,
     width: int | None = None,
     method: str = "auto",
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """R(L) for several probe couplings η: ballistic (R = 1/N) to Ohmic (R ∝ L).
 
@@ -127,11 +123,9 @@ def ohmic_crossover_study(
         None for the 1D chain, else the width of a square-lattice wire.
     method
         Probe elimination, see :func:`workflows.dephased_transport`.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; e.g.
-        :func:`workflows.process_pool` for large studies), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -141,6 +135,7 @@ def ohmic_crossover_study(
         that ran, see :func:`workflows.dephased_transport`).  Compare with
         R = (h/e²)(1/N)(1 + L/λ), :func:`analysis.dephasing.dephased_resistance`.
     """
+    run = run_options(run)
     lengths = _check_lengths(lengths)
     etas = _check_etas(etas)
     width = _check_width(width)
@@ -152,10 +147,7 @@ def ohmic_crossover_study(
         point,
         {"length": lengths, "eta": etas},
         settings={"width": width, "energy": energy, "method": method},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     frame = pd.DataFrame(
         {
@@ -182,10 +174,7 @@ def localization_study(
     energy: float,
     eta: float,
     width: int | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Disordered wire without probes (Anderson localization) against the same wire with probes.
 
@@ -208,11 +197,9 @@ def localization_study(
         Probe coupling of the dephased case (t), > 0.
     width
         None for a chain, else the wire width.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; e.g.
-        :func:`workflows.process_pool` for large studies), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -222,6 +209,7 @@ def localization_study(
         settings (``disorder``, ``energy``, ``width``) are in
         ``attrs["provenance"]["study"]["settings"]``.
     """
+    run = run_options(run)
     lengths = _check_lengths(lengths)
     salts = [str(s) for s in salts]
     if not salts:
@@ -239,10 +227,7 @@ def localization_study(
         point,
         {"length": lengths, "salt": salts, "eta": [0.0, float(eta)]},
         settings={"disorder": float(disorder), "energy": float(energy), "width": width},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     frame = pd.DataFrame(
         {
@@ -289,10 +274,7 @@ def potential_profile_study(
     width: int | None = None,
     disorder: float = 0.0,
     salt: str = "0",
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """The probe potential μ along a wire, left lead at 1 and right lead at 0.
 
@@ -311,11 +293,9 @@ def potential_profile_study(
         None for a chain, else the wire width.
     disorder, salt
         On-site disorder strength (t) and seed.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; e.g.
-        :func:`workflows.process_pool` for large studies), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -327,6 +307,7 @@ def potential_profile_study(
         (L ≫ λ) μ falls linearly along x; compare the chain with
         :func:`analysis.dephasing.chain_probe_potential`.
     """
+    run = run_options(run)
     (length,) = _check_lengths([length])
     width = _check_width(width)
     energy = check_energy("energy", energy)
@@ -340,10 +321,7 @@ def potential_profile_study(
         point,
         {"length": [length], "energy": [float(energy)], "eta": [float(eta)]},
         settings={"width": width, "disorder": float(disorder), "salt": str(salt)},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     columns = ["lead", "x", "mu"] if width is None else ["lead", "x", "y", "mu"]
     frame = pd.DataFrame({name: observable(table, name, 0, np.array([])) for name in columns})

@@ -14,8 +14,6 @@ t²/h, entropy production in k_B t/h.
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +25,7 @@ import pandas as pd
 from systems.parameters import updated_params
 from systems.probes import dephasing_probe_leads
 from systems.validation import choice, real
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.finite_bias_probes import PROBE_MODELS, finite_bias_probes
 from workflows.studies.study_runs import run_study_grid, study_attrs
 
@@ -118,10 +117,7 @@ def probe_iv_curve(
     sink: int = 1,
     split: float = 0.5,
     tol: float = 1e-9,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """I(V) with floating probes at finite bias (see the module docstring).
 
@@ -147,8 +143,9 @@ def probe_iv_curve(
         Fraction η of the bias applied to the source.
     tol
         Interpolation tolerance of G(E) (e²/h), as in :func:`workflows.finite_bias_probes`.
-    executor, store, progress, timeout
-        As for :func:`workflows.scan` (one task holds all biases).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).  One task holds all biases.
 
     Returns
     -------
@@ -158,6 +155,7 @@ def probe_iv_curve(
         (t, hot probes), ``residual``; ``attrs``: ``units``, the scan's
         ``provenance``, ``failed`` and ``errors``.
     """
+    run = run_options(run)
     model = choice("model", model, PROBE_MODELS)
     energy = real("energy", energy, hint="t")
     biases = np.asarray([real("bias", b, hint="eV in t") for b in np.atleast_1d(biases)])
@@ -193,10 +191,7 @@ def probe_iv_curve(
             "split": split,
             "tol": point.tol,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     columns = [
         "bias",

@@ -28,10 +28,8 @@ clean bar).
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import numbers
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -48,6 +46,7 @@ from systems.parameters import (
     updated_params,
 )
 from systems.validation import choice
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.conductance import _check_system, conductance_matrix
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -300,10 +299,7 @@ def _field_energy_scan(
     geometry: str,
     lead_names: tuple[str, ...],
     workflow: str,
-    executor: concurrent.futures.Executor | None,
-    store: str | os.PathLike | None,
-    progress: bool,
-    timeout: float | None,
+    run: RunOptions,
 ) -> pd.DataFrame:
     _check_system(fsyst)
     if len(fsyst.leads) < len(lead_names):
@@ -342,10 +338,7 @@ def _field_energy_scan(
             "fields": fields,
             "energies": energies,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     names = ["nu", *_COLUMNS[geometry]]
     frame = pd.DataFrame(
@@ -379,10 +372,7 @@ def quantum_hall_scan(
     energies: Iterable[float] | float,
     *,
     params: Mapping[str, Any] | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Hall and longitudinal resistance of a Hall bar over field and Fermi energy.
 
@@ -402,11 +392,9 @@ def quantum_hall_scan(
     params
         Other fixed Kwant parameters (``V``, ``disorder``, ``salt``, ...);
         not ``B``.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large scans), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -420,6 +408,7 @@ def quantum_hall_scan(
         holds the fixed parameters and the grid), ``failed``, ``errors``, and
         ``geometry``, ``lead_order``, ``units``.
     """
+    run = run_options(run)
     return _field_energy_scan(
         fsyst,
         fields,
@@ -428,10 +417,7 @@ def quantum_hall_scan(
         geometry="hall_bar",
         lead_names=HALL_BAR_LEADS,
         workflow="quantum_hall_scan",
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
 
 
@@ -441,10 +427,7 @@ def cross_resistance_scan(
     energies: Iterable[float] | float,
     *,
     params: Mapping[str, Any] | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Hall and bend resistance of a four-terminal cross over field and Fermi energy.
 
@@ -458,11 +441,9 @@ def cross_resistance_scan(
         Fermi energies (t).
     params
         Other fixed Kwant parameters; not ``B``.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large scans), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -472,6 +453,7 @@ def cross_resistance_scan(
         ``T_right_turn`` (e²/h, out of the left lead); see
         :func:`cross_resistances`.  ``attrs`` as for :func:`quantum_hall_scan`.
     """
+    run = run_options(run)
     return _field_energy_scan(
         fsyst,
         fields,
@@ -480,8 +462,5 @@ def cross_resistance_scan(
         geometry="cross",
         lead_names=CROSS_LEADS,
         workflow="cross_resistance_scan",
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )

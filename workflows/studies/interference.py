@@ -17,10 +17,8 @@ provenance is the scan's, in ``attrs["provenance"]``.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import functools
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -35,6 +33,7 @@ from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
 from systems.parameters import updated_params
 from systems.validation import iterable, real, real_array
+from workflows.runs.options import RunOptions, run_options
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.band_edges import GRID_NODE_SIDE
@@ -341,10 +340,7 @@ def visibility_vs_dephasing(
     flux=None,
     period: float | None = None,
     flux_unit: str | None = None,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Visibility of the h/e oscillation of rings with dephasing probes on their arms.
 
@@ -377,11 +373,9 @@ def visibility_vs_dephasing(
     period, flux_unit
         For your own systems whose ``phi`` is your own: the flux period and
         unit name (see :func:`flux_units`).
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large studies), a results store
-        to persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -399,6 +393,7 @@ def visibility_vs_dephasing(
     One point per (ring, η), η = 0 (the coherent reference) included: a flux
     trace by :func:`workflows.sweep` (:func:`dephased_ring_point`).
     """
+    run = run_options(run)
     rings = list(iterable("rings", rings, what="ring recipes or systems"))
     etas = [float(eta) for eta in real_array("etas", iterable("etas", etas), missing=True)]
     if not rings or not etas:
@@ -438,10 +433,7 @@ def visibility_vs_dephasing(
             "period": period,
             "flux_unit": flux_unit,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     nan_columns = dict.fromkeys(("G0", "A1", "A2", "visibility", "visibility_extremal"), np.nan)
 
@@ -490,10 +482,7 @@ def visibility_vs_temperature(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Visibility of the thermally averaged AB oscillation G_T(φ) = ∫ G(E, φ) (−∂f/∂E) dE.
 
@@ -524,11 +513,9 @@ def visibility_vs_temperature(
         Other Kwant parameters (fixed).
     source, sink
         Terminals.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large studies), a results store
-        to persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -542,6 +529,7 @@ def visibility_vs_temperature(
     -----
     One point per energy of the grid: the trace G(E, φ) (:func:`flux_trace_point`).
     """
+    run = run_options(run)
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     _require_period(period)  # the harmonics need it: say so before any solve
     energies = np.asarray(real_array("energies", iterable("energies", energies)))
@@ -575,10 +563,7 @@ def visibility_vs_temperature(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     conductance = np.array(
         [observable(table, "G", i, np.full(flux.size, np.nan)) for i in range(energies.size)],
@@ -614,10 +599,7 @@ def disorder_ensemble(
     params: Mapping[str, Any] | None = None,
     source: int = 0,
     sink: int = 1,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """G(φ) of a disordered ring for every disorder realisation (salt).
 
@@ -646,11 +628,9 @@ def disorder_ensemble(
         Other Kwant parameters (fixed).
     source, sink
         Terminals.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large studies), a results store
-        to persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -665,6 +645,7 @@ def disorder_ensemble(
     samples are independent, so a process pool runs them in parallel, e.g.
     ``executor=workflows.process_pool(2)``.
     """
+    run = run_options(run)
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     salts = [str(salt) for salt in salts]
     if not salts:
@@ -696,10 +677,7 @@ def disorder_ensemble(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     frame = pd.DataFrame(
         {

@@ -7,9 +7,7 @@ At finite temperature the steps are smeared by the thermal window −∂f/∂E.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,6 +19,7 @@ from analysis import thermal_average
 from analysis.bias import two_terminal_conductance
 from systems.parameters import updated_params
 from systems.validation import integer, real
+from workflows.runs.options import RunOptions, run_options
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
@@ -97,10 +96,7 @@ def qpc_conductance(
     depth: float | None = None,
     params: Mapping[str, Any] | None = None,
     energy_samples: int = 25,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Conductance of :func:`systems.qpc` against its gate voltage, with the Landauer bound.
 
@@ -125,11 +121,9 @@ def qpc_conductance(
     energy_samples
         Energies per thermal average (>= 3); the interpolation between them is
         linear, so choose enough to resolve the smeared steps.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`; pass e.g.
-        :func:`workflows.process_pool` for large scans), a results store to
-        persist and resume, a progress bar, a per-point time limit (s).
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -140,6 +134,7 @@ def qpc_conductance(
         scan's ``provenance`` (its ``study`` entry holds the geometry, energy,
         temperature and parameters), ``failed`` and ``errors``, ``units``.
     """
+    run = run_options(run)
     gates = np.asarray(list(gate_voltages), dtype=float)
     if gates.ndim != 1 or gates.size == 0 or not np.all(np.isfinite(gates)):
         raise ValueError(f"gate_voltages must be a non-empty list of finite numbers, got {gates}")
@@ -173,10 +168,7 @@ def qpc_conductance(
             "energy_samples": int(energy_samples),
             "params": fixed,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     names = ["G", "G_thermal"] if temperature > 0 else ["G"]
     frame = pd.DataFrame(

@@ -20,8 +20,6 @@ in total charge and/or heat, see :mod:`workflows.studies.heat`.
 
 from __future__ import annotations
 
-import concurrent.futures
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +36,7 @@ from analysis.thermoelectric import (
     thermoelectric_coefficients,
 )
 from systems.validation import choice, iterable, real, real_array
+from workflows.runs.options import RunOptions, run_options
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
@@ -225,10 +224,7 @@ def thermoelectric_table(
     phonon_kappa: float = 0.0,
     tol: float = DEFAULT_TOL,
     max_points: int = 4000,
-    executor: concurrent.futures.Executor | None = None,
-    store: str | os.PathLike | None = None,
-    progress: bool = False,
-    timeout: float | None = None,
+    run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Thermoelectric coefficients on the grid energies × temperatures.
 
@@ -256,10 +252,9 @@ def thermoelectric_table(
     tol, max_points
         Error target (e²/h per interval) and evaluation budget of each
         adaptive energy grid.
-    executor, store, progress, timeout
-        How the points run (:func:`workflows.scan`): any executor (default:
-        in this process, :class:`workflows.SerialExecutor`), a results store
-        to persist and resume, a progress bar, a time limit (s) per task.
+    run
+        How the points run: :class:`workflows.runs.options.RunOptions` (default: in
+        this process, no progress bar).
 
     Returns
     -------
@@ -269,6 +264,7 @@ def thermoelectric_table(
         the scan's ``provenance``, ``failed`` and ``errors`` (failed points
         have NaN coefficients).
     """
+    run = run_options(run)
     _check_system(fsyst)
     energies = np.asarray([_check_energy(m) for m in _values("energies", energies)], dtype=float)
     temps = _check_temperatures(temperatures)
@@ -296,10 +292,7 @@ def thermoelectric_table(
             "tol": tol,
             "max_points": max_points,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
     )
     frame = pd.DataFrame(
         {

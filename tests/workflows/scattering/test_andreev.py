@@ -15,6 +15,7 @@ import tinyarray
 
 import workflows
 from workflows import andreev_conductance, andreev_noise, andreev_thermal_conductance
+from workflows.runs.options import RunOptions
 
 TAU_X = tinyarray.array([[0, 1], [1, 0]])
 TAU_Y = tinyarray.array([[0, -1j], [1j, 0]])
@@ -210,8 +211,8 @@ def test_bias_axis_runs_through_a_resumable_scan(tmp_path):
     """The biases run through workflows.scan: a store resumes (the second run reads it)."""
     fsyst = btk_chain(1.0, DELTA)
     store = tmp_path / "andreev.sqlite"
-    first = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], store=store)
-    again = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], store=store)
+    first = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], run=RunOptions(store=store))
+    again = andreev_conductance(fsyst, [0.2 * DELTA, 2.0 * DELTA], run=RunOptions(store=store))
     np.testing.assert_array_equal(first.conductance, again.conductance)
     expected = [btk_conductance(e, DELTA, 0.5) for e in (0.2 * DELTA, 2.0 * DELTA)]
     np.testing.assert_allclose(again.conductance[:, 0, 0], expected, rtol=1e-2)

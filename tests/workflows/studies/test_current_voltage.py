@@ -13,6 +13,7 @@ import systems
 from analysis import chain_barrier_transmission
 from analysis.thermal import fermi
 from workflows import iv_curve, thermoelectric
+from workflows.runs.options import RunOptions
 
 THETA = 0.005
 
@@ -118,16 +119,23 @@ def test_iv_resumes_from_its_store_and_runs_on_two_workers(tmp_path, interrupt_a
     store = tmp_path / "iv.sqlite"
     with pytest.raises(KeyboardInterrupt):
         iv_curve(
-            fsyst, 1.0, biases, drop="linear", **kwargs, store=store, executor=interrupt_after(2)
+            fsyst,
+            1.0,
+            biases,
+            drop="linear",
+            **kwargs,
+            run=RunOptions(store=store, executor=interrupt_after(2)),
         )
-    resumed = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs, store=store)
+    resumed = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs, run=RunOptions(store=store))
     assert resumed.attrs["provenance"]["n_from_store"] == 2
     assert resumed.attrs["provenance"]["n_computed"] == 1
     pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
-    parallel = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs, executor=two_workers)
+    parallel = iv_curve(
+        fsyst, 1.0, biases, drop="linear", **kwargs, run=RunOptions(executor=two_workers)
+    )
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
     rigid = iv_curve(fsyst, 1.0, biases, **kwargs)
-    on_pool = iv_curve(fsyst, 1.0, biases, **kwargs, executor=two_workers)
+    on_pool = iv_curve(fsyst, 1.0, biases, **kwargs, run=RunOptions(executor=two_workers))
     pd.testing.assert_frame_equal(on_pool, rigid, check_exact=True)
 
 

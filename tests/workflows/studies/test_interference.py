@@ -8,6 +8,7 @@ import pytest
 import analysis
 import systems
 import workflows
+from workflows.runs.options import RunOptions
 
 RING = {"t": 1.0, "V": 0.0, "disorder": 0.0, "salt": "0"}
 FLUX = np.linspace(0, 1, 16, endpoint=False)  # resolves harmonics up to n = 7
@@ -115,7 +116,9 @@ def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away(study_store
     fsyst = systems.ab_ring(10, 20, 8).finalized()
     # The session's store: the gallery and the notebook reuse these 150 samples.
     store = study_stores / f"aas_ensemble-{n}.sqlite"
-    frame = workflows.disorder_ensemble(fsyst, 0.95, range(n), disorder=2.5, flux=FLUX, store=store)
+    frame = workflows.disorder_ensemble(
+        fsyst, 0.95, range(n), disorder=2.5, flux=FLUX, run=RunOptions(store=store)
+    )
     assert frame.shape == (n * FLUX.size, 3)
     result = analysis.ensemble_harmonics(frame).set_index("trace")
     single, average = result.loc["single sample (rms)"], result.loc["ensemble average"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import fermi, fermi_window, mode_count, subband_edges, thermal_average
+from workflows.runs.options import RunOptions
 from workflows.studies.point_contact import qpc_conductance
 
 
@@ -76,11 +77,13 @@ def test_qpc_scan_resumes_from_its_store_and_runs_on_two_workers(
     assert serial.attrs["provenance"]["point"] == "workflows.studies.point_contact.gate_point"
     store = tmp_path / "qpc.sqlite"
     with pytest.raises(KeyboardInterrupt):
-        qpc_conductance(TINY_GATES, 0.5, **TINY, store=store, executor=interrupt_after(2))
-    resumed = qpc_conductance(TINY_GATES, 0.5, **TINY, store=store)
+        qpc_conductance(
+            TINY_GATES, 0.5, **TINY, run=RunOptions(store=store, executor=interrupt_after(2))
+        )
+    resumed = qpc_conductance(TINY_GATES, 0.5, **TINY, run=RunOptions(store=store))
     assert resumed.attrs["provenance"]["n_from_store"] == 2
     assert resumed.attrs["provenance"]["n_computed"] == 2
     pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
-    parallel = qpc_conductance(TINY_GATES, 0.5, **TINY, executor=two_workers)
+    parallel = qpc_conductance(TINY_GATES, 0.5, **TINY, run=RunOptions(executor=two_workers))
     assert "SupervisedPool (2 workers)" in parallel.attrs["provenance"]["executor"]
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)

@@ -9,6 +9,7 @@ import pytest
 
 import systems
 import workflows
+from workflows.runs.options import RunOptions
 from workflows.runs.store import StoreMismatchError
 
 FLUX = np.linspace(0, 1, 8, endpoint=False)
@@ -56,29 +57,42 @@ def test_a_study_resumes_from_its_store(ring, serial_ensemble, tmp_path, interru
     store = tmp_path / "ensemble.sqlite"
     with pytest.raises(KeyboardInterrupt):
         workflows.disorder_ensemble(
-            ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store, executor=interrupt_after(2)
+            ring,
+            1.1,
+            SALTS,
+            disorder=1.0,
+            flux=FLUX,
+            run=RunOptions(store=store, executor=interrupt_after(2)),
         )
-    resumed = workflows.disorder_ensemble(ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store)
+    resumed = workflows.disorder_ensemble(
+        ring, 1.1, SALTS, disorder=1.0, flux=FLUX, run=RunOptions(store=store)
+    )
     provenance = resumed.attrs["provenance"]
     assert provenance["n_from_store"] == 2 and provenance["n_computed"] == len(SALTS) - 2
     assert len(provenance["runs"]) == 2  # the interrupted session and this one
     pd.testing.assert_frame_equal(resumed, serial_ensemble, check_exact=False, rtol=1e-12)
-    again = workflows.disorder_ensemble(ring, 1.1, SALTS, disorder=1.0, flux=FLUX, store=store)
+    again = workflows.disorder_ensemble(
+        ring, 1.1, SALTS, disorder=1.0, flux=FLUX, run=RunOptions(store=store)
+    )
     assert again.attrs["provenance"]["n_computed"] == 0
     with pytest.raises(StoreMismatchError):  # other settings: another study, refused
-        workflows.disorder_ensemble(ring, 1.2, SALTS, disorder=1.0, flux=FLUX, store=store)
+        workflows.disorder_ensemble(
+            ring, 1.2, SALTS, disorder=1.0, flux=FLUX, run=RunOptions(store=store)
+        )
 
 
 def test_a_study_on_a_two_worker_pool_gives_the_serial_table(ring, serial_ensemble, pool):
     """Workers pin BLAS to one thread; the driver may use more, which can reorder sums:
     equal to rounding (1e-12 on conductances of order 1)."""
-    parallel = workflows.disorder_ensemble(ring, 1.1, SALTS, disorder=1.0, flux=FLUX, executor=pool)
+    parallel = workflows.disorder_ensemble(
+        ring, 1.1, SALTS, disorder=1.0, flux=FLUX, run=RunOptions(executor=pool)
+    )
     assert "SupervisedPool (2 workers)" in parallel.attrs["provenance"]["executor"]
     pd.testing.assert_frame_equal(parallel, serial_ensemble, check_exact=False, rtol=1e-12)
     # a study built from recipes (systems finalized once per worker)
     kwargs = dict(lengths=[3, 6], etas=[0.0, 0.1], energy=1.15, width=2)
     serial = workflows.ohmic_crossover_study(**kwargs)
-    on_pool = workflows.ohmic_crossover_study(**kwargs, executor=pool)
+    on_pool = workflows.ohmic_crossover_study(**kwargs, run=RunOptions(executor=pool))
     pd.testing.assert_frame_equal(on_pool, serial, check_exact=False, rtol=1e-12)
 
 

@@ -15,6 +15,7 @@ from analysis import chain_barrier_transmission, subband_edges
 from analysis.energy_grid import window_grid
 from analysis.thermoelectric import landauer_moments, thermoelectric_coefficients
 from workflows import thermoelectric, thermoelectric_table
+from workflows.runs.options import RunOptions
 from workflows.studies.thermoelectric import transmission_function
 
 PI2_3 = np.pi**2 / 3
@@ -196,13 +197,21 @@ def test_table_resumes_from_its_store_and_runs_on_two_workers(
     store = tmp_path / "thermo.sqlite"
     with pytest.raises(KeyboardInterrupt):
         thermoelectric_table(
-            fsyst, energies, temperatures, **kwargs, store=store, executor=interrupt_after(1)
+            fsyst,
+            energies,
+            temperatures,
+            **kwargs,
+            run=RunOptions(store=store, executor=interrupt_after(1)),
         )
-    resumed = thermoelectric_table(fsyst, energies, temperatures, **kwargs, store=store)
+    resumed = thermoelectric_table(
+        fsyst, energies, temperatures, **kwargs, run=RunOptions(store=store)
+    )
     assert resumed.attrs["provenance"]["n_from_store"] == 2  # the first energy's two rows
     assert resumed.attrs["provenance"]["n_computed"] == 2
     pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
-    parallel = thermoelectric_table(fsyst, energies, temperatures, **kwargs, executor=two_workers)
+    parallel = thermoelectric_table(
+        fsyst, energies, temperatures, **kwargs, run=RunOptions(executor=two_workers)
+    )
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
 
 
