@@ -19,6 +19,7 @@ import pandas as pd
 
 import systems
 from analysis.plots import qpc_hall_figure
+from workflows.runs.recipes import SystemRecipe
 from workflows.studies.hall import quantum_hall_scan
 from workflows.studies.point_contact import qpc_conductance
 
@@ -69,7 +70,8 @@ def run_demo(output: str | Path = "demo-output", *, quick: bool = False) -> Demo
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     size = _SIZES[bool(quick)]
-    qpc = qpc_conductance(np.linspace(0.0, 2.0, size["gates"]), 0.3, **size["qpc"])
+    qpc_recipe = SystemRecipe("qpc", size["qpc"])
+    qpc = qpc_conductance(qpc_recipe, 0.3, np.linspace(0.0, 2.0, size["gates"]))
     hall_bar = systems.hall_bar(**size["hall"]).finalized()
     hall = quantum_hall_scan(hall_bar, np.linspace(0.009, 0.075, size["fields"]), 0.5)
 

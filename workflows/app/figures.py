@@ -44,6 +44,7 @@ from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES
 from workflows.app.transport_figures import TRANSPORT_RECIPES
 from workflows.runs.options import RunOptions
 from workflows.runs.provenance import run_provenance, utc_now
+from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.conductance import conductance_vs_energy
 from workflows.scattering.dephasing_method import dense_memory_estimate
 from workflows.scattering.mode_counts import lead_velocities
@@ -52,6 +53,7 @@ from workflows.studies.hall import quantum_hall_scan
 from workflows.studies.interference import (
     ab_oscillations,
     disorder_ensemble,
+    ring_with_arm_probes,
     visibility_vs_dephasing,
     visibility_vs_temperature,
 )
@@ -96,11 +98,12 @@ def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
     else:
         geometry, gates, temperatures, samples = dict(length=60, width=30), 41, (0.01, 0.025), 25
     gate_voltages = np.linspace(0.0, 2.0, gates)
-    runs = [qpc_conductance(gate_voltages, 0.3, **geometry)]
+    qpc = SystemRecipe("qpc", geometry)
+    runs = [qpc_conductance(qpc, 0.3, gate_voltages)]
     runs[0]["temperature"] = 0.0
     for temperature in temperatures:
         run = qpc_conductance(
-            gate_voltages, 0.3, temperature=temperature, energy_samples=samples, **geometry
+            qpc, 0.3, gate_voltages, temperature=temperature, energy_samples=samples
         )
         runs.append(run[["V_gate", "G_thermal", "N_leads"]].rename(columns={"G_thermal": "G"}))
         runs[-1]["temperature"] = temperature
@@ -161,11 +164,16 @@ def _hall_draw(data: pd.DataFrame):
 # --- Ballistic to Ohmic with dephasing probes on every site (Büttiker 1986) ---
 
 
+def _chain(length: int) -> SystemRecipe:
+    """The recipe of a clean chain of ``length`` sites (the dephasing studies add the probes)."""
+    return SystemRecipe("chain", {"length": length})
+
+
 def _dephasing_compute(quick: bool) -> dict[str, pd.DataFrame]:
     energy = 1.0
     etas = (0.02, 0.1) if quick else (0.01, 0.03, 0.1, 0.3)
     lengths = (5, 10, 20, 40) if quick else tuple(range(10, 301, 10))
-    crossover = ohmic_crossover_study(lengths, (0.0, *etas), energy)
+    crossover = ohmic_crossover_study(_chain, energy, lengths, (0.0, *etas))
     dephased = crossover["eta"] > 0
     crossover["R_theory"] = np.nan
     crossover.loc[dephased, "R_theory"] = chain_dephased_resistance(
@@ -177,7 +185,7 @@ def _dephasing_compute(quick: bool) -> dict[str, pd.DataFrame]:
         etas=[0.0, *etas],
         lengths=list(lengths),
     )
-    profile = potential_profile_study(30 if quick else 120, energy, 0.1)
+    profile = potential_profile_study(_chain(30 if quick else 120), energy, 0.1)
     profile["mu_theory"] = chain_probe_potential(profile["x"], profile["x"].size, energy, 0.1)
     profile.attrs.update(system="chain, a probe on every site", energy=energy)
     return {"crossover": crossover, "profile": profile}
@@ -202,7 +210,13 @@ def _dephasing_2d_compute(quick: bool) -> pd.DataFrame:
     energy, width = 0.75, (8 if quick else 60)  # E between subband edges 2 and 3 of W = 8
     etas = (0.0, 0.1) if quick else (0.0, 0.02, 0.1)
     lengths = (5, 10, 20, 40) if quick else (10, 25, 50, 100, 200, 300)
-    crossover = ohmic_crossover_study(lengths, etas, energy, width=width, method="linear")
+    crossover = ohmic_crossover_study(
+        lambda length: SystemRecipe("wire", {"length": length, "width": width}),
+        energy,
+        lengths,
+        etas,
+        method="linear",
+    )
     velocities = lead_velocities(systems.wire(1, width).finalized(), energy)
     dephased = crossover["eta"] > 0
     crossover["R_theory"] = np.nan
@@ -242,7 +256,11 @@ def _ab_compute(quick: bool) -> dict[str, pd.DataFrame]:
     trace.attrs.update(ring=dict(r_in=8, r_out=14, lead_width=6), energy=1.0)
     rings = [(4, 6.5), (6, 8.5), (8, 10.5)] + ([] if quick else [(10, 12.5), (12, 14.5)])
     etas = [0.0, 0.05, 0.1] if quick else [0.0, 0.025, 0.05, 0.1, 0.2]
-    dephasing = visibility_vs_dephasing(rings, etas, lead_width=2, energy=1.5)
+    recipes = [
+        SystemRecipe(ring_with_arm_probes, {"r_in": r_in, "r_out": r_out, "lead_width": 2})
+        for r_in, r_out in rings
+    ]
+    dephasing = visibility_vs_dephasing(recipes, 1.5, etas)
     dephasing.attrs.update(rings=rings, etas=etas, lead_width=2, energy=1.5)
     small = systems.ab_ring(6, 8.5, 2).finalized()
     energies = np.linspace(1.0, 2.0, 41 if quick else 161)

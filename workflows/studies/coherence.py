@@ -78,19 +78,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import kwant
 import numpy as np
 import pandas as pd
 
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
-from systems.validation import integer, real_array
+from systems.validation import integer, real_array, shown
 from workflows.runs.options import RunOptions, run_options
+from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.dephasing import dephased_transport
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
 __all__ = [
     "OhmicFit",
+    "device_recipe",
     "fit_ohmic",
     "length_point",
     "measure_coherence_length",
@@ -173,7 +174,7 @@ def _check_lengths(lengths: Iterable[int]) -> list[int]:
 
 def length_point(
     *,
-    build: Callable[[int], kwant.Builder],
+    device: Callable[[int], SystemRecipe],
     probe_sites: Any,
     energy: float,
     params: Mapping[str, Any],
@@ -189,7 +190,7 @@ def length_point(
         ``G`` (e²/h), ``R`` (h/e²), ``n_probes`` and ``method`` (the probe
         elimination that ran).
     """
-    builder = build(length)
+    builder = device_recipe(device, length).build()
     if probe_sites is not None:
         attach_dephasing_probes(builder, probe_sites)
     solution = dephased_transport(builder.finalized(), energy, params=params)
@@ -197,10 +198,32 @@ def length_point(
     return {"G": g, "R": 1 / g, "n_probes": solution.probes.size, "method": solution.method}
 
 
+def device_recipe(device: Callable[[int], SystemRecipe], length: int) -> SystemRecipe:
+    """The recipe ``device(length)`` of a length study, checked.
+
+    Raises
+    ------
+    TypeError
+        If ``device`` is not callable or does not return a :class:`workflows.SystemRecipe`.
+    """
+    if not callable(device) or isinstance(device, SystemRecipe):
+        raise TypeError(
+            f"device={shown(device)} must be a function length -> SystemRecipe, e.g. "
+            "lambda length: SystemRecipe('wire', {'length': length, 'width': 10})"
+        )
+    recipe = device(length)
+    if not isinstance(recipe, SystemRecipe):
+        raise TypeError(
+            f"device({length}) returned {shown(recipe)}; it must return a SystemRecipe "
+            "(a study over lengths builds one system per length)"
+        )
+    return recipe
+
+
 def resistance_vs_length(
-    build: Callable[[int], kwant.Builder],
-    lengths: Iterable[int],
+    device: Callable[[int], SystemRecipe],
     energy: float,
+    lengths: Iterable[int],
     *,
     params: Mapping[str, Any] | None = None,
     probe_sites: Any = "all",
@@ -212,18 +235,23 @@ def resistance_vs_length(
 
     Parameters
     ----------
-    build
-        ``build(length)`` returns an unfinalized builder, e.g.
-        ``systems.chain`` or ``lambda L: systems.wire(L, 10)``.
-    lengths
-        Lengths to build (integers).
+    device
+        ``device(length)`` returns the :class:`workflows.SystemRecipe` of the
+        device of that length (a recipe factory: a study over lengths builds
+        one system per length), e.g. ``lambda L: SystemRecipe("chain",
+        {"length": L})`` or ``lambda L: SystemRecipe("wire", {"length": L,
+        "width": 10})``.  Picklable by cloudpickle (lambdas are) for a
+        process pool.
     energy
         Energy in units of t.
+    lengths
+        Lengths to build (integers).
     params
         Kwant parameters, e.g. ``{"eta": 0.02}``.
     probe_sites
         Sites that get a probe (``sites`` of :func:`systems.attach_dephasing_probes`),
-        default every site; None if ``build`` attaches the probes itself.
+        default every site; None if the recipe has its probes already
+        (``SystemRecipe(..., dephasing_probes=True)`` or its builder's own).
     source, sink
         Lead indices of the two terminals.
     run
@@ -240,11 +268,10 @@ def resistance_vs_length(
     """
     run = run_options(run)
     lengths = _check_lengths(lengths)
-    if not callable(build):
-        raise TypeError(f"build must be a function length -> kwant.Builder, got {build!r}")
+    device_recipe(device, lengths[0])  # checks the factory before the scan
     point = functools.partial(
         length_point,
-        build=build,
+        device=device,
         probe_sites=probe_sites,
         energy=float(energy),
         params=updated_params(params, {}),
@@ -256,7 +283,7 @@ def resistance_vs_length(
         point,
         {"length": lengths},
         settings={
-            "build": build,
+            "device": device,
             "energy": float(energy),
             "params": dict(params or {}),
             "probe_sites": probe_sites,
@@ -284,9 +311,9 @@ def resistance_vs_length(
 
 
 def measure_coherence_length(
-    build: Callable[[int], kwant.Builder],
-    lengths: Iterable[int],
+    device: Callable[[int], SystemRecipe],
     energy: float,
+    lengths: Iterable[int],
     *,
     params: Mapping[str, Any] | None = None,
     probe_sites: Any = "all",
@@ -300,9 +327,9 @@ def measure_coherence_length(
     """
     run = run_options(run)
     frame = resistance_vs_length(
-        build,
-        lengths,
+        device,
         energy,
+        lengths,
         params=params,
         probe_sites=probe_sites,
         run=run,

@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import kwant
 import numpy as np
 import pandas as pd
 
@@ -53,7 +52,13 @@ from systems.validation import real
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
-from workflows.studies.study_runs import observable, run_study_grid, study_attrs
+from workflows.studies.study_runs import (
+    StudySystem,
+    observable,
+    run_study_grid,
+    study_attrs,
+    study_system,
+)
 from workflows.studies.thermoelectric import transmission_function
 
 __all__ = ["iv_curve"]
@@ -102,7 +107,7 @@ class IVPoint:
         None (rigid) or a callable ``bias -> params update``.
     """
 
-    fsyst: kwant.system.FiniteSystem
+    fsyst: StudySystem
     energy: float
     params: Mapping[str, Any]
     temperature: float
@@ -120,7 +125,7 @@ class IVPoint:
         md = self.energy - (1 - self.split) * bias
         point_params = updated_params(self.params, dict(self.drop(float(bias))))
         func = transmission_function(
-            self.fsyst,
+            study_system(self.fsyst),
             params=point_params,
             source=self.source,
             sink=self.sink,
@@ -146,7 +151,7 @@ class IVPoint:
         mu_sink = self.energy - (1 - self.split) * biases
         theta = self.temperature
         func = transmission_function(
-            self.fsyst,
+            study_system(self.fsyst),
             params=self.params,
             source=self.source,
             sink=self.sink,
@@ -168,7 +173,7 @@ class IVPoint:
 
 
 def iv_curve(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     energy: float,
     biases: Iterable[float],
     *,
@@ -186,7 +191,8 @@ def iv_curve(
     Parameters
     ----------
     fsyst
-        A finalized Kwant system.
+        A finalized Kwant system. Or its :class:`workflows.SystemRecipe` (finalized once per
+        worker).
     energy
         Fermi energy: the reservoirs' common chemical potential μ at zero
         bias (t).
@@ -218,6 +224,7 @@ def iv_curve(
         ``provenance``, ``failed`` and ``errors``.
     """
     run = run_options(run)
+    system, fsyst = fsyst, study_system(fsyst)
     _check_system(fsyst)
     energy = _check_energy(energy)
     biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
@@ -239,7 +246,7 @@ def iv_curve(
     tol, _, _ = check_grid_settings(tol)  # before any point
     transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
     point = IVPoint(
-        fsyst=fsyst,
+        fsyst=system,
         energy=energy,
         params=params,
         temperature=float(temperature),

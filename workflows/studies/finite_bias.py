@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import kwant
 import numpy as np
 import pandas as pd
 
@@ -27,7 +26,7 @@ from systems.probes import dephasing_probe_leads
 from systems.validation import choice, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.finite_bias_probes import PROBE_MODELS, finite_bias_probes
-from workflows.studies.study_runs import run_study_grid, study_attrs
+from workflows.studies.study_runs import StudySystem, run_study_grid, study_attrs, study_system
 
 __all__ = ["ProbeIVPoint", "probe_iv_curve"]
 
@@ -42,7 +41,7 @@ class ProbeIVPoint:
         As for :func:`probe_iv_curve`.
     """
 
-    fsyst: kwant.system.FiniteSystem
+    fsyst: StudySystem
     energy: float
     params: Mapping[str, Any]
     temperature: float
@@ -54,13 +53,13 @@ class ProbeIVPoint:
     tol: float
 
     def _solve(self, bias: float, start=None):
-        terminals = np.setdiff1d(np.arange(len(self.fsyst.leads)), list(self.probes))
+        terminals = np.setdiff1d(np.arange(len(study_system(self.fsyst).leads)), list(self.probes))
         mus = np.full(terminals.size, self.energy)
         position = {int(lead): k for k, lead in enumerate(terminals)}
         mus[position[self.source]] = self.energy + self.split * bias
         mus[position[self.sink]] = self.energy - (1 - self.split) * bias
         result = finite_bias_probes(
-            self.fsyst,
+            study_system(self.fsyst),
             mu=mus,
             temperature=self.temperature,
             params=self.params,
@@ -105,7 +104,7 @@ class ProbeIVPoint:
 
 
 def probe_iv_curve(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     energy: float,
     biases: Iterable[float],
     *,
@@ -125,6 +124,7 @@ def probe_iv_curve(
     ----------
     fsyst
         A finalized Kwant system with probes (e.g. :func:`systems.attach_dephasing_probes`).
+        Or its :class:`workflows.SystemRecipe` (finalized once per worker).
     energy
         Fermi energy μ at zero bias (t).
     biases
@@ -156,6 +156,7 @@ def probe_iv_curve(
         ``provenance``, ``failed`` and ``errors``.
     """
     run = run_options(run)
+    system, fsyst = fsyst, study_system(fsyst)
     model = choice("model", model, PROBE_MODELS)
     energy = real("energy", energy, hint="t")
     biases = np.asarray([real("bias", b, hint="eV in t") for b in np.atleast_1d(biases)])
@@ -165,7 +166,7 @@ def probe_iv_curve(
     split = real("split", split, minimum=0, maximum=1, hint="share of the bias on the source")
     params = updated_params(params, {})
     point = ProbeIVPoint(
-        fsyst=fsyst,
+        fsyst=system,
         energy=energy,
         params=params,
         temperature=temperature,

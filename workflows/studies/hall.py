@@ -49,7 +49,13 @@ from systems.validation import choice
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.conductance import _check_system, conductance_matrix
 from workflows.scattering.mode_counts import open_modes
-from workflows.studies.study_runs import observable, run_study_grid, study_attrs
+from workflows.studies.study_runs import (
+    StudySystem,
+    observable,
+    run_study_grid,
+    study_attrs,
+    study_system,
+)
 
 __all__ = [
     "bend_resistance",
@@ -285,6 +291,7 @@ def field_energy_point(
         (:func:`hall_bar_resistances` or :func:`cross_resistances`).
     """
     point = updated_params(params, {"B": float(B)})
+    fsyst = study_system(fsyst)
     G = conductance_matrix(fsyst, float(energy), params=point)
     nu = open_modes(fsyst, float(energy), lead=0, params=point)
     return {"nu": nu, **_OBSERVABLES[geometry](G)}
@@ -301,6 +308,7 @@ def _field_energy_scan(
     workflow: str,
     run: RunOptions,
 ) -> pd.DataFrame:
+    system, fsyst = fsyst, study_system(fsyst)
     _check_system(fsyst)
     if len(fsyst.leads) < len(lead_names):
         raise ValueError(
@@ -326,7 +334,7 @@ def _field_energy_scan(
         fsyst, updated_params(params, {"B": fields[0]})
     )  # checks names before solving
     fixed = {name: value for name, value in resolved.items() if name != "B"}
-    point = functools.partial(field_energy_point, fsyst=fsyst, params=params, geometry=geometry)
+    point = functools.partial(field_energy_point, fsyst=system, params=params, geometry=geometry)
     table = run_study_grid(
         workflow,
         point,
@@ -367,7 +375,7 @@ def _field_energy_scan(
 
 
 def quantum_hall_scan(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     fields: Iterable[float] | float,
     energies: Iterable[float] | float,
     *,
@@ -384,7 +392,7 @@ def quantum_hall_scan(
     ----------
     fsyst
         A finalized :func:`systems.hall_bar` (extra terminals after the six
-        Hall-bar leads float).
+        Hall-bar leads float). Or its :class:`workflows.SystemRecipe` (finalized once per worker).
     fields
         Values of ``B`` (flux per plaquette, h/e).
     energies
@@ -422,7 +430,7 @@ def quantum_hall_scan(
 
 
 def cross_resistance_scan(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     fields: Iterable[float] | float,
     energies: Iterable[float] | float,
     *,
@@ -434,7 +442,8 @@ def cross_resistance_scan(
     Parameters
     ----------
     fsyst
-        A finalized :func:`systems.cross`.
+        A finalized :func:`systems.cross`. Or its :class:`workflows.SystemRecipe` (finalized
+        once per worker).
     fields
         Values of ``B`` (flux per plaquette, h/e).
     energies

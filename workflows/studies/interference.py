@@ -39,7 +39,14 @@ from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.sweeps import _check_param, sweep
-from workflows.studies.study_runs import observable, plain_settings, run_study_grid, study_attrs
+from workflows.studies.study_runs import (
+    StudySystem,
+    observable,
+    plain_settings,
+    run_study_grid,
+    study_attrs,
+    study_system,
+)
 
 __all__ = [
     "ab_oscillations",
@@ -47,6 +54,7 @@ __all__ = [
     "flux_units",
     "four_terminal_reciprocity",
     "ring_arm_length",
+    "ring_with_arm_probes",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
 ]
@@ -205,11 +213,6 @@ def ab_oscillations(
     return frame
 
 
-def _finalized(system: Any) -> kwant.system.FiniteSystem:
-    """A finalized system, or the one a :class:`SystemRecipe` describes (once per process)."""
-    return system.finalized() if isinstance(system, SystemRecipe) else system
-
-
 def flux_trace_point(
     *,
     system: Any,
@@ -249,7 +252,7 @@ def flux_trace_point(
     """
     energy = point.pop("energy", energy)
     matrices = sweep(
-        _finalized(system),
+        study_system(system),
         energy,
         "phi",
         np.asarray(flux),
@@ -302,41 +305,32 @@ def ring_with_arm_probes(r_in: float, r_out: float, lead_width: int) -> kwant.Bu
     return builder
 
 
-def _dephasing_ring(ring: Any, lead_width: int | None) -> tuple[str, float, float, Any]:
+def _dephasing_ring(ring: Any) -> tuple[str, float, float, Any]:
     """(label, r_in, r_out, device with dephasing probes: a recipe or a finalized system)."""
+    fsyst = study_system(ring, "rings")
     if isinstance(ring, SystemRecipe):
-        recipe = ring if ring.dephasing_probes else dataclasses.replace(ring, dephasing_probes=True)
-        return repr(ring), np.nan, np.nan, recipe
-    if isinstance(ring, kwant.system.FiniteSystem):
-        if not systems.dephasing_probe_leads(ring):
-            raise ValueError(
-                "a finalized system in rings must have dephasing probes "
-                "(systems.attach_dephasing_probes(builder, sites) before finalizing)"
-            )
-        return f"finalized system {id(ring):#x}", np.nan, np.nan, ring
-    if isinstance(ring, kwant.Builder):
-        raise TypeError("rings: a kwant.Builder must be finalized (or given as a SystemRecipe)")
-    try:
-        r_in, r_out = (float(r) for r in ring)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"each ring must be (r_in, r_out), a SystemRecipe or a finalized system, got {ring!r}"
-        ) from None
-    if lead_width is None:
-        raise ValueError("lead_width is required for rings given as (r_in, r_out)")
-    recipe = SystemRecipe(
-        ring_with_arm_probes,
-        {"r_in": r_in, "r_out": r_out, "lead_width": lead_width},
-    )
-    return f"ab_ring({r_in:g}, {r_out:g}, {lead_width})", r_in, r_out, recipe
+        arguments = ring.arguments
+        r_in, r_out = (float(arguments.get(name, np.nan)) for name in ("r_in", "r_out"))
+        if ring.builder is ring_with_arm_probes:
+            label = f"ab_ring({r_in:g}, {r_out:g}, {arguments['lead_width']})"
+        else:
+            label = repr(ring)
+        if not systems.dephasing_probe_leads(fsyst):  # a probe on every site
+            ring = dataclasses.replace(ring, dephasing_probes=True)
+        return label, r_in, r_out, ring
+    if not systems.dephasing_probe_leads(fsyst):
+        raise ValueError(
+            "a finalized system in rings must have dephasing probes "
+            "(systems.attach_dephasing_probes(builder, sites) before finalizing)"
+        )
+    return f"finalized system {id(ring):#x}", np.nan, np.nan, ring
 
 
 def visibility_vs_dephasing(
-    rings: Iterable[Any],
+    rings: Iterable[StudySystem],
+    energy: float,
     etas: Iterable[float],
     *,
-    lead_width: int | None = None,
-    energy: float,
     flux=None,
     period: float | None = None,
     flux_unit: str | None = None,
@@ -355,19 +349,20 @@ def visibility_vs_dephasing(
     Parameters
     ----------
     rings
-        Each ring is (r_in, r_out) in lattice constants (a :func:`systems.ab_ring`
-        with probes on its arms, as above), or a system of your own: a
-        :class:`workflows.SystemRecipe` (built with a dephasing probe on every
-        site, coupling ``eta``) or a finalized system that already has
-        dephasing probes (:func:`systems.attach_dephasing_probes`, parameter
-        ``eta``).  For these the columns ``r_in``, ``r_out`` and
-        ``arm_length`` are NaN and ``system`` names them.
-    etas
-        Probe couplings η >= 0 in units of t.
-    lead_width
-        Width of the two leads of the (r_in, r_out) rings.
+        The rings, each a :class:`workflows.SystemRecipe` (finalized once per
+        worker) or a finalized system.  The rings above are
+        ``SystemRecipe(ring_with_arm_probes, {"r_in": 4, "r_out": 6.5,
+        "lead_width": 2})`` (:func:`ring_with_arm_probes`).  A recipe whose
+        system has no dephasing probes gets one on every site
+        (``dephasing_probes=True``); a finalized system must already have
+        them (:func:`systems.attach_dephasing_probes`); the coupling
+        parameter is ``eta``.  ``r_in`` and ``r_out`` are the recipe's
+        arguments of these names; for other rings the columns ``r_in``,
+        ``r_out`` and ``arm_length`` are NaN and ``system`` names them.
     energy
         Energy in units of t.
+    etas
+        Probe couplings η >= 0 in units of t.
     flux
         Flux grid (h/e) for the harmonics; default 16 points over one period.
     period, flux_unit
@@ -394,17 +389,17 @@ def visibility_vs_dephasing(
     trace by :func:`workflows.sweep` (:func:`dephased_ring_point`).
     """
     run = run_options(run)
-    rings = list(iterable("rings", rings, what="ring recipes or systems"))
+    rings = list(iterable("rings", rings, what="ring recipes or finalized systems"))
     etas = [float(eta) for eta in real_array("etas", iterable("etas", etas), missing=True)]
     if not rings or not etas:
         raise ValueError("rings and etas must each contain at least one value")
     if any(not np.isfinite(eta) or eta < 0 for eta in etas):
         raise ValueError(f"etas must be finite and >= 0 (units of t), got {etas}")
     energy = _check_energy(energy)  # before building any ring
-    devices = [_dephasing_ring(ring, lead_width) for ring in rings]
+    devices = [_dephasing_ring(ring) for ring in rings]
     units = []
     for _, _, _, device in devices:
-        fsyst = _finalized(device)
+        fsyst = study_system(device)
         _check_traces(fsyst, [], {"eta": etas[0]})
         units.append(
             (
@@ -427,7 +422,6 @@ def visibility_vs_dephasing(
         settings={
             "rings": [label for label, *_ in devices],
             "etas": etas,
-            "lead_width": lead_width,
             "energy": energy,
             "flux": None if flux is None else np.asarray(flux, dtype=float),
             "period": period,
@@ -471,7 +465,7 @@ def visibility_vs_dephasing(
 
 
 def visibility_vs_temperature(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     energy: float,
     temperatures: Iterable[float],
     *,
@@ -495,7 +489,8 @@ def visibility_vs_temperature(
     Parameters
     ----------
     fsyst
-        A finalized ring (parameter ``phi``).
+        A finalized ring (parameter ``phi``). Or its :class:`workflows.SystemRecipe`
+        (finalized once per worker).
     energy
         Fermi energy: the reservoirs' common chemical potential μ, in units of t.
     temperatures
@@ -530,6 +525,7 @@ def visibility_vs_temperature(
     One point per energy of the grid: the trace G(E, φ) (:func:`flux_trace_point`).
     """
     run = run_options(run)
+    system, fsyst = fsyst, study_system(fsyst)
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     _require_period(period)  # the harmonics need it: say so before any solve
     energies = np.asarray(real_array("energies", iterable("energies", energies)))
@@ -543,7 +539,7 @@ def visibility_vs_temperature(
     _check_traces(fsyst, energies, updated_params(params, {}))
     point = functools.partial(
         flux_trace_point,
-        system=fsyst,
+        system=system,
         energy=None,
         flux=tuple(flux.tolist()),
         params=updated_params(params, {}),
@@ -588,7 +584,7 @@ def visibility_vs_temperature(
 
 
 def disorder_ensemble(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     energy: float,
     salts: Iterable[str | int],
     *,
@@ -612,7 +608,8 @@ def disorder_ensemble(
     Parameters
     ----------
     fsyst
-        A finalized ring with parameters ``phi``, ``disorder`` and ``salt``.
+        A finalized ring with parameters ``phi``, ``disorder`` and ``salt``. Or its
+        :class:`workflows.SystemRecipe` (finalized once per worker).
     energy
         Energy in units of t.
     salts
@@ -646,6 +643,7 @@ def disorder_ensemble(
     ``executor=workflows.process_pool(2)``.
     """
     run = run_options(run)
+    system, fsyst = fsyst, study_system(fsyst)
     flux, period, unit = flux_units(fsyst, flux, period=period, flux_unit=flux_unit)
     salts = [str(salt) for salt in salts]
     if not salts:
@@ -657,7 +655,7 @@ def disorder_ensemble(
     _check_traces(fsyst, [energy], updated_params(base, {"salt": salts[0]}))
     point = functools.partial(
         flux_trace_point,
-        system=fsyst,
+        system=system,
         energy=energy,
         flux=tuple(flux.tolist()),
         params=base,

@@ -20,12 +20,18 @@ from analysis.bias import two_terminal_conductance
 from systems.parameters import updated_params
 from systems.validation import integer, real
 from workflows.runs.options import RunOptions, run_options
-from workflows.runs.recipes import SystemRecipe, finalized_system
+from workflows.runs.recipes import SystemRecipe
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy
 from workflows.scattering.mode_counts import open_modes
-from workflows.studies.study_runs import observable, run_study_grid, study_attrs
+from workflows.studies.study_runs import (
+    StudySystem,
+    observable,
+    run_study_grid,
+    study_attrs,
+    study_system,
+)
 
 __all__ = ["qpc_conductance"]
 
@@ -36,7 +42,7 @@ THERMAL_WINDOW = 16.0
 
 def gate_point(
     *,
-    recipe: SystemRecipe,
+    system: StudySystem,
     energy: float,
     temperature: float,
     energy_samples: int,
@@ -47,8 +53,8 @@ def gate_point(
 
     Parameters
     ----------
-    recipe
-        The QPC's recipe (finalized once per process).
+    system
+        The QPC: a finalized system or its recipe (finalized once per process).
     energy
         Fermi energy (t).
     temperature
@@ -67,7 +73,7 @@ def gate_point(
         ``G`` (e²/h) at E = ``energy`` and, if ``temperature > 0``,
         ``G_thermal`` (e²/h).
     """
-    fsyst = finalized_system(recipe)
+    fsyst = study_system(system)
     point = updated_params(params, {"V_gate": float(V_gate)})
 
     open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
@@ -85,37 +91,35 @@ def gate_point(
 
 
 def qpc_conductance(
-    gate_voltages: Iterable[float],
+    system: StudySystem,
     energy: float,
+    gate_voltages: Iterable[float],
     *,
     temperature: float = 0.0,
-    length: int = 60,
-    width: int = 30,
-    gate_length: float | None = None,
-    gap: float | None = None,
-    depth: float | None = None,
     params: Mapping[str, Any] | None = None,
     energy_samples: int = 25,
     run: RunOptions | None = None,
 ) -> pd.DataFrame:
-    """Conductance of :func:`systems.qpc` against its gate voltage, with the Landauer bound.
+    """Conductance of a quantum point contact against its gate voltage, with the Landauer bound.
 
     A scan (:func:`workflows.scan`) over the gate voltages, one point per
-    value (:func:`gate_point`); the QPC is built from a
-    :class:`workflows.SystemRecipe`, once per process.
+    value (:func:`gate_point`).
 
     Parameters
     ----------
-    gate_voltages
-        Values of ``V_gate`` (potential energy under a large gate, units of t).
+    system
+        The QPC: a finalized system with the parameter ``V_gate`` (lead 0 the
+        wide lead that bounds G), or its :class:`workflows.SystemRecipe`
+        (finalized once per worker), e.g. ``SystemRecipe("qpc", {"length": 60,
+        "width": 30})`` for :func:`systems.qpc`.
     energy
         Fermi energy (the reservoirs' common chemical potential) in units of t.
+    gate_voltages
+        Values of ``V_gate`` (potential energy under a large gate, units of t).
     temperature
         k_B T in units of t.  If positive, each point is also averaged over the
         thermal window, sampling ``energy_samples`` energies in
         ``energy`` ± 16 k_B T.
-    length, width, gate_length, gap, depth
-        Geometry, passed to :func:`systems.qpc` (lattice constants).
     params
         Further Kwant parameters (e.g. ``B``, ``disorder``, ``salt``).
     energy_samples
@@ -131,7 +135,7 @@ def qpc_conductance(
         Columns ``V_gate`` (t), ``G`` (e²/h, at T = 0 and E = ``energy``) and,
         when ``temperature > 0``, ``G_thermal`` (e²/h); ``N_leads``: the open
         channels of the wide leads, the largest possible G.  ``attrs``: the
-        scan's ``provenance`` (its ``study`` entry holds the geometry, energy,
+        scan's ``provenance`` (its ``study`` entry holds the recipe, energy,
         temperature and parameters), ``failed`` and ``errors``, ``units``.
     """
     run = run_options(run)
@@ -141,9 +145,7 @@ def qpc_conductance(
     energy = _check_energy(energy)
     temperature = real("temperature", temperature, minimum=0, hint="k_B T in t")
     energy_samples = integer("energy_samples", energy_samples, minimum=3)
-    geometry = dict(length=length, width=width, gate_length=gate_length, gap=gap, depth=depth)
-    recipe = SystemRecipe("qpc", geometry)
-    fsyst = finalized_system(recipe)
+    fsyst = study_system(system, "system")
     fixed = updated_params(params, {})
     if "V_gate" in fixed:
         raise ValueError("V_gate is the scanned parameter: give it in gate_voltages, not params")
@@ -151,7 +153,7 @@ def qpc_conductance(
     systems.resolve_params(fsyst, updated_params(fixed, {"V_gate": float(gates[0])}))
     point = functools.partial(
         gate_point,
-        recipe=recipe,
+        system=system,
         energy=energy,
         temperature=float(temperature),
         energy_samples=int(energy_samples),
@@ -162,7 +164,7 @@ def qpc_conductance(
         point,
         {"V_gate": gates},
         settings={
-            **geometry,
+            "system": repr(system) if isinstance(system, SystemRecipe) else "finalized system",
             "energy": energy,
             "temperature": float(temperature),
             "energy_samples": int(energy_samples),

@@ -23,13 +23,26 @@ import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import kwant
 import numpy as np
 import pandas as pd
 
+from systems.validation import shown
 from workflows.runs.options import RunOptions, run_options
+from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, scan
 
-__all__ = ["observable", "plain_settings", "run_study_grid", "study_attrs"]
+__all__ = [
+    "StudySystem",
+    "observable",
+    "plain_settings",
+    "run_study_grid",
+    "study_attrs",
+    "study_system",
+]
+
+#: What a study takes as its system (first argument): a finalized Kwant system or a recipe.
+StudySystem = kwant.system.FiniteSystem | SystemRecipe
 
 
 def plain_settings(value: Any) -> Any:
@@ -54,6 +67,35 @@ def plain_settings(value: Any) -> Any:
         name = getattr(value, "__qualname__", None) or type(value).__qualname__
         return f"{module}.{name}"
     return repr(value)
+
+
+def study_system(system: Any, name: str = "fsyst") -> kwant.system.FiniteSystem:
+    """The finalized system of a study's first argument: a Kwant system or a recipe.
+
+    Parameters
+    ----------
+    system
+        A finalized Kwant system (returned as it is) or a
+        :class:`workflows.SystemRecipe` (built and finalized at most once per
+        process, :func:`workflows.finalized_system`).  A study hands the
+        recipe itself to its point function, so that every worker finalizes
+        it once instead of receiving the pickled system.
+    name
+        The argument's name, for the error message.
+
+    Raises
+    ------
+    TypeError
+        If ``system`` is neither (an unfinalized builder, a geometry tuple, ...).
+    """
+    if isinstance(system, SystemRecipe):
+        return finalized_system(system)
+    if isinstance(system, kwant.system.FiniteSystem):
+        return system
+    hint = " (call .finalized() on it once)" if isinstance(system, kwant.Builder) else ""
+    raise TypeError(
+        f"{name}={shown(system)} is not a finalized Kwant system or a SystemRecipe{hint}"
+    )
 
 
 def run_study_grid(

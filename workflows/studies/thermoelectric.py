@@ -40,7 +40,13 @@ from workflows.runs.options import RunOptions, run_options
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
-from workflows.studies.study_runs import observable, run_study_grid, study_attrs
+from workflows.studies.study_runs import (
+    StudySystem,
+    observable,
+    run_study_grid,
+    study_attrs,
+    study_system,
+)
 
 __all__ = ["thermoelectric", "thermoelectric_table", "transmission_function"]
 
@@ -165,7 +171,7 @@ class ThermoelectricPoint:
         As for :func:`thermoelectric_table`.
     """
 
-    fsyst: kwant.system.FiniteSystem
+    fsyst: StudySystem
     params: Mapping[str, Any] | None
     source: int
     sink: int
@@ -195,7 +201,7 @@ class ThermoelectricPoint:
         if axis != "temperature":
             raise ValueError(f"ThermoelectricPoint sweeps the temperature, not {axis!r}")
         func = transmission_function(
-            self.fsyst,
+            study_system(self.fsyst),
             params=self.params,
             source=self.source,
             sink=self.sink,
@@ -214,7 +220,7 @@ class ThermoelectricPoint:
 
 
 def thermoelectric_table(
-    fsyst: kwant.system.FiniteSystem,
+    fsyst: StudySystem,
     energies: Iterable[float] | float,
     temperatures: Iterable[float] | float,
     *,
@@ -238,7 +244,8 @@ def thermoelectric_table(
     Parameters
     ----------
     fsyst
-        A finalized Kwant system.
+        A finalized Kwant system. Or its :class:`workflows.SystemRecipe` (finalized once per
+        worker).
     energies
         Fermi energies (the reservoirs' common chemical potential μ), t.
     temperatures
@@ -265,6 +272,7 @@ def thermoelectric_table(
         have NaN coefficients).
     """
     run = run_options(run)
+    system, fsyst = fsyst, study_system(fsyst)
     _check_system(fsyst)
     energies = np.asarray([_check_energy(m) for m in _values("energies", energies)], dtype=float)
     temps = _check_temperatures(temperatures)
@@ -272,7 +280,7 @@ def thermoelectric_table(
     phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")
     transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
     point = ThermoelectricPoint(
-        fsyst=fsyst,
+        fsyst=system,
         params=params,
         source=source,
         sink=sink,

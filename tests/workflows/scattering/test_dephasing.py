@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import kwant
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ import pytest
 import analysis.dephasing as theory
 import systems
 import workflows
+from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.dephasing import (
     dephased_conductance,
     dephased_transport,
@@ -184,8 +187,14 @@ def test_input_errors_are_clear():
         dephased_conductance(fsyst, 1.0, params={"eta": -1.0})
 
 
+def _recipe(builder: str, length: int, **arguments) -> SystemRecipe:
+    """Recipe factory of the dephasing studies: ``functools.partial(_recipe, "wire", width=6)``."""
+    return SystemRecipe(builder, {"length": length, **arguments})
+
+
 def test_studies_return_tidy_frames_with_the_coherent_reference():
-    frame = workflows.localization_study([8, 16], ["1", "2"], disorder=2.0, energy=0.9, eta=0.3)
+    chain = functools.partial(_recipe, "chain")
+    frame = workflows.localization_study(chain, 0.9, [8, 16], ["1", "2"], disorder=2.0, eta=0.3)
     assert list(frame.columns) == ["eta", "length", "salt", "G", "R", "log_G"]
     assert len(frame) == 2 * 2 * 2
     coherent = frame[frame["eta"] == 0].set_index(["length", "salt"])
@@ -196,11 +205,13 @@ def test_studies_return_tidy_frames_with_the_coherent_reference():
             params={**systems.NEUTRAL_PARAMS, "disorder": 2.0, "salt": salt},
         )
         assert row["G"] == pytest.approx(smatrix.transmission(1, 0), rel=1e-10)
-    crossover = workflows.ohmic_crossover_study([3, 9], [0.0, 0.1], 1.15, width=6)
+    wire = functools.partial(_recipe, "wire", width=6)
+    crossover = workflows.ohmic_crossover_study(wire, 1.15, [3, 9], [0.0, 0.1])
+    assert (crossover["system"] == "wire").all() and (crossover["width"] == 6).all()
     clean = crossover[crossover["eta"] == 0]
     np.testing.assert_allclose(clean["R"], 0.5, rtol=1e-10)  # two open modes, ballistic
     assert (crossover[crossover["eta"] > 0]["R"] > 0.5).all()
-    profile = workflows.potential_profile_study(10, 1.15, 0.2, width=3)
+    profile = workflows.potential_profile_study(_recipe("wire", 10, width=3), 1.15, 0.2)
     assert list(profile.columns) == ["lead", "x", "y", "mu"] and len(profile) == 30
 
 

@@ -8,6 +8,7 @@ import pytest
 import analysis.dephasing as theory
 import systems
 import workflows
+from workflows.runs.recipes import SystemRecipe
 from workflows.studies.coherence import fit_ohmic, measure_coherence_length, resistance_vs_length
 
 # η = 0.05 with v = 2t sin k >= 1.3 t at these energies: η/v <= 0.04.  The weak-coupling
@@ -18,9 +19,14 @@ ETA = 0.05
 LENGTHS = [20, 60, 100]
 
 
+def chain(length: int) -> SystemRecipe:
+    """The recipe factory of the clean chain (probes attached by the study)."""
+    return SystemRecipe("chain", {"length": length})
+
+
 @pytest.mark.parametrize("energy", [0.5, 1.0, 2.0, 3.0])
 def test_chain_resistance_is_linear_with_the_predicted_slope(energy):
-    fit = measure_coherence_length(systems.chain, LENGTHS, energy, params={"eta": ETA})
+    fit = measure_coherence_length(chain, energy, LENGTHS, params={"eta": ETA})
     velocity = theory.chain_group_velocity(energy)
     assert velocity == pytest.approx(2 * np.sin(np.arccos(1 - energy / 2)))
     assert fit.slope == pytest.approx(ETA / (2 * velocity), rel=0.01)
@@ -34,7 +40,7 @@ def test_chain_resistance_is_linear_with_the_predicted_slope(energy):
 
 def test_coherence_length_scales_as_one_over_eta():
     fits = [
-        measure_coherence_length(systems.chain, [10, 40], 1.0, params={"eta": eta})
+        measure_coherence_length(chain, 1.0, [10, 40], params={"eta": eta})
         for eta in (0.02, 0.04, 0.08)
     ]
     lengths = np.array([f.coherence_length for f in fits])
@@ -52,7 +58,10 @@ def test_wire_follows_the_semiclassical_network_from_ballistic_to_ohmic():
     velocities = workflows.lead_velocities(systems.wire(1, width).finalized(), energy)
     assert velocities.size == 2
     frame = resistance_vs_length(
-        lambda length: systems.wire(length, width), [2, 10, 40, 60], energy, params={"eta": eta}
+        lambda length: SystemRecipe("wire", {"length": length, "width": width}),
+        energy,
+        [2, 10, 40, 60],
+        params={"eta": eta},
     )
     predicted = [
         theory.semiclassical_dephased_resistance(length, velocities, eta)
@@ -76,18 +85,18 @@ def test_fit_ohmic_reads_contact_resistance_and_lambda_off_a_line():
     with pytest.raises(ValueError, match="same size"):
         fit_ohmic([10, 20], [1.0])
     with pytest.raises(ValueError, match="lengths"):
-        resistance_vs_length(systems.chain, [0, 10], 1.0)
+        resistance_vs_length(chain, 1.0, [0, 10])
 
 
 def test_probe_sites_selects_the_sites_that_get_a_probe():
     # probe_sites is the site selection of systems.attach_dephasing_probes; None
     # leaves the probes to the builder (here: none, the coherent chain, G = 1).
     one = resistance_vs_length(
-        systems.chain, [3], 1.0, params={"eta": 0.5}, probe_sites=lambda pos: pos[0] == 1
+        chain, 1.0, [3], params={"eta": 0.5}, probe_sites=lambda pos: pos[0] == 1
     )
     assert one["n_probes"].tolist() == [1] and one.attrs["failed"] == 0
-    every = resistance_vs_length(systems.chain, [3], 1.0, params={"eta": 0.5})
+    every = resistance_vs_length(chain, 1.0, [3], params={"eta": 0.5})
     assert every["n_probes"].tolist() == [3]
-    coherent = resistance_vs_length(systems.chain, [3], 1.0, probe_sites=None)
+    coherent = resistance_vs_length(chain, 1.0, [3], probe_sites=None)
     assert coherent["n_probes"].tolist() == [0]
     assert coherent["G"].iloc[0] == pytest.approx(1.0, abs=1e-10)  # clean chain, one mode

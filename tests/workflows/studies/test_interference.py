@@ -9,9 +9,16 @@ import analysis
 import systems
 import workflows
 from workflows.runs.options import RunOptions
+from workflows.runs.recipes import SystemRecipe
+from workflows.studies.interference import ring_with_arm_probes
 
 RING = {"t": 1.0, "V": 0.0, "disorder": 0.0, "salt": "0"}
 FLUX = np.linspace(0, 1, 16, endpoint=False)  # resolves harmonics up to n = 7
+
+
+def _arm_ring(r_in: float, r_out: float) -> SystemRecipe:
+    """A ring with two-site leads and a dephasing probe on every site of its arms."""
+    return SystemRecipe(ring_with_arm_probes, {"r_in": r_in, "r_out": r_out, "lead_width": 2})
 
 
 def test_ab_oscillations_equal_the_plain_kwant_transmission():
@@ -43,8 +50,8 @@ def test_visibility_falls_with_dephasing_and_decays_with_arm_length():
     3 sites wide, so it must lie between the velocities of strips that wide
     (10 % margin).  At E = 1.5 t both strips carry one mode.
     """
-    rings = [(4, 6.5), (6, 8.5), (8, 10.5)]
-    frame = workflows.visibility_vs_dephasing(rings, [0.05, 0.1], lead_width=2, energy=1.5)
+    rings = [_arm_ring(4, 6.5), _arm_ring(6, 8.5), _arm_ring(8, 10.5)]
+    frame = workflows.visibility_vs_dephasing(rings, 1.5, [0.05, 0.1])
     assert len(frame) == 6
     for _, ring in frame.groupby("r_in"):
         ring = ring.sort_values("eta")
@@ -69,9 +76,7 @@ def test_visibility_falls_with_dephasing_and_decays_with_arm_length():
 
 def test_coherent_visibility_is_that_of_the_ring_without_probes():
     """At η = 0 the probes are decoupled: the reference visibility is the plain ring's."""
-    frame = workflows.visibility_vs_dephasing(
-        [(4, 6.5)], [0.1], lead_width=2, energy=1.5, flux=FLUX
-    )
+    frame = workflows.visibility_vs_dephasing([_arm_ring(4, 6.5)], 1.5, [0.1], flux=FLUX)
     plain = systems.ab_ring(4, 6.5, 2).finalized()
     g = [kwant.smatrix(plain, 1.5, params={**RING, "phi": phi}).transmission(1, 0) for phi in FLUX]
     expected = analysis.flux_harmonics(FLUX, g).visibility[1]
@@ -150,7 +155,7 @@ def test_bad_study_settings_are_rejected_before_any_solve():
     with pytest.raises(TypeError, match="disorder must be a finite real number >= 0"):
         workflows.disorder_ensemble(fsyst, 1.0, ["1"], disorder="strong")
     with pytest.raises(TypeError, match="energy"):
-        workflows.visibility_vs_dephasing([(4, 6.5)], [0.1], lead_width=2, energy="1.5")
+        workflows.visibility_vs_dephasing([_arm_ring(4, 6.5)], "1.5", [0.1])
 
 
 def test_a_shared_params_dict_stays_shared_through_a_study():

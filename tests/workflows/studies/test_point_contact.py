@@ -8,11 +8,16 @@ import pytest
 
 from analysis import fermi, fermi_window, mode_count, subband_edges, thermal_average
 from workflows.runs.options import RunOptions
+from workflows.runs.recipes import SystemRecipe
 from workflows.studies.point_contact import qpc_conductance
 
 
+def _qpc(length: int, width: int) -> SystemRecipe:
+    return SystemRecipe("qpc", {"length": length, "width": width})
+
+
 def test_open_qpc_transmits_every_lead_mode_and_closes_with_gate_voltage():
-    frame = qpc_conductance([0.0, 0.6, 1.0, 2.5], 0.3, length=30, width=14)
+    frame = qpc_conductance(_qpc(30, 14), 0.3, [0.0, 0.6, 1.0, 2.5])
     assert frame["G"].iloc[0] == pytest.approx(frame["N_leads"].iloc[0], abs=1e-10)
     assert frame["G"].iloc[-1] < 1e-3
     assert np.all(np.diff(frame["G"]) < 1e-6)  # closing the gates never raises G here
@@ -29,7 +34,7 @@ def test_thermal_average_of_the_open_contact_is_the_smeared_mode_count():
     """
     width, mu, temperature, samples = 14, 0.35, 0.01, 201
     frame = qpc_conductance(
-        [0.0], mu, temperature=temperature, length=12, width=width, energy_samples=samples
+        _qpc(12, width), mu, [0.0], temperature=temperature, energy_samples=samples
     )
     grid = mu + temperature * np.linspace(-16, 16, samples)
     same_grid = thermal_average(grid, mode_count(grid, width), mu=mu, temperature=temperature)
@@ -53,7 +58,7 @@ def test_thermal_average_of_the_open_contact_is_the_smeared_mode_count():
 )
 def test_bad_input_is_rejected_before_the_scan(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        qpc_conductance(energy=0.3, length=10, width=6, **kwargs)
+        qpc_conductance(_qpc(10, 6), energy=0.3, **kwargs)
 
 
 def test_the_fermi_energy_is_required_and_params_keyword_only():
@@ -61,29 +66,36 @@ def test_the_fermi_energy_is_required_and_params_keyword_only():
     assert signature.parameters["energy"].default is inspect.Parameter.empty
     assert signature.parameters["params"].kind is inspect.Parameter.KEYWORD_ONLY
     with pytest.raises(TypeError, match="energy"):
-        qpc_conductance([0.0], length=10, width=6)
+        qpc_conductance(_qpc(10, 6), gate_voltages=[0.0])
 
 
 #: A tiny QPC at finite temperature: every observable of a point is exercised.
-TINY = dict(temperature=0.02, energy_samples=3, length=8, width=5)
+TINY = dict(temperature=0.02, energy_samples=3)
+TINY_QPC = SystemRecipe("qpc", {"length": 8, "width": 5})
 TINY_GATES = [0.0, 0.5, 1.0, 1.5]
 
 
 def test_qpc_scan_resumes_from_its_store_and_runs_on_two_workers(
     tmp_path, interrupt_after, two_workers
 ):
-    serial = qpc_conductance(TINY_GATES, 0.5, **TINY)
+    serial = qpc_conductance(TINY_QPC, 0.5, TINY_GATES, **TINY)
     assert serial.attrs["provenance"]["study"]["name"] == "qpc_conductance"
     assert serial.attrs["provenance"]["point"] == "workflows.studies.point_contact.gate_point"
     store = tmp_path / "qpc.sqlite"
     with pytest.raises(KeyboardInterrupt):
         qpc_conductance(
-            TINY_GATES, 0.5, **TINY, run=RunOptions(store=store, executor=interrupt_after(2))
+            TINY_QPC,
+            0.5,
+            TINY_GATES,
+            **TINY,
+            run=RunOptions(store=store, executor=interrupt_after(2)),
         )
-    resumed = qpc_conductance(TINY_GATES, 0.5, **TINY, run=RunOptions(store=store))
+    resumed = qpc_conductance(TINY_QPC, 0.5, TINY_GATES, **TINY, run=RunOptions(store=store))
     assert resumed.attrs["provenance"]["n_from_store"] == 2
     assert resumed.attrs["provenance"]["n_computed"] == 2
     pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
-    parallel = qpc_conductance(TINY_GATES, 0.5, **TINY, run=RunOptions(executor=two_workers))
+    parallel = qpc_conductance(
+        TINY_QPC, 0.5, TINY_GATES, **TINY, run=RunOptions(executor=two_workers)
+    )
     assert "SupervisedPool (2 workers)" in parallel.attrs["provenance"]["executor"]
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
