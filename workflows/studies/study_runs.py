@@ -9,6 +9,12 @@ progress, timeout) — and records its provenance one way:
 fingerprint, grid, versions, solver, git revision, host, executor, timestamps,
 store sessions) with a ``study`` entry holding the study's name and settings.
 
+A study takes its system one way, as its first argument: a finalized Kwant
+system or a :class:`workflows.SystemRecipe` (:func:`study_system`; the recipe
+is handed to the point function and finalized once per worker), with its
+Fermi energy second.  A study over device lengths takes a recipe factory,
+``device(length) -> SystemRecipe`` (:func:`workflows.studies.coherence.device_recipe`).
+
 Default executor: :class:`workflows.SerialExecutor` (in this process).  A
 study's points take milliseconds to seconds, so starting worker processes
 (importing Kwant in each) and sending them the system would cost more than
