@@ -202,7 +202,8 @@ class WindowRefinement:
     @property
     def done(self) -> bool:
         """Whether every energy asked has been told and nothing more is needed."""
-        return not self._queue and not self._open and self._asked <= self.values.keys() | self.failed
+        told = self.values.keys() | self.failed
+        return not self._queue and not self._open and self._asked <= told
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The sorted energies (u) and X at each, shape ``(n, *X.shape)`` (failed ones left out)."""

@@ -15,7 +15,9 @@ from analysis.dissipation import (
     terminal_powers,
 )
 from workflows.runs.adaptive_sampling import adaptive_scan
+from workflows.runs.energy_windows import window_scan, window_values
 from workflows.runs.environment import environment_info, kwant_solver
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import (
@@ -133,6 +135,7 @@ __all__ = [
     "NambuLeadError",
     "NonequilibriumDistribution",
     "OhmicFit",
+    "RunOptions",
     "ScatteringMatrix",
     "SerialExecutor",
     "SingularBiasError",
@@ -218,4 +221,6 @@ __all__ = [
     "two_terminal_conductance",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
+    "window_scan",
+    "window_values",
 ]

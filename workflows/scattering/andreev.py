@@ -50,6 +50,7 @@ import scipy.sparse
 
 from systems.parameters import resolve_params
 from systems.validation import real
+from workflows.runs.options import RunOptions
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
@@ -302,10 +303,7 @@ def andreev_conductance(
         point,
         {"bias": [float(v) for v in bias]},
         settings={"params": params, "temperature": temperature, "energy_step": energy_step},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     failed = table[table["error"].notna()]
     if len(failed):

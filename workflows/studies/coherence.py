@@ -87,6 +87,7 @@ import pandas as pd
 from systems.parameters import updated_params
 from systems.probes import attach_dephasing_probes
 from systems.validation import integer, real_array
+from workflows.runs.options import RunOptions
 from workflows.scattering.dephasing import dephased_transport
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
 
@@ -269,10 +270,7 @@ def resistance_vs_length(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     frame = pd.DataFrame(
         {

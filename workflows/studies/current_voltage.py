@@ -52,6 +52,7 @@ from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
 from systems.validation import real
+from workflows.runs.options import RunOptions
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -268,10 +269,7 @@ def iv_curve(
             "split": float(split),
             "tol": tol,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     currents = np.array([observable(table, "current", i) for i in range(len(table))], dtype=float)
     if point.drop is None:

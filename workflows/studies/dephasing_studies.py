@@ -23,6 +23,7 @@ import pandas as pd
 
 from systems.validation import energy as check_energy
 from systems.validation import integer, real
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering.dephasing import dephased_transport, probe_potential_profile
 from workflows.scattering.dephasing_method import check_method
@@ -152,10 +153,7 @@ def ohmic_crossover_study(
         point,
         {"length": lengths, "eta": etas},
         settings={"width": width, "energy": energy, "method": method},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     frame = pd.DataFrame(
         {
@@ -239,10 +237,7 @@ def localization_study(
         point,
         {"length": lengths, "salt": salts, "eta": [0.0, float(eta)]},
         settings={"disorder": float(disorder), "energy": float(energy), "width": width},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     frame = pd.DataFrame(
         {
@@ -340,10 +335,7 @@ def potential_profile_study(
         point,
         {"length": [length], "energy": [float(energy)], "eta": [float(eta)]},
         settings={"width": width, "disorder": float(disorder), "salt": str(salt)},
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     columns = ["lead", "x", "mu"] if width is None else ["lead", "x", "y", "mu"]
     frame = pd.DataFrame({name: observable(table, name, 0, np.array([])) for name in columns})

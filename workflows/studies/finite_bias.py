@@ -27,6 +27,7 @@ import pandas as pd
 from systems.parameters import updated_params
 from systems.probes import dephasing_probe_leads
 from systems.validation import choice, real
+from workflows.runs.options import RunOptions
 from workflows.scattering.finite_bias_probes import PROBE_MODELS, finite_bias_probes
 from workflows.studies.study_runs import run_study_grid, study_attrs
 
@@ -193,10 +194,7 @@ def probe_iv_curve(
             "split": split,
             "tol": point.tol,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     columns = [
         "bias",

@@ -48,6 +48,7 @@ from systems.parameters import (
     updated_params,
 )
 from systems.validation import choice
+from workflows.runs.options import RunOptions
 from workflows.scattering.conductance import _check_system, conductance_matrix
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import observable, run_study_grid, study_attrs
@@ -342,10 +343,7 @@ def _field_energy_scan(
             "fields": fields,
             "energies": energies,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     names = ["nu", *_COLUMNS[geometry]]
     frame = pd.DataFrame(

@@ -35,6 +35,7 @@ from analysis.harmonics import _check_period, flux_harmonics, visibility
 from analysis.thermal import thermal_average
 from systems.parameters import updated_params
 from systems.validation import iterable, real, real_array
+from workflows.runs.options import RunOptions
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.band_edges import GRID_NODE_SIDE
@@ -438,10 +439,7 @@ def visibility_vs_dephasing(
             "period": period,
             "flux_unit": flux_unit,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     nan_columns = dict.fromkeys(("G0", "A1", "A2", "visibility", "visibility_extremal"), np.nan)
 
@@ -575,10 +573,7 @@ def visibility_vs_temperature(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     conductance = np.array(
         [observable(table, "G", i, np.full(flux.size, np.nan)) for i in range(energies.size)],
@@ -696,10 +691,7 @@ def disorder_ensemble(
             "source": source,
             "sink": sink,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     frame = pd.DataFrame(
         {

@@ -21,6 +21,7 @@ from analysis import thermal_average
 from analysis.bias import two_terminal_conductance
 from systems.parameters import updated_params
 from systems.validation import integer, real
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
@@ -173,10 +174,7 @@ def qpc_conductance(
             "energy_samples": int(energy_samples),
             "params": fixed,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     names = ["G", "G_thermal"] if temperature > 0 else ["G"]
     frame = pd.DataFrame(

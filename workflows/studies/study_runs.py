@@ -2,8 +2,9 @@
 
 Every study of :mod:`workflows.studies` is a module-level (picklable) point
 function plus a grid; :func:`run_study_grid` runs it with :func:`workflows.scan`,
-so every study accepts the same run keywords — ``executor``, ``store``
-(resume), ``progress`` and ``timeout`` — and records its provenance one way:
+so every study accepts the same run options — one ``run`` keyword, a
+:class:`workflows.runs.options.RunOptions` (executor, store, progress, time
+limit) — and records its provenance one way:
 ``attrs["provenance"]`` is the scan's provenance (point function and
 fingerprint, grid, versions, solver, git revision, host, executor, timestamps,
 store sessions) with a ``study`` entry holding the study's name and settings.
@@ -11,21 +12,22 @@ store sessions) with a ``study`` entry holding the study's name and settings.
 Default executor: :class:`workflows.SerialExecutor` (in this process).  A
 study's points take milliseconds to seconds, so starting worker processes
 (importing Kwant in each) and sending them the system would cost more than
-small studies take; pass ``executor=workflows.process_pool(n)`` (or any
-:class:`concurrent.futures.Executor`) for large ones.
+small studies take; pass ``run=RunOptions(executor=workflows.process_pool(n))``
+(or any :class:`concurrent.futures.Executor`) for large ones.  No progress bar
+unless the options ask for one.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import dataclasses
 import numbers
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workflows.runs.options import RunOptions, run_options
 from workflows.runs.scans import SerialExecutor, scan
 
 __all__ = ["observable", "plain_settings", "run_study_grid", "study_attrs"]
@@ -61,10 +63,7 @@ def run_study_grid(
     grid: Mapping[str, Any] | pd.DataFrame,
     *,
     settings: Mapping[str, Any],
-    executor: concurrent.futures.Executor | None,
-    store: str | os.PathLike | None,
-    progress: bool,
-    timeout: float | None,
+    run: RunOptions | None,
 ) -> pd.DataFrame:
     """Run a study's point function over its grid with :func:`workflows.scan`.
 
@@ -78,22 +77,27 @@ def run_study_grid(
     settings
         The study's fixed settings, recorded in the provenance (made
         JSON-serialisable with :func:`plain_settings`).
-    executor, store, progress, timeout
-        As for :func:`workflows.scan`; ``executor=None`` runs in this process
-        (:class:`workflows.SerialExecutor`).
+    run
+        How the points run (:class:`workflows.runs.options.RunOptions`), as for
+        :func:`workflows.scan`; where ``run`` is None or leaves them open, the
+        points run in this process (:class:`workflows.SerialExecutor`) without
+        a progress bar.
 
     Returns
     -------
     pandas.DataFrame
         The scan's table (parameters, observables, ``error``).
     """
+    run = run_options(run)
+    run = dataclasses.replace(
+        run,
+        executor=SerialExecutor() if run.executor is None else run.executor,
+        progress=run.show_progress(False),
+    )
     return scan(
         point,
         grid,
-        executor=SerialExecutor() if executor is None else executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=run,
         provenance={"study": {"name": study, "settings": plain_settings(settings)}},
     )
 

@@ -38,6 +38,7 @@ from analysis.thermoelectric import (
     thermoelectric_coefficients,
 )
 from systems.validation import choice, iterable, real, real_array
+from workflows.runs.options import RunOptions
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
 from workflows.scattering.conductance import _check_energy, _check_system
@@ -296,10 +297,7 @@ def thermoelectric_table(
             "tol": tol,
             "max_points": max_points,
         },
-        executor=executor,
-        store=store,
-        progress=progress,
-        timeout=timeout,
+        run=RunOptions(executor=executor, store=store, progress=progress, timeout=timeout),
     )
     frame = pd.DataFrame(
         {
