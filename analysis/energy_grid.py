@@ -150,13 +150,18 @@ class WindowRefinement:
         self._asked: set[float] = set()
         self._queue: list[float] = list(start)
         self._open: dict[float, tuple[float, float]] = {}  # midpoint -> its interval
+        self._waiting: dict[float, list[float]] = {}  # energy -> midpoints of open intervals
         for a, b in itertools.pairwise(start):
             self._bisect(a, b)
 
     def _bisect(self, a: float, b: float) -> None:
         mid = 0.5 * (a + b)
         self._open[mid] = (a, b)
-        if mid not in self._asked:  # a and b adjacent floats: mid is one of them
+        for energy in (a, mid, b):
+            self._waiting.setdefault(energy, []).append(mid)
+        if mid in self._asked:  # a and b adjacent floats: mid is one of them, known
+            self._decide(mid)
+        else:
             self._queue.append(mid)
 
     def ask(self, n: int | None = None) -> list[float]:
@@ -175,21 +180,23 @@ class WindowRefinement:
         """X at ``energy`` (an energy that :meth:`ask` returned): a number or an array."""
         energy = float(energy)
         self.values[energy] = np.asarray(value, dtype=float)
-        self._decide()
+        self._decide(energy)
 
     def tell_failed(self, energy: float) -> None:
         """X could not be computed at ``energy``: the intervals next to it stay as they are."""
-        self.failed.add(float(energy))
-        self._decide()
+        energy = float(energy)
+        self.failed.add(energy)
+        self._decide(energy)
 
-    def _decide(self) -> None:
-        """Bisect (or close) every open interval whose three energies are known."""
+    def _decide(self, energy: float) -> None:
+        """Bisect (or close) every open interval at ``energy`` whose three energies are known."""
         known = self.values
-        for mid, (a, b) in list(self._open.items()):
-            if not {a, mid, b} <= known.keys() | self.failed:
-                continue
+        for mid in self._waiting.pop(energy, ()):
+            a, b = self._open[mid]
+            if not all(e in known or e in self.failed for e in (a, mid, b)):
+                continue  # decided when the last of its energies is told
             del self._open[mid]
-            if {a, mid, b} & self.failed:
+            if any(e in self.failed for e in (a, mid, b)):
                 continue
             deviation = np.max(np.abs(known[mid] - 0.5 * (known[a] + known[b])), initial=0.0)
             weight = np.max(_weight(np.array([a, mid, b]), self.windows))

@@ -1,7 +1,8 @@
 """The results store: a crash-safe SQLite file holding a scan's points as they finish.
 
-A scan given ``store=PATH`` (:func:`workflows.scan`, :func:`workflows.adaptive_scan`,
-:func:`workflows.runs.study.run_study`) writes every finished point to PATH in its
+A run given ``RunOptions(store=PATH)`` (:func:`workflows.scan`,
+:func:`workflows.adaptive_scan`, :func:`workflows.runs.window_scan`,
+:func:`workflows.runs.study.run_study`: every sampler of the run driver) writes every finished point to PATH in its
 own committed transaction, so a scan that is killed (Ctrl-C, SIGKILL, a job
 hitting its wall-time limit, a node failure) loses at most the points that were
 being computed.  Started again with the same store, the scan computes only the

@@ -122,7 +122,8 @@ DRIVER = textwrap.dedent(
 
 
     if __name__ == "__main__":
-        workflows.scan(point, {"x": range(4)}, progress=False, store=sys.argv[2])
+        run = workflows.RunOptions(progress=False, store=sys.argv[2])
+        workflows.scan(point, {"x": range(4)}, run=run)
     """
 )
 
