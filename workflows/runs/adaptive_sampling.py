@@ -24,7 +24,7 @@ import pandas as pd
 
 from systems.validation import integer, real
 from workflows.runs.driver import drive
-from workflows.runs.grids import check_name, grid_value
+from workflows.runs.grids import check_name, fixed_parameters
 from workflows.runs.options import RunOptions
 from workflows.runs.samplers import AdaptiveSampler
 
@@ -53,13 +53,7 @@ def _check_arguments(axis, bounds, observable, loss_goal, max_points, params):
         )
     loss_goal = real("loss_goal", loss_goal, minimum=0, strict=True)
     max_points = integer("max_points", max_points, minimum=2, hint="the two bounds included")
-    if params is None:
-        params = {}
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a mapping of fixed keyword arguments, got {params!r}")
-    fixed = {check_name(k, "parameter"): grid_value(k, v) for k, v in params.items()}
-    if axis in fixed:
-        raise ValueError(f"{axis!r} is the scanned axis; it cannot also be a fixed parameter")
+    fixed = fixed_parameters(params, axis)
     return axis, (low, high), observables, float(loss_goal), int(max_points), fixed
 
 

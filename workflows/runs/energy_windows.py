@@ -23,7 +23,7 @@ import pandas as pd
 
 from analysis.energy_grid import WindowRefinement
 from workflows.runs.driver import drive
-from workflows.runs.grids import check_name, grid_value
+from workflows.runs.grids import check_name, fixed_parameters
 from workflows.runs.options import RunOptions
 from workflows.runs.samplers import EnergyWindowSampler
 from workflows.runs.store import encode_json
@@ -92,21 +92,9 @@ def window_scan(
     if not isinstance(observable, str) or not observable:
         raise TypeError(f"observable must be the name of an observable, got {observable!r}")
     axis = check_name(axis, "axis")
-    if params is None:
-        params = {}
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a mapping of fixed keyword arguments, got {params!r}")
-    fixed = {check_name(k, "parameter"): grid_value(k, v) for k, v in params.items()}
-    if axis in fixed:
-        raise ValueError(f"{axis!r} is the energy axis; it cannot also be a fixed parameter")
-    refinement = WindowRefinement(
-        windows,
-        tol=tol,
-        initial_points=initial_points,
-        max_points=max_points,
-        breakpoints=breakpoints,
-        boxes=boxes,
-    )
+    fixed = fixed_parameters(params, axis)
+    settings = dict(tol=tol, initial_points=initial_points, max_points=max_points)
+    refinement = WindowRefinement(windows, **settings, breakpoints=breakpoints, boxes=boxes)
     identity = encode_json(
         {
             "windows": refinement.windows.tolist(),

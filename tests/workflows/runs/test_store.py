@@ -8,7 +8,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from workflows.runs.executors import SerialExecutor
 from workflows.runs.options import RunOptions
 from workflows.runs.store import (
     ResultsStore,
-    StoreBusyError,
     StoreDamagedError,
     StoreMismatchError,
     StoreWarning,
@@ -271,28 +269,6 @@ def test_store_values_are_exact():
             assert decoded[key] == value and type(decoded[key]) is type(value)
 
 
-def test_read_store_shows_progress_and_provenance(tmp_path):
-    store = tmp_path / "s.sqlite"
-    workflows.scan(
-        other,
-        {"x": [1, 2]},
-        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
-    )
-    frame = read_store(store)
-    assert frame["status"].tolist() == ["done", "done"]
-    assert frame.attrs["store"]["point_name"].endswith(".other")
-    assert frame.attrs["runs"][0]["summary"] == {"computed": 2, "failed": 0}
-    with sqlite3.connect(store) as connection:
-        (journal,) = connection.execute("PRAGMA journal_mode").fetchone()
-        provenance = decode_json(connection.execute("SELECT provenance FROM runs").fetchone()[0])
-    connection.close()
-    # a finished scan leaves WAL mode: the .sqlite file alone holds everything
-    assert journal == "delete"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite", "s.sqlite.lock"]
-    assert provenance["environment"]["kwant"] == "1.5.0"
-    assert provenance["environment"]["solver"] in ("MUMPS", "SciPy")
-
-
 def potential_point(x, V):
     return {"y": V(x)}
 
@@ -317,57 +293,6 @@ def test_a_point_binding_a_lambda_resumes_and_a_changed_closure_is_refused(tmp_p
         run(with_potential(3.0), {"x": [1.0, 2.0]})
 
 
-def test_read_store_refuses_a_file_that_is_not_sqlite(tmp_path):
-    text = tmp_path / "notes.sqlite"
-    text.write_text("not a database " * 100)
-    with pytest.raises(ValueError, match="not a SQLite results store"):
-        read_store(text)
-
-
-def test_a_second_scan_on_a_store_in_use_is_refused_naming_the_first(tmp_path):
-    store = tmp_path / "s.sqlite"
-    grid = {"x": [1, 2, 3]}
-    log: list[int] = []
-    point = functools.partial(flaky, log=log)
-    with ResultsStore.open(
-        store,
-        kind="grid",
-        point_name="first",
-        point_sha256="0",
-        scan_sha256="0",
-        parameters=["x"],
-        description="the first scan",
-        points=[{"x": x} for x in grid["x"]],
-    ):
-        with pytest.raises(StoreBusyError) as busy:
-            workflows.scan(
-                point,
-                grid,
-                run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
-            )
-        assert f"host {socket.gethostname()}, pid {os.getpid()}, since " in str(busy.value)
-        assert log == []  # refused before any work
-    # the first scan ended: its lock is gone and the store is open again
-    with pytest.raises(StoreMismatchError):
-        workflows.scan(
-            point,
-            grid,
-            run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
-        )
-
-
-def test_a_stale_lock_file_does_not_block_a_resume(tmp_path):
-    store = tmp_path / "s.sqlite"
-    # as left by a scan killed with SIGKILL on another node: the file stays, its flock is gone
-    (tmp_path / "s.sqlite.lock").write_text('{"host": "gone", "pid": 1, "since": "then"}')
-    table = workflows.scan(
-        other,
-        {"x": [1, 2]},
-        run=RunOptions(executor=SerialExecutor(), store=store),
-    )
-    assert table["error"].isna().all()
-
-
 def copy_store_at(x, store, copy):
     """Copy the store's main file alone (not its -wal) while the scan runs, at point 3."""
     if x == 3:
@@ -388,19 +313,6 @@ def test_checkpoints_keep_the_store_file_complete_during_a_run(tmp_path, monkeyp
     assert read_store(copy)["status"].tolist() == ["done"] * 3 + ["pending"] * 2
 
 
-def test_read_store_never_writes(tmp_path):
-    store = tmp_path / "s.sqlite"
-    workflows.scan(
-        other,
-        {"x": [1, 2]},
-        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
-    )
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
-    assert read_store(store)["y"].tolist() == [1, 2]
-    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
-    assert after == before  # no -wal/-shm/journal created, nothing modified
-
-
 def copy_store_at_start(x, store, copy):
     if x == 0:
         shutil.copyfile(store, copy)
@@ -417,53 +329,6 @@ def test_the_store_file_alone_is_a_store_from_the_start(tmp_path):
         run=RunOptions(executor=SerialExecutor(), store=store),
     )
     assert read_store(copy)["status"].tolist() == ["pending"] * 3
-
-
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-    reason="reads as an unprivileged user: needs root and setpriv",
-)
-def test_read_store_reads_a_finished_store_in_a_read_only_directory():
-    import tempfile
-
-    directory = Path(tempfile.mkdtemp(prefix="mesoflow-ro-"))
-    try:
-        store, old = directory / "s.sqlite", directory / "old.sqlite"
-        workflows.scan(
-            other,
-            {"x": [1, 2]},
-            run=RunOptions(executor=SerialExecutor(), store=store),
-        )
-        shutil.copyfile(store, old)
-        with sqlite3.connect(old) as connection:  # left in WAL mode, as older versions did
-            connection.execute("PRAGMA journal_mode=WAL")
-        connection.close()
-        directory.chmod(0o555)  # read-only for everyone but root
-        reader = subprocess.run(
-            [
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                sys.executable,
-                "-c",
-                "import sys, workflows; "
-                "print([workflows.read_store(p)['y'].tolist() for p in sys.argv[1:]])",
-                str(store),
-                str(old),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if reader.returncode != 0 and "unable to open database" not in reader.stderr:
-            if "Permission denied" in reader.stderr or "No module named" in reader.stderr:
-                pytest.skip("the unprivileged user cannot run this Python environment")
-        assert reader.returncode == 0, reader.stderr
-        assert reader.stdout.strip() == "[[1, 2], [1, 2]]"
-    finally:
-        directory.chmod(0o755)
-        shutil.rmtree(directory)
 
 
 # -- damage: checksums, decoding, crafted sizes -------------------------------------------------
