@@ -6,8 +6,9 @@ A run given ``RunOptions(store=PATH)`` (:func:`workflows.scan`,
 every finished point to PATH in its own committed transaction, so a scan that is
 killed (Ctrl-C, SIGKILL, a job hitting its wall-time limit, a node failure)
 loses at most the points that were being computed.  Started again with the same
-store, the scan computes only the missing points.  A store belongs to one scan: opening it for a different point
-function or a different grid is refused rather than mixing results.
+store, the scan computes only the missing points.  A store belongs to one scan:
+opening it for a different point function or a different grid is refused rather
+than mixing results.
 
 One store, one writer
 ---------------------
