@@ -262,7 +262,7 @@ def window_grid(
     Notes
     -----
     A serial use of :class:`WindowRefinement`; for a parallel, stored and resumable
-    run of the same grid see :func:`workflows.runs.window_scan`.
+    run of the same grid see :func:`workflows.runs.energy_windows.window_scan`.
     """
     refinement = WindowRefinement(
         windows,

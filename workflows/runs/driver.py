@@ -2,7 +2,7 @@
 
 Every scan of mesoflow — a grid (:func:`workflows.scan`), an adaptive curve
 (:func:`workflows.adaptive_scan`), the energies of thermal windows
-(:func:`workflows.runs.window_scan`) — is a *sampler* (which points, see
+(:func:`workflows.runs.energy_windows.window_scan`) — is a *sampler* (which points, see
 :mod:`workflows.runs.samplers`) driven by :func:`drive` (how they run).  The
 driver, in the calling process:
 

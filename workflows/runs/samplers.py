@@ -387,7 +387,7 @@ class AdaptiveSampler(_Sequential):
 
 
 class EnergyWindowSampler(_Sequential):
-    """The energies of thermal windows (see :func:`workflows.runs.window_scan`).
+    """The energies of thermal windows (see :func:`workflows.runs.energy_windows.window_scan`).
 
     Parameters
     ----------

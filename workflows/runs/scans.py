@@ -7,12 +7,12 @@ parameter and per observable, and an ``error`` column.  The scan driver (the
 calling process) submits points to an executor and writes each result to the
 store as it arrives, so only the driver needs the store's file system.
 
+``scan`` is the grid sampler (:class:`workflows.runs.samplers.GridSampler`)
+of the one run driver, :func:`workflows.runs.driver.drive`, which keeps the
+store, the session, the provenance and the failure record for every sampler.
 Where the points run (executors, the local process pool, clusters) is
-described in :mod:`workflows.runs.executors`; the modules that do the work
-are :mod:`workflows.runs.grids` (grids checked, points in order),
-:mod:`workflows.runs.point_runner` (points submitted, time limits, failures),
-:mod:`workflows.runs.evaluation` (a point evaluated in its worker) and
-:mod:`workflows.runs.payloads` (the point function sent to the workers).
+described in :mod:`workflows.runs.executors`; how, in
+:class:`workflows.runs.options.RunOptions`.
 
 Kwant systems in workers
 ------------------------

@@ -1,7 +1,7 @@
 """The results store: a crash-safe SQLite file holding a scan's points as they finish.
 
 A run given ``RunOptions(store=PATH)`` (:func:`workflows.scan`,
-:func:`workflows.adaptive_scan`, :func:`workflows.runs.window_scan`,
+:func:`workflows.adaptive_scan`, :func:`workflows.runs.energy_windows.window_scan`,
 :func:`workflows.runs.study.run_study`: every sampler of the run driver) writes
 every finished point to PATH in its own committed transaction, so a scan that is
 killed (Ctrl-C, SIGKILL, a job hitting its wall-time limit, a node failure)
