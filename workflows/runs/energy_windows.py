@@ -110,7 +110,9 @@ def window_scan(
     sampler = EnergyWindowSampler(
         refinement, observable, axis=axis, fixed=fixed, identity_text=identity
     )
-    return drive(point, sampler, run=run, what="window_scan")
+    table = drive(point, sampler, run=run, what="window_scan")
+    table.attrs["provenance"]["n_points"] = len(table)
+    return table
 
 
 def window_values(

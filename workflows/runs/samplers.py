@@ -87,10 +87,12 @@ class Sampler(abc.ABC):
         The kind of results store it keeps: ``"grid"`` (every point known in
         advance) or ``"adaptive"`` (points created as they are asked).
     fills_queue
-        True when every task is known in advance (the driver keeps twice the
-        workers busy); False for samplers that learn from each result (the
+        True when asking ahead costs nothing: every task is known in advance
+        (a grid), or the points do not depend on the order of the results
+        (thermal windows); the driver then keeps twice the workers busy.
+        False for samplers that learn from each result (a learner): the
         driver keeps at most one task per worker in flight, so that each ask
-        sees as many results as possible).
+        sees as many results as possible.
     """
 
     kind: ClassVar[str] = "adaptive"
@@ -403,6 +405,8 @@ class EnergyWindowSampler(_Sequential):
     identity_text
         The refinement's settings as JSON (hashed as the store's identity).
     """
+
+    fills_queue = True  # the refined grid does not depend on the order of the results
 
     def __init__(
         self,
