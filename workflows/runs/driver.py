@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from workflows.runs.executors import available_cpus, runs_in_process
@@ -48,7 +47,6 @@ from workflows.runs.samplers import Sampler, Task
 from workflows.runs.store import PointOutcome, ResultsStore
 
 __all__ = [
-    "assemble_table",
     "drive",
     "progress_bar",
     "report_failures",
@@ -86,44 +84,7 @@ def progress_bar(total: int | None, initial: int, *, enabled: bool, desc: str):
     return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
 
 
-# -- tables ------------------------------------------------------------------------------------
-
-
-def _column(values: list[Any]) -> pd.Series:
-    if any(isinstance(v, np.ndarray) for v in values):
-        series = pd.Series([None] * len(values), dtype=object)
-        for i, v in enumerate(values):
-            series.iat[i] = v
-        return series
-    return pd.Series(values)
-
-
-def assemble_table(frame: pd.DataFrame, outcomes: Mapping[int, PointOutcome]) -> pd.DataFrame:
-    """Parameters, observables (order of first appearance in row order) and ``error``.
-
-    ``outcomes`` are keyed by the row of ``frame``; a row without one is
-    ``"not computed"``.
-    """
-    n = len(frame)
-    names: dict[str, None] = {}
-    for i in range(n):
-        outcome = outcomes.get(i)
-        if outcome is not None and outcome.observables:
-            names.update(dict.fromkeys(outcome.observables))
-    table = frame.reset_index(drop=True).copy()
-    for name in names:
-        table[name] = _column(
-            [
-                outcomes[i].observables.get(name)
-                if i in outcomes and outcomes[i].observables is not None
-                else None
-                for i in range(n)
-            ]
-        )
-    table["error"] = pd.Series(
-        [outcomes[i].error if i in outcomes else "not computed" for i in range(n)], dtype=object
-    )
-    return table
+# -- failures ----------------------------------------------------------------------------------
 
 
 def report_failures(what: str, failed: Mapping[int, str], total: int) -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "GridSampler",
     "Sampler",
     "Task",
+    "assemble_table",
 ]
 
 
@@ -146,14 +147,49 @@ class Sampler(abc.ABC):
         """The run's table: parameters, observables, ``error`` (see the samplers)."""
 
 
+def _column(values: list[Any]) -> pd.Series:
+    if any(isinstance(v, np.ndarray) for v in values):
+        series = pd.Series([None] * len(values), dtype=object)
+        for i, v in enumerate(values):
+            series.iat[i] = v
+        return series
+    return pd.Series(values)
+
+
+def assemble_table(frame: pd.DataFrame, outcomes: Mapping[int, PointOutcome]) -> pd.DataFrame:
+    """Parameters, observables (order of first appearance in row order) and ``error``.
+
+    ``outcomes`` are keyed by the row of ``frame``; a row without one is
+    ``"not computed"``.
+    """
+    n = len(frame)
+    names: dict[str, None] = {}
+    for i in range(n):
+        outcome = outcomes.get(i)
+        if outcome is not None and outcome.observables:
+            names.update(dict.fromkeys(outcome.observables))
+    table = frame.reset_index(drop=True).copy()
+    for name in names:
+        table[name] = _column(
+            [
+                outcomes[i].observables.get(name)
+                if i in outcomes and outcomes[i].observables is not None
+                else None
+                for i in range(n)
+            ]
+        )
+    table["error"] = pd.Series(
+        [outcomes[i].error if i in outcomes else "not computed" for i in range(n)], dtype=object
+    )
+    return table
+
+
 def _rows_by_parameter(
     outcomes: Mapping[int, PointOutcome],
     params: Mapping[int, dict[str, Any]],
     key: Callable[[dict[str, Any]], Any],
 ) -> pd.DataFrame:
     """One row per outcome, sorted by ``key(params)`` (then by index)."""
-    from workflows.runs.driver import assemble_table
-
     order = sorted(outcomes, key=lambda i: (key(params[i]), i))
     frame = pd.DataFrame([params[i] for i in order])
     return assemble_table(frame, {row: outcomes[i] for row, i in enumerate(order)})
@@ -222,8 +258,6 @@ class GridSampler(Sampler):
 
     def table(self, outcomes, params) -> pd.DataFrame:
         """One row per point in grid order (``"not computed"`` where none came back)."""
-        from workflows.runs.driver import assemble_table
-
         return assemble_table(self.frame, outcomes)
 
 

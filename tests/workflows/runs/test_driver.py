@@ -275,7 +275,7 @@ class EveryOther(Sampler):
     def table(self, outcomes, params):
         import pandas as pd
 
-        from workflows.runs.driver import assemble_table
+        from workflows.runs.samplers import assemble_table
 
         order = sorted(outcomes)
         return assemble_table(pd.DataFrame([params[i] for i in order]), outcomes)
