@@ -17,7 +17,7 @@ from analysis.dephasing import (
     ohmic_slope,
     semiclassical_dephased_resistance,
 )
-from analysis.energy_grid import window_grid
+from analysis.energy_grid import WindowRefinement, window_grid
 from analysis.fermi_poles import fermi_pole_expansion, fermi_poles, fermi_poles_for_range
 from analysis.harmonics import (
     FluxHarmonics,
@@ -60,6 +60,7 @@ __all__ = [
     "HeatSolution",
     "ThermoelectricCoefficients",
     "VisibilityDecayFit",
+    "WindowRefinement",
     "chain_backscattering_length",
     "chain_barrier_transmission",
     "chain_dephased_resistance",

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from analysis.thermal import fermi_window, sommerfeld_floor
 from systems.validation import integer, real, real_array
 
-__all__ = ["WINDOW_HALF_WIDTH", "check_grid_settings", "window_grid"]
+__all__ = ["WINDOW_HALF_WIDTH", "WindowRefinement", "check_grid_settings", "window_grid"]
 
 #: Half-width of a thermal window in units of k_B T: the Fermi weight beyond it,
 #: 2/(1 + e^25) ≈ 3e-11 (and (25)² times that for the second moment, ≈ 2e-8), is
@@ -78,6 +79,145 @@ def check_grid_settings(
     return tol, initial_points, max_points
 
 
+class WindowRefinement:
+    """The energy grid of :func:`window_grid` in ask/tell form: which energies, not how.
+
+    The refinement rule of the module docstring, driven from outside: :meth:`ask`
+    names the energies whose X(E) is needed next, :meth:`tell` hands one value
+    back, in any order and as many at a time as the caller likes (a parallel
+    executor, a results store read back).  The grid it converges to does not
+    depend on that order: whether an interval (a, b) is bisected depends only
+    on X at a, (a + b)/2 and b, so a serial loop (:func:`window_grid`) and a
+    parallel, resumed run sample the same energies.
+
+    Parameters
+    ----------
+    windows, tol, initial_points, max_points, breakpoints, boxes
+        As for :func:`window_grid`.
+
+    Notes
+    -----
+    The starting grid and the midpoints of its intervals are asked at once;
+    a midpoint's two halves are asked when X is known at both ends and the
+    midpoint and the interval's error estimate exceeds ``tol``.  An energy
+    whose X could not be computed (:meth:`tell_failed`) stops the refinement
+    of the intervals next to it; :attr:`failed` names it.
+
+    Raises
+    ------
+    ValueError
+        From :meth:`ask`, when the grid would need more than ``max_points``
+        energies (the same condition as :func:`window_grid`).
+    """
+
+    def __init__(
+        self,
+        windows: Iterable[tuple[float, float]],
+        *,
+        tol: float = 1e-6,
+        initial_points: int = 17,
+        max_points: int = 2000,
+        breakpoints: Iterable[float] = (),
+        boxes: Iterable[tuple[float, float]] = (),
+    ):
+        pairs = _check_windows(windows)
+        # A window narrower than the Sommerfeld floor is sampled as one at the floor: its
+        # moments take the T → 0 limit from the samples next to μ (analysis.thermoelectric).
+        pairs[:, 1] = np.maximum(pairs[:, 1], sommerfeld_floor(pairs[:, 0]))
+        tol, initial_points, max_points = check_grid_settings(tol, initial_points, max_points)
+        self.windows = pairs
+        self.tol, self.initial_points, self.max_points = tol, initial_points, max_points
+        self.boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
+        lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
+        highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]
+        low = float(min([lows.min(), *(a for a, _ in self.boxes)]))
+        high = float(max([highs.max(), *(b for _, b in self.boxes)]))
+        self.breakpoints = [float(b) for b in breakpoints if low < float(b) < high]
+        # Every window gets its own uniform start (spacing 50 k_BT/(initial_points − 1)),
+        # so that narrow windows inside wide ones are resolved from the start.
+        # Overlapping windows share points: a start point closer than half a spacing to
+        # the previous one is dropped.
+        starts = [np.linspace(a, b, initial_points) for a, b in zip(lows, highs, strict=True)]
+        spacing = 2 * WINDOW_HALF_WIDTH * pairs[:, 1].min() / (initial_points - 1)
+        starts += [np.linspace(a, b, initial_points) for a, b in self.boxes if b > a]
+        kept: list[float] = []
+        for energy in np.sort(np.concatenate(starts)):
+            if not kept or energy - kept[-1] > 0.5 * spacing:
+                kept.append(float(energy))
+        start = [float(e) for e in np.unique(np.concatenate([kept, [low, high], self.breakpoints]))]
+        self.values: dict[float, np.ndarray] = {}
+        self.failed: set[float] = set()
+        self._asked: set[float] = set()
+        self._queue: list[float] = list(start)
+        self._open: dict[float, tuple[float, float]] = {}  # midpoint -> its interval
+        self._waiting: dict[float, list[float]] = {}  # energy -> midpoints of open intervals
+        for a, b in itertools.pairwise(start):
+            self._bisect(a, b)
+
+    def _bisect(self, a: float, b: float) -> None:
+        mid = 0.5 * (a + b)
+        self._open[mid] = (a, b)
+        for energy in (a, mid, b):
+            self._waiting.setdefault(energy, []).append(mid)
+        if mid in self._asked:  # a and b adjacent floats: mid is one of them, known
+            self._decide(mid)
+        else:
+            self._queue.append(mid)
+
+    def ask(self, n: int | None = None) -> list[float]:
+        """Up to ``n`` (default: all) energies whose X is needed and not yet asked (u)."""
+        if len(self._asked) + len(self._queue) > self.max_points:
+            raise ValueError(
+                f"window_grid needs more than max_points={self.max_points} evaluations for "
+                f"tol={self.tol}: raise max_points or tol"
+            )
+        count = len(self._queue) if n is None else max(0, int(n))
+        asked, self._queue = self._queue[:count], self._queue[count:]
+        self._asked.update(asked)
+        return asked
+
+    def tell(self, energy: float, value: Any) -> None:
+        """X at ``energy`` (an energy that :meth:`ask` returned): a number or an array."""
+        energy = float(energy)
+        self.values[energy] = np.asarray(value, dtype=float)
+        self._decide(energy)
+
+    def tell_failed(self, energy: float) -> None:
+        """X could not be computed at ``energy``: the intervals next to it stay as they are."""
+        energy = float(energy)
+        self.failed.add(energy)
+        self._decide(energy)
+
+    def _decide(self, energy: float) -> None:
+        """Bisect (or close) every open interval at ``energy`` whose three energies are known."""
+        known = self.values
+        for mid in self._waiting.pop(energy, ()):
+            a, b = self._open[mid]
+            if not all(e in known or e in self.failed for e in (a, mid, b)):
+                continue  # decided when the last of its energies is told
+            del self._open[mid]
+            if any(e in self.failed for e in (a, mid, b)):
+                continue
+            deviation = np.max(np.abs(known[mid] - 0.5 * (known[a] + known[b])), initial=0.0)
+            weight = np.max(_weight(np.array([a, mid, b]), self.windows))
+            if any(lo < b and a < hi for lo, hi in self.boxes):
+                weight = max(weight, 1.0)
+            if deviation * weight * (b - a) > self.tol:
+                self._bisect(a, mid)
+                self._bisect(mid, b)
+
+    @property
+    def done(self) -> bool:
+        """Whether every energy asked has been told and nothing more is needed."""
+        told = self.values.keys() | self.failed
+        return not self._queue and not self._open and self._asked <= told
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted energies (u) and X at each, shape ``(n, *X.shape)`` (failed ones left out)."""
+        grid = np.array(sorted(self.values))
+        return grid, np.stack([self.values[e] for e in grid])
+
+
 def window_grid(
     func: Callable[[float], object],
     windows: Iterable[tuple[float, float]],
@@ -118,49 +258,21 @@ def window_grid(
     -------
     energies, values
         Sorted energies (u) and X at each, shape ``(n, *X.shape)``.
-    """
-    pairs = _check_windows(windows)
-    # A window narrower than the Sommerfeld floor is sampled as one at the floor: its moments
-    # take the T → 0 limit from the samples next to μ (analysis.thermoelectric).
-    pairs[:, 1] = np.maximum(pairs[:, 1], sommerfeld_floor(pairs[:, 0]))
-    tol, initial_points, max_points = check_grid_settings(tol, initial_points, max_points)
-    boxes = [(min(map(float, box)), max(map(float, box))) for box in boxes]
-    lows = pairs[:, 0] - WINDOW_HALF_WIDTH * pairs[:, 1]
-    highs = pairs[:, 0] + WINDOW_HALF_WIDTH * pairs[:, 1]
-    low = float(min([lows.min(), *(a for a, _ in boxes)]))
-    high = float(max([highs.max(), *(b for _, b in boxes)]))
-    extra = [float(b) for b in breakpoints if low < float(b) < high]
-    # Every window gets its own uniform start (spacing 50 k_BT/(initial_points − 1)),
-    # so that narrow windows inside wide ones are resolved from the start.
-    # Overlapping windows share points: a start point closer than half a spacing to
-    # the previous one is dropped.
-    starts = [np.linspace(a, b, initial_points) for a, b in zip(lows, highs, strict=True)]
-    spacing = 2 * WINDOW_HALF_WIDTH * pairs[:, 1].min() / (initial_points - 1)
-    starts += [np.linspace(a, b, initial_points) for a, b in boxes if b > a]
-    kept: list[float] = []
-    for energy in np.sort(np.concatenate(starts)):
-        if not kept or energy - kept[-1] > 0.5 * spacing:
-            kept.append(float(energy))
-    energies = np.unique(np.concatenate([kept, [low, high], extra]))
-    values = {float(e): np.asarray(func(float(e)), dtype=float) for e in energies}
 
-    active = list(itertools.pairwise(energies))
-    while active:
-        if len(values) + len(active) > max_points:
-            raise ValueError(
-                f"window_grid needs more than max_points={max_points} evaluations for "
-                f"tol={tol}: raise max_points or tol"
-            )
-        next_active = []
-        for a, b in active:
-            mid = 0.5 * (a + b)
-            values[mid] = np.asarray(func(mid), dtype=float)
-            deviation = np.max(np.abs(values[mid] - 0.5 * (values[a] + values[b])), initial=0.0)
-            weight = np.max(_weight(np.array([a, mid, b]), pairs))
-            if any(lo < b and a < hi for lo, hi in boxes):
-                weight = max(weight, 1.0)
-            if deviation * weight * (b - a) > tol:
-                next_active.extend([(a, mid), (mid, b)])
-        active = next_active
-    grid = np.array(sorted(values))
-    return grid, np.stack([values[e] for e in grid])
+    Notes
+    -----
+    A serial use of :class:`WindowRefinement`; for a parallel, stored and resumable
+    run of the same grid see :func:`workflows.runs.energy_windows.window_scan`.
+    """
+    refinement = WindowRefinement(
+        windows,
+        tol=tol,
+        initial_points=initial_points,
+        max_points=max_points,
+        breakpoints=breakpoints,
+        boxes=boxes,
+    )
+    while energies := refinement.ask():
+        for energy in energies:
+            refinement.tell(energy, func(energy))
+    return refinement.result()

@@ -28,6 +28,7 @@ import numpy as np
 
 import workflows
 from workflows.runs.executors import worker_context
+from workflows.runs.options import RunOptions
 from workflows.runs.workers import SupervisedPool
 
 
@@ -49,12 +50,20 @@ def per_point(n: int = 400, rounds: int = 2) -> None:
     ):
         pools = {"ProcessPoolExecutor": futures_pool, "process_pool": own_pool}
         for pool in pools.values():
-            workflows.scan(small, {"x": range(4)}, executor=pool, progress=False)  # start
+            workflows.scan(
+                small,
+                {"x": range(4)},
+                run=RunOptions(executor=pool, progress=False),
+            )  # start
         for _ in range(rounds):
             for name, pool in pools.items():
                 for label, point in (("720 kB", large), ("8 B", small)):
                     start = time.perf_counter()
-                    workflows.scan(point, grid, executor=pool, progress=False)
+                    workflows.scan(
+                        point,
+                        grid,
+                        run=RunOptions(executor=pool, progress=False),
+                    )
                     elapsed = (time.perf_counter() - start) / n
                     print(f"scan on {name:20} point {label:7} {elapsed * 1e3:.2f} ms per point")
 

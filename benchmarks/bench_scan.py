@@ -36,6 +36,7 @@ from adaptive.learner.learner1D import curvature_loss_function
 
 import workflows
 from analysis import chain_transmission
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.scans import SerialExecutor, process_pool
 
@@ -68,13 +69,21 @@ def parallel_speedup(length: int, width: int, points: int, repeat: int) -> None:
     # first in the process: the scan starts the fork server (one import of mesoflow and
     # Kwant), two workers, and each worker finalizes the system once
     start = time.perf_counter()
-    workflows.scan(point, {"energy": energies}, progress=False)
+    workflows.scan(
+        point,
+        {"energy": energies},
+        run=RunOptions(progress=False),
+    )
     t_cold = time.perf_counter() - start
 
     finalized_system(recipe)  # the serial runs finalize in this process: outside the clock
 
     def serial():
-        workflows.scan(point, {"energy": energies}, executor=SerialExecutor(), progress=False)
+        workflows.scan(
+            point,
+            {"energy": energies},
+            run=RunOptions(executor=SerialExecutor(), progress=False),
+        )
 
     def serial_one_thread():
         with threadpoolctl.threadpool_limits(1):
@@ -82,11 +91,19 @@ def parallel_speedup(length: int, width: int, points: int, repeat: int) -> None:
 
     with process_pool(2) as pool:
         # start both workers and finalize the system in each (one point per worker)
-        workflows.scan(point, {"energy": [0.3, 0.5]}, executor=pool, progress=False)
+        workflows.scan(
+            point,
+            {"energy": [0.3, 0.5]},
+            run=RunOptions(executor=pool, progress=False),
+        )
         list(pool.map(time.sleep, [0.3, 0.3]))
 
         def parallel():
-            workflows.scan(point, {"energy": energies}, executor=pool, progress=False)
+            workflows.scan(
+                point,
+                {"energy": energies},
+                run=RunOptions(executor=pool, progress=False),
+            )
 
         t_serial, t_serial_1, t_parallel = best([serial, serial_one_thread, parallel], repeat)
 
@@ -194,7 +211,11 @@ def _overhead_case(size: tuple[int, int], n: int, repeat: int) -> None:
 
 def _scan_with_bar(point, values, store, sink, axis="energy"):
     with contextlib.redirect_stderr(sink):
-        workflows.scan(point, {axis: values}, executor=SerialExecutor(), store=store, progress=True)
+        workflows.scan(
+            point,
+            {axis: values},
+            run=RunOptions(executor=SerialExecutor(), store=store, progress=True),
+        )
 
 
 # -- adaptive sampling ------------------------------------------------------------------------
@@ -253,8 +274,7 @@ def adaptive_vs_uniform(default_goals, curvature_goals) -> None:
                 loss_goal=goal,
                 max_points=5000,
                 loss_per_interval=loss,
-                executor=SerialExecutor(),
-                progress=False,
+                run=RunOptions(executor=SerialExecutor(), progress=False),
             )
             elapsed = time.perf_counter() - start
             check = np.max(np.abs(table["T"] - chain_transmission(table["energy"], POTENTIAL)))

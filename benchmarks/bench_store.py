@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import workflows
+from workflows.runs.options import RunOptions
 from workflows.runs.scans import SerialExecutor
 from workflows.runs.store import ResultsStore
 
@@ -96,9 +97,7 @@ def one_scan(directory: Path, n: int, *, reader: bool) -> tuple[float, int, int,
         workflows.scan(
             trivial_point,
             {"x": np.arange(n, dtype=float)},
-            executor=SerialExecutor(),
-            store=store,
-            progress=False,
+            run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
         )
     elapsed = time.perf_counter() - start
     wal = store.with_name(store.name + "-wal")
@@ -206,9 +205,9 @@ def scan_cpu(n: int, repeat: int) -> None:
             workflows.scan(
                 _plain_point,
                 {"x": np.arange(n, dtype=float)},
-                executor=SerialExecutor(),
-                store=Path(name) / "cpu.sqlite",
-                progress=False,
+                run=RunOptions(
+                    executor=SerialExecutor(), store=Path(name) / "cpu.sqlite", progress=False
+                ),
             )
             best = min(best, time.process_time() - start)
     print(f"\n3. The scan's own CPU time, {n} trivial points: {1e3 * best / n:.3f} ms/point")

@@ -15,6 +15,7 @@ from analysis.dissipation import (
     terminal_powers,
 )
 from workflows.runs.adaptive_sampling import adaptive_scan
+from workflows.runs.energy_windows import window_scan, window_values
 from workflows.runs.environment import environment_info, kwant_solver
 from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
@@ -220,4 +221,6 @@ __all__ = [
     "two_terminal_conductance",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
+    "window_scan",
+    "window_values",
 ]

@@ -22,6 +22,7 @@ import analysis.plots
 import systems
 import workflows
 import workflows.runs.study
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import builder_function
 
 TOL = 1e-9
@@ -298,7 +299,11 @@ def test_a_scan_of_a_user_system_equals_plain_kwant():
 
     grid = {"energy": [0.2, 0.4], "M": [-0.2, 0.1]}
     with concurrent.futures.ThreadPoolExecutor(1) as executor:
-        frame = workflows.scan(point, grid, executor=executor, progress=False)
+        frame = workflows.scan(
+            point,
+            grid,
+            run=RunOptions(executor=executor, progress=False),
+        )
     for row in frame.itertuples():
         smatrix = kwant.smatrix(fsyst, row.energy, params={**BHZ, "M": row.M})
         assert abs(row.G - smatrix.transmission(1, 0)) < TOL

@@ -37,8 +37,8 @@ the Python environment (the same mesoflow, Kwant and solver versions).
     cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="04:00:00")
     cluster.adapt(minimum_jobs=1, maximum_jobs=64)      # one worker per SLURM job
     with Client(cluster) as client:
-        table = workflows.scan(point, grid, executor=client.get_executor(),
-                               store="scan.sqlite")
+        run = workflows.RunOptions(executor=client.get_executor(), store="scan.sqlite")
+        table = workflows.scan(point, grid, run=run)
 
 Dask's workers start with ``OMP_NUM_THREADS=1`` (and the MKL/OpenBLAS
 equivalents); request one core per worker.  Run the driver on the login node
@@ -54,7 +54,8 @@ one rank is the driver)::
 
     if __name__ == "__main__":
         with MPIPoolExecutor() as pool:
-            table = workflows.scan(point, grid, executor=pool, store="scan.sqlite")
+            run = workflows.RunOptions(executor=pool, store="scan.sqlite")
+            table = workflows.scan(point, grid, run=run)
 
 Export ``OMP_NUM_THREADS=1`` (and ``OPENBLAS_NUM_THREADS=1``/``MKL_NUM_THREADS=1``)
 in the job script.

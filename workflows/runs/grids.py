@@ -23,6 +23,7 @@ from workflows.runs.store import encode_json
 __all__ = [
     "RESERVED_COLUMNS",
     "check_name",
+    "fixed_parameters",
     "grid_fingerprint",
     "grid_points",
     "grid_rows",
@@ -46,6 +47,18 @@ def check_name(name: Any, what: str) -> str:
     if name in RESERVED_COLUMNS:
         raise ValueError(f"{what} name {name!r} is reserved for the scan's own column")
     return name
+
+
+def fixed_parameters(params: Mapping[str, Any] | None, axis: str) -> dict[str, Any]:
+    """The fixed keyword arguments of a one-axis run (plain scalars), checked against ``axis``."""
+    if params is None:
+        params = {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of fixed keyword arguments, got {params!r}")
+    fixed = {check_name(k, "parameter"): grid_value(k, v) for k, v in params.items()}
+    if axis in fixed:
+        raise ValueError(f"{axis!r} is the scanned axis; it cannot also be a fixed parameter")
+    return fixed
 
 
 NOT_SCALAR = object()

@@ -115,6 +115,7 @@ from systems.parameters import parameter_owners, resolve_params
 from systems.validation import integer
 from workflows.runs.executors import SerialExecutor, available_cpus, process_pool
 from workflows.runs.grids import grid_points, sweep_axis
+from workflows.runs.options import RunOptions
 from workflows.runs.point_runner import check_timeout
 from workflows.runs.recipes import (
     BUILDERS,
@@ -988,10 +989,12 @@ def run_study(
         table = scan(
             point,
             grid,
-            executor=executor,
-            store=directory / "results.sqlite",
-            progress=progress,
-            timeout=timeout,
+            run=RunOptions(
+                executor=executor,
+                store=directory / "results.sqlite",
+                progress=progress,
+                timeout=timeout,
+            ),
             provenance={
                 "study": {
                     "name": study.name,

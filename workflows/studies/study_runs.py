@@ -25,6 +25,7 @@ unless ``RunOptions(progress=True)``.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -136,14 +137,15 @@ def run_study_grid(
         The scan's table (parameters, observables, ``error``).
     """
     run = run_options(run)
+    run = dataclasses.replace(
+        run,
+        executor=SerialExecutor() if run.executor is None else run.executor,
+        progress=run.show_progress(False),
+    )
     return scan(
         point,
         grid,
-        executor=SerialExecutor() if run.executor is None else run.executor,
-        store=run.store,
-        progress=run.show_progress(False),
-        retry_failed=run.retry_failed,
-        timeout=run.timeout,
+        run=run,
         provenance={"study": {"name": study, "settings": plain_settings(settings)}},
     )
 

@@ -10,6 +10,7 @@ import pytest
 import workflows
 from analysis import chain_transmission
 from workflows.runs.executors import SerialExecutor
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 from workflows.runs.store import StoreMismatchError, read_store
 
@@ -51,8 +52,7 @@ def test_adaptive_sampling_beats_a_uniform_grid_on_a_resonance_curve():
         observable="T",
         loss_goal=0.05,
         max_points=300,
-        executor=SerialExecutor(),
-        progress=False,
+        run=RunOptions(executor=SerialExecutor(), progress=False),
     )
     n = len(table)
     assert table.attrs["loss"] <= 0.05 and n < 300
@@ -71,28 +71,30 @@ def test_adaptive_sampling_beats_a_uniform_grid_on_a_resonance_curve():
 
 def test_resume_feeds_stored_points_to_the_learner(tmp_path):
     store = tmp_path / "adaptive.sqlite"
-    run = dict(observable="T", loss_goal=1e-9, executor=SerialExecutor(), progress=False)
+    serial = RunOptions(executor=SerialExecutor(), progress=False)
+    stored = RunOptions(executor=SerialExecutor(), store=store, progress=False)
+    run = dict(observable="T", loss_goal=1e-9)
     CALLS.clear()
     partial = workflows.adaptive_scan(
-        double_barrier, "energy", (0.1, 1.0), max_points=12, store=store, **run
+        double_barrier, "energy", (0.1, 1.0), max_points=12, run=stored, **run
     )
     assert len(CALLS) == 12 and len(partial) == 12
     assert (read_store(store)["status"] == "done").sum() == 12
     CALLS.clear()
     resumed = workflows.adaptive_scan(
-        double_barrier, "energy", (0.1, 1.0), max_points=30, store=store, **run
+        double_barrier, "energy", (0.1, 1.0), max_points=30, run=stored, **run
     )
     assert len(CALLS) == 18  # only the new points
     assert set(CALLS).isdisjoint(partial["energy"])
     assert resumed.attrs["provenance"]["n_from_store"] == 12
     uninterrupted = workflows.adaptive_scan(
-        double_barrier, "energy", (0.1, 1.0), max_points=30, **run
+        double_barrier, "energy", (0.1, 1.0), max_points=30, run=serial, **run
     )
     np.testing.assert_array_equal(resumed["energy"], uninterrupted["energy"])
     np.testing.assert_array_equal(resumed["T"], uninterrupted["T"])
     with pytest.raises(StoreMismatchError, match="its grid is 'adaptive scan of energy in"):
         workflows.adaptive_scan(
-            double_barrier, "energy", (0.1, 2.0), max_points=30, store=store, **run
+            double_barrier, "energy", (0.1, 2.0), max_points=30, run=stored, **run
         )
 
 
@@ -111,8 +113,7 @@ def test_failing_points_are_recorded_and_skipped_by_the_learner(caplog):
             observable="T",
             loss_goal=0.01,
             max_points=40,
-            executor=pool,
-            progress=False,
+            run=RunOptions(executor=pool, progress=False),
         )
     failed = table[table["error"].notna()]
     assert len(failed) >= 1 and len(table) <= 40
@@ -138,7 +139,12 @@ def test_failing_points_are_recorded_and_skipped_by_the_learner(caplog):
 def test_bad_arguments(kwargs, error, message):
     arguments = {"bounds": (0.1, 1.0), "observable": "T", **kwargs}
     with pytest.raises(error, match=message):
-        workflows.adaptive_scan(double_barrier, "energy", **arguments, executor=SerialExecutor())
+        workflows.adaptive_scan(
+            double_barrier,
+            "energy",
+            **arguments,
+            run=RunOptions(executor=SerialExecutor()),
+        )
 
 
 def test_a_misspelt_observable_stops_the_scan_with_a_clear_message(tmp_path):
@@ -150,9 +156,7 @@ def test_a_misspelt_observable_stops_the_scan_with_a_clear_message(tmp_path):
             (0.1, 1.0),
             observable="G",
             max_points=50,
-            executor=SerialExecutor(),
-            store=tmp_path / "a.sqlite",
-            progress=False,
+            run=RunOptions(executor=SerialExecutor(), store=tmp_path / "a.sqlite", progress=False),
         )
     assert len(CALLS) == 1  # not max_points evaluations the learner cannot use
     assert read_store(tmp_path / "a.sqlite").attrs["runs"][0]["finished"] is not None
@@ -173,9 +177,7 @@ def test_adaptive_points_past_the_time_limit_fail_and_the_sampling_goes_on():
             (0.0, 1.0),
             observable="y",
             max_points=8,
-            executor=pool,
-            timeout=0.4,
-            progress=False,
+            run=RunOptions(executor=pool, timeout=0.4, progress=False),
         )
     slow = table["x"] > 0.75
     assert slow.any() and (~slow).sum() >= 4

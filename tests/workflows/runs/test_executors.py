@@ -14,6 +14,7 @@ import threadpoolctl
 
 import workflows
 from workflows.runs.executors import SerialExecutor
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 
 # The point functions below must reach worker processes, which cannot import this
@@ -46,7 +47,9 @@ def worker_identity(i: int, recipe: SystemRecipe) -> dict:
 def test_default_process_pool_finalizes_each_system_once_per_worker():
     recipe = SystemRecipe("wire", {"length": 6, "width": 3})
     table = workflows.scan(
-        functools.partial(worker_identity, recipe=recipe), {"i": range(8)}, progress=False
+        functools.partial(worker_identity, recipe=recipe),
+        {"i": range(8)},
+        run=RunOptions(progress=False),
     )
     assert table["error"].isna().all()
     assert table["sites"].eq(18).all()

@@ -9,6 +9,7 @@ import pytest
 import workflows
 from workflows.runs.executors import SerialExecutor
 from workflows.runs.grids import grid_points
+from workflows.runs.options import RunOptions
 
 
 def test_grid_points_is_the_outer_product_first_axis_slowest():
@@ -36,7 +37,11 @@ def test_grid_points_is_the_outer_product_first_axis_slowest():
 def test_bad_grids_are_refused_before_any_work(grid, error, message):
     calls = []
     with pytest.raises(error, match=message):
-        workflows.scan(lambda **p: calls.append(p), grid, executor=SerialExecutor())
+        workflows.scan(
+            lambda **p: calls.append(p),
+            grid,
+            run=RunOptions(executor=SerialExecutor()),
+        )
     assert calls == []
 
 
@@ -44,7 +49,15 @@ def test_bad_grids_are_refused_before_any_work(grid, error, message):
 def test_non_finite_grid_values_are_refused_before_any_work(bad):
     calls = []
     with pytest.raises(ValueError, match=r"grid\['x'\] contains .*: grid values must be finite"):
-        workflows.scan(calls.append, {"x": [1.0, bad]}, executor=SerialExecutor())
+        workflows.scan(
+            calls.append,
+            {"x": [1.0, bad]},
+            run=RunOptions(executor=SerialExecutor()),
+        )
     with pytest.raises(ValueError, match="must be finite"):
-        workflows.scan(calls.append, pd.DataFrame({"x": [bad]}), executor=SerialExecutor())
+        workflows.scan(
+            calls.append,
+            pd.DataFrame({"x": [bad]}),
+            run=RunOptions(executor=SerialExecutor()),
+        )
     assert calls == []

@@ -14,6 +14,7 @@ import pytest
 
 import workflows
 from workflows.runs.executors import SerialExecutor, worker_context
+from workflows.runs.options import RunOptions
 from workflows.runs.payloads import PointNotCached
 
 # The point functions below must reach worker processes, which cannot import this
@@ -28,7 +29,9 @@ def slow_point(s):
 
 def test_a_serial_point_over_the_time_limit_is_recorded_as_failed():
     table = workflows.scan(
-        slow_point, {"s": [0.0, 0.6]}, executor=SerialExecutor(), timeout=0.3, progress=False
+        slow_point,
+        {"s": [0.0, 0.6]},
+        run=RunOptions(executor=SerialExecutor(), timeout=0.3, progress=False),
     )
     assert table["error"][0] is None
     assert table["error"][1].startswith("TimeoutError: the point ran 0.6")
@@ -38,7 +41,9 @@ def test_a_timeout_on_a_foreign_executor_records_the_point_as_failed():
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         table = workflows.scan(
-            sleepy, {"s": [0.0, 1.5, 0.0]}, executor=pool, timeout=0.5, progress=False
+            sleepy,
+            {"s": [0.0, 1.5, 0.0]},
+            run=RunOptions(executor=pool, timeout=0.5, progress=False),
         )
     assert table["error"].isna().tolist() == [True, False, True]
     assert table["error"][1].startswith("TimeoutError: the point ran longer than timeout=0.5 s")
@@ -52,7 +57,11 @@ def sleepy(s: float) -> dict:
 @pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), float("inf"), "10", True])
 def test_timeout_must_be_a_positive_finite_number(timeout):
     with pytest.raises((TypeError, ValueError), match="timeout"):
-        workflows.scan(sleepy, {"s": [0.0]}, executor=SerialExecutor(), timeout=timeout)
+        workflows.scan(
+            sleepy,
+            {"s": [0.0]},
+            run=RunOptions(executor=SerialExecutor(), timeout=timeout),
+        )
 
 
 def offset_point(x: int, table: np.ndarray) -> dict:
@@ -76,7 +85,11 @@ def test_a_users_process_pool_gets_the_point_function_once_per_worker():
     point = functools.partial(offset_point, table=table)
     n = 60
     with RecordingPool(2, mp_context=worker_context()) as pool:
-        result = workflows.scan(point, {"x": range(n)}, executor=pool, progress=False)
+        result = workflows.scan(
+            point,
+            {"x": range(n)},
+            run=RunOptions(executor=pool, progress=False),
+        )
     assert result["error"].isna().all() and (result["y"] == 2 * result["x"]).all()
     big = [size for size in pool.task_bytes if size > 100_000]
     small = [size for size in pool.task_bytes if size <= 100_000]
@@ -94,7 +107,11 @@ def test_workers_that_never_saw_the_point_function_get_it_again():
     with concurrent.futures.ProcessPoolExecutor(
         2, mp_context=worker_context(), max_tasks_per_child=1
     ) as pool:
-        result = workflows.scan(point, {"x": range(8)}, executor=pool, progress=False)
+        result = workflows.scan(
+            point,
+            {"x": range(8)},
+            run=RunOptions(executor=pool, progress=False),
+        )
     assert result["error"].isna().all() and (result["y"] == 2 * result["x"]).all()
     assert result["pid"].nunique() == 8
 
@@ -134,7 +151,11 @@ def test_a_refused_task_gets_a_fresh_clock_when_it_is_sent_again():
     executor = _RefusingExecutor(refuse_after=0.8, run_after=0.4)
     with executor:
         point = functools.partial(offset_point, table=np.arange(2, dtype=float))
-        table = workflows.scan(point, {"x": [0, 1]}, executor=executor, timeout=1.0, progress=False)
+        table = workflows.scan(
+            point,
+            {"x": [0, 1]},
+            run=RunOptions(executor=executor, timeout=1.0, progress=False),
+        )
     assert executor.refused == 1
     assert table["error"].isna().all(), table["error"].tolist()
     assert (table["y"] == 2 * table["x"]).all()

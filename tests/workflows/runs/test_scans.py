@@ -14,6 +14,7 @@ import pytest
 import workflows
 from analysis import chain_barrier_transmission
 from workflows.runs.executors import SerialExecutor
+from workflows.runs.options import RunOptions
 from workflows.runs.recipes import SystemRecipe, finalized_system
 
 # The point functions below must reach worker processes, which cannot import this
@@ -41,8 +42,7 @@ def test_scan_reproduces_the_analytic_barrier_transmission():
     table = workflows.scan(
         barrier_transmission,
         {"V": heights, "energy": energies},
-        executor=SerialExecutor(),
-        progress=False,
+        run=RunOptions(executor=SerialExecutor(), progress=False),
     )
     assert list(table.columns) == ["V", "energy", "T", "G00", "error"]
     assert table["error"].isna().all() and table.attrs["failed"] == 0
@@ -57,8 +57,7 @@ def test_a_failing_point_is_recorded_and_the_others_complete(caplog):
         table = workflows.scan(
             fragile,
             {"x": range(4), "label": ["a", "b"]},
-            executor=SerialExecutor(),
-            progress=False,
+            run=RunOptions(executor=SerialExecutor(), progress=False),
         )
     failed = table[table["error"].notna()]
     assert failed[["x", "label"]].values.tolist() == [[2, "b"]]
@@ -72,7 +71,9 @@ def test_a_failing_point_is_recorded_and_the_others_complete(caplog):
 
 def test_provenance_travels_with_the_table():
     table = workflows.scan(
-        fragile, {"x": [1], "label": ["a"]}, executor=SerialExecutor(), progress=False
+        fragile,
+        {"x": [1], "label": ["a"]},
+        run=RunOptions(executor=SerialExecutor(), progress=False),
     )
     provenance = table.attrs["provenance"]
     assert provenance["point"] == f"{__name__}.fragile"
@@ -89,10 +90,18 @@ def test_provenance_travels_with_the_table():
 
 def test_progress_bar_reports_failures_and_can_be_silenced(capsys):
     grid = {"x": range(3), "label": ["b"]}
-    workflows.scan(fragile, grid, executor=SerialExecutor(), progress=True)
+    workflows.scan(
+        fragile,
+        grid,
+        run=RunOptions(executor=SerialExecutor(), progress=True),
+    )
     err = capsys.readouterr().err
     assert "3/3" in err and "failed=1" in err and "pt/s" in err
-    workflows.scan(fragile, grid, executor=SerialExecutor(), progress=False)
+    workflows.scan(
+        fragile,
+        grid,
+        run=RunOptions(executor=SerialExecutor(), progress=False),
+    )
     assert capsys.readouterr().err == ""
 
 
@@ -101,7 +110,11 @@ def test_dask_local_cluster_gives_the_serial_result():
     import dask
 
     grid = {"V": [0.5, 1.5], "energy": [0.5, 1.0, 2.0]}
-    serial = workflows.scan(barrier_transmission, grid, executor=SerialExecutor(), progress=False)
+    serial = workflows.scan(
+        barrier_transmission,
+        grid,
+        run=RunOptions(executor=SerialExecutor(), progress=False),
+    )
     # Worker processes forked from multiprocessing's fork server (which has mesoflow
     # imported) start in a fraction of the time of freshly spawned interpreters.
     workflows.runs.executors.worker_context()  # a fork server with mesoflow imported
@@ -113,7 +126,9 @@ def test_dask_local_cluster_gives_the_serial_result():
         distributed.Client(cluster) as client,
     ):
         table = workflows.scan(
-            barrier_transmission, grid, executor=client.get_executor(), progress=False
+            barrier_transmission,
+            grid,
+            run=RunOptions(executor=client.get_executor(), progress=False),
         )
     pd.testing.assert_frame_equal(table, serial)
     assert "ClientExecutor (2 workers)" in table.attrs["provenance"]["executor"]
@@ -160,7 +175,9 @@ def test_a_group_that_fails_as_a_whole_is_retried_point_by_point():
     # The sweep over x raises for the group y = 0 (it contains x = 3); the scan
     # evaluates that group's points again one by one, so only x = 3 fails.
     table = workflows.scan(
-        _FragileSweep(), {"x": [1, 2, 3, 4], "y": [0, 1]}, executor=SerialExecutor(), progress=False
+        _FragileSweep(),
+        {"x": [1, 2, 3, 4], "y": [0, 1]},
+        run=RunOptions(executor=SerialExecutor(), progress=False),
     )
     assert table.attrs["provenance"]["sweep_axis"] == "x"
     assert table.attrs["failed"] == 2  # x = 3 at y = 0 and y = 1
@@ -171,7 +188,9 @@ def test_a_group_that_fails_as_a_whole_is_retried_point_by_point():
 def test_a_group_whose_worker_dies_costs_only_the_point_that_kills_it():
     with workflows.process_pool(2) as pool:
         table = workflows.scan(
-            _FragileSweep(die=True), {"x": [1, 2, 3, 4], "y": [0]}, executor=pool, progress=False
+            _FragileSweep(die=True),
+            {"x": [1, 2, 3, 4], "y": [0]},
+            run=RunOptions(executor=pool, progress=False),
         )
     _check_only_the_bad_point_failed(table)
     assert table.loc[table["x"] == 3, "error"].str.contains("worker died").all()

@@ -8,7 +8,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,9 +26,9 @@ from hypothesis import strategies as st
 import workflows
 import workflows.runs.store
 from workflows.runs.executors import SerialExecutor
+from workflows.runs.options import RunOptions
 from workflows.runs.store import (
     ResultsStore,
-    StoreBusyError,
     StoreDamagedError,
     StoreMismatchError,
     StoreWarning,
@@ -60,7 +59,8 @@ SLOW_SCAN = textwrap.dedent(
     if __name__ == "__main__":
         store, output, mode = sys.argv[1:4]
         executor = workflows.SerialExecutor() if mode == "serial" else None
-        table = workflows.scan(point, GRID, executor=executor, store=store, progress=False)
+        run = workflows.RunOptions(executor=executor, store=store, progress=False)
+        table = workflows.scan(point, GRID, run=run)
         table.to_pickle(output)
     """
 )
@@ -129,7 +129,9 @@ def test_a_scan_killed_with_sigkill_resumes_with_only_the_missing_points(tmp_pat
     os.environ["SCAN_CALLS"] = os.devnull
     try:
         uninterrupted = workflows.scan(
-            module.point, module.GRID, executor=SerialExecutor(), progress=False
+            module.point,
+            module.GRID,
+            run=RunOptions(executor=SerialExecutor(), progress=False),
         )
     finally:
         del os.environ["SCAN_CALLS"]
@@ -154,7 +156,9 @@ def flaky(x, log):
 
 def test_a_store_refuses_a_different_scan(tmp_path):
     store = tmp_path / "s.sqlite"
-    run = functools.partial(workflows.scan, executor=SerialExecutor(), store=store, progress=False)
+    run = functools.partial(
+        workflows.scan, run=RunOptions(executor=SerialExecutor(), store=store, progress=False)
+    )
     run(functools.partial(scaled, factor=2.0), {"x": [1, 2, 3]})
     with pytest.raises(StoreMismatchError, match=r"made by point function .*scaled.*uses .*other"):
         run(other, {"x": [1, 2, 3]})
@@ -173,13 +177,21 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     text = tmp_path / "notes.sqlite"
     text.write_text("not a database " * 100)
     with pytest.raises(ValueError, match="not a SQLite results store"):
-        workflows.scan(other, {"x": [1]}, executor=SerialExecutor(), store=text, progress=False)
+        workflows.scan(
+            other,
+            {"x": [1]},
+            run=RunOptions(executor=SerialExecutor(), store=text, progress=False),
+        )
     foreign = tmp_path / "foreign.sqlite"
     with sqlite3.connect(foreign) as connection:
         connection.execute("CREATE TABLE t (a)")
     connection.close()
     with pytest.raises(ValueError, match="not a results store"):
-        workflows.scan(other, {"x": [1]}, executor=SerialExecutor(), store=foreign, progress=False)
+        workflows.scan(
+            other,
+            {"x": [1]},
+            run=RunOptions(executor=SerialExecutor(), store=foreign, progress=False),
+        )
 
 
 def test_failed_points_are_stored_and_retried_only_on_request(tmp_path):
@@ -187,7 +199,9 @@ def test_failed_points_are_stored_and_retried_only_on_request(tmp_path):
     log: list[int] = []
     point = functools.partial(flaky, log=log)
     first = workflows.scan(
-        point, {"x": [0, 1, 2]}, executor=SerialExecutor(), store=store, progress=False
+        point,
+        {"x": [0, 1, 2]},
+        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
     )
     assert log == [0, 1, 2]
     assert first["error"].tolist() == [None, "RuntimeError: no convergence", None]
@@ -195,17 +209,16 @@ def test_failed_points_are_stored_and_retried_only_on_request(tmp_path):
     assert stored["status"].tolist() == ["done", "failed", "done"]
     log.clear()
     second = workflows.scan(
-        point, {"x": [0, 1, 2]}, executor=SerialExecutor(), store=store, progress=False
+        point,
+        {"x": [0, 1, 2]},
+        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
     )
     assert log == []
     pd.testing.assert_frame_equal(second, first)
     third = workflows.scan(
         point,
         {"x": [0, 1, 2]},
-        executor=SerialExecutor(),
-        store=store,
-        progress=False,
-        retry_failed=True,
+        run=RunOptions(executor=SerialExecutor(), store=store, progress=False, retry_failed=True),
     )
     assert log == [1] and third.attrs["failed"] == 1
 
@@ -222,9 +235,7 @@ def test_ctrl_c_keeps_the_finished_points(tmp_path):
         workflows.scan(
             interrupted_at_three,
             {"x": range(6)},
-            executor=SerialExecutor(),
-            store=store,
-            progress=False,
+            run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
         )
     stored = read_store(store)
     assert stored["status"].tolist() == ["done"] * 3 + ["pending"] * 3
@@ -258,24 +269,6 @@ def test_store_values_are_exact():
             assert decoded[key] == value and type(decoded[key]) is type(value)
 
 
-def test_read_store_shows_progress_and_provenance(tmp_path):
-    store = tmp_path / "s.sqlite"
-    workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store, progress=False)
-    frame = read_store(store)
-    assert frame["status"].tolist() == ["done", "done"]
-    assert frame.attrs["store"]["point_name"].endswith(".other")
-    assert frame.attrs["runs"][0]["summary"] == {"computed": 2, "failed": 0}
-    with sqlite3.connect(store) as connection:
-        (journal,) = connection.execute("PRAGMA journal_mode").fetchone()
-        provenance = decode_json(connection.execute("SELECT provenance FROM runs").fetchone()[0])
-    connection.close()
-    # a finished scan leaves WAL mode: the .sqlite file alone holds everything
-    assert journal == "delete"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite", "s.sqlite.lock"]
-    assert provenance["environment"]["kwant"] == "1.5.0"
-    assert provenance["environment"]["solver"] in ("MUMPS", "SciPy")
-
-
 def potential_point(x, V):
     return {"y": V(x)}
 
@@ -287,7 +280,9 @@ def with_potential(height):
 
 def test_a_point_binding_a_lambda_resumes_and_a_changed_closure_is_refused(tmp_path):
     store = tmp_path / "s.sqlite"
-    run = functools.partial(workflows.scan, executor=SerialExecutor(), store=store, progress=False)
+    run = functools.partial(
+        workflows.scan, run=RunOptions(executor=SerialExecutor(), store=store, progress=False)
+    )
     # equal but distinct lambdas (both alive, so at different addresses, as in two processes)
     point, same_point = with_potential(2.0), with_potential(2.0)
     first = run(point, {"x": [1.0, 2.0]})
@@ -296,45 +291,6 @@ def test_a_point_binding_a_lambda_resumes_and_a_changed_closure_is_refused(tmp_p
     pd.testing.assert_frame_equal(again, first)
     with pytest.raises(StoreMismatchError, match=r"code or bound arguments\) changed"):
         run(with_potential(3.0), {"x": [1.0, 2.0]})
-
-
-def test_read_store_refuses_a_file_that_is_not_sqlite(tmp_path):
-    text = tmp_path / "notes.sqlite"
-    text.write_text("not a database " * 100)
-    with pytest.raises(ValueError, match="not a SQLite results store"):
-        read_store(text)
-
-
-def test_a_second_scan_on_a_store_in_use_is_refused_naming_the_first(tmp_path):
-    store = tmp_path / "s.sqlite"
-    grid = {"x": [1, 2, 3]}
-    log: list[int] = []
-    point = functools.partial(flaky, log=log)
-    with ResultsStore.open(
-        store,
-        kind="grid",
-        point_name="first",
-        point_sha256="0",
-        scan_sha256="0",
-        parameters=["x"],
-        description="the first scan",
-        points=[{"x": x} for x in grid["x"]],
-    ):
-        with pytest.raises(StoreBusyError) as busy:
-            workflows.scan(point, grid, executor=SerialExecutor(), store=store, progress=False)
-        assert f"host {socket.gethostname()}, pid {os.getpid()}, since " in str(busy.value)
-        assert log == []  # refused before any work
-    # the first scan ended: its lock is gone and the store is open again
-    with pytest.raises(StoreMismatchError):
-        workflows.scan(point, grid, executor=SerialExecutor(), store=store, progress=False)
-
-
-def test_a_stale_lock_file_does_not_block_a_resume(tmp_path):
-    store = tmp_path / "s.sqlite"
-    # as left by a scan killed with SIGKILL on another node: the file stays, its flock is gone
-    (tmp_path / "s.sqlite.lock").write_text('{"host": "gone", "pid": 1, "since": "then"}')
-    table = workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store)
-    assert table["error"].isna().all()
 
 
 def copy_store_at(x, store, copy):
@@ -348,18 +304,13 @@ def test_checkpoints_keep_the_store_file_complete_during_a_run(tmp_path, monkeyp
     store, copy = tmp_path / "s.sqlite", tmp_path / "copy.sqlite"
     monkeypatch.setattr(workflows.runs.store, "CHECKPOINT_SECONDS", 0.0)  # after every point
     point = functools.partial(copy_store_at, store=str(store), copy=str(copy))
-    workflows.scan(point, {"x": range(5)}, executor=SerialExecutor(), store=store)
+    workflows.scan(
+        point,
+        {"x": range(5)},
+        run=RunOptions(executor=SerialExecutor(), store=store),
+    )
     # the main file copied mid-run, without its write-ahead log, holds points 0, 1, 2
     assert read_store(copy)["status"].tolist() == ["done"] * 3 + ["pending"] * 2
-
-
-def test_read_store_never_writes(tmp_path):
-    store = tmp_path / "s.sqlite"
-    workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store, progress=False)
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
-    assert read_store(store)["y"].tolist() == [1, 2]
-    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
-    assert after == before  # no -wal/-shm/journal created, nothing modified
 
 
 def copy_store_at_start(x, store, copy):
@@ -372,51 +323,12 @@ def test_the_store_file_alone_is_a_store_from_the_start(tmp_path):
     # copied (without its -wal) before the first checkpoint of points: still this scan's store
     store, copy = tmp_path / "s.sqlite", tmp_path / "copy.sqlite"
     point = functools.partial(copy_store_at_start, store=str(store), copy=str(copy))
-    workflows.scan(point, {"x": range(3)}, executor=SerialExecutor(), store=store)
+    workflows.scan(
+        point,
+        {"x": range(3)},
+        run=RunOptions(executor=SerialExecutor(), store=store),
+    )
     assert read_store(copy)["status"].tolist() == ["pending"] * 3
-
-
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-    reason="reads as an unprivileged user: needs root and setpriv",
-)
-def test_read_store_reads_a_finished_store_in_a_read_only_directory():
-    import tempfile
-
-    directory = Path(tempfile.mkdtemp(prefix="mesoflow-ro-"))
-    try:
-        store, old = directory / "s.sqlite", directory / "old.sqlite"
-        workflows.scan(other, {"x": [1, 2]}, executor=SerialExecutor(), store=store)
-        shutil.copyfile(store, old)
-        with sqlite3.connect(old) as connection:  # left in WAL mode, as older versions did
-            connection.execute("PRAGMA journal_mode=WAL")
-        connection.close()
-        directory.chmod(0o555)  # read-only for everyone but root
-        reader = subprocess.run(
-            [
-                "setpriv",
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                sys.executable,
-                "-c",
-                "import sys, workflows; "
-                "print([workflows.read_store(p)['y'].tolist() for p in sys.argv[1:]])",
-                str(store),
-                str(old),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if reader.returncode != 0 and "unable to open database" not in reader.stderr:
-            if "Permission denied" in reader.stderr or "No module named" in reader.stderr:
-                pytest.skip("the unprivileged user cannot run this Python environment")
-        assert reader.returncode == 0, reader.stderr
-        assert reader.stdout.strip() == "[[1, 2], [1, 2]]"
-    finally:
-        directory.chmod(0o755)
-        shutil.rmtree(directory)
 
 
 # -- damage: checksums, decoding, crafted sizes -------------------------------------------------
@@ -432,9 +344,7 @@ def _scan_measured(store, log):
     return workflows.scan(
         functools.partial(measured, log=log),
         {"x": [0, 1, 2]},
-        executor=SerialExecutor(),
-        store=store,
-        progress=False,
+        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
     )
 
 
@@ -607,9 +517,7 @@ def test_a_damaged_row_of_an_adaptive_store_is_dropped_and_sampled_again(tmp_pat
         (0.0, 1.0),
         observable="T",
         loss_goal=1e-9,
-        executor=SerialExecutor(),
-        store=store,
-        progress=False,
+        run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
     )
     run(max_points=8)
     _craft(store, 5, observables="'{\"T\": 0.97'")
@@ -675,7 +583,9 @@ def _scan_with_reader(store: Path) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = workflows.scan(
-            point, {"x": range(60)}, executor=SerialExecutor(), store=store, progress=False
+            point,
+            {"x": range(60)},
+            run=RunOptions(executor=SerialExecutor(), store=store, progress=False),
         )
     assert table["error"].isna().all()
     return [str(w.message) for w in caught if issubclass(w.category, StoreWarning)]
@@ -755,7 +665,11 @@ def reference_store(tmp_path_factory) -> Reference:
     store = tmp_path_factory.mktemp("fuzz") / "reference.sqlite"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the failed point's warning
-        workflows.scan(varied, {"x": range(12)}, executor=SerialExecutor(), store=store)
+        workflows.scan(
+            varied,
+            {"x": range(12)},
+            run=RunOptions(executor=SerialExecutor(), store=store),
+        )
     table = read_store(store)
     return Reference((store.read_bytes(), table, table.attrs["store"]))
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import workflows
 from analysis import chain_barrier_transmission
+from workflows.runs.options import RunOptions
 from workflows.runs.study import StudyError, load_study, run_study
 
 CHAIN_STUDY = """
@@ -328,12 +329,22 @@ def test_a_dispatched_scan_resumes_the_missing_groups_only(tmp_path, interrupt_a
     grid = {name: list(values) for name, values in study.grid.items()}
     store = tmp_path / "ring.sqlite"
     with pytest.raises(KeyboardInterrupt):  # the first salt's group finishes, then Ctrl-C
-        workflows.scan(study.point(), grid, executor=interrupt_after(1), store=store)
-    resumed = workflows.scan(study.point(), grid, store=store, executor=workflows.SerialExecutor())
+        workflows.scan(
+            study.point(),
+            grid,
+            run=RunOptions(executor=interrupt_after(1), store=store),
+        )
+    resumed = workflows.scan(
+        study.point(),
+        grid,
+        run=RunOptions(store=store, executor=workflows.SerialExecutor()),
+    )
     provenance = resumed.attrs["provenance"]
     assert provenance["n_from_store"] == 8 and provenance["n_computed"] == 8
     per_point = workflows.scan(
-        study.point().__call__, grid, executor=workflows.SerialExecutor(), progress=False
+        study.point().__call__,
+        grid,
+        run=RunOptions(executor=workflows.SerialExecutor(), progress=False),
     )  # a plain function: no sweep_axis, one conductance matrix per point
     assert per_point.attrs["provenance"]["sweep_axis"] is None
     np.testing.assert_allclose(resumed["T"], per_point["T"], rtol=0, atol=1e-9)

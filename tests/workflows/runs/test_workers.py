@@ -21,6 +21,7 @@ import pytest
 
 import workflows
 from workflows.runs.executors import SerialExecutor, worker_context
+from workflows.runs.options import RunOptions
 from workflows.runs.workers import SupervisedPool, WorkerDied, death_cause
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -54,7 +55,11 @@ def test_killed_and_hung_points_cost_only_themselves_and_are_not_retried(tmp_pat
     grid = {"x": range(9)}
     started = time.monotonic()
     with workflows.process_pool(2) as pool:
-        table = workflows.scan(point, grid, executor=pool, store=store, timeout=2.0, progress=False)
+        table = workflows.scan(
+            point,
+            grid,
+            run=RunOptions(executor=pool, store=store, timeout=2.0, progress=False),
+        )
         deaths = pool.worker_deaths
     elapsed = time.monotonic() - started
     errors = table.set_index("x")["error"]
@@ -70,7 +75,11 @@ def test_killed_and_hung_points_cost_only_themselves_and_are_not_retried(tmp_pat
     assert sorted(_calls(log)) == list(range(9))  # every point computed exactly once
 
     # the failures are stored: a rerun computes nothing, the killers do not block it
-    rerun = workflows.scan(point, grid, executor=pool_free(), store=store, progress=False)
+    rerun = workflows.scan(
+        point,
+        grid,
+        run=RunOptions(executor=pool_free(), store=store, progress=False),
+    )
     assert sorted(_calls(log)) == list(range(9))
     assert rerun["error"].tolist() == table["error"].tolist()
     assert rerun.attrs["provenance"]["n_from_store"] == 9
@@ -113,7 +122,8 @@ DRIVER = textwrap.dedent(
 
 
     if __name__ == "__main__":
-        workflows.scan(point, {"x": range(4)}, progress=False, store=sys.argv[2])
+        run = workflows.RunOptions(progress=False, store=sys.argv[2])
+        workflows.scan(point, {"x": range(4)}, run=run)
     """
 )
 
@@ -191,7 +201,8 @@ STARTING_DRIVER = textwrap.dedent(
 
     if __name__ == "__main__":
         print("ready", flush=True)
-        workflows.scan(point, {"x": range(4)}, executor=workflows.process_pool(2), progress=False)
+        run = workflows.RunOptions(executor=workflows.process_pool(2), progress=False)
+        workflows.scan(point, {"x": range(4)}, run=run)
     """
 )
 
@@ -245,7 +256,8 @@ SHORT_SCANS = textwrap.dedent(
     if __name__ == "__main__":
         for n in (1, 2, 3, 1, 2, 3):  # pools that end while their workers still start
             with workflows.process_pool(2) as pool:
-                table = workflows.scan(point, {"x": range(n)}, executor=pool, progress=False)
+                run = workflows.RunOptions(executor=pool, progress=False)
+                table = workflows.scan(point, {"x": range(n)}, run=run)
             assert table["y"].tolist() == [2 * x for x in range(n)]
     """
 )
