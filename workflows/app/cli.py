@@ -40,7 +40,7 @@ def _info(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from workflows.runs.study import run_study
+    from workflows.app.study_run import run_study
 
     table = run_study(
         args.study,

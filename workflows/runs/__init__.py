@@ -9,7 +9,9 @@ to each worker once); where points run: :mod:`.executors` (``SerialExecutor``,
 worker costs only its point) and :mod:`.main_guard`; :mod:`.store` (the
 crash-safe SQLite results store), :mod:`.provenance`, :mod:`.recipes`
 (picklable system descriptions, finalized once per worker),
-:mod:`.adaptive_sampling`, :mod:`.study` (TOML studies; examples in
-``examples/``) and :mod:`.environment` (solver and thread settings).
+:mod:`.adaptive_sampling`, :mod:`.labelled_data` (a grid scan's table as an
+``xarray.Dataset``; NetCDF and zarr) and :mod:`.environment` (solver and
+thread settings).  TOML studies are the application's
+(:mod:`workflows.app.study_file`).
 Their public names are exported by :mod:`workflows`.
 """

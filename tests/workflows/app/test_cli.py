@@ -62,7 +62,7 @@ def test_a_study_whose_points_all_fail_writes_its_table_and_says_so(tmp_path, ca
     def failing(*args, **kwargs):
         raise ValueError("the solver did not converge")
 
-    monkeypatch.setattr("workflows.runs.study.conductance_matrix", failing)  # in-process run
+    monkeypatch.setattr("workflows.app.study_point.conductance_matrix", failing)  # in-process run
     path = study(tmp_path)
     output = tmp_path / "out"
     assert main(["scan", str(path), "--output", str(output), "--workers", "1"]) == 1

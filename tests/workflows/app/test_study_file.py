@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 import workflows
 from analysis import chain_barrier_transmission
-from workflows.runs.study import StudyError, load_study, run_study
+from workflows.app.study_file import StudyError, load_study
+from workflows.app.study_run import run_study
 
 CHAIN_STUDY = """
 name = "barrier"
@@ -234,7 +235,7 @@ def test_flux_harmonics_post_processing_respects_phase_rigidity(tmp_path):
 def shipped_studies():
     return sorted(
         p.name
-        for p in importlib.resources.files("workflows").joinpath("runs", "examples").iterdir()
+        for p in importlib.resources.files("workflows").joinpath("app", "examples").iterdir()
         if p.name.endswith(".toml")
     )
 
@@ -244,7 +245,7 @@ def test_shipped_examples_are_package_data_and_valid():
     assert {"qpc_steps.toml", "ab_ring_flux.toml", "hall_plateaus.toml"} <= set(names)
     for name in names:
         with importlib.resources.as_file(
-            importlib.resources.files("workflows").joinpath("runs", "examples", name)
+            importlib.resources.files("workflows").joinpath("app", "examples", name)
         ) as path:
             study = load_study(path)
             assert len(study.grid_frame()) <= 200
@@ -252,7 +253,7 @@ def test_shipped_examples_are_package_data_and_valid():
 
 def test_hall_plateaus_example_shows_quantized_resistances(tmp_path):
     with importlib.resources.as_file(
-        importlib.resources.files("workflows").joinpath("runs", "examples", "hall_plateaus.toml")
+        importlib.resources.files("workflows").joinpath("app", "examples", "hall_plateaus.toml")
     ) as path:
         table = run_study(path, output=tmp_path, workers=1, progress=False)
     assert table["error"].isna().all()
