@@ -208,8 +208,8 @@ def _value(path: Path, name: str, value: Any, where: str) -> Any:
         raise _fail(path, where, wrong_type("a number", value))
     try:  # the one validator; the value keeps its TOML type (it is part of the scan's grid)
         real(where, value)
-    except ValueError as exc:
-        raise StudyError(f"{path.name}: {exc}") from None
+    except ValueError:
+        raise _fail(path, where, f"must be a finite number, got {value!r}") from None
     return value
 
 

@@ -218,8 +218,10 @@ def from_dataset(dataset: Any) -> Any:
         attrs = {k: v for k, v in real.attrs.items() if k not in ("complex_part", "complex_of")}
         dataset[name] = (real + 1j * imag).assign_attrs(attrs)
         dataset = dataset.drop_vars([parts["real"], parts["imag"]])
-    if "error" in dataset and dataset["error"].dtype != object:
-        dataset["error"] = dataset["error"].astype(object)
+    if "error" in dataset:  # NetCDF 3 reads a variable of empty strings back as NaN
+        errors = dataset["error"]
+        text = [v if isinstance(v, str) else "" for v in errors.values.ravel()]
+        dataset["error"] = errors.copy(data=np.array(text, dtype=object).reshape(errors.shape))
     names = [n for n in str(dataset.attrs.get("json_attrs", "")).split(",") if n]
     for key in names:
         if isinstance(dataset.attrs.get(key), str):

@@ -47,9 +47,7 @@ GRID = {"V": [0.5, 1.0, 2.0], "energy": [0.5, 1.0, 2.0, 3.0]}
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    frame = workflows.scan(
-        barrier_point, GRID, executor=workflows.SerialExecutor(), progress=False
-    )
+    frame = workflows.scan(barrier_point, GRID, executor=workflows.SerialExecutor(), progress=False)
     frame.attrs["units"] = UNITS
     return frame
 
@@ -85,7 +83,9 @@ def test_a_2d_grid_scan_round_trips_with_units_and_provenance(table, tmp_path, f
     path = write_dataset(dataset, tmp_path / f"results.{format}", format)
     back = read_dataset(path)
     assert np.iscomplexobj(back["t"].values) and "t_real" not in back
-    np.testing.assert_array_equal(back["t"].values, table["t"].to_numpy(dtype=complex).reshape(3, 4))
+    np.testing.assert_array_equal(
+        back["t"].values, table["t"].to_numpy(dtype=complex).reshape(3, 4)
+    )
     xr.testing.assert_equal(back.drop_vars("t"), from_dataset(dataset).drop_vars("t"))
     for name in ("G", "t", "energy", "V"):
         assert back[name].attrs["units"] == UNITS[name]
