@@ -223,15 +223,15 @@ def _where(base: str, data: Any, steps: list[str | int]) -> str:
     return " ".join([where, *words]).replace(" [", "[") if words else where
 
 
-def _unknown_keys(table: dict[str, Any], steps: list[str | int]) -> str:
-    if steps[:1] == ["observables"] and len(steps) == 2:
+def _unknown_keys(table: dict[str, Any], steps: list[str | int], base: str) -> str:
+    if base:  # a grid axis, converted on its own
+        valid = set(RangeEntry.__struct_fields__)
+    elif steps[:1] == ["observables"] and len(steps) == 2:
         kind = table.get("kind")
         valid = set(next(e for e in ObservableEntry.__args__ if e.__struct_config__.tag == kind)
                     .__struct_fields__) | {"kind"}  # fmt: skip
-    elif not steps or (all(isinstance(s, str) for s in steps) and ".".join(steps) in _SCHEMAS):
-        valid = set(_SCHEMAS[".".join(steps)].__struct_fields__)
     else:
-        valid = set(RangeEntry.__struct_fields__)
+        valid = set(_SCHEMAS[".".join(map(str, steps))].__struct_fields__)
     unknown = [key for key in table if key not in valid]
     return f"unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(sorted(valid))}"
 
@@ -249,7 +249,7 @@ def schema_error(
     where = _where(base, data, steps)
     value = _value_at(data, steps)
     if message.startswith("Object contains unknown field"):
-        text = _unknown_keys(value, steps)
+        text = _unknown_keys(value, steps, base)
     elif message.startswith("Object missing required field"):
         key = message.split("`")[1]
         if key == "kind":
@@ -261,6 +261,8 @@ def schema_error(
         text = f"unknown observable kind {value!r}; choose one of {', '.join(OBSERVABLE_KINDS)}"
     elif message.startswith("Expected `array` of length"):
         text = f"must be a pair of lead indices [i, j], got {shown(value)}"
+    elif message.startswith("Expected `str` of length >= 1"):
+        text = f"must be a non-empty string, got {shown(value)}"
     elif (bound := re.fullmatch(r"Expected `\w+` (.+)", message)) and "got" not in message:
         text = f"must be {bound[1]}, got {shown(value)}"
     elif expected := re.match(r"Expected `([^`]+)`", message):

@@ -110,6 +110,21 @@ def edited(old: str, new: str) -> str:
         (edited("[params]", "[params"), "not valid TOML"),
         (CHAIN_STUDY + "\n[executor]\nworkers = 0\n", r"\[executor\] workers: must be >= 1"),
         (CHAIN_STUDY + '\n[output]\nplot = {x = "V"}\n', r"'V' is not a grid axis"),
+        # the schema's own refusals, in the same one-line form
+        (
+            edited("num = 7", "num = 7, step = 1"),
+            r"\[grid\] energy: unknown key\(s\) 'step'; valid keys: num, start, stop",
+        ),
+        (edited('kind = "conductance"\n', ""), r"observable 1: unknown observable kind None"),
+        (
+            CHAIN_STUDY + '\n[executor]\naddress = ""\n',
+            r"\[executor\] address: must be a non-empty",
+        ),
+        (
+            edited("sink = 0", "sink = [0]"),
+            r"observable 2 \(transmission\) sink: must be an integer, got array \[0\]",
+        ),
+        (CHAIN_STUDY + "\n[output]\nplot = 5\n", r"\[output\] plot: must be a table, got integer"),
     ],
 )
 def test_invalid_studies_are_refused_with_a_clear_message(tmp_path, text, message):
