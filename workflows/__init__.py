@@ -13,6 +13,8 @@ def __getattr__(name: str):
     if name.startswith("__") and name != "__all__":
         raise AttributeError(f"module 'workflows' has no attribute {name!r}")
     api = importlib.import_module("workflows.api")
+    if name in globals():  # a subpackage (workflows.runs, ...), imported by the api
+        return globals()[name]
     try:
         return getattr(api, name)
     except AttributeError:
