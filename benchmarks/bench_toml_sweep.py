@@ -2,7 +2,7 @@
 
 The study: ``systems.ab_ring(20, 37, 4)`` (3062 sites), E = 1.0 t, 100 flux
 values over one period, observables G and T between the two leads.
-:func:`workflows.runs.study.run_study` sees that ``phi`` is a Kwant
+:func:`workflows.app.study_run.run_study` sees that ``phi`` is a Kwant
 parameter along which the reduced sweep applies (a flux on the branch cut
 changes 17 hoppings) and hands the whole axis to one :func:`workflows.sweep`:
 one sparse factorization, then a small Dyson solve per value.  The time is
@@ -35,7 +35,7 @@ import kwant
 import numpy as np
 
 import systems
-from workflows.runs.study import run_study
+from workflows.app.study_run import run_study
 
 STUDY = """
 name = "ring_flux"

@@ -21,7 +21,8 @@ import analysis
 import analysis.plots
 import systems
 import workflows
-import workflows.runs.study
+import workflows.app.study_file
+import workflows.app.study_run
 from workflows.runs.options import RunOptions
 from workflows.runs.recipes import builder_function
 
@@ -403,9 +404,9 @@ def test_recipes_and_toml_studies_take_your_own_builder(user_module, tmp_path):
             """
         )
     )
-    loaded = workflows.runs.study.load_study(study, allow_modules=[user_module])
+    loaded = workflows.app.study_file.load_study(study, allow_modules=[user_module])
     assert loaded.recipe == recipe
-    frame = workflows.runs.study.run_study(
+    frame = workflows.app.study_run.run_study(
         study, output=tmp_path / "out", allow_modules=[user_module]
     )
     for row in frame.itertuples():
@@ -436,9 +437,9 @@ def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
     study = tmp_path / "ring.toml"
     study.write_text(text)
     with pytest.raises(ValueError, match="give its period in its own unit"):
-        workflows.runs.study.load_study(study, allow_modules=[user_module])
+        workflows.app.study_file.load_study(study, allow_modules=[user_module])
     study.write_text(text + "period = 6.283185307179586\n")
-    assert workflows.runs.study.load_study(study, allow_modules=[user_module]).harmonics[
+    assert workflows.app.study_file.load_study(study, allow_modules=[user_module]).harmonics[
         0
     ].period == pytest.approx(2 * np.pi)
 

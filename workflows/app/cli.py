@@ -1,7 +1,10 @@
 """The ``mesoflow`` command line: ``demo``, ``info``, ``scan`` and ``figures``.
 
 Each subcommand is a thin shell over a library function that returns data;
-this module is the only place that prints.
+this module is the only place that prints.  It imports the library inside the
+subcommands, so ``mesoflow --help`` and argument errors answer without
+importing Kwant, SciPy or a solver (``import workflows`` itself loads nothing:
+its names come from :mod:`workflows.api` on first use).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def _info(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from workflows.runs.study import run_study
+    from workflows.app.study_run import run_study
 
     table = run_study(
         args.study,
@@ -50,6 +53,7 @@ def _scan(args: argparse.Namespace) -> int:
         allow_modules=args.allow_module,
         allow_remote_scheduler=args.allow_remote_scheduler,
         force=args.force,
+        format=args.format,
     )
     errors = table["error"].dropna() if "error" in table else pd.Series(dtype=object)
     where = table.attrs.get("output", args.output)
@@ -117,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="replace the results of a different study in the output directory",
+    )
+    scan.add_argument(
+        "--format",
+        choices=("csv", "netcdf", "zarr"),
+        default="csv",
+        help="besides results.csv, write the results as a labelled N-d dataset: results.nc "
+        "(NetCDF) or results.zarr (a resumed scan appends to it)",
     )
     scan.set_defaults(run=_scan)
 

@@ -16,7 +16,9 @@ worker costs only its point) and :mod:`.main_guard`; the crash-safe SQLite
 results store :mod:`.store` (with :mod:`.store_schema`, :mod:`.store_lock`,
 :mod:`.store_reader`, :mod:`.store_rows` and :mod:`.outcome`),
 :mod:`.provenance`, :mod:`.recipes` (picklable system descriptions, finalized
-once per worker), :mod:`.study` (TOML studies; examples in ``examples/``) and
-:mod:`.environment` (solver and thread settings).  Their public names are
+once per worker), :mod:`.labelled_data` (a grid scan's table as an
+``xarray.Dataset``; NetCDF and zarr) and :mod:`.environment` (solver and
+thread settings).  TOML studies are the application's
+(:mod:`workflows.app.study_file`).  Their public names are
 exported by :mod:`workflows`.
 """

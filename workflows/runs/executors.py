@@ -269,8 +269,8 @@ def _preload_workflows() -> None:
     modules = getattr(server, "_preload_modules", None)
     if not isinstance(modules, list) or getattr(server, "_forkserver_pid", 0) is not None:
         return
-    if "workflows" not in modules:
-        multiprocessing.set_forkserver_preload([*modules, "workflows"])
+    if "workflows.api" not in modules:  # every public name: Kwant, SciPy and the solvers
+        multiprocessing.set_forkserver_preload([*modules, "workflows.api"])
 
 
 def process_pool(max_workers: int | None = None, *, threads_per_worker: int = 1) -> SupervisedPool:

@@ -62,7 +62,7 @@ def test_a_study_whose_points_all_fail_writes_its_table_and_says_so(tmp_path, ca
     def failing(*args, **kwargs):
         raise ValueError("the solver did not converge")
 
-    monkeypatch.setattr("workflows.runs.study.conductance_matrix", failing)  # in-process run
+    monkeypatch.setattr("workflows.app.study_point.conductance_matrix", failing)  # in-process run
     path = study(tmp_path)
     output = tmp_path / "out"
     assert main(["scan", str(path), "--output", str(output), "--workers", "1"]) == 1
@@ -184,3 +184,38 @@ def test_allow_module_and_force_on_the_command_line(tmp_path, capsys, monkeypatc
     assert main([*argv, "--force"]) == 0
     assert "2 points, 0 failed" in capsys.readouterr().out
     assert list(pd.read_csv(output / "results.csv").columns) == ["energy", "G", "error"]
+
+
+HELP_IMPORTS = """
+import json, sys
+from workflows.app.cli import main
+for argv in (["--help"], ["scan", "--help"], ["scan"], ["scan", "s.toml", "--format", "hdf"]):
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m in ("kwant", "scipy", "workflows.api") if m in sys.modules)))
+"""
+
+
+def test_help_and_argument_errors_import_neither_kwant_nor_scipy():
+    """``mesoflow --help`` answers without the solver stack (what makes it slow to start)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_IMPORTS], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert "usage: mesoflow" in result.stdout and "invalid choice: 'hdf'" in result.stderr
+
+
+def test_scan_writes_netcdf_on_request(tmp_path, capsys):
+    from workflows.runs.labelled_data import read_dataset
+
+    assert main(["scan", str(study(tmp_path)), "--output", str(tmp_path / "o"), "--format",
+                 "netcdf", "--workers", "1"]) == 0  # fmt: skip
+    dataset = read_dataset(tmp_path / "o" / "results.nc")
+    assert dataset["G"].dims == ("energy",) and dataset["G"].attrs["units"] == "e²/h"
+    assert dataset.attrs["provenance"]["study"]["name"] == "barrier"
+    assert "2 points, 0 failed" in capsys.readouterr().out

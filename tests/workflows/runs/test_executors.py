@@ -83,4 +83,4 @@ def test_worker_context_adds_workflows_to_the_users_preload_list_before_the_serv
     output = subprocess.run(
         [sys.executable, "-c", PRELOAD], check=True, capture_output=True, text=True, timeout=120
     ).stdout.split("\n")
-    assert output[:2] == ["['json', 'workflows']", "['json']"]
+    assert output[:2] == ["['json', 'workflows.api']", "['json']"]

@@ -84,7 +84,7 @@ UNTRUSTED = [
     "shutil:rmtree",
     "mf_spy_builders:chain_with_barrier",
     "systems.wires:chain",  # mesoflow's own modules are not a loophole: names only
-    "workflows.runs.study:run_study",
+    "workflows.app.study_run:run_study",
 ]
 
 

@@ -190,8 +190,8 @@ def test_auto_chooses_by_probe_count_and_falls_back_with_a_memory_estimate(monke
 
 def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables(monkeypatch):
     """A study with ``dephasing_probes = true``: the same observables as from the full matrix."""
+    from workflows.app.study_point import Observable, StudyPoint
     from workflows.runs.recipes import SystemRecipe, finalized_system
-    from workflows.runs.study import Observable, StudyPoint
 
     recipe = SystemRecipe("wire", {"length": 8, "width": 3}, dephasing_probes=True)
     observables = (

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import workflows
 from analysis import chain_barrier_transmission
+from workflows.app.study_file import StudyError, load_study
+from workflows.app.study_run import run_study
 from workflows.runs.options import RunOptions
-from workflows.runs.study import StudyError, load_study, run_study
 
 CHAIN_STUDY = """
 name = "barrier"
@@ -110,6 +111,21 @@ def edited(old: str, new: str) -> str:
         (edited("[params]", "[params"), "not valid TOML"),
         (CHAIN_STUDY + "\n[executor]\nworkers = 0\n", r"\[executor\] workers: must be >= 1"),
         (CHAIN_STUDY + '\n[output]\nplot = {x = "V"}\n', r"'V' is not a grid axis"),
+        # the schema's own refusals, in the same one-line form
+        (
+            edited("num = 7", "num = 7, step = 1"),
+            r"\[grid\] energy: unknown key\(s\) 'step'; valid keys: num, start, stop",
+        ),
+        (edited('kind = "conductance"\n', ""), r"observable 1: unknown observable kind None"),
+        (
+            CHAIN_STUDY + '\n[executor]\naddress = ""\n',
+            r"\[executor\] address: must be a non-empty",
+        ),
+        (
+            edited("sink = 0", "sink = [0]"),
+            r"observable 2 \(transmission\) sink: must be an integer, got array \[0\]",
+        ),
+        (CHAIN_STUDY + "\n[output]\nplot = 5\n", r"\[output\] plot: must be a table, got integer"),
     ],
 )
 def test_invalid_studies_are_refused_with_a_clear_message(tmp_path, text, message):
@@ -235,7 +251,7 @@ def test_flux_harmonics_post_processing_respects_phase_rigidity(tmp_path):
 def shipped_studies():
     return sorted(
         p.name
-        for p in importlib.resources.files("workflows").joinpath("runs", "examples").iterdir()
+        for p in importlib.resources.files("workflows").joinpath("app", "examples").iterdir()
         if p.name.endswith(".toml")
     )
 
@@ -245,7 +261,7 @@ def test_shipped_examples_are_package_data_and_valid():
     assert {"qpc_steps.toml", "ab_ring_flux.toml", "hall_plateaus.toml"} <= set(names)
     for name in names:
         with importlib.resources.as_file(
-            importlib.resources.files("workflows").joinpath("runs", "examples", name)
+            importlib.resources.files("workflows").joinpath("app", "examples", name)
         ) as path:
             study = load_study(path)
             assert len(study.grid_frame()) <= 200
@@ -253,7 +269,7 @@ def test_shipped_examples_are_package_data_and_valid():
 
 def test_hall_plateaus_example_shows_quantized_resistances(tmp_path):
     with importlib.resources.as_file(
-        importlib.resources.files("workflows").joinpath("runs", "examples", "hall_plateaus.toml")
+        importlib.resources.files("workflows").joinpath("app", "examples", "hall_plateaus.toml")
     ) as path:
         table = run_study(path, output=tmp_path, workers=1, progress=False)
     assert table["error"].isna().all()
