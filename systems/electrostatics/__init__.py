@@ -8,6 +8,7 @@ tight-binding sites and the gate voltages to the electrons' potential energy.
 from .grid import Grid, graded_axis, layout_grid
 from .layout import Dielectric, Gate, Layout, SheetCharge
 from .poisson import EPSILON_0, PoissonProblem
+from .site_potential import SiteElectrostatics, SitePotential, site_positions
 
 __all__ = [
     "EPSILON_0",
@@ -17,6 +18,9 @@ __all__ = [
     "Layout",
     "PoissonProblem",
     "SheetCharge",
+    "SiteElectrostatics",
+    "SitePotential",
     "graded_axis",
     "layout_grid",
+    "site_positions",
 ]

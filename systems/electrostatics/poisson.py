@@ -222,7 +222,7 @@ class PoissonProblem:
         self.fixed = fixed
         self._constant = constant
         self._per_gate = per_gate
-        self._free = np.flatnonzero(~fixed.ravel())
+        self.free_nodes = np.flatnonzero(~fixed.ravel())
         charge = np.zeros(shape)
         z = self.grid.axes[-1]
         for sheet in layout.charges:
@@ -252,7 +252,7 @@ class PoissonProblem:
 
     def _factorize(self) -> None:
         if self.solver == "splu":
-            free = self._free
+            free = self.free_nodes
             block = self.matrix[free][:, free].tocsc()
             self._lu = spla.splu(
                 block, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}
@@ -320,7 +320,7 @@ class PoissonProblem:
         rho = self.fixed_charge.ravel()
         if charge is not None:
             rho = rho + np.asarray(charge, dtype=float).ravel()
-        rhs = (rho - self.matrix @ boundary)[self._free]
+        rhs = (rho - self.matrix @ boundary)[self.free_nodes]
         phi = boundary.copy()
-        phi[self._free] = self.solve_free(rhs)
+        phi[self.free_nodes] = self.solve_free(rhs)
         return phi.reshape(self.grid.shape)
