@@ -195,14 +195,15 @@ class SitePotential:
             )
         scale = 1.0 if units is None else 1e3 / units.t_meV
         self.values = energy * scale
-        self._index = {self._key(site.pos): i for i, site in enumerate(fsyst.sites)}
+        self._index = {self._key((site.pos,)): i for i, site in enumerate(fsyst.sites)}
 
     @staticmethod
     def _key(pos) -> tuple:
-        return tuple(np.round(np.atleast_1d(np.asarray(pos, dtype=float)), 9))
+        flat = np.concatenate([np.atleast_1d(np.asarray(x, dtype=float)) for x in pos])
+        return tuple(float(x) for x in np.round(flat, 9))
 
     def __call__(self, *args):
-        pos = args[0].pos if len(args) == 1 and hasattr(args[0], "pos") else args
+        pos = (args[0].pos,) if len(args) == 1 and hasattr(args[0], "pos") else args
         try:
             return self.values[self._index[self._key(pos)]]
         except KeyError:

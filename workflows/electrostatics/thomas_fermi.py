@@ -11,8 +11,12 @@ electrostatic potential energy, itself the affine map of the charge
 The Jacobian 1 + K diag(ρ) (ρ the density of states) has a positive spectrum, K being
 positive definite.  F is solved by :func:`scipy.optimize.newton_krylov` (Jacobian–vector
 products by finite differences; each costs one solve with the Poisson factorization made
-once) or by :func:`scipy.optimize.anderson` mixing, to ``max |F| ≤ tolerance`` (eV, i.e.
-V of potential).  A point that does not converge within ``max_iterations`` raises
+once; inner solver LGMRES) to ``max |F| ≤ tolerance`` (eV, i.e. V of potential).  Plain
+Anderson mixing (:func:`scipy.optimize.anderson`) was measured and not offered: a 2DEG
+screens strongly (e²D exceeds the geometric capacitance ε₀ε_r/d about twenty-fold in GaAs),
+so 1 + K diag(ρ) is ill-conditioned at long wavelengths and Anderson did not converge in 50
+iterations on a split-gate QPC that Newton–Krylov solves in 2–4 (the instability of naive
+iteration that Armagnat et al., SciPost Phys. 7, 031 (2019) describe).  A point that does not converge within ``max_iterations`` raises
 :class:`ThomasFermiConvergenceError` (one line: residual and iterations), so that a scan
 records a failed point rather than hanging.
 """
@@ -26,7 +30,7 @@ import numpy as np
 import scipy.optimize
 
 from systems.electrostatics import SiteElectrostatics
-from systems.validation import choice, integer, real, shown
+from systems.validation import integer, real, shown
 
 from .density_of_states import BandDensity
 
@@ -78,7 +82,6 @@ def thomas_fermi(
     tolerance: float = 1e-6,
     max_iterations: int = 50,
     initial: ThomasFermiSolution | np.ndarray | None = None,
-    method: str = "newton-krylov",
     check: bool = True,
 ) -> ThomasFermiSolution:
     """Solve the Thomas–Fermi problem of the gas at the sites (module docstring).
@@ -101,8 +104,6 @@ def thomas_fermi(
     initial
         A warm start: a previous solution (the last point of a scan) or U at the sites (eV).
         Default: U₀(V), the potential without the gas.
-    method
-        ``"newton-krylov"`` or ``"anderson"``.
     check
         Raise :class:`ThomasFermiConvergenceError` when not converged (default); with
         False return the solution with ``converged=False``.
@@ -116,7 +117,6 @@ def thomas_fermi(
     band_edge = real("band_edge", band_edge, hint="eV")
     tolerance = real("tolerance", tolerance, minimum=0, strict=True, hint="eV")
     max_iterations = integer("max_iterations", max_iterations, minimum=1)
-    choice("method", method, ("newton-krylov", "anderson"))
     bare = electrostatics.bare_energy(voltages)
     if initial is None:
         start = bare
@@ -137,17 +137,14 @@ def thomas_fermi(
     if np.max(np.abs(first)) <= tolerance:
         energy = start
     else:
-        solver = (
-            scipy.optimize.newton_krylov if method == "newton-krylov" else scipy.optimize.anderson
-        )
         try:
-            energy = solver(
+            energy = scipy.optimize.newton_krylov(
                 residual,
                 start,
                 f_tol=tolerance,
                 maxiter=max_iterations,
                 callback=lambda x, f: residuals.append(float(np.max(np.abs(f)))),
-                **({"method": "lgmres"} if method == "newton-krylov" else {}),
+                method="lgmres",
             )
         except scipy.optimize.NoConvergence as failure:
             energy = np.asarray(failure.args[0]).ravel()
@@ -156,7 +153,7 @@ def thomas_fermi(
     if not converged and check:
         raise ThomasFermiConvergenceError(
             f"Thomas–Fermi did not converge: residual {last:.3g} eV > tolerance "
-            f"{tolerance:.3g} eV after {len(residuals)} iterations ({method}); raise "
+            f"{tolerance:.3g} eV after {len(residuals)} Newton–Krylov iterations; raise "
             "max_iterations, or warm-start from a nearby point with initial="
         )
     return ThomasFermiSolution(
