@@ -109,7 +109,9 @@ def main() -> None:
     energy = units.energy_in_t(5.0)  # 5 meV above the band bottom of the leads
     start = time.perf_counter()
     smatrix = kwant.smatrix(
-        fsyst, float(energy), params={"t": 1.0, "V": potential, "B": 0.0, "disorder": 0.0, "salt": "0"}
+        fsyst,
+        float(energy),
+        params={"t": 1.0, "V": potential, "B": 0.0, "disorder": 0.0, "salt": "0"},
     )
     kwant_time = time.perf_counter() - start
     total = setup + mapping + times[0]

@@ -8,6 +8,7 @@ every plane that must be a node (gates, layer interfaces, the electron gas) on t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ def graded_axis(
     growth = real("growth", growth, minimum=1, hint=">= 1")
     fixed = sorted({float(low), float(high), *(float(x) for x in nodes if low <= x <= high)})
     axis = [fixed[0]]
-    for left, right in zip(fixed[:-1], fixed[1:], strict=True):
+    for left, right in itertools.pairwise(fixed):
         count = max(1, int(np.ceil((right - left) / spacing - 1e-9)))
         axis.extend(np.linspace(left, right, count + 1)[1:])
     axis = np.array(axis)

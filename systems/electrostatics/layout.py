@@ -49,7 +49,9 @@ class Gate:
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"Gate name must be a non-empty string, got {shown(self.name)}")
         shape = np.asarray(self.shape, dtype=float)
-        if not (shape.shape == (2,) or (shape.ndim == 2 and shape.shape[1] == 2 and len(shape) >= 3)):
+        if not (
+            shape.shape == (2,) or (shape.ndim == 2 and shape.shape[1] == 2 and len(shape) >= 3)
+        ):
             raise ValueError(
                 f"Gate {self.name!r} shape={shown(self.shape)} is neither an interval "
                 "(x_min, x_max) nor a polygon [(x, y), ...] of at least 3 vertices (nm)"

@@ -74,7 +74,9 @@ def _axis_matrices(axis: np.ndarray, kappa: np.ndarray | None = None):
 def _plane(axis: np.ndarray, height: float, what: str) -> int:
     index = int(np.argmin(np.abs(axis - height)))
     if abs(axis[index] - height) > _PLANE_TOLERANCE:
-        raise ValueError(f"{what} at z={height} nm is not a plane of the grid; build it with layout_grid")
+        raise ValueError(
+            f"{what} at z={height} nm is not a plane of the grid; build it with layout_grid"
+        )
     return index
 
 
@@ -171,8 +173,10 @@ class PoissonProblem:
         points = np.stack(
             np.broadcast_arrays(xs[:, None, :, None], ys[None, :, None, :]), axis=-1
         ).reshape(-1, 2)
-        inside = Path(gate.shape).contains_points(points).reshape(
-            len(axes[0]), len(axes[1]), _SUBSAMPLES, _SUBSAMPLES
+        inside = (
+            Path(gate.shape)
+            .contains_points(points)
+            .reshape(len(axes[0]), len(axes[1]), _SUBSAMPLES, _SUBSAMPLES)
         )
         return inside.mean(axis=(2, 3))
 
@@ -255,9 +259,7 @@ class PoissonProblem:
         if self.solver == "splu":
             free = self.free_nodes
             block = self.matrix[free][:, free].tocsc()
-            self._lu = spla.splu(
-                block, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True}
-            )
+            self._lu = spla.splu(block, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
             return
         ranges = self._free_ranges()
         self._ranges = ranges

@@ -13,10 +13,11 @@ positive definite.  F is solved by :func:`scipy.optimize.newton_krylov` (Jacobia
 products by finite differences; each costs one solve with the Poisson factorization made
 once; inner solver LGMRES) to ``max |F| ≤ tolerance`` (eV, i.e. V of potential).  Plain
 Anderson mixing (:func:`scipy.optimize.anderson`) was measured and not offered: a 2DEG
-screens strongly (e²D exceeds the geometric capacitance ε₀ε_r/d about twenty-fold in GaAs),
+screens strongly (in GaAs e²D exceeds the geometric capacitance ε₀ε_r/d twenty-fold at d = 50 nm),
 so 1 + K diag(ρ) is ill-conditioned at long wavelengths and Anderson did not converge in 50
 iterations on a split-gate QPC that Newton–Krylov solves in 2–4 (the instability of naive
-iteration that Armagnat et al., SciPost Phys. 7, 031 (2019) describe).  A point that does not converge within ``max_iterations`` raises
+iteration that Armagnat et al., SciPost Phys. 7, 031 (2019) describe).  A point that does
+not converge within ``max_iterations`` raises
 :class:`ThomasFermiConvergenceError` (one line: residual and iterations), so that a scan
 records a failed point rather than hanging.
 """

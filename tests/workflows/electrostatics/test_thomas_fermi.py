@@ -149,7 +149,9 @@ def test_warm_start_methods_and_failure_report():
     fresh = thomas_fermi(es, near, band, band_edge=-0.01)
     assert warm.iterations < fresh.iterations
     np.testing.assert_allclose(warm.energy, fresh.energy, atol=1e-5)
-    with pytest.raises(ThomasFermiConvergenceError, match=r"residual .* after 1 Newton–Krylov iterations"):
+    with pytest.raises(
+        ThomasFermiConvergenceError, match=r"residual .* after 1 Newton–Krylov iterations"
+    ):
         thomas_fermi(es, voltages, band, band_edge=-0.01, max_iterations=1, tolerance=1e-14)
     failed = thomas_fermi(
         es, voltages, band, band_edge=-0.01, max_iterations=1, tolerance=1e-14, check=False
