@@ -5,14 +5,17 @@ The electrostatic description (layout, Poisson problem, the affine map at the si
 """
 
 from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice
+from .pinch_off import PinchOff, pinch_off_voltage
 from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
 
 __all__ = [
     "BandDensity",
+    "PinchOff",
     "ThomasFermiConvergenceError",
     "ThomasFermiSolution",
     "chain",
     "parabolic_2d",
+    "pinch_off_voltage",
     "square_lattice",
     "thomas_fermi",
 ]

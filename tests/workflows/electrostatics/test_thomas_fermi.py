@@ -19,6 +19,7 @@ from workflows.electrostatics import (
     ThomasFermiConvergenceError,
     chain,
     parabolic_2d,
+    pinch_off_voltage,
     square_lattice,
     thomas_fermi,
 )
@@ -118,13 +119,13 @@ def test_chain_density_counts_band_states():
     )
 
 
-def _qpc_map():
+def _qpc_map(spacing=10.0):
     fingers = [
         Gate("top", [(-40, 40), (40, 40), (40, 1e4), (-40, 1e4)]),
         Gate("bottom", [(-40, -1e4), (40, -1e4), (40, -40), (-40, -40)]),
     ]
     layout = Layout(gates=fingers, depth=DEPTH)
-    problem = PoissonProblem(layout, layout_grid(layout, [(-100, 100), (-100, 100)], 10.0))
+    problem = PoissonProblem(layout, layout_grid(layout, [(-100, 100), (-100, 100)], spacing))
     fsyst = systems.wire(20, 15).finalized()
     positions = systems.electrostatics.site_positions(
         fsyst, UNITS, origin=(-95.0, -70.0), height=-DEPTH
@@ -159,3 +160,26 @@ def test_warm_start_methods_and_failure_report():
     assert not failed.converged
     with pytest.raises(ValueError, match="initial"):
         thomas_fermi(es, voltages, band, initial=np.zeros(3))
+
+
+@pytest.mark.slow
+def test_split_gate_pinch_off_is_screened_by_the_surrounding_gas():
+    es = _qpc_map(spacing=20.0)  # a coarse mesh: the checks below hold on any mesh
+    band = square_lattice(UNITS)
+    saddle = int(np.argmin(np.hypot(es.positions[:, 0], es.positions[:, 1])))
+    result = pinch_off_voltage(
+        es, {"top": 1, "bottom": 1}, band, saddle, (-0.02, -0.1), band_edge=-0.01, tolerance=1e-3
+    )
+    # Without the gas's charge the saddle's band bottom reaches μ where U₀ = −E_c; the lever
+    # arm α = −∂U₀/∂V is linear (U₀(0) = 0: no fixed charge).  The gas's electrons only
+    # raise U (K has positive entries, n >= 0), so the self-consistent channel closes at a
+    # less negative voltage: V_p(TF) >= V_p(bare) exactly.
+    arms = es.lever_arms()
+    alpha = -(arms["top"] + arms["bottom"])[saddle]
+    bare = -0.01 / alpha  # = band_edge / α
+    assert bare < result.voltage < 0
+    # At V_p the saddle's band bottom sits at the Fermi level (to α × the voltage tolerance)
+    opening = 0.01 - result.solution.energy[saddle]
+    assert abs(opening) <= alpha * 1e-3
+    with pytest.raises(ValueError, match="does not bracket"):
+        pinch_off_voltage(es, {"top": 1, "bottom": 1}, band, saddle, (0.0, -0.01), band_edge=-0.01)
