@@ -1,0 +1,21 @@
+"""Self-consistent electrostatics: the electron gas solved together with the Poisson problem.
+
+The electrostatic description (layout, Poisson problem, the affine map at the sites) is in
+:mod:`systems.electrostatics`; this package solves the non-linear problems on it.
+"""
+
+from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice
+from .pinch_off import PinchOff, pinch_off_voltage
+from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
+
+__all__ = [
+    "BandDensity",
+    "PinchOff",
+    "ThomasFermiConvergenceError",
+    "ThomasFermiSolution",
+    "chain",
+    "parabolic_2d",
+    "pinch_off_voltage",
+    "square_lattice",
+    "thomas_fermi",
+]
