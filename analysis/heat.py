@@ -15,7 +15,7 @@ device* are (Büttiker, IBM J. Res. Dev. 32, 317 (1988); Sivan & Imry, PRB 33,
     J^Q_i = J^E_i − μ_i J_i                  heat current           → t²/h
 
 (``currents`` = e J_i/h counts electrons leaving the reservoir times e, as
-:func:`workflows.solve_bias` does with I = G V; the electric current of
+:func:`analysis.solve_bias` does with I = G V; the electric current of
 electrons is its negative.)  Σ_i J_i = Σ_i J^E_i = 0.  Reservoir i loses
 entropy at the rate J^Q_i/T_i, so the entropy production rate is
 
@@ -41,6 +41,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import ArrayLike
 
+from analysis._moved import moved_attribute
 from analysis.thermoelectric import landauer_moments
 from systems.validation import lead_index, real
 
@@ -48,7 +49,7 @@ __all__ = [
     "HeatSolution",
     "entropy_production",
     "landauer_currents",
-    "onsager_matrix",
+    "onsager_from_conductances",
     "solve_heat",
 ]
 
@@ -266,7 +267,7 @@ def solve_heat(
     )
 
 
-def onsager_matrix(
+def onsager_from_conductances(
     energies: ArrayLike, matrices: ArrayLike, mu: float, temperature: float
 ) -> np.ndarray:
     """Linear-response matrix 𝓛 (2M × 2M) of charge and heat currents about (μ, θ).
@@ -288,3 +289,7 @@ def onsager_matrix(
         moments[2],
     )
     return big
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

@@ -406,7 +406,7 @@ def plot_visibility(
 
 def plot_reciprocity(frame: pd.DataFrame, *, ax=None):
     """R_{mn,kl}(φ), R_{mn,kl}(−φ) and R_{kl,mn}(−φ) (h/e²) from
-    :func:`workflows.four_terminal_reciprocity`: the first and last coincide."""
+    :func:`workflows.studies.four_terminal_reciprocity`: the first and last coincide."""
     ax = _axes(ax)
     ax.plot(frame["phi"], frame["R"], "-", lw=2, color="C0", label=r"$R_{mn,kl}(\phi)$")
     ax.plot(frame["phi"], frame["R_reciprocal"], "o", ms=4, color="C3", label=r"$R_{kl,mn}(-\phi)$")

@@ -11,5 +11,55 @@ crash-safe SQLite results store), :mod:`.provenance`, :mod:`.recipes`
 (picklable system descriptions, finalized once per worker),
 :mod:`.adaptive_sampling`, :mod:`.study` (TOML studies; examples in
 ``examples/``) and :mod:`.environment` (solver and thread settings).
-Their public names are exported by :mod:`workflows`.
+The run options are one object, :class:`.options.RunOptions`.  The public names
+are exported here; the everyday ones (``scan``, ``adaptive_scan``,
+``process_pool``, ``SerialExecutor``, ``SystemRecipe``, ``RunOptions``,
+``read_store``) also by :mod:`workflows`.
 """
+
+from workflows.exports import exported_attribute
+
+#: Public name -> the module that defines it (imported on first use).
+_EXPORTS = {
+    "RunOptions": "workflows.runs.options",
+    "SerialExecutor": "workflows.runs.scans",
+    "StoreBusyError": "workflows.runs.store",
+    "StoreDamagedError": "workflows.runs.store",
+    "StoreMismatchError": "workflows.runs.store",
+    "StoreWarning": "workflows.runs.store",
+    "SystemRecipe": "workflows.runs.recipes",
+    "WorkerDied": "workflows.runs.workers",
+    "adaptive_scan": "workflows.runs.adaptive_sampling",
+    "environment_info": "workflows.runs.environment",
+    "finalized_system": "workflows.runs.recipes",
+    "kwant_solver": "workflows.runs.environment",
+    "process_pool": "workflows.runs.scans",
+    "read_store": "workflows.runs.store",
+    "scan": "workflows.runs.scans",
+}
+
+__all__ = [
+    "RunOptions",
+    "SerialExecutor",
+    "StoreBusyError",
+    "StoreDamagedError",
+    "StoreMismatchError",
+    "StoreWarning",
+    "SystemRecipe",
+    "WorkerDied",
+    "adaptive_scan",
+    "environment_info",
+    "finalized_system",
+    "kwant_solver",
+    "process_pool",
+    "read_store",
+    "scan",
+]
+
+
+def __getattr__(name: str):
+    return exported_attribute(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -31,15 +31,15 @@ import threadpoolctl
 
 import systems
 from analysis.bias import four_terminal_resistance, two_terminal_conductance
-from analysis.harmonics import _check_period, flux_harmonics, visibility
+from analysis.harmonics import flux_harmonics, visibility
 from analysis.thermal import thermal_average
-from systems.parameters import updated_params
-from systems.validation import iterable, real, real_array
+from systems.parameters import check_swept_param, updated_params
+from systems.validation import check_system, flux_period, iterable, real, real_array
+from systems.validation import energy as check_energy
 from workflows.runs.provenance import run_provenance
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering.band_edges import GRID_NODE_SIDE
-from workflows.scattering.conductance import _check_energy, _check_system
-from workflows.scattering.sweeps import _check_param, sweep
+from workflows.scattering.sweeps import sweep
 from workflows.studies.study_runs import observable, plain_settings, run_study_grid, study_attrs
 
 __all__ = [
@@ -90,7 +90,7 @@ def flux_units(
         harmonics can then be fitted); ``unit`` names the unit of ``flux``.
     """
     if period is not None:
-        period = _check_period(period)
+        period = flux_period("period", period)
     owners = systems.parameter_owners(fsyst)
     own = owners.mesoflow.get("phi") == "phi" and "phi" not in owners.user
     if own:
@@ -264,10 +264,10 @@ def _check_traces(
     fsyst: kwant.system.FiniteSystem, energies: Iterable[Any], params: Mapping[str, Any]
 ) -> None:
     """The checks of :func:`workflows.sweep` of ``phi``, before a study's scan (errors raise)."""
-    _check_system(fsyst)
+    check_system(fsyst)
     for energy in energies:
-        _check_energy(energy)
-    _check_param(fsyst, "phi", params)
+        check_energy("energy", energy)
+    check_swept_param(fsyst, "phi", params)
     systems.resolve_params(fsyst, updated_params(params, {"phi": 0.0}))
 
 
@@ -405,7 +405,7 @@ def visibility_vs_dephasing(
         raise ValueError("rings and etas must each contain at least one value")
     if any(not np.isfinite(eta) or eta < 0 for eta in etas):
         raise ValueError(f"etas must be finite and >= 0 (units of t), got {etas}")
-    energy = _check_energy(energy)  # before building any ring
+    energy = check_energy("energy", energy)  # before building any ring
     devices = [_dephasing_ring(ring, lead_width) for ring in rings]
     units = []
     for _, _, _, device in devices:

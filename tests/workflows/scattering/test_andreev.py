@@ -14,7 +14,8 @@ import scipy.integrate
 import tinyarray
 
 import workflows
-from workflows import andreev_conductance, andreev_noise, andreev_thermal_conductance
+from workflows import andreev_conductance
+from workflows.scattering import andreev_noise, andreev_thermal_conductance
 
 TAU_X = tinyarray.array([[0, 1], [1, 0]])
 TAU_Y = tinyarray.array([[0, -1j], [1j, 0]])

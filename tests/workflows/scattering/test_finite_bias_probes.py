@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import analysis
 import systems
 import workflows
 
@@ -32,7 +33,7 @@ def test_elastic_probes_give_the_double_step_with_the_linear_response_heights(pr
     # tol = 1e-9 (e²/h) and h is a ratio of G's of order 0.1.
     fsyst, params, _ = probed_chain
     mus, temperature = np.array([CENTRE + 0.05, CENTRE - 0.05]), 0.005
-    result = workflows.finite_bias_probes(
+    result = workflows.scattering.finite_bias_probes(
         fsyst, mu=mus, temperature=temperature, params=params, model="dephasing"
     )
     f_left, f_right = (1 / (1 + np.exp((result.energies[:, None] - mus) / temperature))).T
@@ -55,7 +56,7 @@ def test_hot_probes_follow_the_wiedemann_franz_temperature_profile(probed_chain)
     # centre the residual energy dependence is second order.  eV = 0.02 t, to 1e-3.
     fsyst, params, fractions = probed_chain
     bias, t0 = 0.02, 0.002
-    result = workflows.finite_bias_probes(
+    result = workflows.scattering.finite_bias_probes(
         fsyst,
         mu=[CENTRE + bias / 2, CENTRE - bias / 2],
         temperature=t0,
@@ -75,11 +76,11 @@ def test_small_bias_limit_equals_the_linear_response_solver(probed_chain, model)
     # conductance equal dephased_transport at E = μ to 1e-6.
     fsyst, params, fractions = probed_chain
     bias = 1e-6
-    result = workflows.finite_bias_probes(
+    result = workflows.scattering.finite_bias_probes(
         fsyst, mu=[CENTRE + bias, CENTRE], temperature=2e-4, params=params, model=model
     )
     linear = workflows.dephased_transport(fsyst, CENTRE, params=params)
-    conductance = workflows.two_terminal_conductance(linear.conductance, 0, 1)
+    conductance = analysis.two_terminal_conductance(linear.conductance, 0, 1)
     assert abs(result.currents[0] / bias - conductance) < 1e-6
     if model != "dephasing":
         np.testing.assert_allclose((result.mu[result.probes] - CENTRE) / bias, fractions, atol=1e-6)
@@ -88,6 +89,8 @@ def test_small_bias_limit_equals_the_linear_response_solver(probed_chain, model)
 def test_bad_arguments_are_refused(probed_chain):
     fsyst, _, _ = probed_chain
     with pytest.raises(ValueError, match="model"):
-        workflows.finite_bias_probes(fsyst, mu=[2.1, 2.0], temperature=0.01, model="cold")
+        workflows.scattering.finite_bias_probes(
+            fsyst, mu=[2.1, 2.0], temperature=0.01, model="cold"
+        )
     with pytest.raises(ValueError, match="per real terminal"):
-        workflows.finite_bias_probes(fsyst, mu=[2.1, 2.0, 1.9], temperature=0.01)
+        workflows.scattering.finite_bias_probes(fsyst, mu=[2.1, 2.0, 1.9], temperature=0.01)
