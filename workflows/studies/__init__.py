@@ -1,7 +1,8 @@
 """The physics studies: one physical question each, built on the scattering core.
 
 Hall and bend resistances (:mod:`.hall`), QPC steps (:mod:`.point_contact`),
-Aharonov–Bohm interference (:mod:`.interference`), the phase-coherence length
+Aharonov–Bohm interference (:mod:`.interference`, its rings and point functions in
+:mod:`.ring_points`), the phase-coherence length
 and the ballistic-to-Ohmic crossover (:mod:`.coherence`, :mod:`.dephasing_studies`),
 thermoelectric coefficients (:mod:`.thermoelectric`), multi-terminal heat and
 charge transport (:mod:`.heat`) and finite-bias I–V curves (:mod:`.current_voltage`).
