@@ -43,7 +43,7 @@ from numpy.typing import ArrayLike
 
 from analysis._moved import moved_attribute
 from analysis.thermoelectric import landauer_moments
-from systems.validation import lead_index, real
+from systems.validation import terminal_setpoints
 
 __all__ = [
     "HeatSolution",
@@ -158,18 +158,6 @@ def entropy_production(heat_currents: ArrayLike, temperatures: ArrayLike) -> flo
     return float(-np.sum(np.asarray(heat_currents) / np.asarray(temperatures)))
 
 
-def _check_setpoints(name, values, m) -> dict[int, float]:
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise TypeError(f"{name} must be a mapping of terminal index to value, got {values!r}")
-    checked = {}
-    for key, value in values.items():
-        terminal = lead_index(f"terminal in {name}", key, m, of="terminal")
-        checked[terminal] = real(f"{name}[{terminal}]", value)
-    return checked
-
-
 def solve_heat(
     energies: ArrayLike,
     matrices: ArrayLike,
@@ -203,8 +191,8 @@ def solve_heat(
     """
     e, g = _check_grid(energies, matrices)
     m = g.shape[1]
-    mu_set = _check_setpoints("potentials", potentials, m)
-    theta_set = _check_setpoints("temperatures", temperatures, m)
+    mu_set = terminal_setpoints("potentials", potentials, m)
+    theta_set = terminal_setpoints("temperatures", temperatures, m)
     if any(t <= 0 for t in theta_set.values()):
         raise ValueError(f"temperatures must be > 0 (k_B T in t), got {theta_set}")
     if not set(mu_set) & set(theta_set):

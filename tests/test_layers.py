@@ -123,3 +123,45 @@ def test_unit_splits_workflows_into_its_layers():
     assert unit("workflows.scattering.conductance") == "workflows.scattering"
     assert unit("workflows.exports") == "workflows"
     assert unit("analysis.bias") == "analysis"
+
+
+def test_every_moved_flat_name_fails_naming_a_place_that_has_it():
+    """``workflows.<old name>`` raises AttributeError naming its new home, which holds it."""
+    import importlib
+
+    import workflows
+    from workflows.exports import MOVED
+
+    for name, home in MOVED.items():
+        assert name not in workflows.__all__
+        with pytest.raises(AttributeError, match=f"moved to {home}.{name}"):
+            getattr(workflows, name)
+        assert hasattr(importlib.import_module(home), name), (name, home)
+
+
+def test_every_namespace_name_resolves_to_its_definition():
+    """The lazy namespaces export exactly what they list, and the flat names are the same objects."""
+    import workflows
+    import workflows.runs
+    import workflows.scattering
+    import workflows.studies
+
+    spaces = (workflows.scattering, workflows.studies, workflows.runs)
+    for space in spaces:
+        for name in space.__all__:
+            assert getattr(space, name) is not None
+    for name in workflows.__all__:
+        assert any(getattr(s, name, None) is getattr(workflows, name) for s in spaces), name
+
+
+def test_renamed_analysis_names_fail_naming_the_new_name():
+    import analysis
+    import analysis.heat
+    import analysis.noise
+
+    with pytest.raises(AttributeError, match="noise_from_scattering_matrix"):
+        analysis.noise_matrix  # noqa: B018
+    with pytest.raises(AttributeError, match="noise_from_scattering_matrix"):
+        analysis.noise.noise_matrix  # noqa: B018
+    with pytest.raises(AttributeError, match="onsager_from_conductances"):
+        analysis.heat.onsager_matrix  # noqa: B018

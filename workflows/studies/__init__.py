@@ -11,6 +11,10 @@ Every study is exported here; the everyday ones also by :mod:`workflows`.
 
 from workflows.exports import exported_attribute
 
+# Eager: the module ``thermoelectric`` has the name of this function, and a loaded
+# submodule would otherwise shadow the lazy export.
+from workflows.studies.thermoelectric import thermoelectric
+
 #: Public name -> the module that defines it (imported on first use).
 _EXPORTS = {
     "ab_oscillations": "workflows.studies.interference",
@@ -30,7 +34,6 @@ _EXPORTS = {
     "quantum_hall_scan": "workflows.studies.hall",
     "resistance_vs_length": "workflows.studies.coherence",
     "ring_arm_length": "workflows.studies.interference",
-    "thermoelectric": "workflows.studies.thermoelectric",
     "thermoelectric_table": "workflows.studies.thermoelectric",
     "visibility_vs_dephasing": "workflows.studies.interference",
     "visibility_vs_temperature": "workflows.studies.interference",
