@@ -16,10 +16,12 @@ from workflows.runs.recipes import SystemRecipe
 from workflows.runs.scans import SerialExecutor, process_pool, scan
 from workflows.runs.store import read_store
 from workflows.scattering.andreev import andreev_conductance
+from workflows.scattering.andreev_noise import andreev_noise
 from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.conductance import conductance_matrix, conductance_vs_energy
 from workflows.scattering.current_maps import current_density
 from workflows.scattering.dephasing import dephased_transport
+from workflows.scattering.finite_bias_probes import finite_bias_probes
 from workflows.scattering.local_density import local_density_of_states
 from workflows.scattering.mode_counts import lead_velocities, open_modes
 from workflows.scattering.noise import fano_factor, noise_matrix, scattering_matrix
@@ -52,6 +54,7 @@ __all__ = [
     "ab_oscillations",
     "adaptive_scan",
     "andreev_conductance",
+    "andreev_noise",
     "conductance_matrix",
     "conductance_vs_energy",
     "cross_resistance_scan",
@@ -60,6 +63,7 @@ __all__ = [
     "disorder_ensemble",
     "electron_density",
     "fano_factor",
+    "finite_bias_probes",
     "heat_transport",
     "iv_curve",
     "lead_velocities",

@@ -12,6 +12,11 @@ core, the studies and the run layer is reached through its subpackage
 and the Kwant-free algebra on a conductance matrix through :mod:`analysis`.
 A script that still asks ``workflows`` for a moved name gets an
 ``AttributeError`` naming the new place.
+
+A function with the name of its own module (``finite_bias_probes``,
+``andreev_noise``, ``thermoelectric``) is exported flat by :mod:`workflows`
+only: in its subpackage the loaded submodule of that name would shadow a lazy
+export.
 """
 
 from __future__ import annotations
@@ -53,7 +58,6 @@ _SCATTERING = (
     "NonequilibriumDistribution",
     "ScatteringMatrix",
     "SweepFallbackWarning",
-    "andreev_noise",
     "andreev_thermal_conductance",
     "biased_current_density",
     "block_terminals",
@@ -61,7 +65,6 @@ _SCATTERING = (
     "current_into",
     "dephased_conductance",
     "eliminate_floating_probes",
-    "finite_bias_probes",
     "has_self_energy_leads",
     "injectivities",
     "interface_greens_function",

@@ -11,10 +11,6 @@ Every study is exported here; the everyday ones also by :mod:`workflows`.
 
 from workflows.exports import exported_attribute
 
-# Eager: the module ``thermoelectric`` has the name of this function, and a loaded
-# submodule would otherwise shadow the lazy export.
-from workflows.studies.thermoelectric import thermoelectric
-
 #: Public name -> the module that defines it (imported on first use).
 _EXPORTS = {
     "ab_oscillations": "workflows.studies.interference",
@@ -57,7 +53,6 @@ __all__ = [
     "quantum_hall_scan",
     "resistance_vs_length",
     "ring_arm_length",
-    "thermoelectric",
     "thermoelectric_table",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",

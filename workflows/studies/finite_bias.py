@@ -3,7 +3,7 @@
 At each bias V the source sits at μ_s = μ + η eV and the sink at
 μ_d = μ − (1 − η) eV (μ = ``energy``, η = ``split``), both at k_B T, and the
 probes float at finite bias with the chosen model
-(:func:`workflows.scattering.finite_bias_probes`: ``"dephasing"``, ``"voltage"`` or
+(:func:`workflows.finite_bias_probes`: ``"dephasing"``, ``"voltage"`` or
 ``"hot"``).  The point function :class:`ProbeIVPoint` offers ``bias`` as its
 scan's sweep axis: the biases of one task are solved in order of increasing
 magnitude, each voltage or hot probe solve starting from the previous bias's
@@ -147,7 +147,7 @@ def probe_iv_curve(
         Fraction η of the bias applied to the source.
     tol
         Interpolation tolerance of G(E) (e²/h), as in
-        :func:`workflows.scattering.finite_bias_probes`.
+        :func:`workflows.finite_bias_probes`.
     executor, store, progress, timeout
         As for :func:`workflows.scan` (one task holds all biases).
 

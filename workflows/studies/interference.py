@@ -61,6 +61,7 @@ __all__ = [
     "visibility_vs_temperature",
 ]
 
+
 def ab_oscillations(
     fsyst: kwant.system.FiniteSystem,
     energy: float,

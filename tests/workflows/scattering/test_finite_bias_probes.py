@@ -33,7 +33,7 @@ def test_elastic_probes_give_the_double_step_with_the_linear_response_heights(pr
     # tol = 1e-9 (e²/h) and h is a ratio of G's of order 0.1.
     fsyst, params, _ = probed_chain
     mus, temperature = np.array([CENTRE + 0.05, CENTRE - 0.05]), 0.005
-    result = workflows.scattering.finite_bias_probes(
+    result = workflows.finite_bias_probes(
         fsyst, mu=mus, temperature=temperature, params=params, model="dephasing"
     )
     f_left, f_right = (1 / (1 + np.exp((result.energies[:, None] - mus) / temperature))).T
@@ -56,7 +56,7 @@ def test_hot_probes_follow_the_wiedemann_franz_temperature_profile(probed_chain)
     # centre the residual energy dependence is second order.  eV = 0.02 t, to 1e-3.
     fsyst, params, fractions = probed_chain
     bias, t0 = 0.02, 0.002
-    result = workflows.scattering.finite_bias_probes(
+    result = workflows.finite_bias_probes(
         fsyst,
         mu=[CENTRE + bias / 2, CENTRE - bias / 2],
         temperature=t0,
@@ -76,7 +76,7 @@ def test_small_bias_limit_equals_the_linear_response_solver(probed_chain, model)
     # conductance equal dephased_transport at E = μ to 1e-6.
     fsyst, params, fractions = probed_chain
     bias = 1e-6
-    result = workflows.scattering.finite_bias_probes(
+    result = workflows.finite_bias_probes(
         fsyst, mu=[CENTRE + bias, CENTRE], temperature=2e-4, params=params, model=model
     )
     linear = workflows.dephased_transport(fsyst, CENTRE, params=params)
@@ -89,8 +89,6 @@ def test_small_bias_limit_equals_the_linear_response_solver(probed_chain, model)
 def test_bad_arguments_are_refused(probed_chain):
     fsyst, _, _ = probed_chain
     with pytest.raises(ValueError, match="model"):
-        workflows.scattering.finite_bias_probes(
-            fsyst, mu=[2.1, 2.0], temperature=0.01, model="cold"
-        )
+        workflows.finite_bias_probes(fsyst, mu=[2.1, 2.0], temperature=0.01, model="cold")
     with pytest.raises(ValueError, match="per real terminal"):
-        workflows.scattering.finite_bias_probes(fsyst, mu=[2.1, 2.0, 1.9], temperature=0.01)
+        workflows.finite_bias_probes(fsyst, mu=[2.1, 2.0, 1.9], temperature=0.01)

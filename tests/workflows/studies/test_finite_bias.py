@@ -23,7 +23,7 @@ def test_warm_started_curve_equals_independent_solves():
     for bias, current, entropy in zip(
         table["bias"], table["current"], table["entropy_production"], strict=True
     ):
-        cold = workflows.scattering.finite_bias_probes(
+        cold = workflows.finite_bias_probes(
             fsyst,
             mu=[2.0 + bias / 2, 2.0 - bias / 2],
             temperature=0.01,
