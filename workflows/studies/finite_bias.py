@@ -146,8 +146,7 @@ def probe_iv_curve(
     split
         Fraction η of the bias applied to the source.
     tol
-        Interpolation tolerance of G(E) (e²/h), as in
-        :func:`workflows.finite_bias_probes`.
+        Interpolation tolerance of G(E) (e²/h), as in :func:`workflows.finite_bias_probes`.
     executor, store, progress, timeout
         As for :func:`workflows.scan` (one task holds all biases).
 
