@@ -25,7 +25,13 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.csgraph
 
-from systems.validation import integer, lead_index, real, real_array
+from systems.validation import (
+    check_conductance_matrix,
+    check_source_sink,
+    integer,
+    terminal_index,
+    terminal_setpoints,
+)
 
 __all__ = [
     "BiasSolution",
@@ -83,51 +89,6 @@ class BiasSolution:
         return np.array([kind == "floating" for kind in self.kinds], dtype=bool)
 
 
-def _check_matrix(G) -> np.ndarray:
-    G = np.asarray(real_array("G", G, missing=True, hint="a real (M, M) conductance matrix"))
-    if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 2:
-        raise ValueError(
-            f"G must be a square conductance matrix of at least 2 terminals, got shape {G.shape}"
-        )
-    if not np.all(np.isfinite(G)):
-        raise ValueError("G contains NaN or infinite entries")
-    scale = max(1.0, float(np.abs(G).max()))
-    deviation = max(np.abs(G.sum(axis=0)).max(), np.abs(G.sum(axis=1)).max())
-    if deviation > 1e-6 * scale:
-        raise ValueError(
-            f"G is not a conductance matrix: its rows and columns must sum to zero "
-            f"(largest sum {deviation:.3g})"
-        )
-    return G
-
-
-def _check_terminal(name: str, terminal, n: int) -> int:
-    return lead_index(name, terminal, n, of="terminal")
-
-
-def check_source_sink(source, sink, n: int) -> tuple[int, int]:
-    """``(source, sink)`` as two distinct terminal indices among ``n``, or a one-line error."""
-    source = _check_terminal("source", source, n)
-    sink = _check_terminal("sink", sink, n)
-    if source == sink:
-        raise ValueError(f"source and sink must differ, both are {source}")
-    return source, sink
-
-
-def _check_setpoints(kind: str, values: Mapping | None, n: int) -> dict[int, float]:
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise TypeError(f"{kind} must be a mapping of terminal index to value, got {values!r}")
-    checked = {}
-    for key, value in values.items():
-        terminal = _check_terminal(f"terminal in {kind}", key, n)
-        if terminal in checked:
-            raise ValueError(f"terminal {terminal} is named twice in {kind}")
-        checked[terminal] = real(f"{kind}[{terminal}]", value)
-    return checked
-
-
 def _coupled(G: np.ndarray) -> np.ndarray:
     """Mask of terminals with a nonzero row or column of G (connected to anything)."""
     tol = ZERO_CONDUCTANCE * max(1.0, float(np.abs(G).max()))
@@ -140,7 +101,7 @@ def decoupled_terminals(G) -> list[int]:
     E.g. a probe lead without open channels at this energy and field, or a
     dephasing probe at zero coupling.
     """
-    return [int(i) for i in np.flatnonzero(~_coupled(_check_matrix(G)))]
+    return [int(i) for i in np.flatnonzero(~_coupled(check_conductance_matrix(G)))]
 
 
 def solve_bias(
@@ -162,7 +123,7 @@ def solve_bias(
         As in the plain case below; with ``terminals``, keyed by contact.
     terminals
         The (lead, block) label of each row of ``G``, e.g. from
-        :func:`workflows.block_terminals` for ``conductance_matrix(...,
+        :func:`workflows.scattering.block_terminals` for ``conductance_matrix(...,
         blocks=True)``.  Then the blocks of one lead form one **contact** at
         one potential (a normal metal reservoir), named by the lead index,
         unless the lead is listed in ``resolved`` or one of its blocks is
@@ -183,7 +144,7 @@ def solve_bias(
         if tuple(resolved):
             raise ValueError("resolved= needs terminals= (the (lead, block) label of each row)")
         return _solve_plain(G, voltages=voltages, currents=currents, reference=reference)
-    G = _check_matrix(G)
+    G = check_conductance_matrix(G)
     keys = [*(voltages or {}), *(currents or {}), *([] if reference is None else [reference])]
     contact, labels = _contacts(terminals, G.shape[0], keys, resolved)
     incidence = np.zeros((G.shape[0], len(labels)))
@@ -294,12 +255,12 @@ def _solve_plain(
     decoupled from everything (zero row and column, e.g. a probe lead without
     open channels) is allowed: it carries no current and gets voltage NaN.
     """
-    G = _check_matrix(G)
+    G = check_conductance_matrix(G)
     n = G.shape[0]
-    set_v = _check_setpoints("voltages", voltages, n)
-    set_i = _check_setpoints("currents", currents, n)
+    set_v = terminal_setpoints("voltages", voltages, n)
+    set_i = terminal_setpoints("currents", currents, n)
     if reference is not None:
-        reference = _check_terminal("reference", reference, n)
+        reference = terminal_index("reference", reference, n)
         if reference in set_v:
             raise ValueError(
                 f"terminal {reference} is named twice: as reference and in voltages "
@@ -382,7 +343,7 @@ def _check_pair(name: str, pair, n: int) -> tuple[int, int]:
         a, b = pair
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a pair of terminal indices (a, b), got {pair!r}") from None
-    return _check_terminal(f"{name}[0]", a, n), _check_terminal(f"{name}[1]", b, n)
+    return terminal_index(f"{name}[0]", a, n), terminal_index(f"{name}[1]", b, n)
 
 
 def two_terminal_conductance(
@@ -405,9 +366,9 @@ def two_terminal_conductance(
         Lead indices (distinct): V_source = 1, V_sink = 0.
     terminals
         The lead of each row of ``G``, when row i is not lead i: a lead index
-        per row (e.g. :attr:`workflows.DephasedTransport.terminals`, whose
+        per row (e.g. :attr:`workflows.scattering.DephasedTransport.terminals`, whose
         matrix has the probes eliminated), or a (lead, block) pair per row
-        for a block-resolved G (:func:`workflows.block_terminals`; the blocks
+        for a block-resolved G (:func:`workflows.scattering.block_terminals`; the blocks
         of a lead then form one contact at one potential, as in
         :func:`solve_bias`).  Default: row i is lead i.
 
@@ -416,7 +377,7 @@ def two_terminal_conductance(
     float
         I_source / (V_source − V_sink) in e²/h; 0 if the source is decoupled.
     """
-    G = _check_matrix(G)
+    G = check_conductance_matrix(G)
     if terminals is not None:
         source = integer("source", source, what="a lead index")
         sink = integer("sink", sink, what="a lead index")
@@ -486,7 +447,7 @@ def four_terminal_resistance(
         If m or a voltage terminal is decoupled, or a group of terminals has no
         path to n: the resistance is undefined.
     """
-    G = _check_matrix(G)
+    G = check_conductance_matrix(G)
     if terminals is not None:
         try:
             keys = [*current, *voltage]

@@ -37,7 +37,7 @@ __all__ = ["dissipation_table", "entropy_production_rate", "joule_heat", "termin
 def _check_solution(solution) -> BiasSolution:
     if not isinstance(solution, BiasSolution):
         raise TypeError(
-            f"solution must be a BiasSolution (from workflows.solve_bias), "
+            f"solution must be a BiasSolution (from analysis.solve_bias), "
             f"got {type(solution).__name__}"
         )
     return solution
@@ -49,7 +49,7 @@ def terminal_powers(solution: BiasSolution) -> np.ndarray:
     Parameters
     ----------
     solution
-        A solved bias problem (:func:`workflows.solve_bias`), voltages in t/e.
+        A solved bias problem (:func:`analysis.solve_bias`), voltages in t/e.
 
     Returns
     -------

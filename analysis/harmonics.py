@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from systems.validation import integer, real
+from systems.validation import flux_period, integer
 
 __all__ = [
     "FluxHarmonics",
@@ -105,16 +105,6 @@ def _check_orders(orders: Iterable[int]) -> tuple[int, ...]:
     return orders
 
 
-def _check_period(period) -> float:
-    return real(
-        "period",
-        period,
-        minimum=0,
-        strict=True,
-        hint="the flux period in the flux's unit, 1 for h/e, 2π for radians",
-    )
-
-
 def flux_harmonics(
     flux, values, orders: Iterable[int] = (1, 2), *, period: float = 1.0
 ) -> FluxHarmonics:
@@ -147,7 +137,7 @@ def flux_harmonics(
         determine the requested harmonics (too few distinct fluxes, or
         aliasing, e.g. 4 points per period for n = 2).
     """
-    period = _check_period(period)
+    period = flux_period("period", period)
     phi = np.asarray(flux, dtype=float)
     x = np.asarray(values, dtype=float)
     if phi.ndim != 1 or phi.shape != x.shape:

@@ -15,7 +15,7 @@ device* are (Büttiker, IBM J. Res. Dev. 32, 317 (1988); Sivan & Imry, PRB 33,
     J^Q_i = J^E_i − μ_i J_i                  heat current           → t²/h
 
 (``currents`` = e J_i/h counts electrons leaving the reservoir times e, as
-:func:`workflows.solve_bias` does with I = G V; the electric current of
+:func:`analysis.solve_bias` does with I = G V; the electric current of
 electrons is its negative.)  Σ_i J_i = Σ_i J^E_i = 0.  Reservoir i loses
 entropy at the rate J^Q_i/T_i, so the entropy production rate is
 
@@ -41,14 +41,15 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import ArrayLike
 
+from analysis._moved import moved_attribute
 from analysis.thermoelectric import landauer_moments
-from systems.validation import lead_index, real
+from systems.validation import terminal_setpoints
 
 __all__ = [
     "HeatSolution",
     "entropy_production",
     "landauer_currents",
-    "onsager_matrix",
+    "onsager_from_conductances",
     "solve_heat",
 ]
 
@@ -157,18 +158,6 @@ def entropy_production(heat_currents: ArrayLike, temperatures: ArrayLike) -> flo
     return float(-np.sum(np.asarray(heat_currents) / np.asarray(temperatures)))
 
 
-def _check_setpoints(name, values, m) -> dict[int, float]:
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise TypeError(f"{name} must be a mapping of terminal index to value, got {values!r}")
-    checked = {}
-    for key, value in values.items():
-        terminal = lead_index(f"terminal in {name}", key, m, of="terminal")
-        checked[terminal] = real(f"{name}[{terminal}]", value)
-    return checked
-
-
 def solve_heat(
     energies: ArrayLike,
     matrices: ArrayLike,
@@ -202,8 +191,8 @@ def solve_heat(
     """
     e, g = _check_grid(energies, matrices)
     m = g.shape[1]
-    mu_set = _check_setpoints("potentials", potentials, m)
-    theta_set = _check_setpoints("temperatures", temperatures, m)
+    mu_set = terminal_setpoints("potentials", potentials, m)
+    theta_set = terminal_setpoints("temperatures", temperatures, m)
     if any(t <= 0 for t in theta_set.values()):
         raise ValueError(f"temperatures must be > 0 (k_B T in t), got {theta_set}")
     if not set(mu_set) & set(theta_set):
@@ -266,7 +255,7 @@ def solve_heat(
     )
 
 
-def onsager_matrix(
+def onsager_from_conductances(
     energies: ArrayLike, matrices: ArrayLike, mu: float, temperature: float
 ) -> np.ndarray:
     """Linear-response matrix 𝓛 (2M × 2M) of charge and heat currents about (μ, θ).
@@ -288,3 +277,7 @@ def onsager_matrix(
         moments[2],
     )
     return big
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

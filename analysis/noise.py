@@ -36,6 +36,7 @@ import numpy as np
 import scipy.special
 from numpy.typing import ArrayLike
 
+from analysis._moved import moved_attribute
 from systems.validation import choice, integer, real, real_array
 
 from .bias import ZERO_CONDUCTANCE
@@ -46,7 +47,7 @@ __all__ = [
     "fano_from_transmissions",
     "fermi_pair_windows",
     "hot_probe_state",
-    "noise_matrix",
+    "noise_from_scattering_matrix",
     "pair_window",
     "probe_noise_matrix",
 ]
@@ -72,7 +73,7 @@ def _check_temperature(temperature) -> float:
     return real("temperature", temperature, minimum=0, hint="k_B T")
 
 
-def noise_matrix(
+def noise_from_scattering_matrix(
     smatrix: ArrayLike,
     channel_terminals: ArrayLike,
     potentials: ArrayLike,
@@ -430,12 +431,12 @@ def probe_noise_matrix(
       219 (1996).
 
     Scattering is energy independent over the transport window, as in
-    :func:`noise_matrix`.
+    :func:`noise_from_scattering_matrix`.
 
     Parameters
     ----------
     smatrix, channel_terminals
-        As in :func:`noise_matrix`, over all M terminals.
+        As in :func:`noise_from_scattering_matrix`, over all M terminals.
     probes
         Indices of the floating terminals.
     potentials
@@ -487,3 +488,7 @@ def probe_noise_matrix(
         elimination[:, coupled] = -np.linalg.solve(g_pp.T, g[np.ix_(fixed, coupled)].T).T
     result = elimination @ bare @ elimination.T
     return 0.5 * (result + result.T)
+
+
+def __getattr__(name: str):
+    return moved_attribute(__name__, name)

@@ -23,6 +23,7 @@ import time
 import kwant
 import numpy as np
 
+import analysis
 import systems
 import workflows
 
@@ -37,7 +38,7 @@ def plain_lead_map(fsyst, energy, params, lead):
 
 def plain_biased_map(fsyst, energy, params, voltages):
     G = kwant.smatrix(fsyst, energy, params=params).conductance_matrix()
-    bias = workflows.solve_bias(G, voltages=voltages)
+    bias = analysis.solve_bias(G, voltages=voltages)
     current = kwant.operator.Current(fsyst).bind(params=params)
     states = kwant.wave_function(fsyst, energy, params=params)
     total = 0.0
@@ -85,7 +86,7 @@ def main(argv=None):
     t_ours, ours = best_of(
         repeat,
         lambda: (
-            workflows.biased_current_density(
+            workflows.scattering.biased_current_density(
                 fsyst, energy, params=params, voltages=voltages
             ).current
         ),
@@ -101,11 +102,11 @@ def main(argv=None):
     dephased = builder.finalized()
     t_ours, solved = best_of(
         repeat,
-        lambda: workflows.biased_current_density(
+        lambda: workflows.scattering.biased_current_density(
             dephased, 1.0, params={"eta": 0.1}, voltages=voltages
         ),
     )
-    inflow = workflows.site_inflow(dephased, solved.current)
+    inflow = workflows.scattering.site_inflow(dephased, solved.current)
     print(
         f"dephased 50x20 wire, 1000 probes floating: mesoflow {t_ours:.3f} s "
         f"(no plain-Kwant counterpart), largest site inflow {np.abs(inflow[40:-40]).max():.1e}"

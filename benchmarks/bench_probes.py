@@ -7,7 +7,7 @@ floating probe.
 
 Plain Kwant loop (what one writes by hand): ``gf = kwant.greens_function(...)``
 once, then ``gf.transmission(i, j)`` for every ordered pair of the M leads,
-then the same floating-probe solve (``workflows.two_terminal_conductance``).
+then the same floating-probe solve (``analysis.two_terminal_conductance``).
 With M ≈ 1000 leads there are M(M−1) ≈ 10⁶ pairs; the loop is run on a random
 subset of pairs and its time extrapolated linearly (each call does the same
 work), which is stated in the output.  The subset is also compared with the
@@ -27,6 +27,7 @@ import time
 import kwant
 import numpy as np
 
+import analysis
 import systems
 import workflows
 from workflows.scattering.dephasing import dephased_transport, eliminate_floating_probes
@@ -78,7 +79,7 @@ def bench(length: int, width: int, energy: float, eta: float, n_pairs: int, repe
         G_plain = -T
         np.fill_diagonal(G_plain, T.sum(axis=0))
         start = time.perf_counter()
-        g_plain = workflows.two_terminal_conductance(G_plain)
+        g_plain = analysis.two_terminal_conductance(G_plain)
         t_loop += time.perf_counter() - start
         plain_note = f"full loop; G(plain) − G(mesoflow) = {g_plain - g_ours:.2e}"
     else:
@@ -112,7 +113,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=20000, help="pairs timed in the plain loop")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
     args = parser.parse_args()
-    info = workflows.environment_info()
+    info = workflows.runs.environment_info()
     print(f"kwant {info['kwant']}, solver {info['solver']}, {info['native_threads']}")
     print(
         f"wire {args.length}×{args.width}, probes on every site, E = {args.energy} t, "

@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     args = parser.parse_args()
-    print(f"environment: {workflows.environment_info()}")
+    print(f"environment: {workflows.runs.environment_info()}")
     if args.quick:
         parallel_speedup(30, 15, 8, 1)
         overhead(30, 15, 8, 1)

@@ -73,7 +73,7 @@ def main() -> None:
         if not args.rings
         else [tuple(float(x) for x in ring.split(",")) for ring in args.rings]
     )
-    info = workflows.environment_info()
+    info = workflows.runs.environment_info()
     print(
         f"kwant {info['kwant']}, solver {info['solver']}, {info['cpu_count']} cores, "
         f"threads: {info['native_threads']}"

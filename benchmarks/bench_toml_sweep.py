@@ -13,7 +13,7 @@ and ``plot.png``.
 The study runs twice: *cold* (the first run in the process: it builds and
 finalizes the ring and imports matplotlib for the plot) and *warm* (a second
 run with another output directory: the ring comes from the per-process memo
-of :func:`workflows.finalized_system`, as the reference's ring is built
+of :func:`workflows.runs.finalized_system`, as the reference's ring is built
 outside its timing).  The reference: 100 calls ``kwant.smatrix(fsyst, 1.0,
 params=...)`` on the same finalized ring (finalization not timed),
 ``transmission(1, 0)`` each.  The results must agree (to 1e-9).

@@ -91,7 +91,7 @@ def hall_bar(
     only), ``B`` (flux per plaquette in h/e, uniform, leads included),
     ``disorder``, ``salt``.  With unit current (e²/h) from 0 to 1 and the
     other leads floating, R_xx = V_2 − V_3 and R_xy = V_2 − V_4 in h/e²
-    (:func:`workflows.hall_bar_resistances`).  A counter-clockwise plaquette
+    (:func:`analysis.hall_bar_resistances`).  A counter-clockwise plaquette
     carries the Peierls phase +2πB, so on a quantum Hall plateau
     R_xy = −sign(B)/ν and R_xx = 0.
     """
@@ -161,7 +161,7 @@ def cross(
     -----
     Kwant parameters: ``t``, ``V``, ``B`` (uniform flux per plaquette in h/e,
     leads included), ``disorder``, ``salt``.  Hall resistance R_H = R_{01,23}
-    and bend resistance R_B = R_{02,31}: :func:`workflows.cross_resistances`.
+    and bend resistance R_B = R_{02,31}: :func:`analysis.cross_resistances`.
     """
     width = positive_int("width", width)
     arm_length = positive_int("arm_length", width if arm_length is None else arm_length)

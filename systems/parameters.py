@@ -61,6 +61,7 @@ __all__ = [
     "NEUTRAL_PARAMS",
     "ParameterOwners",
     "SharedParams",
+    "check_swept_param",
     "parameter_names",
     "parameter_owners",
     "resolve_params",
@@ -324,6 +325,27 @@ _CHECKS: dict[str, tuple[dict[str, Any], str | None, str]] = {
     "eta": ({"minimum": 0, "maximum": MAX_ENERGY}, "eta(*pos)", "dephasing coupling, units of t"),
     "V_gate": (_ENERGY, None, "gate potential energy, units of t"),
 }
+
+
+def check_swept_param(syst: Any, param: Any, params: Mapping[str, Any] | None) -> None:
+    """Refuse ``param`` as the swept parameter unless it is a name the system reads.
+
+    A swept parameter is a Kwant ``params`` name (a Python identifier) that the
+    system or its leads read (when that can be told, see
+    :func:`parameter_names`), and is not also fixed in ``params`` (the sweep
+    sets it).
+    """
+    if not isinstance(param, str) or not param.isidentifier():
+        raise TypeError(f"param must be a parameter name (str), got {param!r}")
+    known = parameter_names(syst)
+    if known is not None and param not in known:
+        raise ValueError(
+            f"param={param!r} is not a parameter of this system; it knows {sorted(known)}"
+        )
+    if params is not None and param in params:
+        raise ValueError(
+            f"param={param!r} is also given in params; the sweep sets it: remove it from params"
+        )
 
 
 def _check_value(name: str, meaning: str, value: Any) -> Any:

@@ -20,6 +20,12 @@ check :func:`check_connected` are built on the same messages, as are
 real or an array of them), :func:`iterable` (a collection,
 not None or a string) and :func:`check_phase` (a Peierls phase with digits
 left, :data:`MAX_PHASE`).
+
+The checks shared by the solvers and the Kwant-free algebra live here too: a
+finalized system with leads (:func:`check_system`), a conductance matrix
+(:func:`check_conductance_matrix`), terminal indices and set-points
+(:func:`terminal_index`, :func:`check_source_sink`, :func:`terminal_setpoints`) and a
+flux period (:func:`flux_period`).
 """
 
 from __future__ import annotations
@@ -353,6 +359,94 @@ def lead_index(name: str, value: Any, count: int, *, of: str = "lead") -> int:
     if not 0 <= value < count:
         raise ValueError(f"{name}={shown(value)} is out of range: {valid}")
     return int(value)
+
+
+def terminal_index(name: str, value: Any, count: int) -> int:
+    """Return ``value`` as an ``int`` if it indexes one of ``count`` terminals (rows of G)."""
+    return lead_index(name, value, count, of="terminal")
+
+
+def check_source_sink(source: Any, sink: Any, count: int) -> tuple[int, int]:
+    """``(source, sink)`` as two distinct terminal indices among ``count``, or a one-line error."""
+    source = terminal_index("source", source, count)
+    sink = terminal_index("sink", sink, count)
+    if source == sink:
+        raise ValueError(f"source and sink must differ, both are {source}")
+    return source, sink
+
+
+def terminal_setpoints(name: str, values: Mapping | None, count: int) -> dict[int, float]:
+    """Set-points ``{terminal: value}`` (voltages or currents) as ``{int: float}``.
+
+    Parameters
+    ----------
+    name
+        The argument's name (``"voltages"``, ``"currents"``), for the message.
+    values
+        A mapping of terminal index to a real number, or None (no set-points).
+    count
+        How many terminals there are.
+    """
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise TypeError(f"{name} must be a mapping of terminal index to value, got {values!r}")
+    checked = {}
+    for key, value in values.items():
+        terminal = terminal_index(f"terminal in {name}", key, count)
+        if terminal in checked:
+            raise ValueError(f"terminal {terminal} is named twice in {name}")
+        checked[terminal] = real(f"{name}[{terminal}]", value)
+    return checked
+
+
+def check_conductance_matrix(G: Any) -> np.ndarray:
+    """Return ``G`` as a real square array of at least 2 terminals whose rows and columns sum to 0.
+
+    The Landauer–Büttiker conductance matrix (e²/h) conserves current and is
+    gauge invariant: every row and column sums to zero (to 1e-6 of its largest
+    entry, or of 1 e²/h).
+    """
+    G = np.asarray(real_array("G", G, missing=True, hint="a real (M, M) conductance matrix"))
+    if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] < 2:
+        raise ValueError(
+            f"G must be a square conductance matrix of at least 2 terminals, got shape {G.shape}"
+        )
+    if not np.all(np.isfinite(G)):
+        raise ValueError("G contains NaN or infinite entries")
+    scale = max(1.0, float(np.abs(G).max()))
+    deviation = max(np.abs(G.sum(axis=0)).max(), np.abs(G.sum(axis=1)).max())
+    if deviation > 1e-6 * scale:
+        raise ValueError(
+            f"G is not a conductance matrix: its rows and columns must sum to zero "
+            f"(largest sum {deviation:.3g})"
+        )
+    return G
+
+
+def check_system(fsyst: Any) -> None:
+    """Refuse anything but a finalized Kwant system with at least one lead.
+
+    An unfinalized :class:`kwant.Builder` gets the advice to finalize it once
+    and reuse it.
+    """
+    if isinstance(fsyst, kwant.Builder):
+        raise TypeError("expected a finalized system: call builder.finalized() once and reuse it")
+    if not isinstance(fsyst, kwant.system.FiniteSystem):
+        raise TypeError(f"expected a finalized kwant system, got {type(fsyst).__name__}")
+    if not fsyst.leads:
+        raise ValueError("the system has no leads: a conductance matrix needs at least one lead")
+
+
+def flux_period(name: str, value: Any) -> float:
+    """Return a flux period (> 0, in the flux's own unit) as a float."""
+    return real(
+        name,
+        value,
+        minimum=0,
+        strict=True,
+        hint="the flux period in the flux's unit, 1 for h/e, 2π for radians",
+    )
 
 
 def positive_int(name: str, value: Any, *, minimum: int = 1) -> int:

@@ -152,7 +152,7 @@ def check_outcome(func, /, *args, **kwargs):
     import warnings
 
     from systems import ContinuumWarning
-    from workflows import DenseFallbackWarning, SweepFallbackWarning
+    from workflows.scattering import DenseFallbackWarning, SweepFallbackWarning
 
     with warnings.catch_warnings():
         for advisory in (ContinuumWarning, DenseFallbackWarning, SweepFallbackWarning):

@@ -1,9 +1,17 @@
-"""Solving and running: conductance matrices, Büttiker bias problems, scans, the CLI.
+"""Solving and running: the everyday entry points of the scattering core, the studies and scans.
 
-Every public name (``workflows.conductance_matrix``, ``workflows.scan``, ...)
-is defined in :mod:`workflows.api` and loaded on first use, so that importing
-a part of :mod:`workflows` that needs no solver — the ``mesoflow`` command
-line answering ``--help`` — imports neither Kwant nor SciPy.
+The flat names (``workflows.conductance_matrix``, ``workflows.scan``, every
+study, ...) are defined in :mod:`workflows.api` and loaded on first use, so
+that importing a part of :mod:`workflows` that needs no solver — the
+``mesoflow`` command line answering ``--help`` — imports neither Kwant nor
+SciPy.  The rest lives in its subpackage: :mod:`workflows.scattering` (the
+scattering core: result classes, warnings, probe elimination, current maps,
+Green's functions), :mod:`workflows.studies`, :mod:`workflows.runs`
+(executors, store, recipes, samplers, labelled data, environment) and
+:mod:`workflows.app`; the Büttiker algebra on a conductance matrix (bias
+problems, four-terminal, Hall and cross resistances, dissipation, Ohmic fits)
+is :mod:`analysis`.  A name that left this namespace raises an
+``AttributeError`` naming its new place.
 """
 
 import importlib
@@ -18,7 +26,9 @@ def __getattr__(name: str):
     try:
         return getattr(api, name)
     except AttributeError:
-        raise AttributeError(f"module 'workflows' has no attribute {name!r}") from None
+        from workflows.exports import moved_attribute
+
+        return moved_attribute(__name__, name)
 
 
 def __dir__() -> list[str]:

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from workflows import (
+from analysis import (
     SingularBiasError,
     decoupled_terminals,
     four_terminal_resistance,

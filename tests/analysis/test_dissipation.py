@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import systems
-from workflows import (
-    conductance_matrix,
+from analysis import (
     dissipation_table,
     entropy_production_rate,
     joule_heat,
@@ -15,6 +14,7 @@ from workflows import (
     terminal_powers,
     two_terminal_conductance,
 )
+from workflows import conductance_matrix
 
 
 def random_conductance(rng, size):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.heat import landauer_currents, onsager_matrix, solve_heat
+from analysis.heat import landauer_currents, onsager_from_conductances, solve_heat
 
 PI2_3 = np.pi**2 / 3
 
@@ -65,7 +65,7 @@ def test_onsager_matrix_is_the_linearization_and_is_positive():
     energies = np.linspace(-1, 1, 201)
     g = _two_terminal_grid(lambda e: 1 + 0.5 * np.tanh(3 * e), energies)
     mu, theta, d = 0.1, 0.04, 1e-6  # second-order (Joule) terms ~ d²: 1e-5 relative
-    big = onsager_matrix(energies, g, mu, theta)
+    big = onsager_from_conductances(energies, g, mu, theta)
     forces = np.array([d, -d, 0.3 * d / theta, -0.2 * d / theta])  # (δμ, δθ/θ)
     j, je = landauer_currents(energies, g, mu + forces[:2], theta + theta * forces[2:])
     jq = je - (mu + forces[:2]) * j

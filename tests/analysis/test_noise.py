@@ -15,7 +15,7 @@ from analysis.noise import (
     fano_from_transmissions,
     fermi_pair_windows,
     hot_probe_state,
-    noise_matrix,
+    noise_from_scattering_matrix,
     pair_window,
     probe_noise_matrix,
 )
@@ -47,7 +47,7 @@ def test_two_terminal_noise_is_the_coth_crossover(temperature, bias):
     transmissions = np.array([0.9, 0.45, 0.1])
     s = _two_terminal_s(transmissions, rng)
     labels = np.array([0, 0, 0, 1, 1, 1])
-    noise = noise_matrix(s, labels, [bias, 0.0], temperature)
+    noise = noise_from_scattering_matrix(s, labels, [bias, 0.0], temperature)
     expected = crossover_noise(transmissions, bias, temperature)
     if expected == 0:
         assert np.abs(noise).max() < 1e-13
@@ -61,7 +61,7 @@ def test_shot_noise_limit_is_fano_times_poisson():
     rng = np.random.default_rng(4)
     transmissions = np.array([0.7, 0.2])
     s = _two_terminal_s(transmissions, rng)
-    noise = noise_matrix(s, [0, 0, 1, 1], [1.0, 0.0], 0.0)
+    noise = noise_from_scattering_matrix(s, [0, 0, 1, 1], [1.0, 0.0], 0.0)
     current = transmissions.sum()  # e²/h × 1 t/e
     assert noise[1, 1] / (2 * current) == pytest.approx(fano_from_transmissions(transmissions))
 
@@ -80,22 +80,22 @@ def test_equilibrium_noise_is_fluctuation_dissipation_in_a_field():
     )
     conductance = np.diag(np.bincount(labels)) - transmission
     temperature = 0.07
-    noise = noise_matrix(s, labels, [0.2, 0.2, 0.2], temperature)
+    noise = noise_from_scattering_matrix(s, labels, [0.2, 0.2, 0.2], temperature)
     np.testing.assert_allclose(noise, 2 * temperature * (conductance + conductance.T), atol=1e-13)
 
 
 def test_noise_conserves_current_and_validates():
     rng = np.random.default_rng(6)
     s = scipy.stats.unitary_group.rvs(5, random_state=rng)
-    noise = noise_matrix(s, [0, 1, 1, 2, 2], [0.3, -0.1, 0.0], 0.05)
+    noise = noise_from_scattering_matrix(s, [0, 1, 1, 2, 2], [0.3, -0.1, 0.0], 0.05)
     np.testing.assert_allclose(noise.sum(axis=0), 0, atol=1e-13)
     np.testing.assert_allclose(noise, noise.T)
     with pytest.raises(ValueError, match="temperature"):
-        noise_matrix(s, [0, 1, 1, 2, 2], [0, 0, 0], -1.0)
+        noise_from_scattering_matrix(s, [0, 1, 1, 2, 2], [0, 0, 0], -1.0)
     with pytest.raises(ValueError, match="potentials"):
-        noise_matrix(s, [0, 1, 1, 2, 2], [0, 0], 0.0)
+        noise_from_scattering_matrix(s, [0, 1, 1, 2, 2], [0, 0], 0.0)
     with pytest.raises(ValueError, match="channel_terminals"):
-        noise_matrix(s, [0, 1, 1], [0, 0, 0], 0.0)
+        noise_from_scattering_matrix(s, [0, 1, 1], [0, 0, 0], 0.0)
 
 
 def _circular_ensemble_moments(n, beta, samples, rng):

@@ -143,3 +143,61 @@ def test_messages_are_one_line():
         with pytest.raises((TypeError, ValueError)) as error:
             check(*args)
         assert "\n" not in str(error.value)
+
+
+def test_shared_checks_of_the_layers_refuse_in_one_line():
+    """The checks that solvers and the Kwant-free algebra share (issue 21: public here)."""
+    import kwant
+
+    from systems.parameters import check_swept_param
+    from systems.validation import (
+        check_conductance_matrix,
+        check_source_sink,
+        check_system,
+        flux_period,
+        terminal_index,
+        terminal_setpoints,
+    )
+
+    G = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    assert check_conductance_matrix(G.tolist()).tolist() == G.tolist()
+    with pytest.raises(ValueError, match="rows and columns must sum to zero"):
+        check_conductance_matrix([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="at least 2 terminals"):
+        check_conductance_matrix([[0.0]])
+    assert terminal_index("source", np.int64(1), 2) == 1
+    with pytest.raises(ValueError, match=r"valid terminal indices are 0\.\.1"):
+        terminal_index("sink", 2, 2)
+    assert check_source_sink(0, 1, 2) == (0, 1)
+    with pytest.raises(ValueError, match="source and sink must differ"):
+        check_source_sink(1, 1, 2)
+    assert terminal_setpoints("voltages", {0: 1, 1: 0.5}, 2) == {0: 1.0, 1: 0.5}
+    assert terminal_setpoints("voltages", None, 2) == {}
+    with pytest.raises(TypeError, match="voltages must be a mapping"):
+        terminal_setpoints("voltages", [1.0, 0.0], 2)
+    assert flux_period("period", 2 * math.pi) == pytest.approx(2 * math.pi)
+    with pytest.raises(ValueError, match="period must be a finite real number > 0"):
+        flux_period("period", 0)
+
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[lat(0)] = lambda site, V: V
+    with pytest.raises(TypeError, match=r"call builder\.finalized"):
+        check_system(syst)
+    with pytest.raises(ValueError, match="no leads"):
+        check_system(syst.finalized())
+    with pytest.raises(TypeError, match="expected a finalized kwant system, got dict"):
+        check_system({})
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 0
+    lead[lat.neighbors()] = -1
+    syst.attach_lead(lead)
+    fsyst = syst.finalized()
+    check_system(fsyst)
+    check_swept_param(fsyst, "V", None)
+    with pytest.raises(ValueError, match="is not a parameter of this system"):
+        check_swept_param(fsyst, "B", None)
+    with pytest.raises(ValueError, match="also given in params"):
+        check_swept_param(fsyst, "V", {"V": 0.0})
+    with pytest.raises(TypeError, match="must be a parameter name"):
+        check_swept_param(fsyst, 3, None)

@@ -184,7 +184,7 @@ def test_block_conductance_matrix_equals_kwant_blocks_and_sums_to_zero():
     fsyst = magnetic_texture().finalized()
     energy = 1.5
     G = workflows.conductance_matrix(fsyst, energy, params=TEXTURE, blocks=True)
-    terminals = workflows.block_terminals(fsyst, params=TEXTURE)
+    terminals = workflows.scattering.block_terminals(fsyst, params=TEXTURE)
     assert terminals == [(0, 0), (0, 1), (1, 0), (1, 1)]
     smatrix = kwant.smatrix(fsyst, energy, params=TEXTURE)
     for a, ta in enumerate(terminals):
@@ -212,22 +212,22 @@ def test_block_conductance_with_probes_at_zero_coupling_and_bias_algebra():
     assert np.abs(G[:4, :4] - reference).max() < TOL
     dephased = workflows.conductance_matrix(fsyst, 1.5, params={**TEXTURE, "eta": 0.5}, blocks=True)
     assert np.abs(dephased.sum(axis=0)).max() < TOL and np.abs(dephased.sum(axis=1)).max() < TOL
-    terminals = workflows.block_terminals(fsyst, params={**TEXTURE, "eta": 0.5})
+    terminals = workflows.scattering.block_terminals(fsyst, params={**TEXTURE, "eta": 0.5})
     # blocks of a lead share its potential: equal to the bias problem on the lead matrix
     lead_matrix = workflows.conductance_matrix(fsyst, 1.5, params={**TEXTURE, "eta": 0.5})
-    solved = workflows.solve_bias(dephased, voltages={0: 1.0, 1: 0.0}, terminals=terminals)
-    expected = workflows.solve_bias(lead_matrix, voltages={0: 1.0, 1: 0.0})
+    solved = analysis.solve_bias(dephased, voltages={0: 1.0, 1: 0.0}, terminals=terminals)
+    expected = analysis.solve_bias(lead_matrix, voltages={0: 1.0, 1: 0.0})
     assert abs(solved.currents[:2].sum() - expected.currents[0]) < 1e-9
     assert np.allclose(solved.voltages[4:], expected.voltages[2:], atol=1e-9)
     # a spin-resolved contact: only spin block 1 of lead 0 is biased
-    resolved = workflows.solve_bias(
+    resolved = analysis.solve_bias(
         dephased, voltages={(0, 1): 1.0, (0, 0): 0.0, 1: 0.0}, terminals=terminals
     )
     assert resolved.voltages[0] == 0.0 and resolved.voltages[1] == 1.0
-    r = workflows.four_terminal_resistance(
+    r = analysis.four_terminal_resistance(
         dephased, current=(0, 1), voltage=(2, 3), terminals=terminals
     )
-    assert abs(r - workflows.four_terminal_resistance(lead_matrix, (0, 1), (2, 3))) < 1e-9
+    assert abs(r - analysis.four_terminal_resistance(lead_matrix, (0, 1), (2, 3))) < 1e-9
 
 
 @pytest.mark.parametrize("method", ["auto", "reduced"])
@@ -296,7 +296,7 @@ def test_a_scan_of_a_user_system_equals_plain_kwant():
 
     def point(energy, M):
         G = workflows.conductance_matrix(fsyst, energy, params={**BHZ, "M": M})
-        return {"G": workflows.two_terminal_conductance(G)}
+        return {"G": analysis.two_terminal_conductance(G)}
 
     grid = {"energy": [0.2, 0.4], "M": [-0.2, 0.1]}
     with concurrent.futures.ThreadPoolExecutor(1) as executor:

@@ -58,13 +58,13 @@ Observable kinds (G is the conductance matrix over all leads; with
 
 ``conductance`` (``source``, ``sink``; default 0, 1; name ``G``)
     Two-terminal conductance in e²/h with every other lead floating
-    (:func:`workflows.two_terminal_conductance`).  With dephasing probes this
+    (:func:`analysis.two_terminal_conductance`).  With dephasing probes this
     is the probe-eliminated conductance.
 ``transmission`` (``source``, ``sink``; name ``T``)
     The coherent transmission T = −G[sink, source] from lead ``source`` into
     lead ``sink`` (without the current that goes through the probes).
 ``four_terminal_resistance`` (``current = [i, j]``, ``voltage = [k, l]``; name ``R``)
-    R_ij,kl in h/e², other leads floating (:func:`workflows.four_terminal_resistance`).
+    R_ij,kl in h/e², other leads floating (:func:`analysis.four_terminal_resistance`).
 ``flux_harmonics`` (``of``, ``axis`` = ``"phi"``, ``orders`` = ``[1, 2]``, ``period`` = 1)
     ``period`` is the flux period in the unit of the axis: 1 for mesoflow's
     ``phi`` (h/e); for your own system's flux, its own (e.g. 6.283185 for radians).

@@ -4,7 +4,7 @@ A scan's provenance travels with its results, both in ``DataFrame.attrs`` and
 in the results store (:mod:`workflows.runs.store`).  It records the point function
 (qualified name and a hash of its source and bound data), the scanned
 parameters, the mesoflow and Kwant versions and the sparse solver
-(:func:`workflows.environment_info`), the git revision of the mesoflow source
+(:func:`workflows.runs.environment_info`), the git revision of the mesoflow source
 when it is a git checkout, the host and UTC timestamps.
 
 The hashes here are *fingerprints*: two scans with the same point function
@@ -281,7 +281,7 @@ def run_provenance(**extra: Any) -> dict[str, Any]:
     -------
     dict
         ``host``, ``platform``, ``pid``, ``git_revision`` (or None),
-        ``environment`` (:func:`workflows.environment_info`: mesoflow, Kwant,
+        ``environment`` (:func:`workflows.runs.environment_info`: mesoflow, Kwant,
         NumPy, SciPy and Python versions, the solver MUMPS/SciPy, native
         threads) and the ``extra`` entries.
     """

@@ -47,10 +47,9 @@ import numpy as np
 import scipy.sparse
 
 from systems.parameters import resolve_params
-from systems.validation import real
+from systems.validation import check_system, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
-from workflows.scattering.conductance import _check_system
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
 from workflows.scattering.open_system import (
     OpenSystem,
@@ -284,7 +283,7 @@ def andreev_conductance(
         Without a normal BdG lead or without a superconducting lead.
     """
     run = run_options(run)
-    _check_system(fsyst)
+    check_system(fsyst)
     bias = np.atleast_1d(np.asarray(bias, dtype=float))
     if bias.ndim != 1 or bias.size == 0 or not np.all(np.isfinite(bias)):
         raise ValueError(f"bias must be finite numbers (eV in units of t), got {bias!r}")
@@ -472,7 +471,7 @@ def andreev_thermal_conductance(
         κ over the normal leads, shape (N, N), in units of k_B·t/h (i.e.
         κ/(k_B²T/h) times k_B T/t): a perfect normal channel gives π² k_B T/3.
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     temperature = real("temperature", temperature, minimum=0.0, strict=True, hint="k_B T in t")
     step = temperature / 8 if energy_step is None else energy_step
     step = real("energy_step", step, minimum=0.0, strict=True, hint="t")

@@ -4,7 +4,7 @@ The BdG scattering matrix over the (lead, block) terminals (electron and hole
 blocks of every normal lead, see :mod:`workflows.scattering.nambu`; the
 superconducting leads grounded) is a scattering matrix of independent
 fermions in the doubled (Nambu) space: Büttiker's noise formula
-(:func:`analysis.noise.noise_matrix`) applies to it with the electron block of
+(:func:`analysis.noise_from_scattering_matrix`) applies to it with the electron block of
 normal lead i at the potential +eV_i, its hole block at −eV_i and every
 superconducting lead at 0 (Anantram & Datta, Phys. Rev. B 53, 16390 (1996)).
 The charge current and noise of lead i are
@@ -33,9 +33,8 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.noise import noise_matrix
-from systems.validation import real
-from workflows.scattering.conductance import _check_system
+from analysis.noise import noise_from_scattering_matrix
+from systems.validation import check_system, real
 from workflows.scattering.nambu import nambu_leads
 from workflows.scattering.open_system import OpenSystem
 
@@ -105,7 +104,7 @@ def andreev_noise(
         At a pole of a lead's self-energy (e.g. ``energy=0`` exactly with a
         topological superconducting lead).
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     temperature = real("temperature", temperature, minimum=0.0, hint="k_B T in units of t")
     energy = real("energy", energy, hint="units of t")
     open_system = OpenSystem(fsyst, params=params)
@@ -133,7 +132,7 @@ def andreev_noise(
     masks = (s.channel_terminals[None, :] == np.arange(len(s.terminals))[:, None]).astype(float)
     conductance = np.diag(masks.sum(axis=1)) - masks @ np.abs(s.data) ** 2 @ masks.T
     particle_currents = conductance @ potentials
-    noise = noise_matrix(s.data, s.channel_terminals, potentials, temperature)
+    noise = noise_from_scattering_matrix(s.data, s.channel_terminals, potentials, temperature)
     return AndreevNoise(
         noise=0.5 * charges @ noise @ charges.T,
         current=0.5 * charges @ particle_currents,

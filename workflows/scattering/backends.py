@@ -40,7 +40,7 @@ shapes (200×20: 362 ms against 823 ms) but not on others (800×8: 402 ms
 against 216 ms; 300×30: 6.5 s against 5.2 s), so no size criterion makes it
 reliably cheaper.  The chosen backend is :attr:`OpenSystem.backend`; its
 :attr:`~FactorizationBackend.name` is what provenance reports
-(:func:`workflows.environment_info`, ``"solver"``, from
+(:func:`workflows.runs.environment_info`, ``"solver"``, from
 :func:`default_backend_name`).
 
 All backends give the same G to rounding (tests: 1e-10 against each other

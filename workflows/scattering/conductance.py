@@ -14,9 +14,9 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.bias import check_source_sink, two_terminal_conductance
+from analysis.bias import two_terminal_conductance
 from systems.parameters import resolve_params
-from systems.validation import boolean
+from systems.validation import boolean, check_source_sink, check_system
 from systems.validation import energy as check_energy
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.band_edges import resolve_energy
@@ -28,19 +28,6 @@ __all__ = [
     "conductance_vs_energy",
     "has_self_energy_leads",
 ]
-
-
-def _check_system(fsyst: Any) -> None:
-    if isinstance(fsyst, kwant.Builder):
-        raise TypeError("expected a finalized system: call builder.finalized() once and reuse it")
-    if not isinstance(fsyst, kwant.system.FiniteSystem):
-        raise TypeError(f"expected a finalized kwant system, got {type(fsyst).__name__}")
-    if not fsyst.leads:
-        raise ValueError("the system has no leads: a conductance matrix needs at least one lead")
-
-
-def _check_energy(energy: Any) -> float:
-    return check_energy("energy", energy)
 
 
 def has_self_energy_leads(fsyst: kwant.system.FiniteSystem) -> bool:
@@ -71,7 +58,7 @@ def block_terminals(
     -------
     list of (int, int)
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     terminals = []
     for index, lead in enumerate(fsyst.leads):
         projectors = cell_block_projectors(lead, resolve_params(fsyst, params, lead=index))
@@ -157,8 +144,8 @@ def conductance_matrix(
         so every column sums to zero exactly and every row to zero up to
         rounding.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
     energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
@@ -198,10 +185,10 @@ def conductance_vs_energy(
     pandas.DataFrame
         Columns ``energy`` (t) and ``G`` (e²/h), one row per energy.
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
-    energies = np.asarray([_check_energy(e) for e in energies], dtype=float)
+    energies = np.asarray([check_energy("energy", e) for e in energies], dtype=float)
     # Assembled once: only the self-energies and the factorization depend on the energy.
     open_system = OpenSystem(fsyst, params=params)
     solve_at = [resolve_energy(fsyst, e, open_system.params, at_band_edge) for e in energies]

@@ -37,10 +37,17 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.bias import BiasSolution, _check_setpoints, _check_terminal, solve_bias
+from analysis.bias import BiasSolution, solve_bias
 from systems.parameters import resolve_params
-from systems.validation import boolean, integer, real
-from workflows.scattering.conductance import _check_energy, _check_system
+from systems.validation import (
+    boolean,
+    check_system,
+    integer,
+    real,
+    terminal_index,
+    terminal_setpoints,
+)
+from systems.validation import energy as check_energy
 from workflows.scattering.greens_columns import (
     LeadGreensColumns,
     block_gammas,
@@ -98,7 +105,7 @@ def _hopping_currents(
 
 
 def _check_lead(fsyst, lead: Any) -> int:
-    return _check_terminal("lead", lead, len(fsyst.leads))
+    return terminal_index("lead", lead, len(fsyst.leads))
 
 
 def current_density(
@@ -149,8 +156,8 @@ def current_density(
     Computed as 2 Im Tr[H_ij G^n_ji] with G^n = G Γ_p G† from one sparse
     factorization (:func:`workflows.scattering.greens_columns.lead_greens_columns`).
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     lead = _check_lead(fsyst, lead)
     params = resolve_params(fsyst, params)
     if block is not None:
@@ -216,7 +223,7 @@ def biased_current_density(
     """The non-equilibrium current map of a biased device, floating probes at their potentials.
 
     The terminal potentials follow from the Büttiker bias problem I = G V
-    (:func:`workflows.solve_bias`): terminals named in ``voltages`` are held at
+    (:func:`analysis.solve_bias`): terminals named in ``voltages`` are held at
     those voltages, those in ``currents`` carry that net current, and every
     other lead floats (a voltage probe, a dephasing probe) at the potential
     where its net current vanishes.  The map is then
@@ -258,8 +265,8 @@ def biased_current_density(
         Current is conserved on every site without a lead; through any
         cross-section the map carries the terminal currents of ``bias``.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     mu_ref = real("mu_ref", mu_ref, hint="unit of the voltages")
     solution, terminals, bias = _solve_biased(
         fsyst, energy, params, voltages, currents, blocks, at_band_edge
@@ -291,8 +298,8 @@ def _solve_biased(fsyst, energy, params, voltages, currents, blocks, at_band_edg
         )
     blocks = boolean("blocks", blocks)
     if not blocks:  # check before the expensive solve (with blocks, solve_bias checks)
-        _check_setpoints("voltages", voltages, n_leads)
-        _check_setpoints("currents", currents, n_leads)
+        terminal_setpoints("voltages", voltages, n_leads)
+        terminal_setpoints("currents", currents, n_leads)
     params = resolve_params(fsyst, params)
     solution = lead_greens_columns(fsyst, energy, params=params, at_band_edge=at_band_edge)
     terminals = terminal_gammas(solution, fsyst, params, blocks)

@@ -33,17 +33,12 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse.csgraph
 
-from analysis.bias import (
-    ZERO_CONDUCTANCE,
-    _check_matrix,
-    _check_terminal,
-    solve_bias,
-    two_terminal_conductance,
-)
+from analysis.bias import ZERO_CONDUCTANCE, solve_bias, two_terminal_conductance
 from systems.probes import dephasing_probe_leads
-from systems.validation import integer
+from systems.validation import check_conductance_matrix, check_system, integer, terminal_index
+from systems.validation import energy as check_energy
 from workflows.scattering import dephasing_method
-from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering.conductance import conductance_matrix
 from workflows.scattering.dephasing_method import (
     DenseFallbackWarning,
     check_dense_fits,
@@ -63,7 +58,7 @@ __all__ = [
 def _check_probes(probes: Any, n: int) -> np.ndarray:
     if isinstance(probes, str | bytes) or not isinstance(probes, Iterable):
         raise TypeError(f"probes must be a list of terminal indices, got {probes!r}")
-    checked = [_check_terminal("probe index", p, n) for p in probes]
+    checked = [terminal_index("probe index", p, n) for p in probes]
     if len(set(checked)) != len(checked):
         raise ValueError(f"probes lists a terminal more than once: {sorted(checked)}")
     return np.asarray(checked, dtype=int)
@@ -97,7 +92,7 @@ def eliminate_floating_probes(G, probes: Iterable[int]) -> tuple[np.ndarray, np.
         No real terminal is left, or a group of coupled probes has no
         conducting path to any real terminal (its potentials are undetermined).
     """
-    G = _check_matrix(G)
+    G = check_conductance_matrix(G)
     n = G.shape[0]
     probes = _check_probes(probes, n)
     is_probe = np.zeros(n, dtype=bool)
@@ -145,8 +140,8 @@ class DephasedTransport:
         Lead indices of the floating probes, in the order of ``potentials``.
     conductance
         (n_t, n_t) effective conductance matrix in e²/h (probes eliminated);
-        use it with :func:`workflows.two_terminal_conductance` (lead indices,
-        with ``terminals=``) or :func:`workflows.four_terminal_resistance`
+        use it with :func:`analysis.two_terminal_conductance` (lead indices,
+        with ``terminals=``) or :func:`analysis.four_terminal_resistance`
         (positions in ``terminals``).
     potentials
         (n_p, n_t) characteristic potentials: ``V_p = potentials @ V_t``;
@@ -184,7 +179,7 @@ class DephasedTransport:
     def two_terminal_conductance(self, source: int = 0, sink: int = 1) -> float:
         """Conductance (e²/h) between leads ``source`` and ``sink``; all others floating.
 
-        The same as ``workflows.two_terminal_conductance(self.conductance, source, sink,
+        The same as ``analysis.two_terminal_conductance(self.conductance, source, sink,
         terminals=self.terminals)``: ``source`` and ``sink`` are lead indices.
         """
         self._position("source", source)  # a probe or unknown lead: a clear error
@@ -309,8 +304,8 @@ def dephased_transport(
     MemoryError
         The dense method would need more memory than is available.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     method = check_method(method)
     probes = _check_probes(
         dephasing_probe_leads(fsyst) if probes is None else probes, len(fsyst.leads)

@@ -1,6 +1,6 @@
 """Which probe-elimination method to run: dense (all M×M transmissions) or linear (recursive).
 
-``"dense"`` (:func:`workflows.eliminate_floating_probes` on the full
+``"dense"`` (:func:`workflows.scattering.eliminate_floating_probes` on the full
 conductance matrix) holds the Green's function between all n interface
 orbitals: about :data:`DENSE_BYTES_PER_ORBITAL_PAIR` · n² bytes (measured:
 5.4 GB for 8,000 probes), time ∝ n^2.3.  ``"linear"``

@@ -18,7 +18,7 @@ Gasparian, Christen & Büttiker, Phys. Rev. A 54, 4022 (1996)).
 One sparse LU factorization of E − H − Σ (Σ all leads' self-energies) by the
 scattering core (:meth:`workflows.scattering.OpenSystem.greens_columns`) gives
 all columns; the interface block of the result is the Green's function of
-:func:`workflows.interface_greens_function`, so the conductance matrix comes
+:func:`workflows.scattering.interface_greens_function`, so the conductance matrix comes
 from the same solve.
 """
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import kwant
 
+from systems.validation import check_system
+from systems.validation import energy as check_energy
 from workflows.scattering import InterfaceGreensFunction, OpenSystem
-from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["InterfaceGreensFunction", "interface_greens_function"]
 
@@ -55,7 +56,7 @@ def interface_greens_function(
         Equal to ``kwant.greens_function(fsyst, energy, params=params).data``
         (to rounding) with the self-energies of every lead as ``gammas``.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     open_system = OpenSystem(fsyst, params=params, check_hermiticity=check_hermiticity)
     return open_system.interface_greens_function(energy)

@@ -37,7 +37,8 @@ import numpy as np
 
 from analysis.bias import BiasSolution
 from systems.parameters import resolve_params
-from workflows.scattering.conductance import _check_energy, _check_system
+from systems.validation import check_system
+from systems.validation import energy as check_energy
 from workflows.scattering.current_maps import _solve_biased, _weighted_lead_gammas
 from workflows.scattering.greens_columns import LeadGreensColumns, lead_greens_columns
 
@@ -84,8 +85,8 @@ def injectivities(
         :func:`kwant.plotter.map`).  Summed over p it is the local density of
         states.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     params = resolve_params(fsyst, params)
     return _per_site(lead_greens_columns(fsyst, energy, params=params, at_band_edge=at_band_edge))
 
@@ -152,13 +153,13 @@ def local_potential(
     params
         Kwant parameters; omitted standard names take their neutral values.
     voltages, currents
-        The bias, as for :func:`workflows.solve_bias`: leads named in
+        The bias, as for :func:`analysis.solve_bias`: leads named in
         ``voltages`` are held at those voltages, those in ``currents`` carry
         that net current, every other lead (voltage probe, dephasing probe)
         floats at the potential where its net current vanishes.
     blocks
         If True, the terminals are the conservation-law blocks of the leads, as
-        for :func:`workflows.biased_current_density`.
+        for :func:`workflows.scattering.biased_current_density`.
     at_band_edge
         At a band edge of a lead: None/``"refuse"`` (default) raises
         ``BandEdgeError``; ``"above"``/``"below"`` gives the one-sided limit
@@ -170,8 +171,8 @@ def local_potential(
         μ(i) per site in the unit of the voltages, with the injectivities and
         the solved bias.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     solution, terminals, bias = _solve_biased(
         fsyst, energy, params, voltages, currents, blocks, at_band_edge
     )

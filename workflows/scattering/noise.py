@@ -10,7 +10,7 @@ each conservation-law block is its own terminal.  It differs from
 terminal, which leave transmissions and noise unchanged (see
 :mod:`workflows.scattering.scattering_matrices`).
 
-The noise itself is Kwant-free: :func:`analysis.noise.noise_matrix`
+The noise itself is Kwant-free: :func:`analysis.noise_from_scattering_matrix`
 (Büttiker 1992); units and normalization are stated there.
 """
 
@@ -22,14 +22,12 @@ from typing import Any
 import kwant
 import numpy as np
 
-from analysis.bias import check_source_sink
-from analysis.noise import fano_from_transmissions, probe_noise_matrix
-from analysis.noise import noise_matrix as _noise_matrix
+from analysis.noise import fano_from_transmissions, noise_from_scattering_matrix, probe_noise_matrix
 from systems.parameters import resolve_params
-from systems.validation import boolean, choice
+from systems.validation import boolean, check_source_sink, check_system, choice
+from systems.validation import energy as check_energy
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import resolve_energy
-from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.scattering.dephasing import eliminate_floating_probes
 from workflows.scattering.nambu import refuse_lead_totals
 from workflows.scattering.scattering_matrices import ScatteringMatrix
@@ -76,8 +74,8 @@ def scattering_matrix(
     workflows.scattering.band_edges.BandEdgeError
         If ``energy`` is exactly at a band edge of a lead.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
     energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
@@ -145,7 +143,7 @@ def noise_matrix(
     max(|eV_α|, k_B T) (Büttiker, Phys. Rev. B 46, 12485 (1992)).
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot"))
-    _check_system(fsyst)
+    check_system(fsyst)
     blocks = boolean("blocks", blocks)
     if not blocks:
         refuse_lead_totals(fsyst, resolve_params(fsyst, params), "a lead-total noise matrix")
@@ -161,7 +159,7 @@ def noise_matrix(
         )
     floating = sorted({int(f) for f in np.atleast_1d(np.asarray(floating, dtype=int))})
     if not floating:
-        return _noise_matrix(s.data, s.channel_terminals, potentials, temperature)
+        return noise_from_scattering_matrix(s.data, s.channel_terminals, potentials, temperature)
     if any(not 0 <= f < n for f in floating):
         raise ValueError(f"floating must be terminal indices in 0..{n - 1}, got {floating}")
     return probe_noise_matrix(
@@ -192,7 +190,7 @@ def fano_factor(
 
     * ``"dephasing"`` (default) — they float at every energy (elastic
       dephasing probes, Texier & Büttiker, PRB 62, 7454 (2000)), as
-      :func:`workflows.two_terminal_conductance` floats them;
+      :func:`analysis.two_terminal_conductance` floats them;
     * ``"voltage"`` — they float in total charge, thermalized at T = 0
       (inelastic voltage probes; F → 0 as probes are added);
     * ``"hot"`` — they float in total charge and in total energy: each is a
@@ -227,7 +225,7 @@ def fano_factor(
         F (dimensionless); NaN if no current flows from source to sink.
     """
     choice("probe_model", probe_model, ("dephasing", "voltage", "hot", "grounded"))
-    _check_system(fsyst)
+    check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
     refuse_lead_totals(fsyst, resolve_params(fsyst, params), "a lead-total Fano factor")
@@ -237,7 +235,7 @@ def fano_factor(
     potentials = np.zeros(n_leads)
     potentials[source] = 1.0
     if probe_model == "grounded":
-        noise = _noise_matrix(s.data, s.channel_terminals, potentials, 0.0)
+        noise = noise_from_scattering_matrix(s.data, s.channel_terminals, potentials, 0.0)
         current = np.sum(np.abs(s.submatrix(sink, source)) ** 2)  # into sink, per unit eV
         if current <= 0:
             return float("nan")

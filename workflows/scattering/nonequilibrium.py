@@ -230,7 +230,7 @@ def electron_density(
     mu
         Chemical potentials (t): one number for all leads (equilibrium) or one
         per lead in Kwant's lead order (probes included), like the terminal
-        voltages of :func:`workflows.solve_bias`.
+        voltages of :func:`analysis.solve_bias`.
     temperature
         k_B T (t), > 0: one number or one per lead.
     params

@@ -62,10 +62,10 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from analysis.bias import _check_terminal, two_terminal_conductance
-from systems.validation import MAX_ENERGY, real
+from analysis.bias import two_terminal_conductance
+from systems.validation import MAX_ENERGY, check_system, real, terminal_index
+from systems.validation import energy as check_energy
 from workflows.scattering import OpenSystem, broadening, conductance_from_transmissions
-from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = [
     "PHASE_DEPHASING_MAX_ORBITALS",
@@ -138,8 +138,8 @@ def phase_dephased_conductance_matrix(
     numpy.ndarray
         (M, M): G_ij = −T_ij (i ≠ j), T_ij = Tr[Γ_i G^n_j], columns summing to zero.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     d = _check_strength(d)
     open_system = OpenSystem(fsyst, params=params)
     n = open_system.n_orbitals
@@ -177,9 +177,9 @@ def phase_dephased_conductance(
 
     See :func:`phase_dephased_conductance_matrix`; a dense model for moderate sizes.
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     n_leads = len(fsyst.leads)
-    source = _check_terminal("source", source, n_leads)
-    sink = _check_terminal("sink", sink, n_leads)
+    source = terminal_index("source", source, n_leads)
+    sink = terminal_index("sink", sink, n_leads)
     G = phase_dephased_conductance_matrix(fsyst, energy, params=params, d=d)
     return two_terminal_conductance(G, source, sink)

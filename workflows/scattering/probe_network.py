@@ -1,6 +1,6 @@
 """Floating dephasing probes eliminated in time and memory linear in the device length.
 
-The dense method (:func:`workflows.eliminate_floating_probes`) forms the M×M
+The dense method (:func:`workflows.scattering.eliminate_floating_probes`) forms the M×M
 matrix of probe transmissions.  Here it is never formed.  For wide-band
 probes (Γ_p = η_p·1 on one site p) the floating condition I_p = 0 reads
 

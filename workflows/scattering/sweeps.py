@@ -33,8 +33,9 @@ import kwant
 import numpy as np
 import threadpoolctl
 
-from systems.parameters import parameter_names, resolve_params, updated_params
-from systems.validation import choice, iterable
+from systems.parameters import check_swept_param, resolve_params, updated_params
+from systems.validation import check_system, choice, iterable
+from systems.validation import energy as check_energy
 from workflows.scattering import (
     InterfaceGreensFunction,
     OpenSystem,
@@ -42,7 +43,7 @@ from workflows.scattering import (
     conductance_from_transmissions,
 )
 from workflows.scattering.band_edges import resolve_energy
-from workflows.scattering.conductance import _check_energy, _check_system, conductance_matrix
+from workflows.scattering.conductance import conductance_matrix
 from workflows.scattering.nambu import refuse_lead_totals
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
@@ -180,20 +181,6 @@ def _reduced(plan: _Plan, energy: float) -> np.ndarray:
     return np.array(results, dtype=float)
 
 
-def _check_param(fsyst, param: Any, params: Mapping[str, Any] | None) -> None:
-    if not isinstance(param, str) or not param.isidentifier():
-        raise TypeError(f"param must be a parameter name (str), got {param!r}")
-    known = parameter_names(fsyst)
-    if known is not None and param not in known:
-        raise ValueError(
-            f"param={param!r} is not a parameter of this system; it knows {sorted(known)}"
-        )
-    if params is not None and param in params:
-        raise ValueError(
-            f"param={param!r} is also given in params; the sweep sets it: remove it from params"
-        )
-
-
 def reduces(
     fsyst: kwant.system.FiniteSystem,
     energy: float,
@@ -222,9 +209,9 @@ def reduces(
         the arguments are invalid (``sweep`` itself then reports the error).
     """
     try:
-        _check_system(fsyst)
-        energy = _check_energy(energy)
-        _check_param(fsyst, param, params)
+        check_system(fsyst)
+        energy = check_energy("energy", energy)
+        check_swept_param(fsyst, param, params)
         points = [resolve_params(fsyst, updated_params(params, {param: v})) for v in values]
         if len(points) < 2:
             return False
@@ -295,10 +282,10 @@ def sweep(
         For a wrong system, energy, method or parameter (unknown to the
         system, or also given in ``params``), before any solve.
     """
-    _check_system(fsyst)
-    energy = _check_energy(energy)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
     choice("method", method, METHODS)
-    _check_param(fsyst, param, params)
+    check_swept_param(fsyst, param, params)
     values = iterable("values", values, what=f"values of {param!r}")
     for index, value in enumerate(values):
         if isinstance(value, numbers.Number) and not np.all(np.isfinite(value)):

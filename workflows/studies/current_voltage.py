@@ -7,7 +7,7 @@ with electrochemical potentials μ_s = μ + η eV and μ_d = μ − (1 − η) e
 at k_B T.  Units: eV and μ in t, the current in e·t/h (i.e. (e²/h) × (t/e)),
 dI/dV in e²/h.  Positive V raises the source's electrochemical potential;
 the current counts electrons flowing from source to sink (the electric
-current of electrons of charge −e is its negative, as in :func:`workflows.solve_bias`).
+current of electrons of charge −e is its negative, as in :func:`analysis.solve_bias`).
 
 Voltage-drop models (``drop``):
 
@@ -48,10 +48,10 @@ from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
-from systems.validation import real
+from systems.validation import check_system, real
+from systems.validation import energy as check_energy
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE
-from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import (
     StudySystem,
     observable,
@@ -225,9 +225,9 @@ def iv_curve(
     """
     run = run_options(run)
     system, fsyst = fsyst, study_system(fsyst)
-    _check_system(fsyst)
-    energy = _check_energy(energy)
-    biases = np.asarray([_check_energy(v) for v in np.atleast_1d(biases)], dtype=float)
+    check_system(fsyst)
+    energy = check_energy("energy", energy)
+    biases = np.asarray([check_energy("energy", v) for v in np.atleast_1d(biases)], dtype=float)
     if np.unique(biases).size != biases.size:
         raise ValueError(f"biases must be distinct, got {biases.tolist()}")
     temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")

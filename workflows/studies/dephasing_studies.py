@@ -280,7 +280,7 @@ def potential_profile_point(
     -------
     dict
         Arrays ``lead``, ``x`` (and ``y``, ``z`` in 2D, 3D) and ``mu`` (one entry per
-        probe, see :func:`workflows.probe_potential_profile`), the two-terminal
+        probe, see :func:`workflows.scattering.probe_potential_profile`), the two-terminal
         conductance ``G`` (e²/h) and the probe elimination ``method``.
     """
     fsyst = study_system(system, "system")

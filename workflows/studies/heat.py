@@ -17,12 +17,11 @@ import kwant
 import numpy as np
 
 from analysis.energy_grid import window_grid
-from analysis.heat import HeatSolution, solve_heat
-from analysis.heat import onsager_matrix as _onsager_matrix
-from systems.validation import lead_index, real
+from analysis.heat import HeatSolution, onsager_from_conductances, solve_heat
+from systems.validation import check_system, lead_index, real
+from systems.validation import energy as check_energy
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
-from workflows.scattering.conductance import _check_energy, _check_system
 
 __all__ = ["conductance_grid", "heat_transport", "onsager_matrix"]
 
@@ -45,11 +44,13 @@ def conductance_grid(
     energies, matrices
         Sorted energies (t) and G(E_k), shape (n, M, M).
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
     def matrix(energy: float) -> np.ndarray:  # a node on a band edge: the limit from above
-        energy = resolve_energy(fsyst, _check_energy(energy), open_system.params, GRID_NODE_SIDE)
+        energy = resolve_energy(
+            fsyst, check_energy("energy", energy), open_system.params, GRID_NODE_SIDE
+        )
         return open_system.conductance_matrix(energy)
 
     return window_grid(matrix, windows, tol=tol, max_points=max_points)
@@ -94,7 +95,7 @@ def heat_transport(
     relaxes electrons inelastically), unlike the dephasing probes of
     :mod:`workflows.studies.thermoelectric`, which float at every energy.
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     m = len(fsyst.leads)
     for name, values in (("potentials", potentials), ("temperatures", temperatures)):
         if not isinstance(values, Mapping):
@@ -126,7 +127,7 @@ def onsager_matrix(
 ) -> np.ndarray:
     """The 2M × 2M linear-response matrix (J, J^Q) = 𝓛 (δμ, δθ/θ) of all leads.
 
-    See :func:`analysis.heat.onsager_matrix`; units: the L⁰ block e²/h
+    See :func:`analysis.onsager_from_conductances`; units: the L⁰ block e²/h
     (currents e·t/h per t of δμ), L¹ (e²/h)·t, L² (e²/h)·t².  In a magnetic
     field B, 𝓛(B) = 𝓛(−B)ᵀ (Onsager–Casimir).
 
@@ -146,7 +147,7 @@ def onsager_matrix(
     tol
         Error target of the adaptive energy grid.
     """
-    energy = _check_energy(energy)
+    energy = check_energy("energy", energy)
     temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
     energies, matrices = conductance_grid(fsyst, [(energy, temperature)], params=params, tol=tol)
-    return _onsager_matrix(energies, matrices, energy, temperature)
+    return onsager_from_conductances(energies, matrices, energy, temperature)

@@ -18,12 +18,12 @@ import systems
 from analysis import thermal_average
 from analysis.bias import two_terminal_conductance
 from systems.parameters import updated_params
+from systems.validation import energy as check_energy
 from systems.validation import integer, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
-from workflows.scattering.conductance import _check_energy
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import (
     StudySystem,
@@ -79,7 +79,7 @@ def gate_point(
     open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
 
     def conductance(e: float, at_band_edge: str | None = None) -> float:
-        e = resolve_energy(fsyst, _check_energy(e), open_system.params, at_band_edge)
+        e = resolve_energy(fsyst, check_energy("energy", e), open_system.params, at_band_edge)
         return two_terminal_conductance(open_system.conductance_matrix(e))
 
     result = {"G": conductance(energy)}
@@ -142,7 +142,7 @@ def qpc_conductance(
     gates = np.asarray(list(gate_voltages), dtype=float)
     if gates.ndim != 1 or gates.size == 0 or not np.all(np.isfinite(gates)):
         raise ValueError(f"gate_voltages must be a non-empty list of finite numbers, got {gates}")
-    energy = _check_energy(energy)
+    energy = check_energy("energy", energy)
     temperature = real("temperature", temperature, minimum=0, hint="k_B T in t")
     energy_samples = integer("energy_samples", energy_samples, minimum=3)
     fsyst = study_system(system, "system")

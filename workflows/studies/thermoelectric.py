@@ -11,7 +11,7 @@ energy (:class:`ThermoelectricPoint`).
 
 With more than two terminals, 𝒯(E) is the two-terminal conductance at each
 energy with every other terminal floating at that energy
-(:func:`workflows.two_terminal_conductance` of G(E)): the other leads are
+(:func:`analysis.two_terminal_conductance` of G(E)): the other leads are
 *dephasing* probes in the sense of Büttiker — they draw no net current at any
 energy (no heat exchange either) — which is exact for self-energy dephasing
 probes and a model choice for leads with modes.  For probes that float only
@@ -28,18 +28,18 @@ import kwant
 import numpy as np
 import pandas as pd
 
-from analysis.bias import check_source_sink, two_terminal_conductance
+from analysis.bias import two_terminal_conductance
 from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.thermoelectric import (
     ThermoelectricCoefficients,
     landauer_moments,
     thermoelectric_coefficients,
 )
-from systems.validation import choice, iterable, real, real_array
+from systems.validation import check_source_sink, check_system, choice, iterable, real, real_array
+from systems.validation import energy as check_energy
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering import OpenSystem
 from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
-from workflows.scattering.conductance import _check_energy, _check_system
 from workflows.studies.study_runs import (
     StudySystem,
     observable,
@@ -72,7 +72,7 @@ def transmission_function(
     :func:`workflows.conductance_matrix`); the energy grids of this package
     pass :data:`workflows.scattering.band_edges.GRID_NODE_SIDE`.
     """
-    _check_system(fsyst)
+    check_system(fsyst)
     n_leads = len(fsyst.leads)
     source, sink = check_source_sink(source, sink, n_leads)
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
@@ -80,7 +80,9 @@ def transmission_function(
     choice("at_band_edge", at_band_edge, AT_BAND_EDGE)
 
     def transmission(energy: float) -> float:
-        energy = resolve_energy(fsyst, _check_energy(energy), open_system.params, at_band_edge)
+        energy = resolve_energy(
+            fsyst, check_energy("energy", energy), open_system.params, at_band_edge
+        )
         g = open_system.conductance_matrix(energy)
         return two_terminal_conductance(g, source, sink)  # others floating (none for M = 2)
 
@@ -140,7 +142,7 @@ def thermoelectric(
         ``Pi`` (t/e), ``kappa`` (k_B·t/h), ``lorenz`` ((k_B/e)²), ``ZT``; its
         field ``mu`` is ``energy``.
     """
-    energy = _check_energy(energy)
+    energy = check_energy("energy", energy)
     temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
     func = transmission_function(
         fsyst, params=params, source=source, sink=sink, at_band_edge=GRID_NODE_SIDE
@@ -273,8 +275,10 @@ def thermoelectric_table(
     """
     run = run_options(run)
     system, fsyst = fsyst, study_system(fsyst)
-    _check_system(fsyst)
-    energies = np.asarray([_check_energy(m) for m in _values("energies", energies)], dtype=float)
+    check_system(fsyst)
+    energies = np.asarray(
+        [check_energy("energy", m) for m in _values("energies", energies)], dtype=float
+    )
     temps = _check_temperatures(temperatures)
     tol, _, max_points = check_grid_settings(tol, max_points=max_points)  # before any point
     phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")

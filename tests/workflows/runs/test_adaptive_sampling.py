@@ -7,6 +7,7 @@ import concurrent.futures
 import numpy as np
 import pytest
 
+import analysis
 import workflows
 from analysis import chain_transmission
 from workflows.runs.executors import SerialExecutor
@@ -32,7 +33,7 @@ def double_barrier(energy: float, height: float = HEIGHT) -> dict:
     CALLS.append(energy)
     fsyst = finalized_system(CHAIN)
     G = workflows.conductance_matrix(fsyst, energy, params={"V": double_barrier_potential(height)})
-    return {"T": workflows.two_terminal_conductance(G)}
+    return {"T": analysis.two_terminal_conductance(G)}
 
 
 POTENTIAL = [HEIGHT] + [0.0] * (LENGTH - 2) + [HEIGHT]

@@ -109,11 +109,13 @@ def test_a_window_scan_resumed_after_an_interruption_computes_only_the_missing_e
     settings = dict(observable="X", tol=1e-7)
     CALLS.clear()
     with pytest.raises(KeyboardInterrupt):
-        workflows.window_scan(parabola, WINDOWS, **settings, run=stored(store, interrupt_after(20)))
+        workflows.runs.window_scan(
+            parabola, WINDOWS, **settings, run=stored(store, interrupt_after(20))
+        )
     first = [call["energy"] for call in CALLS]
     assert len(first) == 20 and (read_store(store)["status"] == "done").sum() == 20
     CALLS.clear()
-    resumed = workflows.window_scan(parabola, WINDOWS, **settings, run=stored(store))
+    resumed = workflows.runs.window_scan(parabola, WINDOWS, **settings, run=stored(store))
     again = [call["energy"] for call in CALLS]
     assert again and set(again).isdisjoint(first)
     assert resumed.attrs["provenance"]["n_from_store"] == 20
@@ -121,9 +123,9 @@ def test_a_window_scan_resumed_after_an_interruption_computes_only_the_missing_e
     energies, values = window_grid(lambda e: e**2, WINDOWS, tol=1e-7)
     # the same refinement rule on the same values: the same energies, whatever the order
     np.testing.assert_array_equal(resumed["energy"], energies)
-    np.testing.assert_array_equal(workflows.window_values(resumed, "X")[1], values)
+    np.testing.assert_array_equal(workflows.runs.window_values(resumed, "X")[1], values)
     CALLS.clear()
-    workflows.window_scan(parabola, WINDOWS, **settings, run=stored(store))
+    workflows.runs.window_scan(parabola, WINDOWS, **settings, run=stored(store))
     assert CALLS == []  # everything is in the store: nothing runs
 
 
@@ -154,7 +156,7 @@ def test_a_failing_adaptive_point_is_recorded_and_the_others_complete():
 
 def test_a_failing_window_energy_is_recorded_and_the_others_complete(tmp_path):
     store = tmp_path / "windows.sqlite"
-    table = workflows.window_scan(
+    table = workflows.runs.window_scan(
         broken_near_zero, [(0.0, 0.01)], observable="X", tol=1e-6, run=stored(store)
     )
     failed = table[table["error"].notna()]
@@ -164,7 +166,7 @@ def test_a_failing_window_energy_is_recorded_and_the_others_complete(tmp_path):
     assert (table["energy"].abs() >= 0.05).sum() > 0
     assert (read_store(store)["status"] == "failed").sum() == len(failed)
     with pytest.raises(ValueError, match=r"energies failed, the grid is incomplete: .*Arithmetic"):
-        workflows.window_values(table, "X")
+        workflows.runs.window_values(table, "X")
 
 
 # -- the window scan against window_grid and a closed form ------------------------------------
@@ -181,8 +183,8 @@ def test_the_window_scan_matches_window_grid_and_the_sommerfeld_closed_form(exec
         run = workflows.RunOptions(
             executor=workflows.SerialExecutor() if executor == "serial" else pool, progress=False
         )
-        table = workflows.window_scan(parabola, WINDOWS, observable="XY", tol=1e-8, run=run)
-    energies, values = workflows.window_values(table, "XY")
+        table = workflows.runs.window_scan(parabola, WINDOWS, observable="XY", tol=1e-8, run=run)
+    energies, values = workflows.runs.window_values(table, "XY")
     serial_energies, serial_values = window_grid(
         lambda e: [e**2, e], WINDOWS, tol=1e-8
     )  # the same rule, serially: the same energies and values (bit for bit)
@@ -218,7 +220,7 @@ def test_a_window_scan_over_budget_raises_like_window_grid():
     with pytest.raises(ValueError, match="needs more than max_points=40"):
         window_grid(lambda e: float(e > 0.01), [(0.0, 0.01)], tol=1e-12, max_points=40)
     with pytest.raises(ValueError, match="needs more than max_points=40"):
-        workflows.window_scan(
+        workflows.runs.window_scan(
             step_at_one_hundredth,
             [(0.0, 0.01)],
             observable="X",

@@ -15,7 +15,7 @@ SCRIPT = """
 import functools
 import systems
 from workflows.runs.provenance import callable_fingerprint
-from workflows.studies.interference import flux_trace_point
+from workflows.studies.ring_points import flux_trace_point
 ring = systems.ab_ring(4, 7, 2).finalized()
 point = functools.partial(flux_trace_point, system=ring, energy=1.0, flux=(0.0, 0.5),
                           params={"disorder": 1.0}, source=0, sink=1)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import analysis
 import workflows
 from analysis import chain_barrier_transmission
 from workflows.runs.executors import SerialExecutor
@@ -27,7 +28,7 @@ BARRIER_CHAIN = SystemRecipe("chain", {"length": 1})
 def barrier_transmission(energy: float, V: float) -> dict:
     """T(E) of a one-site barrier, computed by Kwant through the recipe cache."""
     G = workflows.conductance_matrix(finalized_system(BARRIER_CHAIN), energy, params={"V": V})
-    return {"T": workflows.two_terminal_conductance(G), "G00": G[0, 0]}
+    return {"T": analysis.two_terminal_conductance(G), "G00": G[0, 0]}
 
 
 def fragile(x: int, label: str) -> dict:

@@ -14,8 +14,9 @@ import scipy.integrate
 import tinyarray
 
 import workflows
-from workflows import andreev_conductance, andreev_noise, andreev_thermal_conductance
+from workflows import andreev_conductance, andreev_noise
 from workflows.runs.options import RunOptions
+from workflows.scattering import andreev_thermal_conductance
 
 TAU_X = tinyarray.array([[0, 1], [1, 0]])
 TAU_Y = tinyarray.array([[0, -1j], [1j, 0]])
@@ -238,7 +239,7 @@ def _plain_wire():
     return syst.finalized()
 
 
-# Noise of NS junctions (workflows.scattering.andreev_noise).
+# Noise of NS junctions (workflows.andreev_noise).
 
 
 def test_ns_fano_factor_against_de_jong_beenakker():

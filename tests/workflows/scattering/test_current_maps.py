@@ -6,6 +6,7 @@ import kwant
 import numpy as np
 import pytest
 
+import analysis
 import systems
 import workflows
 from workflows.scattering.current_maps import hopping_array
@@ -85,9 +86,9 @@ def test_matrix_valued_user_system_with_conservation_law_leads():
     # The cross-section carries the transmission into the other lead (Kwant's smatrix).
     total = kwant.smatrix(fsyst, 0.9, params=params).transmission(1, 0)
     ours = workflows.current_density(fsyst, 0.9, params=params, lead=0)
-    assert workflows.current_into(fsyst, ours, lambda pos: pos[0] > 2.5) == pytest.approx(
-        total, abs=TOL
-    )
+    assert workflows.scattering.current_into(
+        fsyst, ours, lambda pos: pos[0] > 2.5
+    ) == pytest.approx(total, abs=TOL)
 
 
 def test_conservation_law_blocks_split_the_map_of_a_lead():
@@ -126,10 +127,12 @@ def test_dephased_wire_map_is_conserved_everywhere_and_carries_the_terminal_curr
     fsyst = _dephased_wire()
     params = dict(eta=0.3, V=lambda x, y: 0.5 * (x == 6))
     transport = workflows.dephased_transport(fsyst, 0.8, params=params)
-    solved = workflows.biased_current_density(fsyst, 0.8, params=params, voltages={0: 1.0, 1: 0.0})
+    solved = workflows.scattering.biased_current_density(
+        fsyst, 0.8, params=params, voltages={0: 1.0, 1: 0.0}
+    )
     # Every probe floats at its solved potential, so even the probe sites conserve current;
     # only the sites that touch the real leads (columns 0 and 11) exchange current with them.
-    inflow = workflows.site_inflow(fsyst, solved.current)
+    inflow = workflows.scattering.site_inflow(fsyst, solved.current)
     xs = np.array([site.pos[0] for site in fsyst.sites])
     inner = (xs > 0) & (xs < 11)
     assert np.abs(inflow[inner]).max() < TOL
@@ -138,22 +141,24 @@ def test_dephased_wire_map_is_conserved_everywhere_and_carries_the_terminal_curr
     expected = transport.two_terminal_conductance(0, 1)
     assert solved.bias.currents[0] == pytest.approx(expected, abs=TOL)
     for cut in (0.5, 3.5, 6.5, 10.5):
-        through = workflows.current_into(fsyst, solved.current, lambda pos, c=cut: pos[0] > c)
+        through = workflows.scattering.current_into(
+            fsyst, solved.current, lambda pos, c=cut: pos[0] > c
+        )
         assert through == pytest.approx(expected, abs=TOL)
     # The probes carry no net current (I_p = 0), while the raw per-lead maps of
     # probes are not conserved (each probe injects): the weighting matters.
     assert np.abs(solved.bias.currents[2:]).max() < TOL
     probe_map = workflows.current_density(fsyst, 0.8, params=params, lead=5)
-    assert np.abs(workflows.site_inflow(fsyst, probe_map)[inner]).max() > 1e-3
+    assert np.abs(workflows.scattering.site_inflow(fsyst, probe_map)[inner]).max() > 1e-3
 
 
 def test_hall_bar_with_floating_voltage_probes_in_a_field():
     fsyst = systems.hall_bar(16, 6, 3, arm_length=1).finalized()
     params = dict(B=0.06)
     G = workflows.conductance_matrix(fsyst, 0.5, params=params)
-    expected = workflows.two_terminal_conductance(G, 0, 1)  # every probe floating
+    expected = analysis.two_terminal_conductance(G, 0, 1)  # every probe floating
     maps = [
-        workflows.biased_current_density(
+        workflows.scattering.biased_current_density(
             fsyst, 0.5, params=params, voltages={0: 1.0, 1: 0.0}, mu_ref=mu_ref
         )
         for mu_ref in (0.0, 1.0)
@@ -161,10 +166,12 @@ def test_hall_bar_with_floating_voltage_probes_in_a_field():
     interior = _interior(fsyst)
     for solved in maps:
         assert solved.bias.currents[0] == pytest.approx(expected, abs=TOL)
-        assert np.abs(workflows.site_inflow(fsyst, solved.current)[interior]).max() < TOL
+        assert np.abs(workflows.scattering.site_inflow(fsyst, solved.current)[interior]).max() < TOL
         # Cross-sections left of, between and right of the probe pairs.
         for cut in (1.5, 7.5, 14.5):
-            through = workflows.current_into(fsyst, solved.current, lambda p, c=cut: p[0] > c)
+            through = workflows.scattering.current_into(
+                fsyst, solved.current, lambda p, c=cut: p[0] > c
+            )
             assert through == pytest.approx(expected, abs=TOL)
     # In a field the map depends on the reference (equilibrium edge currents) ...
     assert np.abs(maps[0].current - maps[1].current).max() > 1e-3
@@ -178,7 +185,7 @@ def test_hall_bar_with_floating_voltage_probes_in_a_field():
 def test_without_a_field_the_map_does_not_depend_on_the_reference():
     fsyst = systems.cross(4, arm_length=2).finalized()
     maps = [
-        workflows.biased_current_density(
+        workflows.scattering.biased_current_density(
             fsyst, 0.7, voltages={0: 1.0, 1: 0.0}, mu_ref=mu_ref
         ).current
         for mu_ref in (0.0, 0.37)
@@ -228,11 +235,11 @@ def test_bad_input_is_named():
     with pytest.raises(TypeError, match="finalized"):
         workflows.current_density(systems.wire(3, 2), 1.0)
     with pytest.raises(ValueError, match="voltages must be a non-empty mapping"):
-        workflows.biased_current_density(fsyst, 1.0, voltages={})
+        workflows.scattering.biased_current_density(fsyst, 1.0, voltages={})
     with pytest.raises(TypeError, match="mu_ref must be a finite real"):
-        workflows.biased_current_density(fsyst, 1.0, voltages={0: 1.0}, mu_ref="0")
+        workflows.scattering.biased_current_density(fsyst, 1.0, voltages={0: 1.0}, mu_ref="0")
     with pytest.raises(ValueError, match="one value per directed hopping"):
-        workflows.site_inflow(fsyst, np.zeros(3))
+        workflows.scattering.site_inflow(fsyst, np.zeros(3))
 
 
 @pytest.mark.filterwarnings("ignore:plotly is not available:RuntimeWarning")
@@ -254,7 +261,7 @@ def test_spin_resolved_bias_over_conservation_law_blocks():
     energy = 0.9
     # Block-resolved G from the same solve against Kwant's block transmissions.
     smatrix = kwant.smatrix(fsyst, energy, params=params)
-    both = workflows.biased_current_density(
+    both = workflows.scattering.biased_current_density(
         fsyst, energy, params=params, voltages={0: 1.0, 1: 1.0, 2: 0.0, 3: 0.0}, blocks=True
     )
     terminals = [(0, 0), (0, 1), (1, 0), (1, 1)]
@@ -265,25 +272,25 @@ def test_spin_resolved_bias_over_conservation_law_blocks():
     g_blocks = workflows.conductance_matrix(fsyst, energy, params=params, blocks=True)
     assert np.abs(g_blocks - g_kwant).max() < TOL  # the block order is the same
     # Both spins of lead 0 at 1: the plain lead bias.
-    plain = workflows.biased_current_density(
+    plain = workflows.scattering.biased_current_density(
         fsyst, energy, params=params, voltages={0: 1.0, 1: 0.0}
     )
     assert np.abs(both.current - plain.current).max() < TOL
     # Only spin block 0 of lead 0 at 1, the rest grounded: that block's map.
-    one = workflows.biased_current_density(
+    one = workflows.scattering.biased_current_density(
         fsyst, energy, params=params, voltages={0: 1.0, 1: 0.0, 2: 0.0, 3: 0.0}, blocks=True
     )
     block_map = workflows.current_density(fsyst, energy, params=params, lead=0, block=0)
     assert np.abs(one.current - block_map).max() < TOL
-    assert workflows.current_into(fsyst, one.current, lambda pos: pos[0] > 2.5) == pytest.approx(
-        -(one.bias.currents[2] + one.bias.currents[3]), abs=TOL
-    )
-    spin = workflows.local_potential(
+    assert workflows.scattering.current_into(
+        fsyst, one.current, lambda pos: pos[0] > 2.5
+    ) == pytest.approx(-(one.bias.currents[2] + one.bias.currents[3]), abs=TOL)
+    spin = workflows.scattering.local_potential(
         fsyst, energy, params=params, voltages={0: 1.0, 1: 0.0, 2: 0.0, 3: 0.0}, blocks=True
     )
     assert np.nanmin(spin.potential) >= -TOL and np.nanmax(spin.potential) <= 1 + TOL
     with pytest.raises(ValueError, match="out of range"):
-        workflows.biased_current_density(
+        workflows.scattering.biased_current_density(
             fsyst, energy, params=params, voltages={4: 1.0, 0: 0.0}, blocks=True
         )
 
@@ -334,7 +341,7 @@ def test_continuum_and_radian_flux_user_systems_against_kwant(system):
         ours = workflows.current_density(fsyst, energy, params=params, lead=lead)
         assert np.abs(ours - _kwant_lead_current(fsyst, energy, params, lead)).max() < TOL
         assert np.abs(ours).max() > 1e-2  # current does flow
-    nu = workflows.injectivities(fsyst, energy, params=params)
+    nu = workflows.scattering.injectivities(fsyst, energy, params=params)
     ldos = kwant.ldos(fsyst, energy, params=params)
     norbs = [site.family.norbs for site in fsyst.sites]
     per_site = np.add.reduceat(ldos, np.concatenate([[0], np.cumsum(norbs)[:-1]]))

@@ -8,6 +8,7 @@ import kwant
 import numpy as np
 import pytest
 
+import analysis
 import analysis.dephasing as theory
 import systems
 import workflows
@@ -137,7 +138,7 @@ def test_multiterminal_elimination_matches_the_bias_solver_and_onsager():
         G = workflows.conductance_matrix(fsyst, 1.0, params=params)
         for j in range(4):
             bias = {i: float(i == j) for i in range(4)}
-            expected = workflows.solve_bias(G, voltages=bias).currents[:4]
+            expected = analysis.solve_bias(G, voltages=bias).currents[:4]
             np.testing.assert_allclose(solution.conductance[:, j], expected, atol=1e-12)
         np.testing.assert_allclose(solution.conductance.sum(axis=0), 0, atol=1e-12)
         np.testing.assert_allclose(solution.conductance.sum(axis=1), 0, atol=1e-12)
@@ -233,7 +234,7 @@ def test_vectorized_transmissions_equal_the_trace_formula_pair_by_pair(n_probes)
     for size in sizes:
         a = rng.normal(size=(size, size)) + 1j * rng.normal(size=(size, size))
         gammas.append(a @ a.conj().T)
-    ours = workflows.InterfaceGreensFunction(g, tuple(gammas), offsets).transmissions()
+    ours = workflows.scattering.InterfaceGreensFunction(g, tuple(gammas), offsets).transmissions()
     blocks = [slice(offsets[i], offsets[i + 1]) for i in range(len(sizes))]
     pairs = [(0, 1), (1, 0), (0, 2), (2, 1), (3, 2), (len(sizes) - 1, 0), (2, 2)]
     for i, j in pairs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import analysis
 import systems
 import workflows
 
@@ -79,7 +80,7 @@ def test_small_bias_limit_equals_the_linear_response_solver(probed_chain, model)
         fsyst, mu=[CENTRE + bias, CENTRE], temperature=2e-4, params=params, model=model
     )
     linear = workflows.dephased_transport(fsyst, CENTRE, params=params)
-    conductance = workflows.two_terminal_conductance(linear.conductance, 0, 1)
+    conductance = analysis.two_terminal_conductance(linear.conductance, 0, 1)
     assert abs(result.currents[0] / bias - conductance) < 1e-6
     if model != "dephasing":
         np.testing.assert_allclose((result.mu[result.probes] - CENTRE) / bias, fractions, atol=1e-6)

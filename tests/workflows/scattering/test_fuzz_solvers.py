@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis
 import systems
 import workflows
 
@@ -112,7 +113,7 @@ ENTRY_POINTS = {
         lambda: {"fsyst": wire(), "energy": 1.0, "lead": 0, "block": None},
     ),
     "biased_current_density": (
-        workflows.biased_current_density,
+        workflows.scattering.biased_current_density,
         lambda: {"fsyst": wire(), "energy": 1.0, "voltages": {0: 1.0, 1: 0.0}, "mu_ref": 0.0},
     ),
     "local_density_of_states": (
@@ -120,11 +121,11 @@ ENTRY_POINTS = {
         lambda: {"fsyst": chain(), "energy": 1.0},
     ),
     "local_potential": (
-        workflows.local_potential,
+        workflows.scattering.local_potential,
         lambda: {"fsyst": chain(), "energy": 1.0, "voltages": {0: 1.0, 1: 0.0}},
     ),
     "interface_greens_function": (
-        workflows.interface_greens_function,
+        workflows.scattering.interface_greens_function,
         lambda: {"fsyst": chain(), "energy": 1.0, "check_hermiticity": True},
     ),
     "dephased_transport": (
@@ -137,20 +138,20 @@ ENTRY_POINTS = {
         },
     ),
     "dephased_conductance": (
-        workflows.dephased_conductance,
+        workflows.scattering.dephased_conductance,
         lambda: {"fsyst": dephased_chain(), "energy": 1.0, "params": {"eta": 0.1}},
     ),
     "phase_dephased_conductance": (
-        workflows.phase_dephased_conductance,
+        workflows.scattering.phase_dephased_conductance,
         lambda: {"fsyst": chain(), "energy": 1.0, "d": 0.01},
     ),
     "open_modes": (workflows.open_modes, lambda: {"fsyst": wire(), "energy": 1.0, "lead": 0}),
     "two_terminal_conductance": (
-        workflows.two_terminal_conductance,
+        analysis.two_terminal_conductance,
         lambda: {"G": _bias_matrix(), "source": 0, "sink": 1},
     ),
     "solve_bias": (
-        workflows.solve_bias,
+        analysis.solve_bias,
         lambda: {"G": _bias_matrix(), "voltages": {0: 1.0, 1: 0.0}},
     ),
 }
@@ -167,31 +168,31 @@ def cross():
 
 
 def _bias_solution():
-    return workflows.solve_bias(_bias_matrix(), voltages={0: 1.0, 1: 0.0})
+    return analysis.solve_bias(_bias_matrix(), voltages={0: 1.0, 1: 0.0})
 
 
 ENTRY_POINTS |= {
     "four_terminal_resistance": (
-        workflows.four_terminal_resistance,
+        analysis.four_terminal_resistance,
         lambda: {"G": _four_terminal(), "current": (0, 1), "voltage": (2, 3)},
     ),
-    "cross_resistances": (workflows.cross_resistances, lambda: {"G": _four_terminal()}),
+    "cross_resistances": (analysis.cross_resistances, lambda: {"G": _four_terminal()}),
     "eliminate_floating_probes": (
-        workflows.eliminate_floating_probes,
+        workflows.scattering.eliminate_floating_probes,
         lambda: {"G": _four_terminal(), "probes": [2, 3]},
     ),
-    "decoupled_terminals": (workflows.decoupled_terminals, lambda: {"G": _four_terminal()}),
+    "decoupled_terminals": (analysis.decoupled_terminals, lambda: {"G": _four_terminal()}),
     "entropy_production_rate": (
-        workflows.entropy_production_rate,
+        analysis.entropy_production_rate,
         lambda: {"solution": _bias_solution(), "temperature": 0.1},
     ),
     "dissipation_table": (
-        workflows.dissipation_table,
+        analysis.dissipation_table,
         lambda: {"solution": _bias_solution(), "temperature": 0.1},
     ),
-    "ring_arm_length": (workflows.ring_arm_length, lambda: {"r_in": 3.0, "r_out": 6.0}),
+    "ring_arm_length": (workflows.studies.ring_arm_length, lambda: {"r_in": 3.0, "r_out": 6.0}),
     "fit_ohmic": (
-        workflows.fit_ohmic,
+        analysis.fit_ohmic,
         lambda: {"lengths": [10, 20, 30], "resistances": [1.1, 1.2, 1.3]},
     ),
     "ab_oscillations": (

@@ -16,7 +16,7 @@ def test_interface_block_and_conductance_match_the_independent_routes():
     fsyst = builder.finalized()
     params = resolve_params(fsyst, dict(B=0.04, eta=0.2))
     solution = lead_greens_columns(fsyst, 0.6, params=params)
-    reference = workflows.interface_greens_function(fsyst, 0.6, params=params)
+    reference = workflows.scattering.interface_greens_function(fsyst, 0.6, params=params)
     # Same matrix, two sparse solves with different right-hand sides: rounding only.
     assert np.abs(solution.columns[solution.interface] - reference.data).max() < 1e-10
     G = workflows.conductance_matrix(fsyst, 0.6, params=params)

@@ -6,6 +6,7 @@ import kwant
 import numpy as np
 import pytest
 
+import analysis
 import systems
 import workflows
 
@@ -44,7 +45,7 @@ def test_injectivities_sum_to_kwant_ldos_and_match_scattering_states(kind):
     else:
         fsyst, params = _two_orbital_wire()
         full = params
-    nu = workflows.injectivities(fsyst, 1.0, params=params)
+    nu = workflows.scattering.injectivities(fsyst, 1.0, params=params)
     ldos = _per_site(fsyst, kwant.ldos(fsyst, 1.0, params=full))
     assert np.abs(nu.sum(axis=0) - ldos).max() < TOL
     assert np.abs(workflows.local_density_of_states(fsyst, 1.0, params=params) - ldos).max() < TOL
@@ -60,22 +61,24 @@ def test_ldos_of_a_clean_chain_is_the_analytic_one_and_the_potential_is_halfway(
     fsyst = systems.chain(7).finalized()
     energy = 0.6
     k = np.arccos(1 - energy / 2)
-    nu = workflows.injectivities(fsyst, energy)
+    nu = workflows.scattering.injectivities(fsyst, energy)
     assert np.abs(nu - 1 / (4 * np.pi * np.sin(k))).max() < TOL
-    solved = workflows.local_potential(fsyst, energy, voltages={0: 1.0, 1: 0.0})
+    solved = workflows.scattering.local_potential(fsyst, energy, voltages={0: 1.0, 1: 0.0})
     assert np.abs(solved.potential - 0.5).max() < TOL
 
 
 def test_local_potential_of_a_dephased_wire_is_the_probe_potential_profile():
     # For a wide-band probe on a one-orbital site, T_pq = η·2π ν_q(p), so the floating-probe
     # condition makes μ(site of p) equal to V_p exactly (Büttiker 1989): compare with the
-    # independent probe elimination of workflows.probe_potential_profile.
+    # independent probe elimination of workflows.scattering.probe_potential_profile.
     builder = systems.wire(10, 2)
     systems.attach_dephasing_probes(builder, "all")
     fsyst = builder.finalized()
     params = dict(eta=0.2, V=lambda x, y: 0.8 * (x == 4))
-    profile = workflows.probe_potential_profile(fsyst, 1.5, params=params)
-    solved = workflows.local_potential(fsyst, 1.5, params=params, voltages={0: 1.0, 1: 0.0})
+    profile = workflows.scattering.probe_potential_profile(fsyst, 1.5, params=params)
+    solved = workflows.scattering.local_potential(
+        fsyst, 1.5, params=params, voltages={0: 1.0, 1: 0.0}
+    )
     where = {tuple(site.pos): i for i, site in enumerate(fsyst.sites)}
     sites = [where[(x, y)] for x, y in zip(profile["x"], profile["y"], strict=True)]
     assert np.abs(solved.potential[sites] - profile["mu"].to_numpy()).max() < TOL
@@ -103,14 +106,16 @@ def test_probe_sites_have_the_local_density_of_kwant_greens_function():
 def test_local_potential_is_independent_of_the_zero_and_names_bad_input():
     fsyst = systems.hall_bar(12, 4, 2, arm_length=1).finalized()
     params = dict(B=0.05)
-    low = workflows.local_potential(fsyst, 0.6, params=params, voltages={0: 1.0, 1: 0.0})
-    high = workflows.local_potential(fsyst, 0.6, params=params, voltages={0: 3.0, 1: 2.0})
+    low = workflows.scattering.local_potential(fsyst, 0.6, params=params, voltages={0: 1.0, 1: 0.0})
+    high = workflows.scattering.local_potential(
+        fsyst, 0.6, params=params, voltages={0: 3.0, 1: 2.0}
+    )
     assert np.abs(high.potential - low.potential - 2.0).max() < TOL
     assert np.nanmin(low.potential) >= -TOL and np.nanmax(low.potential) <= 1 + TOL
     with pytest.raises(ValueError, match="voltages must be a non-empty mapping"):
-        workflows.local_potential(fsyst, 0.6, voltages={})
+        workflows.scattering.local_potential(fsyst, 0.6, voltages={})
     with pytest.raises(ValueError, match="terminal in voltages=9 is out of range"):
-        workflows.local_potential(fsyst, 0.6, voltages={9: 1.0})
+        workflows.scattering.local_potential(fsyst, 0.6, voltages={9: 1.0})
 
 
 def test_local_potential_is_what_a_weakly_coupled_probe_measures_in_a_field():
@@ -124,14 +129,14 @@ def test_local_potential_is_what_a_weakly_coupled_probe_measures_in_a_field():
     probed = systems.hall_bar(length, width, 2, arm_length=1)
     lat = kwant.lattice.square(norbs=1)
     params = dict(B=0.04)
-    solved = workflows.local_potential(
+    solved = workflows.scattering.local_potential(
         bare.finalized(), 0.7, params=params, voltages={0: 1.0, 1: 0.0}
     )
     sites = [lat(6, 1), lat(3, 3)]
     probes = systems.attach_dephasing_probes(probed, sites, param="eta_tip")
     fprobed = probed.finalized()
     G = workflows.conductance_matrix(fprobed, 0.7, params=dict(params, eta_tip=1e-6))
-    bias = workflows.solve_bias(G, voltages={0: 1.0, 1: 0.0})
+    bias = analysis.solve_bias(G, voltages={0: 1.0, 1: 0.0})
     fbare = bare.finalized()
     local = [solved.potential[fbare.id_by_site[site]] for site in sites]
     assert abs(local[0] - local[1]) > 0.3  # two quite different points (0.79 and 0.06)

@@ -114,7 +114,7 @@ def test_core_scattering_matrix_equals_kwant_smatrix():
     # The core's Fisher–Lee s = −1 + i W† G W and Kwant's mode-basis s differ by
     # unitaries within leads: equal channel counts, transmission eigenvalues and
     # noise.  Tolerance 1e-10: two different factorizations, each exact to ~1e-13.
-    from analysis.noise import noise_matrix as kwant_free_noise
+    from analysis.noise import noise_from_scattering_matrix as kwant_free_noise
 
     fsyst = _hall_cross_user_style()
     params = dict(flux=0.4)
@@ -373,7 +373,8 @@ def test_hot_probe_noise_matrix_is_nonlinear_in_bias_and_heats():
     # is linear in |eV| (T_p ∝ |eV|), and it exceeds the charge-only voltage
     # probes' noise (Joule heat stays in the electrons).  At a bath
     # temperature ≫ eV it tends to Johnson–Nyquist 4 k_B T G.
-    from workflows import conductance_matrix, two_terminal_conductance
+    from analysis import two_terminal_conductance
+    from workflows import conductance_matrix
 
     builder = systems.chain(6)
     probes = systems.attach_dephasing_probes(builder, "all")
@@ -404,7 +405,8 @@ def test_hot_probe_noise_matrix_is_nonlinear_in_bias_and_heats():
 
 
 def test_floating_noise_matrix_is_johnson_nyquist_of_the_dephased_conductance():
-    from workflows import conductance_matrix, two_terminal_conductance
+    from analysis import two_terminal_conductance
+    from workflows import conductance_matrix
 
     builder = systems.chain(5)
     probes = systems.attach_dephasing_probes(builder, "all")

@@ -241,7 +241,7 @@ def test_negf_current_equals_landauer_current_at_finite_bias():
     # digits).  Tolerance 1e-8: the adaptive rule under test is asked for 1e-9.
     fsyst, params = _two_orbital_chain()
     mus, temperatures = np.array([3.05, 2.95]), np.array([0.004, 0.006])
-    currents = workflows.terminal_currents(
+    currents = workflows.scattering.terminal_currents(
         fsyst, mu=mus, temperature=temperatures, params=params, tol=1e-9
     )
 
@@ -268,7 +268,7 @@ def test_distribution_on_a_ballistic_chain_is_the_mean_of_the_reservoirs(method)
     fsyst = _chain(5)
     energies = np.linspace(-1.5, 1.5, 7)
     mus, temperature = np.array([0.2, -0.3]), 0.05
-    result = workflows.nonequilibrium_distribution(
+    result = workflows.scattering.nonequilibrium_distribution(
         fsyst, energies, mu=mus, temperature=temperature, method=method
     )
     assert result.method == method
@@ -285,13 +285,13 @@ def test_correlation_function_blocks_give_the_distribution_and_kwant_ldos():
     # and Tr G^n / Tr A per site equals nonequilibrium_distribution (rounding ~1e-12).
     fsyst, params = _two_orbital_chain()
     mus, temperatures, energy = [3.1, 2.9], [0.05, 0.02], 3.02
-    correlation, spectral = workflows.correlation_function(
+    correlation, spectral = workflows.scattering.correlation_function(
         fsyst, energy, mu=mus, temperature=temperatures, params=params, sites=[1, 4]
     )
     ldos = kwant.ldos(fsyst, energy, params=params)
     np.testing.assert_allclose(np.diag(spectral).real / (2 * np.pi), ldos[[2, 3, 8, 9]], atol=1e-12)
     np.testing.assert_allclose(correlation, correlation.conj().T, atol=1e-12)
-    result = workflows.nonequilibrium_distribution(
+    result = workflows.scattering.nonequilibrium_distribution(
         fsyst, [energy], mu=mus, temperature=temperatures, params=params
     )
     for block, site in ((slice(0, 2), 1), (slice(2, 4), 4)):

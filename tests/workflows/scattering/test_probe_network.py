@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+import analysis
 import analysis.dephasing as theory
 import systems
 import workflows
@@ -202,7 +203,7 @@ def test_toml_study_point_with_probes_uses_the_elimination_and_keeps_observables
     full = workflows.conductance_matrix(finalized_system(recipe), 1.0, params={"eta": 0.2})
     monkeypatch.setattr(dephasing_method, "AUTO_LINEAR_FROM_PROBES", 5)
     values = point(energy=1.0)
-    assert values["G"] == pytest.approx(workflows.two_terminal_conductance(full), abs=TOL)
+    assert values["G"] == pytest.approx(analysis.two_terminal_conductance(full), abs=TOL)
     assert values["T"] == pytest.approx(-full[1, 0], abs=TOL)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import systems
-from analysis.noise import noise_matrix as kwant_free_noise
+from analysis.noise import noise_from_scattering_matrix as kwant_free_noise
 from workflows import conductance_matrix, scattering_matrix
 
 

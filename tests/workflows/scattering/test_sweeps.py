@@ -15,7 +15,8 @@ import pytest
 import systems
 import workflows
 import workflows.scattering.sweeps
-from workflows import SweepFallbackWarning, sweep
+from workflows import sweep
+from workflows.scattering import SweepFallbackWarning
 
 TOL = 1e-8
 RING = {"t": 1.0, "V": 0.0, "disorder": 0.0, "salt": "0"}

@@ -4,16 +4,18 @@ import numpy as np
 import pytest
 
 import systems
-from workflows import (
-    BandEdgeError,
+from analysis import (
     bend_resistance,
-    conductance_matrix,
     cross_hall_resistance,
-    cross_resistance_scan,
     cross_resistances,
     hall_bar_resistances,
     hall_resistance,
     longitudinal_resistance,
+)
+from workflows import (
+    BandEdgeError,
+    conductance_matrix,
+    cross_resistance_scan,
     open_modes,
     quantum_hall_scan,
 )

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import systems
-from analysis.heat import onsager_matrix as analysis_onsager
+from analysis.heat import onsager_from_conductances as analysis_onsager
 from analysis.heat import solve_heat
 from analysis.thermoelectric import landauer_moments, thermoelectric_coefficients
-from workflows import conductance_grid, conductance_matrix, heat_transport, onsager_matrix
+from workflows import conductance_matrix, heat_transport, onsager_matrix
+from workflows.studies import conductance_grid
 
 PI2_3 = np.pi**2 / 3
 MU, THETA = 1.0, 0.01

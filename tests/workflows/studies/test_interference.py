@@ -138,7 +138,7 @@ def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away(study_store
 
 def test_four_terminal_ring_obeys_onsager_buttiker_but_is_not_even_in_flux():
     fsyst = systems.ab_ring(6, 10, 3, four_leads=True).finalized()
-    frame = workflows.four_terminal_reciprocity(
+    frame = workflows.studies.four_terminal_reciprocity(
         fsyst, 1.0, np.linspace(0.05, 0.95, 7), params={"disorder": 1.0, "salt": "3"}
     )
     assert np.abs(frame["R"] - frame["R_reciprocal"]).max() < 1e-9

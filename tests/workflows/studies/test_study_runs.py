@@ -41,7 +41,7 @@ def _narrow_wire(length: int) -> SystemRecipe:
 
 def test_study_provenance_is_the_scan_provenance(ring, serial_ensemble):
     provenance = serial_ensemble.attrs["provenance"]
-    assert provenance["point"] == "workflows.studies.interference.flux_trace_point"
+    assert provenance["point"] == "workflows.studies.ring_points.flux_trace_point"
     assert provenance["parameters"] == ["salt"] and provenance["n_points"] == len(SALTS)
     assert provenance["study"]["name"] == "disorder_ensemble"
     assert provenance["study"]["settings"]["disorder"] == 1.0
