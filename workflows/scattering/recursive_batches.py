@@ -51,7 +51,7 @@ __all__ = [
 
 #: Memory (bytes) the stored slices of one block of energies may take.
 MEMORY_BUDGET = 256 * 2**20
-#: Eigenvalues of Γ below this fraction of the largest are dropped from its factor V.
+#: Eigenvalues of Γ below this fraction of max |Σ_ij| (rounding of a closed channel) are dropped.
 _RANK_CUTOFF = 1e-14
 
 
@@ -139,14 +139,14 @@ def _right(stack: np.ndarray, coupling: np.ndarray) -> np.ndarray:
 def broadening_factor(selfenergy: np.ndarray) -> np.ndarray:
     """V with Γ = i(Σ − Σ†) = V V† for a stack of self-energies (n_E, m, m) -> (n_E, m, r).
 
-    From Γ's eigen-decomposition; eigenvalues below 1e-14 of the largest
-    (rounding: Γ is positive semi-definite) are dropped, r is the largest
-    rank left over the stack.
+    From Γ's eigen-decomposition; eigenvalues below 1e-14 max |Σ_ij| (the
+    rounding of closed channels: Γ is positive semi-definite) are dropped,
+    r is the largest rank left over the stack.
     """
     gamma = 1j * (selfenergy - np.conj(np.swapaxes(selfenergy, -1, -2)))
     values, vectors = np.linalg.eigh(gamma)
-    largest = np.max(np.abs(values), axis=-1, keepdims=True)
-    keep = values > _RANK_CUTOFF * largest
+    scale = np.abs(selfenergy).max(axis=(-2, -1))[..., None]
+    keep = values > _RANK_CUTOFF * scale
     rank = int(keep.sum(axis=-1).max(initial=0))
     kept = np.where(keep, values, 0.0)[..., values.shape[-1] - rank :]
     return vectors[..., vectors.shape[-1] - rank :] * np.sqrt(kept)[..., None, :]
