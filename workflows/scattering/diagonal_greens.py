@@ -177,7 +177,7 @@ class DiagonalSolver:
                 for row, energy in zip(rows, block, strict=True):
                     result[row] = self.injectivities(float(energy))
                 continue
-            _, injected = batched_recursion(self._slices, block, leads)
+            _, injected = batched_recursion(self._slices, block, leads, with_diagonal=False)
             result[rows] = injected[:, :, self._ordering.inverse]
         return result
 

@@ -22,12 +22,17 @@ G on the lead's interface follow from
     G_{i,k} V = G_ii M_i,   M_k = V,   M_i = H_{i,i−1} g_{i−1} M_{i−1}     (i ≥ k),
     G_{i,k} V = (g_i H_{i,i+1}) G_{i+1,k} V                                 (i < k),
 
+and with the expression of G_ii above both become one backward recursion,
+c_i = G_{i,k} V = g_i M_i + (g_i H_{i,i+1}) c_{i+1} (M_i = 0 for i < k,
+c_n = 0), which needs no G_ii,
+
 and the injectivity is (G Γ_l G†)_aa = Σ_r |(G_{i,k} V)_ar|²: matrices of
 w_i × rank(Γ_l) instead of the w_i × w_i sandwiches of the per-energy code.
 A coupling block H_{i,i+1} that is diagonal (a lattice with one hopping
 between equivalent sites of adjacent slices, as in a wire) is applied as a
-vector, so each slice then costs one inversion and two products of w × w
-matrices per energy.
+vector, so each slice then costs one inversion per energy and products of
+w × w by w × r matrices only (and two w × w products more where G_ii is
+asked for, at the complex energies of the equilibrium part).
 
 Memory: the stored g_i and M_i take 16 bytes × n_E × Σ_i (w_i² + Σ_l w_i r_l),
 linear in the length of the system times the number of energies of a block;
@@ -161,6 +166,8 @@ def batched_recursion(
     slices: BatchedSlices,
     energies: np.ndarray,
     leads: Sequence[LeadCoupling],
+    *,
+    with_diagonal: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Diagonal of G(z) and the injectivities (G Γ_l G†)_aa at a block of energies.
 
@@ -173,11 +180,15 @@ def batched_recursion(
     leads
         Every lead's self-energy (all leads must be given: they enter A);
         those with a ``factor`` get their injectivity computed.
+    with_diagonal
+        Whether to compute G_aa (the backward sweep of the full blocks G_ii,
+        two w × w products per slice); the injectivities do not need it.
 
     Returns
     -------
     diagonal, injected
-        G_aa(z), complex, shape (n_E, N) in slice order (1/t); and
+        G_aa(z), complex, shape (n_E, N) in slice order (1/t), or shape
+        (n_E, 0) without ``with_diagonal``; and
         (G Γ_l G†)_aa, real, shape (n_E, n_l, N) for the n_l leads with a
         factor, in the order given (1/t).
     """
@@ -188,9 +199,9 @@ def batched_recursion(
     at_slice: dict[int, list[LeadCoupling]] = {}
     for lead in leads:
         at_slice.setdefault(lead.slice_index, []).append(lead)
-    diagonal = np.empty((n_e, offsets[-1]), dtype=complex)
+    diagonal = np.empty((n_e, offsets[-1] if with_diagonal else 0), dtype=complex)
     injected = np.zeros((n_e, len(wanted), offsets[-1]))
-    # Forward sweep: g_i, and the chains M_i of the leads in earlier slices.
+    # Forward sweep: g_i, and g_i M_i of the leads in this or earlier slices.
     g: list[np.ndarray | None] = [None] * n
     chains: list[list[np.ndarray | None]] = [[None] * n for _ in wanted]
     for i in range(n):
@@ -203,28 +214,32 @@ def batched_recursion(
         g[i] = np.linalg.inv(a)
         for chain, lead in zip(chains, wanted, strict=True):
             if i == lead.slice_index:
-                embedded = np.zeros((n_e, width, lead.factor.shape[-1]), dtype=complex)
-                embedded[:, lead.local, :] = lead.factor
-                chain[i] = embedded
+                chain_i = np.zeros((n_e, width, lead.factor.shape[-1]), dtype=complex)
+                chain_i[:, lead.local, :] = lead.factor
             elif i > lead.slice_index:
-                chain[i] = _left(slices.lower[i - 1], np.matmul(g[i - 1], chain[i - 1]))
-    # Backward sweep: G_ii, and the columns G_{i,k} V of every wanted lead.
+                chain_i = _left(slices.lower[i - 1], chain[i - 1])
+            else:
+                continue
+            chain[i] = np.matmul(g[i], chain_i)  # g_i M_i
+    # Backward sweep: G_ii if asked for, and the columns c_i = G_{i,k} V of every wanted
+    # lead, c_i = g_i M_i + (g_i H_{i,i+1}) c_{i+1} (no G_ii needed: thin products only).
     greens = g[n - 1]
     columns: list[np.ndarray | None] = [None] * len(wanted)
     for i in range(n - 1, -1, -1):
-        if i < n - 1:
-            gu = _right(g[i], slices.upper[i])
-            greens = g[i] + np.matmul(np.matmul(gu, greens), _left(slices.lower[i], g[i]))
+        gu = _right(g[i], slices.upper[i]) if i < n - 1 else None
+        if with_diagonal:
+            if i < n - 1:
+                greens = g[i] + np.matmul(np.matmul(gu, greens), _left(slices.lower[i], g[i]))
+            diagonal[:, offsets[i] : offsets[i + 1]] = np.diagonal(greens, axis1=1, axis2=2)
         g[i] = None  # no longer needed: the memory of the sweep shrinks as it goes
-        diagonal[:, offsets[i] : offsets[i + 1]] = np.diagonal(greens, axis1=1, axis2=2)
-        for index, lead in enumerate(wanted):
-            if i >= lead.slice_index:
-                columns[index] = np.matmul(greens, chains[index][i])
-                chains[index][i] = None
-            else:
-                columns[index] = np.matmul(gu, columns[index])
-            block = columns[index]
-            injected[:, index, offsets[i] : offsets[i + 1]] = np.einsum(
-                "eir,eir->ei", block, block.conj()
-            ).real
+        for index, chain in enumerate(chains):
+            column = None if gu is None or columns[index] is None else np.matmul(gu, columns[index])
+            if chain[i] is not None:
+                column = chain[i] if column is None else column + chain[i]
+                chain[i] = None
+            columns[index] = column
+            if column is not None:
+                injected[:, index, offsets[i] : offsets[i + 1]] = np.einsum(
+                    "eir,eir->ei", column, column.conj()
+                ).real
     return diagonal, injected
