@@ -171,14 +171,19 @@ class DiagonalSolver:
         for block in self._energy_blocks(energies, with_factors=True):
             rows = np.arange(start, start + block.size)
             start += block.size
-            try:
-                leads = self._couplings(block, with_factors=True)
-            except BandEdgeError:  # rare: one energy of the block at an edge, solve each alone
-                for row, energy in zip(rows, block, strict=True):
-                    result[row] = self.injectivities(float(energy))
-                continue
-            _, injected = batched_recursion(self._slices, block, leads, with_diagonal=False)
-            result[rows] = injected[:, :, self._ordering.inverse]
+            sigmas, solved = [], np.ones(block.size, dtype=bool)
+            for k, energy in enumerate(block):
+                try:
+                    sigmas.append(self.open_system.selfenergies(energy))
+                except BandEdgeError:  # rare: this energy alone, from both sides of the edge
+                    result[rows[k]] = self.injectivities(float(energy))
+                    solved[k] = False
+            if sigmas:
+                leads = self._couplings(block[solved], sigmas, with_factors=True)
+                _, injected = batched_recursion(
+                    self._slices, block[solved], leads, with_diagonal=False
+                )
+                result[rows[solved]] = injected[:, :, self._ordering.inverse]
         return result
 
     def _energy_blocks(self, energies: np.ndarray, *, with_factors: bool):
@@ -186,9 +191,13 @@ class DiagonalSolver:
         size = energy_block_size(self._slices, ranks)
         return [energies[i : i + size] for i in range(0, energies.size, size)]
 
-    def _couplings(self, energies: np.ndarray, *, with_factors: bool) -> list[LeadCoupling]:
-        """Every lead's Σ (and Γ's factor V) on a block of energies, from the core."""
-        per_energy = [self.open_system.selfenergies(energy) for energy in energies]
+    def _couplings(self, energies, per_energy=None, *, with_factors: bool) -> list[LeadCoupling]:
+        """Every lead's Σ (and Γ's factor V) on a block of energies, from the core.
+
+        ``per_energy``: the self-energies already computed (one list per energy).
+        """
+        if per_energy is None:
+            per_energy = [self.open_system.selfenergies(energy) for energy in energies]
         couplings = []
         for lead, (k, local) in enumerate(self._lead_slices):
             sigma = np.array([sigmas[lead] for sigmas in per_energy]).reshape(
@@ -202,13 +211,19 @@ class DiagonalSolver:
         """(G Γ_l G†)_aa for every lead l and orbital a, shape (M, N), real, units 1/t.
 
         At an energy exactly at a lead's band edge the mean of the values
-        1e-9·max(1, |E|) below and above is returned.
+        1e-9·max(1, |E|) below and above is returned, or, where the band-edge
+        guard refuses those too, of the values at the nearest energies it
+        passes (:class:`BandEdgeError` ``below`` and ``above``).
         """
         try:
             return self._injectivities(energy)
-        except BandEdgeError:
+        except BandEdgeError as refusal:
             step = _EDGE_STEP * max(1.0, abs(energy))
-            return 0.5 * (self._injectivities(energy - step) + self._injectivities(energy + step))
+            try:
+                sides = (self._injectivities(energy - step), self._injectivities(energy + step))
+            except BandEdgeError:
+                sides = (self._injectivities(refusal.below), self._injectivities(refusal.above))
+            return 0.5 * (sides[0] + sides[1])
 
     def _injectivities(self, energy: float) -> np.ndarray:
         system = self.open_system

@@ -24,7 +24,9 @@ Mozos, Ordejón, Taylor and Stokbro, Phys. Rev. B 65, 165401 (2002), Eqs. 12–1
   orthonormal basis (the 1/2 is the sum rule ∫ A_aa dE/2π = 1);
 * the **bias-window part** on the real axis, where f_l − f_ref ≠ 0, by
   adaptive Gauss–Kronrod quadrature of the whole vector of orbitals
-  (:func:`scipy.integrate.quad_vec`, error control in the max norm), split
+  (:func:`analysis.gauss_kronrod.adaptive_gauss_kronrod`, error control in
+  the max norm as :func:`scipy.integrate.quad_vec`; each refinement round is
+  one batch of energies for the recursive Green's function), split
   at the leads' band edges with a quadratic change of variable at each edge
   so that the 1/√ van Hove singularities there become smooth.  The
   integrand is smooth on the scale k_B T (Fermi steps times injectivities),

@@ -14,6 +14,7 @@ import threadpoolctl
 
 import workflows.scattering.recursive_batches as batches
 from workflows.scattering import OpenSystem
+from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.diagonal_greens import diagonal_solver
 
 SIGMA_X = np.array([[0, 1], [1, 0]])
@@ -194,3 +195,33 @@ def test_broadening_factor_reproduces_gamma_and_drops_closed_channels():
     np.testing.assert_allclose(factor @ np.conj(np.swapaxes(factor, 1, 2)), gamma, atol=1e-12)
     closed = batches.broadening_factor(np.full((2, 1, 1), -0.3 + 0j))
     assert closed.shape == (2, 1, 0)
+
+
+def test_an_energy_at_a_band_edge_in_a_block_takes_the_mean_of_both_sides():
+    # A chain (band [−2, 2]): E = 2 is a band edge of both leads, where Kwant's modes
+    # are singular; the block falls back to the per-energy solve there (the mean of the
+    # values at the nearest energies the band-edge guard passes: ±1e-9 lies inside its
+    # refusal window δE = 2.5e-9 here), and the other energies keep the batched values.
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(i) for i in range(6))] = lambda site, V: V * np.sin(site.pos[0])
+    syst[lat.neighbors()] = -1.0
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 0.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    solver = diagonal_solver(OpenSystem(syst.finalized(), params=dict(V=0.3)), "recursive")
+    energies = np.array([0.4, 2.0, -1.1])
+    alone = []
+    per_energy = solver.injectivities
+    solver.injectivities = lambda energy: alone.append(energy) or per_energy(energy)
+    batched = solver.injectivity_batch(energies)
+    assert alone == [2.0]  # only the energy at the edge left the batch
+    single = np.array([per_energy(e) for e in energies])
+    np.testing.assert_allclose(batched, single, rtol=0, atol=1e-12 * np.abs(single).max())
+    with pytest.raises(BandEdgeError) as refusal:
+        solver.open_system.selfenergies(2.0)
+    below, above = (per_energy(e) for e in (refusal.value.below, refusal.value.above))
+    assert refusal.value.below < 2.0 < refusal.value.above
+    np.testing.assert_allclose(batched[1], 0.5 * (below + above), rtol=1e-12)
