@@ -28,6 +28,11 @@ def _one_blas_thread():
         yield
 
 
+def _attach_at_both_ends(syst, lead):
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+
+
 def _rashba_strip(side_lead: bool):
     """Kwant-tutorial style strip: 2 orbitals, Rashba hoppings (matrix-valued, functions of
     parameters), Zeeman term and a smooth potential; leads left and right, and optionally
@@ -48,8 +53,7 @@ def _rashba_strip(side_lead: bool):
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
     lead[(lat(0, y) for y in range(4))] = lambda site, Bz: 4 * np.eye(2) + Bz * SIGMA_Z
     lead[lat.neighbors()] = hopping
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
+    _attach_at_both_ends(syst, lead)
     if side_lead:
         top = kwant.Builder(kwant.TranslationalSymmetry((0, 1)))
         top[lat(3, 0)] = 4 * np.eye(2)
@@ -70,8 +74,7 @@ def _chain_with_four_orbitals():
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
     lead[lat(0)] = onsite
     lead[lat.neighbors()] = hop
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
+    _attach_at_both_ends(syst, lead)
     return syst.finalized(), {}
 
 
@@ -92,8 +95,7 @@ def _wire_in_a_field():
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)))
     lead[(lat(0, y) for y in range(16))] = 4
     lead[lat.neighbors()] = hopping
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
+    _attach_at_both_ends(syst, lead)
     return syst.finalized(), dict(V=0.5, phi=0.05)
 
 
@@ -209,8 +211,7 @@ def test_an_energy_at_a_band_edge_in_a_block_takes_the_mean_of_both_sides():
     lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
     lead[lat(0)] = 0.0
     lead[lat.neighbors()] = -1.0
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
+    _attach_at_both_ends(syst, lead)
     solver = diagonal_solver(OpenSystem(syst.finalized(), params=dict(V=0.3)), "recursive")
     energies = np.array([0.4, 2.0, -1.1])
     alone = []
