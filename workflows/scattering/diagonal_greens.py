@@ -21,7 +21,11 @@ decimation):
     (:mod:`workflows.scattering.recursive_greens`) gives the diagonal blocks of
     G and of G Γ_l G† in one forward and one backward sweep: time and memory
     linear in the number of slices (Lake, Klimeck, Bowen and Jovanovic,
-    J. Appl. Phys. 81, 7845 (1997)).
+    J. Appl. Phys. 81, 7845 (1997)).  The batched methods
+    (:meth:`DiagonalSolver.greens_diagonals`, :meth:`DiagonalSolver.injectivity_batch`)
+    run it once for a block of energies
+    (:mod:`workflows.scattering.recursive_batches`); the per-energy methods
+    remain (the fallback at a band edge, and the tests' reference).
 ``"sparse"``
     One sparse factorization per energy: the columns G[:, I_l] on the lead
     interfaces give (G Γ_l G†)_aa for every a; the diagonal of G(z) comes
@@ -55,7 +59,10 @@ from workflows.scattering.slicing import slice_ordering
 __all__ = ["METHODS", "DiagonalSolver", "diagonal_solver", "serial_blas"]
 
 METHODS = ("auto", "recursive", "sparse")
-#: Slices are grouped to about this many orbitals (dense BLAS blocks, little Python overhead).
+#: Thin layers are grouped to at least this many orbitals per slice.  The energies run in
+#: batches (one Python step per slice for a block of energies), so narrow slices are cheap:
+#: on a 20-wide wire one column per slice (20 orbitals, a diagonal coupling between slices)
+#: cost 8 ms of CPU per energy per 200 columns against 23 ms for two columns per slice.
 TARGET_SLICE_WIDTH = 16
 #: Beyond this slice width the dense inverses of the recursion cost more than a sparse solve.
 MAX_SLICE_WIDTH = 1000
