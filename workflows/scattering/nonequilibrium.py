@@ -24,7 +24,9 @@ Mozos, Ordejón, Taylor and Stokbro, Phys. Rev. B 65, 165401 (2002), Eqs. 12–1
   orthonormal basis (the 1/2 is the sum rule ∫ A_aa dE/2π = 1);
 * the **bias-window part** on the real axis, where f_l − f_ref ≠ 0, by
   adaptive Gauss–Kronrod quadrature of the whole vector of orbitals
-  (:func:`scipy.integrate.quad_vec`, error control in the max norm), split
+  (:func:`analysis.gauss_kronrod.adaptive_gauss_kronrod`, error control in
+  the max norm as :func:`scipy.integrate.quad_vec`; each refinement round is
+  one batch of energies for the recursive Green's function), split
   at the leads' band edges with a quadratic change of variable at each edge
   so that the 1/√ van Hove singularities there become smooth.  The
   integrand is smooth on the scale k_B T (Fermi steps times injectivities),
@@ -54,9 +56,9 @@ from typing import Any
 
 import kwant
 import numpy as np
-import scipy.integrate
 
 from analysis.fermi_poles import fermi_poles_for_range
+from analysis.gauss_kronrod import adaptive_gauss_kronrod
 from systems.validation import real
 from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
@@ -199,9 +201,7 @@ def _equilibrium(solver: DiagonalSolver, mu: float, temperature: float, bounds, 
     """∫ A_aa f dE/2π by Ozaki's poles; (density, n_poles, error bound)."""
     x_max = max(abs(bounds[0] - mu), abs(bounds[1] - mu)) / temperature + 50.0
     poles, residues, error = fermi_poles_for_range(x_max, tol=tol)
-    total = np.zeros(solver.n_orbitals)
-    for z, residue in zip(poles, residues, strict=True):
-        total += residue * solver.greens_diagonal(mu + 1j * z * temperature).real
+    total = residues @ solver.greens_diagonals(mu + 1j * poles * temperature).real
     return 0.5 + 2.0 * temperature * total, poles.size, error
 
 
@@ -277,13 +277,18 @@ def electron_density(
     top = int(np.lexsort((-temperatures, mus))[-1])
     if np.any(mus != mu_ref) or np.any(temperatures != t_ref):
 
-        def integrand(energy):
-            injected = solver.injectivities(energy)
-            occupations = _fermi(energy, mus, temperatures) - _fermi(energy, mu_ref, t_ref)
-            spread = _fermi(energy, mus[top], temperatures[top]) - _fermi(energy, mu_ref, t_ref)
-            return np.concatenate([occupations @ injected, spread * injected.sum(axis=0)]) / (
-                2 * np.pi
-            )
+        def integrand(energies):
+            injected = solver.injectivity_batch(energies)  # (n_E, M, N)
+            reference = _fermi(energies[:, None], mu_ref, t_ref)
+            occupations = _fermi(energies[:, None], mus, temperatures) - reference
+            spread = _fermi(energies[:, None], mus[top], temperatures[top]) - reference
+            return np.concatenate(
+                [
+                    np.einsum("el,ela->ea", occupations, injected),
+                    spread * injected.sum(axis=1),
+                ],
+                axis=1,
+            ) / (2 * np.pi)
 
         low, high = _energy_range(mus, temperatures)
         integrals, error, energies = _edge_quadrature(
@@ -442,11 +447,11 @@ def nonequilibrium_distribution(
     n_sites = len(fsyst.sites)
     spectral = np.empty((energies.size, n_sites))
     correlation = np.empty_like(spectral)
+    injected = solver.injectivity_batch(energies)  # (n_E, M, N)
     for k, energy in enumerate(energies):
-        injected = solver.injectivities(float(energy))
         occupations = _fermi(energy, mus, temperatures)
-        spectral[k] = np.bincount(site_of, weights=injected.sum(axis=0), minlength=n_sites)
-        correlation[k] = np.bincount(site_of, weights=occupations @ injected, minlength=n_sites)
+        spectral[k] = np.bincount(site_of, weights=injected[k].sum(axis=0), minlength=n_sites)
+        correlation[k] = np.bincount(site_of, weights=occupations @ injected[k], minlength=n_sites)
     spectral /= 2 * np.pi
     correlation /= 2 * np.pi
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -483,7 +488,11 @@ def _edge_quadrature(
     E = b − (b − a)(1 − s)² if b is one, E = a + (b − a)(1 − cos πs)/2 if both
     are, linear otherwise.  A 1/√ van Hove singularity or a √ kink at an edge
     then becomes smooth in s.  Adaptive Gauss–Kronrod (21 points) on all
-    pieces at once, error in the max norm over the components of ``func``.
+    pieces at once, error in the max norm over the components of ``func``
+    (:func:`analysis.gauss_kronrod.adaptive_gauss_kronrod`: each round of
+    refinement hands all its energies to ``func`` at once).
+
+    ``func`` takes an array of energies (n,) and returns (n, K).
 
     Returns
     -------
@@ -494,36 +503,32 @@ def _edge_quadrature(
     extra = [float(x) for x in smooth if low < x < high and not np.any(np.isclose(x, inside))]
     cuts = np.unique(np.concatenate([[low, high], inside, extra]))
     is_edge = np.isin(cuts, inside)
-    sampled: list[float] = []
+    sampled: list[np.ndarray] = []
 
     def mapped(u):
-        piece = min(int(u), cuts.size - 2)
+        piece = np.minimum(np.floor(u).astype(int), cuts.size - 2)
         a, b = cuts[piece], cuts[piece + 1]
         x, width = u - piece, b - a
-        if is_edge[piece] and is_edge[piece + 1]:
-            energy = a + 0.5 * width * (1 - np.cos(np.pi * x))
-            jacobian = 0.5 * np.pi * width * np.sin(np.pi * x)
-        elif is_edge[piece]:
-            energy, jacobian = a + width * x**2, 2 * width * x
-        elif is_edge[piece + 1]:
-            energy, jacobian = b - width * (1 - x) ** 2, 2 * width * (1 - x)
-        else:
-            energy, jacobian = a + width * x, width
-        sampled.append(float(energy))
-        return func(float(energy)) * jacobian
+        both, first, last = (
+            is_edge[piece] & is_edge[piece + 1],
+            is_edge[piece] & ~is_edge[piece + 1],
+            ~is_edge[piece] & is_edge[piece + 1],
+        )
+        energy = np.select(
+            [both, first, last],
+            [a + 0.5 * width * (1 - np.cos(np.pi * x)), a + width * x**2, b - width * (1 - x) ** 2],
+            a + width * x,
+        )
+        jacobian = np.select(
+            [both, first, last],
+            [0.5 * np.pi * width * np.sin(np.pi * x), 2 * width * x, 2 * width * (1 - x)],
+            width,
+        )
+        sampled.append(energy)
+        return np.asarray(func(energy)) * jacobian[:, None]
 
-    pieces = cuts.size - 1
-    integral, error = scipy.integrate.quad_vec(
-        mapped,
-        0.0,
-        float(pieces),
-        epsabs=tol,
-        epsrel=0.0,
-        norm="max",
-        limit=limit,
-        points=list(range(1, pieces)),
-    )
-    return np.asarray(integral), float(error), np.unique(sampled)
+    result = adaptive_gauss_kronrod(mapped, np.arange(cuts.size, dtype=float), tol=tol, limit=limit)
+    return result.integral, result.error, np.unique(np.concatenate(sampled))
 
 
 def _energy_range(mus: np.ndarray, temperatures: np.ndarray) -> tuple[float, float]:
@@ -597,8 +602,13 @@ def terminal_currents(
     tol = real("tol", tol, minimum=0, strict=True, hint="e/h · t")
     low, high = _energy_range(mus, temperatures)
 
-    def integrand(energy):
-        return energy_resolved_currents(open_system, energy, _fermi(energy, mus, temperatures))
+    def integrand(energies):
+        return np.array(
+            [
+                energy_resolved_currents(open_system, energy, _fermi(energy, mus, temperatures))
+                for energy in energies
+            ]
+        )
 
     currents, _, _ = _edge_quadrature(
         integrand, low, high, _lead_edges(open_system), smooth=mus, tol=tol, limit=2000
