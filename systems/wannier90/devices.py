@@ -66,20 +66,29 @@ class PeierlsMatrix:
         self.gauge = np.asarray(gauge, float)
 
     def _phases(self, pos_to, pos_from, B_tesla):
-        r_to = pos_to + self.offsets_to  # (n_to, 3)
-        r_from = pos_from + self.offsets_from
+        r_to = np.asarray(pos_to) + self.offsets_to  # (n_to, 3)
+        r_from = np.asarray(pos_from) + self.offsets_from
         mid = (r_to[:, None, :] + r_from[None, :, :]) / 2
         step = r_to[:, None, :] - r_from[None, :, :]
         potential = mid @ self.gauge.T
         theta = 2 * np.pi * float(B_tesla) / FLUX_QUANTUM_T_A2 * np.sum(potential * step, axis=-1)
         return np.exp(1j * theta)
 
-    def __call__(self, site_to, *rest):
-        *site_from, B_tesla = rest
-        pos_from = site_from[0].pos if site_from else site_to.pos
+    def __call__(self, site_to, site_from, B_tesla):
         if B_tesla == 0:
             return self.matrix
-        return self.matrix * self._phases(site_to.pos, pos_from, B_tesla)
+        return self.matrix * self._phases(site_to.pos, site_from.pos, B_tesla)
+
+
+class PeierlsOnsite(PeierlsMatrix):
+    """On-site value function ``(site, B_tesla)``: phases between the Wannier centres of one site."""
+
+    __name__ = "PeierlsOnsite"
+
+    def __call__(self, site, B_tesla):
+        if B_tesla == 0:
+            return self.matrix
+        return self.matrix * self._phases(site.pos, site.pos, B_tesla)
 
 
 def _values(crystal: Wannier90Crystal, gauge):
@@ -87,7 +96,7 @@ def _values(crystal: Wannier90Crystal, gauge):
     off = crystal.orbital_offsets
     if gauge is None:
         return list(crystal.onsite), [(b, b.matrix) for b in crystal.blocks]
-    onsite = [PeierlsMatrix(h, off[a], off[a], gauge) for a, h in enumerate(crystal.onsite)]
+    onsite = [PeierlsOnsite(h, off[a], off[a], gauge) for a, h in enumerate(crystal.onsite)]
     blocks = [
         (b, PeierlsMatrix(b.matrix, off[b.family_to], off[b.family_from], gauge))
         for b in crystal.blocks
@@ -201,7 +210,7 @@ def wannier90_device(
         field_direction = validation.real_array("field_direction", field_direction)
         if np.shape(field_direction) != (3,) or not np.any(field_direction):
             raise ValueError(f"field_direction must be a nonzero 3-vector, got {field_direction!r}")
-        gauge = landau_gauge(field_direction, sym.periods[0])
+        gauge = landau_gauge(field_direction, np.asarray(sym.periods)[0])
     onsite, values = _values(crystal, gauge)
 
     region = kwant.Builder()

@@ -20,12 +20,16 @@ so that a model written and read back is the same to rounding.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .. import validation
 from .model import TightBindingModel
+
+#: The DeprecationWarning NumPy 2 gives for TBmodels' sparse matrices (harmless, see read_wannier90).
+NUMPY2_ARRAY_WARNING = "__array__ implementation doesn't accept a copy keyword"
 
 #: Orbital orderings of a spinor model (see :class:`TightBindingModel`).
 SPINOR_ORDERINGS = (None, "blocks", "interleaved")
@@ -88,12 +92,16 @@ def read_wannier90(
         )
     import tbmodels  # deferred: imports pymatgen and friends, ~1 s
 
-    tb = tbmodels.Model.from_wannier_files(
-        hr_file=str(hr_file),
-        wsvec_file=None if wsvec_file is None else str(wsvec_file),
-        xyz_file=str(xyz_file),
-        win_file=str(win_file),
-    )
+    with warnings.catch_warnings():
+        # TBmodels 1.4.3's sparse matrices predate NumPy 2's __array__(copy=) protocol;
+        # NumPy warns and falls back to a copy, which is what TBmodels wants.
+        warnings.filterwarnings("ignore", NUMPY2_ARRAY_WARNING, DeprecationWarning)
+        tb = tbmodels.Model.from_wannier_files(
+            hr_file=str(hr_file),
+            wsvec_file=None if wsvec_file is None else str(wsvec_file),
+            xyz_file=str(xyz_file),
+            win_file=str(win_file),
+        )
     model = from_tbmodels(tb, spinors=spinors)
     if spinors is not None and model.num_orbitals % 2:
         raise ValueError(
