@@ -38,7 +38,7 @@ class HoppingBlock:
 
 
 def _group_by_tolerance(points: np.ndarray, lattice_vectors: np.ndarray, tolerance: float):
-    """Representatives and (group, cell) of each point; points closer than ``tolerance`` (mod lattice) merge."""
+    """Representatives, (group, cell) per point; points within ``tolerance`` (mod lattice) merge."""
     shifts = np.array(list(itertools.product((-1, 0, 1), repeat=len(lattice_vectors))))
     centres, groups, cells = [], [], []
     for p in points:
@@ -57,7 +57,7 @@ def _group_by_tolerance(points: np.ndarray, lattice_vectors: np.ndarray, toleran
 
 
 def _nearest_atom(points: np.ndarray, atoms: np.ndarray, lattice_vectors: np.ndarray, ratio: float):
-    """(atom, cell) of the atom image nearest to each point; refused when the second is nearly as near."""
+    """(atom, cell) of the nearest atom image per point; refused if the second is nearly as near."""
     inverse = np.linalg.inv(lattice_vectors)
     groups, cells = [], []
     shifts = np.array(list(itertools.product((-1, 0, 1, 2), repeat=len(lattice_vectors))))
@@ -71,7 +71,8 @@ def _nearest_atom(points: np.ndarray, atoms: np.ndarray, lattice_vectors: np.nda
         nearest, second = dist[order[0]], dist[order[1]]
         if second < ratio * nearest:
             raise ValueError(
-                f"atoms: Wannier centre {index} at {p.round(4).tolist()} Å is {nearest:.3f} Å from one "
+                f"atoms: Wannier centre {index} at {p.round(4).tolist()} Å is {nearest:.3f} Å "
+                f"from one "
                 f"atom and {second:.3f} Å from another (ratio < {ratio}); give sites explicitly"
             )
         a, cell = candidates[order[0]]
@@ -165,7 +166,7 @@ class Wannier90Crystal:
             if spin_partner is not None:
                 indices += list(spin_partner[members])
             cells = np.concatenate([cell[members]] * (1 if spin_partner is None else 2))
-            for slot, (m, c) in enumerate(zip(indices, cells)):
+            for slot, (m, c) in enumerate(zip(indices, cells, strict=False)):
                 fam_of[m], cell_of[m], slot_of[m] = g, c, slot
             self.orbitals.append(np.array(indices))
         norbs = [len(o) for o in self.orbitals]
@@ -186,7 +187,7 @@ class Wannier90Crystal:
         for R, h in model.hoppings.items():
             m, k = np.nonzero(h)
             deltas = cell[m] - np.asarray(R, int) - cell[k]
-            for mm, kk, delta in zip(m, k, deltas):
+            for mm, kk, delta in zip(m, k, deltas, strict=False):
                 key = (int(fam[mm]), int(fam[kk]), tuple(int(x) for x in delta))
                 if key not in matrices:
                     matrices[key] = np.zeros((norbs[key[0]], norbs[key[1]]), complex)
@@ -213,7 +214,7 @@ class Wannier90Crystal:
     # ---- Kwant pieces ------------------------------------------------------
 
     def hopping_kinds(self) -> list[tuple[kwant.builder.HoppingKind, np.ndarray]]:
-        """``(HoppingKind, matrix)`` of every kept hopping block, for ``builder[kind] = matrix``."""
+        """``(HoppingKind, matrix)`` of every kept block, for ``builder[kind] = matrix``."""
         return [
             (
                 kwant.builder.HoppingKind(
@@ -235,14 +236,16 @@ class Wannier90Crystal:
         """
         if self.model.spinors is None:
             raise ValueError(
-                "spinors: a spinless model has no S_z; import it with spinors='blocks' or 'interleaved'"
+                "spinors: a spinless model has no S_z; import it with spinors='blocks' "
+                "or 'interleaved'"
             )
         _, flips = self.model.spin_blocks()
         worst = max(flips.values())
         if worst > tolerance:
             R = max(flips, key=flips.get)
             raise ValueError(
-                f"model: S_z is not conserved (spin-flip element {worst:.3g} eV at R={R} > tolerance "
+                f"model: S_z is not conserved (spin-flip element {worst:.3g} eV at R={R} "
+                f"> tolerance "
                 f"{tolerance} eV, spin–orbit coupling)"
             )
         return {
@@ -251,7 +254,7 @@ class Wannier90Crystal:
         }
 
     def period(self, direction) -> int:
-        """Smallest multiple n of the lattice vector ``direction`` whose lead cell holds every hopping range."""
+        """Smallest multiple n of the lattice vector ``direction`` holding every hopping range."""
         basis = self._completed_basis(direction)
         along = np.array([b.delta for b in self.blocks], float).reshape(-1, self.model.dimension)
         along = along @ np.linalg.inv(basis)
@@ -263,7 +266,8 @@ class Wannier90Crystal:
         dim = self.model.dimension
         if d.shape != (dim,) or not np.issubdtype(d.dtype, np.integer) or not d.any():
             raise ValueError(
-                f"direction must be {dim} integers (a lattice vector in reduced coordinates), got {direction!r}"
+                f"direction must be {dim} integers (a lattice vector in reduced coordinates), "
+                f"got {direction!r}"
             )
         units = np.eye(dim, dtype=int)
         for others in itertools.combinations(range(dim), dim - 1):
@@ -284,7 +288,7 @@ class Wannier90Crystal:
         return sym
 
     def fill(self, builder: kwant.Builder, sites) -> kwant.Builder:
-        """Put the model on ``sites`` of ``builder`` the Kwant way (on-site, then every HoppingKind)."""
+        """Put the model on ``sites`` of ``builder`` the Kwant way (on-site, every HoppingKind)."""
         for site in sites:
             builder[site] = self.onsite[self.families.index(site.family)]
         for kind, matrix in self.hopping_kinds():
@@ -292,7 +296,7 @@ class Wannier90Crystal:
         return builder
 
     def bulk(self, periods=None) -> kwant.Builder:
-        """The infinite crystal: a Builder with translational symmetry by ``periods`` (rows, reduced).
+        """The infinite crystal: a Builder with symmetry by ``periods`` (rows, reduced).
 
         ``periods=None`` is the primitive cell; an integer matrix makes a
         supercell (its bands are the model's folded).  For ``kwant.wraparound``.

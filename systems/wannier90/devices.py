@@ -33,7 +33,7 @@ FLUX_QUANTUM_T_A2 = constants.h / constants.e * 1e20
 
 
 def landau_gauge(field_direction, lead_direction_cartesian) -> np.ndarray:
-    """Matrix M (1/Å·Å per tesla) with A(r) = B M r invariant along the lead, curl A = B (unit field)."""
+    """Matrix M (per tesla): A(r) = B M r, invariant along the lead, curl A = B (unit field)."""
     b = np.asarray(field_direction, float)
     b = b / np.linalg.norm(b)
     u = np.asarray(lead_direction_cartesian, float)
@@ -45,7 +45,7 @@ def landau_gauge(field_direction, lead_direction_cartesian) -> np.ndarray:
 
 
 class PeierlsMatrix:
-    """Value function ``(site_to, site_from, B_tesla) -> H ∘ exp(i theta)`` (or on-site ``(site, B_tesla)``).
+    """Hopping value function ``(site_to, site_from, B_tesla) -> H ∘ exp(i theta)``.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ class PeierlsMatrix:
 
 
 class PeierlsOnsite(PeierlsMatrix):
-    """On-site value function ``(site, B_tesla)``: phases between the Wannier centres of one site."""
+    """On-site value function ``(site, B_tesla)``: phases between one site's Wannier centres."""
 
     __name__ = "PeierlsOnsite"
 
@@ -113,7 +113,7 @@ def _keys(tags: np.ndarray, low: np.ndarray, span: np.ndarray) -> np.ndarray:
 
 
 def fill_hoppings(builder: kwant.Builder, crystal: Wannier90Crystal, sites, values) -> int:
-    """Assign every hopping kind between ``sites`` (vectorized pair search); returns their number."""
+    """Assign every hopping kind between ``sites`` (vectorized pair search); return the count."""
     by_family = [[] for _ in crystal.families]
     for site in sites:
         by_family[crystal.families.index(site.family)].append(site)
@@ -127,7 +127,7 @@ def fill_hoppings(builder: kwant.Builder, crystal: Wannier90Crystal, sites, valu
     span = every.max(axis=0) + reach + 1 - low
     keys = [_keys(t, low, span) for t in tags]
     order = [np.argsort(k) for k in keys]
-    sorted_keys = [k[o] for k, o in zip(keys, order)]
+    sorted_keys = [k[o] for k, o in zip(keys, order, strict=False)]
     count = 0
     for block, value in values:
         a, b = block.family_to, block.family_from
@@ -139,7 +139,7 @@ def fill_hoppings(builder: kwant.Builder, crystal: Wannier90Crystal, sites, valu
         found = np.flatnonzero(sorted_keys[a][where] == target)
         to_sites, from_sites = by_family[a], by_family[b]
         to_index = order[a][where[found]]
-        for i, j in zip(to_index.tolist(), found.tolist()):
+        for i, j in zip(to_index.tolist(), found.tolist(), strict=False):
             builder[to_sites[i], from_sites[j]] = value
         count += len(found)
     return count

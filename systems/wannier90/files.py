@@ -28,7 +28,7 @@ import numpy as np
 from .. import validation
 from .model import TightBindingModel
 
-#: The DeprecationWarning NumPy 2 gives for TBmodels' sparse matrices (harmless, see read_wannier90).
+#: NumPy 2's DeprecationWarning for TBmodels' sparse matrices (harmless, see read_wannier90).
 NUMPY2_ARRAY_WARNING = "__array__ implementation doesn't accept a copy keyword"
 
 #: Orbital orderings of a spinor model (see :class:`TightBindingModel`).
@@ -105,13 +105,14 @@ def read_wannier90(
     model = from_tbmodels(tb, spinors=spinors)
     if spinors is not None and model.num_orbitals % 2:
         raise ValueError(
-            f"spinors={spinors!r} needs an even number of Wannier functions, got {model.num_orbitals}"
+            f"spinors={spinors!r} needs an even number of Wannier functions, "
+            f"got {model.num_orbitals}"
         )
     return model
 
 
 def from_tbmodels(tb, *, spinors: str | None = None) -> TightBindingModel:
-    """A :class:`TightBindingModel` from a ``tbmodels.Model`` (full H(R) for +R and -R)."""
+    """A :class:`TightBindingModel` from a ``tbmodels.Model`` (full H(R) for +R, -R)."""
     validation.choice(
         "spinors", spinors, SPINOR_ORDERINGS, hint="orbital ordering of a spinor model"
     )
@@ -152,7 +153,7 @@ def write_wannier90(model: TightBindingModel, seedname: str | Path) -> dict[str,
     hr.write_text("\n".join(lines) + "\n")
     xyz = seed.with_name(seed.name + "_centres.xyz")
     centres = [" ".join(["X"] + [fmt % c for c in p]) for p in model.positions]
-    xyz.write_text("\n".join([str(n), "Wannier centres"] + centres) + "\n")
+    xyz.write_text("\n".join([str(n), "Wannier centres", *centres]) + "\n")
     win = seed.with_name(seed.name + ".win")
     cell = [" ".join(fmt % c for c in a) for a in model.lattice_vectors]
     spin = [f"spinors = {'true' if model.spinors else 'false'}"]

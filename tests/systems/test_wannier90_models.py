@@ -91,14 +91,18 @@ def test_round_trip_through_wannier90_files(tmp_path):
     for kk in k:
         p = {"k_x": 2 * np.pi * kk[0], "k_y": 2 * np.pi * kk[1], "k_z": 2 * np.pi * kk[2]}
         np.testing.assert_allclose(
-            h_read.hamiltonian_submatrix(params=p), h_direct.hamiltonian_submatrix(params=p), atol=1e-14
+            h_read.hamiltonian_submatrix(params=p),
+            h_direct.hamiltonian_submatrix(params=p),
+            atol=1e-14,
         )
 
 
 def ribbon(crystal, **kwargs):
     cross = lambda p: -0.1 <= p[1] <= 4 * A and abs(p[2]) < 1  # noqa: E731
     shape = lambda p: cross(p) and abs(p[0]) <= 3 * A  # noqa: E731
-    return wannier90_device(crystal, shape, (0, 0, 0), lead_direction=(1, 0, 0), lead_shape=cross, **kwargs)
+    return wannier90_device(
+        crystal, shape, (0, 0, 0), lead_direction=(1, 0, 0), lead_shape=cross, **kwargs
+    )
 
 
 @pytest.mark.parametrize("ordering", ["blocks", "interleaved"])
@@ -129,10 +133,19 @@ def test_spin_orbit_model_refuses_sz():
 def test_spinor_files_without_an_ordering_are_refused(tmp_path):
     files = write_wannier90(hbn("blocks"), tmp_path / "spin")
     with pytest.raises(ValueError, match="spinors must be 'blocks' or 'interleaved'"):
-        from_wannier90(files["hr_file"], win_file=files["win_file"], xyz_file=files["xyz_file"], sites="centres")
+        from_wannier90(
+            files["hr_file"],
+            win_file=files["win_file"],
+            xyz_file=files["xyz_file"],
+            sites="centres",
+        )
     crystal = from_wannier90(
-        files["hr_file"], win_file=files["win_file"], xyz_file=files["xyz_file"], sites="centres",
-        spinors="blocks", tolerance=0.1,
+        files["hr_file"],
+        win_file=files["win_file"],
+        xyz_file=files["xyz_file"],
+        sites="centres",
+        spinors="blocks",
+        tolerance=0.1,
     )
     assert [f.norbs for f in crystal.families] == [2, 2]
 
@@ -146,4 +159,6 @@ def test_bad_inputs_name_the_argument(tmp_path):
     with pytest.raises(ValueError, match="hr_file must be an existing file"):
         read_wannier90(tmp_path / "none_hr.dat", win_file="y", xyz_file="z")
     with pytest.raises(TypeError, match="lead_shape must be a function"):
-        wannier90_device(crystal, lambda p: True, (0, 0, 0), lead_direction=(1, 0, 0), lead_shape=None)
+        wannier90_device(
+            crystal, lambda p: True, (0, 0, 0), lead_direction=(1, 0, 0), lead_shape=None
+        )

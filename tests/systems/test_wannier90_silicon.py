@@ -8,6 +8,7 @@ read independently here), never the Kwant system under test.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import kwant
@@ -75,20 +76,24 @@ def test_supercell_bands_are_the_readers_folded(crystal, reader):
     got = np.linalg.eigvalsh(wrapped_hamiltonian(fsyst, K))
     # k_primitive = P^-1 (K + m): the supercell zone holds det(P) primitive k points
     inverse = np.linalg.inv(periods)
-    folded = np.sort(np.concatenate([bands(reader, inverse @ (K + [m, 0, 0]))[0] for m in (0, 1)]))
+    folded = np.sort(
+        np.concatenate([bands(reader, inverse @ (K + np.array([m, 0, 0])))[0] for m in (0, 1)])
+    )
     np.testing.assert_allclose(got, folded, rtol=0, atol=1e-10)
 
 
 def right_movers(reader, basis, energy, k_transverse, points=1500):
     """Upward crossings of `energy` by the reader's bands along k_parallel in [0, 1)."""
     kappa = np.arange(points) / points
-    k_new = np.column_stack([kappa, np.full(points, k_transverse[0]), np.full(points, k_transverse[1])])
+    k_new = np.column_stack(
+        [kappa, np.full(points, k_transverse[0]), np.full(points, k_transverse[1])]
+    )
     e = bands(reader, k_new @ np.linalg.inv(basis).T) - energy
     return int(np.sum((e < 0) & (np.roll(e, -1, axis=0) > 0)))
 
 
 def transverse_periodic_device(crystal):
-    """A slab of two lead cells along DIRECTION, periodic (wrapped) across, with wrapped bulk leads."""
+    """A slab of two lead cells along DIRECTION, wrapped across, with wrapped bulk leads."""
     n = crystal.period(DIRECTION)
     cells = 2 * n  # the slab must hold an image of every lead site (Kwant's "interrupt" rule)
     basis = crystal._completed_basis(DIRECTION)
@@ -121,7 +126,9 @@ def test_pristine_conductance_counts_the_readers_right_movers(crystal, reader, e
 def wire(crystal, **kwargs):
     cross = lambda p: abs(p[1]) <= A / 2 + 0.1 and abs(p[2]) <= A / 2 + 0.1  # noqa: E731
     shape = lambda p: cross(p) and abs(p[0]) <= 1.5 * A  # noqa: E731
-    return wannier90_device(crystal, shape, (0, 0, 0), lead_direction=DIRECTION, lead_shape=cross, **kwargs)
+    return wannier90_device(
+        crystal, shape, (0, 0, 0), lead_direction=DIRECTION, lead_shape=cross, **kwargs
+    )
 
 
 def test_vectorized_fill_gives_the_same_system_as_hopping_kinds(crystal):
@@ -130,10 +137,12 @@ def test_vectorized_fill_gives_the_same_system_as_hopping_kinds(crystal):
     h_fast = fast.hamiltonian_submatrix(sparse=True).toarray()
     h_plain = plain.hamiltonian_submatrix(sparse=True).toarray()
     assert sorted(map(repr, fast.sites)) == sorted(map(repr, plain.sites))
+
     # same sites; permute both Hamiltonians to one site order (blocks of 4 orbitals)
     def permuted(f, h):
         idx = np.concatenate([np.arange(4 * i, 4 * i + 4) for i in order(f)])
         return h[np.ix_(idx, idx)]
+
     np.testing.assert_array_equal(permuted(fast, h_fast), permuted(plain, h_plain))
 
 
@@ -172,7 +181,7 @@ def test_cutoff_converges_bands_and_conductance(reader):
         assert report.dropped > 0 and len(cut.blocks) <= len(full.blocks)
         errors.append(error)
     # the band error falls as the cutoff is lowered (each step drops a subset of the last)
-    assert all(later <= earlier + 1e-12 for earlier, later in zip(errors, errors[1:], strict=False))
+    assert all(later <= earlier + 1e-12 for earlier, later in itertools.pairwise(errors))
     assert errors[-1] < 0.05 * errors[0]
     # the wire's conductance at a plateau is the full model's at a 1 meV cutoff
     g_full = kwant.smatrix(wire(full).finalized(), 8.0).transmission(1, 0)
