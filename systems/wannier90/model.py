@@ -105,7 +105,7 @@ class TightBindingModel:
         )
 
     def orbital_distances(self, R) -> np.ndarray:
-        """|r_n + R.a - r_m| for all orbital pairs (m, n) of H(R), Å."""
+        """``|r_n + R.a - r_m|`` for all orbital pairs (m, n) of H(R), Å."""
         shift = np.asarray(R, dtype=float) @ self.lattice_vectors
         d = self.positions[None, :, :] + shift - self.positions[:, None, :]
         return np.linalg.norm(d, axis=-1)
