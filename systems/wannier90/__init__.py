@@ -12,6 +12,7 @@ from .crystal import HERMITICITY_TOLERANCE, HoppingBlock, Wannier90Crystal
 from .devices import PeierlsMatrix, wannier90_device
 from .files import SPINOR_ORDERINGS, from_tbmodels, read_wannier90, write_wannier90
 from .importer import from_wannier90, read_atoms
+from .indexed_builder import IndexedBuilder
 from .model import CutoffReport, TightBindingModel
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "SPINOR_ORDERINGS",
     "CutoffReport",
     "HoppingBlock",
+    "IndexedBuilder",
     "PeierlsMatrix",
     "TightBindingModel",
     "Wannier90Crystal",
