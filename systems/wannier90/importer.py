@@ -65,6 +65,7 @@ def from_wannier90(
     ...                          wsvec_file="si_wsvec.dat", energy_cutoff=1e-3)  # doctest: +SKIP
     """
     validation.choice("sites", sites, ("atoms", "centres"))
+    tolerance = validation.positive_real("tolerance", tolerance)
     energy_cutoff = validation.real("energy_cutoff", energy_cutoff, minimum=0, hint="eV")
     distance_cutoff = validation.real(
         "distance_cutoff", distance_cutoff, minimum=0, strict=True, finite=False, hint="Å"
