@@ -119,7 +119,10 @@ def from_tbmodels(tb, *, spinors: str | None = None) -> TightBindingModel:
     if tb.uc is None:
         raise ValueError("tb must have a unit cell (tbmodels.Model.uc), got None")
     zero = np.zeros((tb.size, tb.size), dtype=complex)
-    half = {tuple(int(r) for r in R): np.asarray(tb._array_cast(h)) for R, h in tb.hop.items()}
+    half = {
+        tuple(int(r) for r in R): np.asarray(h.toarray() if hasattr(h, "toarray") else h, complex)
+        for R, h in tb.hop.items()
+    }
     vectors = set(half) | {tuple(-r for r in R) for R in half}
     hoppings = {}
     for R in sorted(vectors):
