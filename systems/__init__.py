@@ -19,6 +19,7 @@ from .probes import attach_dephasing_probes, dephasing_probe_leads
 from .rings import AB_RING_LEADS, ab_ring
 from .units import MATERIALS, ContinuumWarning, Units
 from .validation import MAX_SITES
+from .wannier90 import from_wannier90
 from .wires import chain, qpc, wire
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "chain",
     "cross",
     "dephasing_probe_leads",
+    "from_wannier90",
     "hall_bar",
     "parameter_names",
     "parameter_owners",
