@@ -5,7 +5,7 @@ Every scan and every study takes its run options as one keyword, ``run``::
     from workflows.runs import RunOptions, process_pool
 
     run = RunOptions(executor=process_pool(2), store="qpc.sqlite", progress=True)
-    table = workflows.qpc_conductance(recipe, energies, run=run)
+    table = workflows.qpc_conductance(recipe, energy, gate_voltages, run=run)
 
 The options say *how* points are computed, never *what* is computed: two runs
 that differ only in their options give the same numbers (a store written under
