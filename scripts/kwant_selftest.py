@@ -44,6 +44,21 @@ KNOWN_FAILURES = {
     # SymPy >= 1.13 no longer compares Float(1.0) == Integer(1) equal; kwant.continuum
     # gives the same numbers, the test compares the symbolic types.
     "kwant/continuum/tests/test_discretizer.py::test_integer_float_input": "SymPy Float vs Integer",
+    # plotly (>= 6) comes in through TBmodels -> pymatgen (the Wannier90 reader), so
+    # Kwant's plotly backend tests now run: kwant.plotter calls plotly.offline.plot(...,
+    # show_link=...), a keyword plotly removed ("unexpected keyword argument 'show_link'").
+    # mesoflow never plots through kwant.plotter.
+    **{
+        f"kwant/tests/test_plotter.py::{test}": "plotly >= 6 removed show_link"
+        for test in (
+            "test_plotly_plot",
+            "test_plot_more_site_families_than_colors[plotly]",
+            "test_map[plotly]",
+            "test_bands[plotly]",
+            "test_spectrum[plotly]",
+            "test_density_works[plotly]",
+        )
+    },
 }
 
 
