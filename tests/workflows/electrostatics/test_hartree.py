@@ -170,9 +170,11 @@ def test_gauge_invariance_self_consistent_but_not_imposed(device, equilibrium):
     """Christen & Büttiker, Europhys. Lett. 35, 523 (1996): shifting every reservoir, contact
     and gate voltage by one constant leaves the currents unchanged.  The self-consistent model
     keeps them to the Hartree tolerance (1e-8 eV × G ≤ 1 e²/h) plus the energy grid's
-    error (tol 1e-7 on a grid that moves with the reservoirs): 1e-7.  The rigid and linear drops of today's iv_curve, with the
-    same (equilibrium self-consistent) potential imposed, change the current by ~1e-2 when
-    the reservoirs move by 0.3 V and the imposed potential does not.
+    error (tol 1e-7 on a grid that moves with the reservoirs): 1e-7.  The rigid drop of
+    today's iv_curve, with the same (equilibrium self-consistent) potential imposed, changes
+    the current by far more than 1e-3 when the reservoirs move by 0.3 V and the imposed
+    potential does not.  (The linear drop adds to V as a function of (x, y), which this
+    chain's site-valued potential is not; it imposes U as well and fails in the same way.)
     """
     shift = 0.3  # V (= 0.3 t: t = 1 eV)
     biases = [0.2]
@@ -231,9 +233,7 @@ def test_linear_response_equals_equilibrium_conductance(device, equilibrium):
         tol=1e-7,
         tolerance=1e-9,
     )
-    rigid = iv_curve(
-        device.fsyst, E_F, [0.0], params=equilibrium.params, temperature=KT, tol=1e-7
-    )
+    rigid = iv_curve(device.fsyst, E_F, [0.0], params=equilibrium.params, temperature=KT, tol=1e-7)
     conductance = rigid["dIdV"].iloc[0]
     assert conductance > 0.1
     np.testing.assert_allclose(sc["dIdV"], conductance, rtol=5e-4)
