@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.optimize
 
 from systems.electrostatics import SiteElectrostatics, SitePotential
 from systems.parameters import updated_params
 from systems.units import Units
 from systems.validation import integer, real, shown
 from workflows.scattering.nonequilibrium import electron_density
+
+from .newton import solve_potential, warm_start
 
 __all__ = ["HartreeConvergenceError", "HartreeDevice", "HartreeSolution", "hartree"]
 
@@ -220,15 +221,7 @@ def hartree(
     es = device.electrostatics
     bare = es.bare_energy(voltages)
     mu = device.reservoirs(energy, voltages)
-    if initial is None:
-        start = bare
-    else:
-        start = np.asarray(getattr(initial, "energy", initial), dtype=float).ravel()
-        if start.shape != bare.shape or not np.all(np.isfinite(start)):
-            raise ValueError(
-                f"initial must be a HartreeSolution or {bare.size} finite energies (eV), "
-                f"got {shown(initial)}"
-            )
+    start = warm_start(initial, bare, "HartreeSolution")
 
     def density(u):
         point_params = device.params(u, voltages, params)
@@ -239,21 +232,7 @@ def hartree(
     def residual(u):
         return u - bare - es.interaction(density(u))
 
-    residuals: list[float] = []
-    if np.max(np.abs(residual(start))) <= tolerance:
-        solution = start
-    else:
-        try:
-            solution = scipy.optimize.newton_krylov(
-                residual,
-                start,
-                f_tol=tolerance,
-                maxiter=max_iterations,
-                callback=lambda x, f: residuals.append(float(np.max(np.abs(f)))),
-                method="lgmres",
-            )
-        except scipy.optimize.NoConvergence as failure:
-            solution = np.asarray(failure.args[0]).ravel()
+    solution, residuals = solve_potential(residual, start, tolerance, max_iterations)
     electrons = density(solution)
     last = float(np.max(np.abs(solution - bare - es.interaction(electrons))))
     converged = last <= tolerance
