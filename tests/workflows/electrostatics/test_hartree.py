@@ -238,3 +238,17 @@ def test_linear_response_equals_equilibrium_conductance(device, equilibrium):
     assert conductance > 0.1
     np.testing.assert_allclose(sc["dIdV"], conductance, rtol=5e-4)
     assert list(sc["iterations"]) and sc.attrs["drop"] == "self-consistent"
+
+
+def test_bad_input_is_one_line_before_work(device):
+    fsyst = device.fsyst
+    with pytest.raises(TypeError, match="electrostatics=HartreeDevice"):
+        iv_curve(fsyst, E_F, [0.1], temperature=KT, drop="self-consistent")
+    with pytest.raises(ValueError, match="drop='self-consistent' only"):
+        iv_curve(fsyst, E_F, [0.1], temperature=KT, drop="rigid", electrostatics=device)
+    with pytest.raises(ValueError, match="not gates of the layout"):
+        HartreeDevice(
+            fsyst, device.electrostatics, UNITS, ("source", "nowhere"), ("V_source", "V_drain")
+        )
+    with pytest.raises(ValueError, match="one entry per lead"):
+        HartreeDevice(fsyst, device.electrostatics, UNITS, ("source",), ("V_source",))
