@@ -5,15 +5,20 @@ The electrostatic description (layout, Poisson problem, the affine map at the si
 """
 
 from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice
+from .hartree import HartreeConvergenceError, HartreeDevice, HartreeSolution, hartree
 from .pinch_off import PinchOff, pinch_off_voltage
 from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
 
 __all__ = [
     "BandDensity",
+    "HartreeConvergenceError",
+    "HartreeDevice",
+    "HartreeSolution",
     "PinchOff",
     "ThomasFermiConvergenceError",
     "ThomasFermiSolution",
     "chain",
+    "hartree",
     "parabolic_2d",
     "pinch_off_voltage",
     "square_lattice",

@@ -28,12 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.optimize
 
 from systems.electrostatics import SiteElectrostatics
-from systems.validation import integer, real, shown
+from systems.validation import integer, real
 
 from .density_of_states import BandDensity
+from .newton import solve_potential, warm_start
 
 __all__ = ["ThomasFermiConvergenceError", "ThomasFermiSolution", "thomas_fermi"]
 
@@ -119,36 +119,13 @@ def thomas_fermi(
     tolerance = real("tolerance", tolerance, minimum=0, strict=True, hint="eV")
     max_iterations = integer("max_iterations", max_iterations, minimum=1)
     bare = electrostatics.bare_energy(voltages)
-    if initial is None:
-        start = bare
-    else:
-        start = np.asarray(getattr(initial, "energy", initial), dtype=float).ravel()
-        if start.shape != bare.shape or not np.all(np.isfinite(start)):
-            raise ValueError(
-                f"initial must be a ThomasFermiSolution or {bare.size} finite energies (eV), "
-                f"got {shown(initial)}"
-            )
+    start = warm_start(initial, bare, "ThomasFermiSolution")
 
     def residual(energy):
         density = band.count(-band_edge - energy)
         return energy - bare - electrostatics.interaction(density)
 
-    residuals: list[float] = []
-    first = residual(start)
-    if np.max(np.abs(first)) <= tolerance:
-        energy = start
-    else:
-        try:
-            energy = scipy.optimize.newton_krylov(
-                residual,
-                start,
-                f_tol=tolerance,
-                maxiter=max_iterations,
-                callback=lambda x, f: residuals.append(float(np.max(np.abs(f)))),
-                method="lgmres",
-            )
-        except scipy.optimize.NoConvergence as failure:
-            energy = np.asarray(failure.args[0]).ravel()
+    energy, residuals = solve_potential(residual, start, tolerance, max_iterations)
     last = float(np.max(np.abs(residual(energy))))
     converged = last <= tolerance
     if not converged and check:

@@ -23,6 +23,15 @@ Voltage-drop models (``drop``):
 * a callable ``drop(bias) -> dict`` — the user's own model: the returned
   parameters are merged into ``params`` at each bias (e.g. a gate or a
   self-consistent potential).
+* ``"self-consistent"`` — the Hartree potential at each bias
+  (:mod:`workflows.studies.self_consistent_bias`): ``electrostatics`` (a
+  :class:`workflows.electrostatics.HartreeDevice`) names the contact gate of
+  each lead, which moves with its reservoir, μ_l = E_F − eV_l, and the
+  leads' bands move with them.  The only model here whose currents do not
+  change when every voltage is shifted by a constant (Christen and Büttiker,
+  Europhys. Lett. 35, 523 (1996)); the rigid and linear drops fix the
+  potential in the device while the reservoirs move.  Each bias warm-starts
+  from the nearest bias solved before in the same process.
 
 With more than two leads, the others float at every energy (as in
 :mod:`workflows.studies.thermoelectric`).
@@ -50,8 +59,11 @@ from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
 from systems.validation import check_system, real
 from systems.validation import energy as check_energy
+from workflows.electrostatics.hartree import HartreeDevice
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE
+from workflows.studies.landauer_window import two_terminal_matrix, window_current
+from workflows.studies.self_consistent_bias import SelfConsistentIVPoint
 from workflows.studies.study_runs import (
     StudySystem,
     observable,
@@ -81,13 +93,6 @@ def _linear_drop(fsyst, base_potential, split: float) -> Callable[[float], dict]
         return {"V": potential}
 
     return drop
-
-
-def _two_terminal_matrix(values: np.ndarray) -> np.ndarray:
-    g = np.zeros((values.size, 2, 2))
-    g[:, 0, 0] = g[:, 1, 1] = values
-    g[:, 0, 1] = g[:, 1, 0] = -values
-    return g
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,19 +129,16 @@ class IVPoint:
         ms = self.energy + self.split * bias
         md = self.energy - (1 - self.split) * bias
         point_params = updated_params(self.params, dict(self.drop(float(bias))))
-        func = transmission_function(
+        current = window_current(
             study_system(self.fsyst),
-            params=point_params,
-            source=self.source,
-            sink=self.sink,
-            at_band_edge=GRID_NODE_SIDE,
+            point_params,
+            self.source,
+            self.sink,
+            (ms, md),
+            self.temperature,
+            self.tol,
         )
-        energies, values = window_grid(
-            func, [(ms, self.temperature), (md, self.temperature)], tol=self.tol, boxes=[(md, ms)]
-        )
-        g = _two_terminal_matrix(values)
-        temperatures = [self.temperature, self.temperature]
-        return {"current": landauer_currents(energies, g, [ms, md], temperatures)[0][0]}
+        return {"current": current}
 
     def sweep_axis(self, axes: Mapping[str, list[Any]]) -> str | None:
         """``"bias"`` in the rigid model (one 𝒯(E) for every bias), else None."""
@@ -160,7 +162,7 @@ class IVPoint:
         windows = [(m, theta) for m in np.concatenate([mu_source, mu_sink])]
         boxes = list(zip(mu_sink, mu_source, strict=True))
         energies, transmission = window_grid(func, windows, tol=self.tol, boxes=boxes)
-        g = _two_terminal_matrix(transmission)
+        g = two_terminal_matrix(transmission)
         results = []
         for ms, md in zip(mu_source, mu_sink, strict=True):
             current = landauer_currents(energies, g, [ms, md], [theta, theta])[0][0]
@@ -184,6 +186,8 @@ def iv_curve(
     drop: str | Callable[[float], Mapping[str, Any]] = "rigid",
     split: float = 0.5,
     tol: float = DEFAULT_TOL,
+    electrostatics: HartreeDevice | None = None,
+    tolerance: float = 1e-6,
     run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """I(V) and dI/dV between two terminals at finite bias (see the module docstring).
@@ -205,11 +209,19 @@ def iv_curve(
     source, sink
         Lead indices.
     drop
-        ``"rigid"``, ``"linear"`` or a callable ``bias -> params update``.
+        ``"rigid"``, ``"linear"``, ``"self-consistent"`` or a callable
+        ``bias -> params update``.
     split
         Fraction η of the bias applied to the source (0 … 1).
     tol
         Error target of the adaptive energy grid(s).
+    electrostatics
+        ``drop="self-consistent"`` only: the
+        :class:`workflows.electrostatics.HartreeDevice` of ``fsyst`` (its
+        ``voltages`` are the zero-bias voltages; ``energy`` is then E_F, the
+        electrochemical potential of a contact at 0 V).
+    tolerance
+        ``drop="self-consistent"`` only: the Hartree tolerance, eV.
     run
         How the points run: :class:`workflows.runs.options.RunOptions` (default: in
         this process, no progress bar).  The rigid model is one task.
@@ -220,7 +232,8 @@ def iv_curve(
         Columns ``bias`` (t/e), ``current`` (e·t/h), ``dIdV`` (e²/h); for the
         rigid model dI/dV = ∫ 𝒯 [η(−∂f_s/∂E) + (1 − η)(−∂f_d/∂E)] dE exactly,
         otherwise by finite differences of I(V) in order of increasing bias
-        (sample densely).  ``attrs``: ``units``, ``drop``, the scan's
+        (sample densely); self-consistent: also ``iterations`` (Hartree, per
+        bias).  ``attrs``: ``units``, ``drop``, the scan's
         ``provenance``, ``failed`` and ``errors``.
     """
     run = run_options(run)
@@ -241,21 +254,43 @@ def iv_curve(
                 "have; pass drop=callable(bias) -> params instead"
             )
         drop = _linear_drop(fsyst, params.get("V", 0.0), split)
+    elif drop == "self-consistent":
+        _check_device(electrostatics, fsyst)
+        tolerance = real("tolerance", tolerance, minimum=0, strict=True, hint="eV")
     elif not (drop == "rigid" or callable(drop)):
-        raise ValueError(f"drop must be 'rigid', 'linear' or a callable, got {drop!r}")
+        raise ValueError(
+            f"drop must be 'rigid', 'linear', 'self-consistent' or a callable, got {drop!r}"
+        )
+    if electrostatics is not None and model != "self-consistent":
+        raise ValueError("electrostatics= is for drop='self-consistent' only")
     tol, _, _ = check_grid_settings(tol)  # before any point
-    transmission_function(fsyst, params=params, source=source, sink=sink)  # checks, before work
-    point = IVPoint(
-        fsyst=system,
-        energy=energy,
-        params=params,
-        temperature=float(temperature),
-        source=source,
-        sink=sink,
-        drop=None if drop == "rigid" else drop,
-        split=float(split),
-        tol=tol,
-    )
+    if model == "self-consistent":
+        zero = electrostatics.params(np.zeros(len(fsyst.sites)), electrostatics.voltages, params)
+        transmission_function(fsyst, params=zero, source=source, sink=sink)  # checks
+        point = SelfConsistentIVPoint(
+            device=electrostatics,
+            energy=energy,
+            params=params,
+            temperature=float(temperature),
+            source=source,
+            sink=sink,
+            split=float(split),
+            tol=tol,
+            tolerance=tolerance,
+        )
+    else:
+        transmission_function(fsyst, params=params, source=source, sink=sink)  # checks
+        point = IVPoint(
+            fsyst=system,
+            energy=energy,
+            params=params,
+            temperature=float(temperature),
+            source=source,
+            sink=sink,
+            drop=None if drop == "rigid" else drop,
+            split=float(split),
+            tol=tol,
+        )
     table = run_study_grid(
         "iv_curve",
         point,
@@ -269,11 +304,12 @@ def iv_curve(
             "drop": model,
             "split": float(split),
             "tol": tol,
+            **_device_settings(electrostatics, tolerance),
         },
         run=run,
     )
     currents = np.array([observable(table, "current", i) for i in range(len(table))], dtype=float)
-    if point.drop is None:
+    if model == "rigid":
         slopes = np.array([observable(table, "dIdV", i) for i in range(len(table))], dtype=float)
     else:
         slopes = np.full(biases.size, np.nan)
@@ -281,11 +317,36 @@ def iv_curve(
             order = np.argsort(biases)
             slopes[order] = np.gradient(currents[order], biases[order])
     frame = pd.DataFrame({"bias": table["bias"].astype(float), "current": currents, "dIdV": slopes})
+    if model == "self-consistent":
+        frame["iterations"] = [observable(table, "iterations", i) for i in range(len(table))]
     frame.attrs.update(
         study_attrs(table, ["bias"], units={"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}),
         drop=model,
     )
     return frame
+
+
+def _check_device(device, fsyst) -> None:
+    """``electrostatics`` of the self-consistent model: a HartreeDevice of ``fsyst``."""
+    if not isinstance(device, HartreeDevice):
+        raise TypeError(
+            "drop='self-consistent' needs electrostatics=HartreeDevice(...), got "
+            f"{type(device).__name__}"
+        )
+    if device.fsyst is not fsyst:
+        raise ValueError("electrostatics.fsyst must be the system of the I-V curve")
+
+
+def _device_settings(device, tolerance) -> dict:
+    """The recorded settings of a self-consistent run (contacts, voltages, tolerance)."""
+    if device is None:
+        return {}
+    return {
+        "contacts": list(device.contacts),
+        "voltages": dict(device.voltages),
+        "potential": device.potential,
+        "tolerance": float(tolerance),
+    }
 
 
 def _parameter_names(fsyst) -> frozenset:

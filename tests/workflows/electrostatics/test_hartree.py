@@ -1,0 +1,268 @@
+"""Hartree self-consistency and self-consistent transport on a gated chain.
+
+The device: a 12-site chain (a = 10 nm, t = 1 eV, on-site 2t + U) between two leads whose
+bands follow their contacts (on-site 2t − eV_l), in a 2D (x, z) layout: the contacts are
+metal sheets in the plane of the chain beyond its ends, a top gate covers its middle, and
+every other face of the box is free (zero normal field), so that every Dirichlet value is
+a voltage of the problem.  ε_r = 100 keeps the charging energy (K ≈ 0.1 eV per electron) a
+tenth of the bandwidth, so that the self-consistent potential matters (U ≈ 0.05–0.1 eV)
+and Newton–Krylov converges in a few iterations.
+"""
+
+from __future__ import annotations
+
+import os
+
+import kwant
+import numpy as np
+import pytest
+
+import systems
+from systems.electrostatics import (
+    Gate,
+    Layout,
+    PoissonProblem,
+    SiteElectrostatics,
+    layout_grid,
+    site_positions,
+)
+from workflows.electrostatics import HartreeConvergenceError, HartreeDevice, hartree
+from workflows.scattering.nonequilibrium import terminal_currents
+from workflows.studies.current_voltage import iv_curve
+from workflows.studies.landauer_window import window_current
+
+#: The three finite-bias checks solve Hartree at several biases, each bias-window density
+#: of the 12-site chain costing ~2.5 s (~7 min together at load 2-3), beyond the suite's
+#: time budget: they run with MESOFLOW_LONG=1 (measured passing when this was committed).
+finite_bias_hartree = pytest.mark.skipif(
+    os.environ.get("MESOFLOW_LONG") != "1",
+    reason="finite-bias Hartree (~7 min): set MESOFLOW_LONG=1 to run it",
+)
+
+
+A = 10.0  # nm
+DEPTH = 20.0  # nm
+SITES = 12
+UNITS = systems.Units(A, t_meV=1000.0)  # t = 1 eV: voltages in V are energies in t
+E_F = 0.5  # t, above the band bottom 0 of the leads at 0 V
+KT = 0.05  # t
+VOLTAGES = {"source": 0.0, "drain": 0.0, "gate": -0.1}
+
+
+def _onsite(site, V):
+    return 2.0 + V(site)
+
+
+def _source_band(site, V_source):
+    return 2.0 + V_source
+
+
+def _drain_band(site, V_drain):
+    return 2.0 + V_drain
+
+
+def _chain():
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(i) for i in range(SITES))] = _onsite
+    syst[lat.neighbors()] = -1.0
+    for band, direction in ((_source_band, -1), (_drain_band, 1)):
+        lead = kwant.Builder(kwant.TranslationalSymmetry((direction,)))
+        lead[lat(0)] = band
+        lead[lat.neighbors()] = -1.0
+        syst.attach_lead(lead)
+    return syst.finalized()
+
+
+@pytest.fixture(scope="module")
+def device():
+    fsyst = _chain()
+    length = (SITES - 1) * A
+    layout = Layout(
+        gates=[
+            Gate("source", (-1e3, -A), height=-DEPTH),
+            Gate("drain", (length + A, length + 1e3), height=-DEPTH),
+            Gate("gate", (0.3 * length, 0.7 * length), height=0.0),
+        ],
+        depth=DEPTH,
+        eps_r=100.0,
+        surface="free",
+        far_field="free",
+    )
+    problem = PoissonProblem(layout, layout_grid(layout, [(-2 * A, length + 2 * A)], A / 2))
+    positions = site_positions(fsyst, UNITS, origin=(0.0,), height=-DEPTH)
+    return HartreeDevice(
+        fsyst,
+        SiteElectrostatics(problem, positions),
+        UNITS,
+        contacts=("source", "drain"),
+        lead_potentials=("V_source", "V_drain"),
+        voltages=VOLTAGES,
+    )
+
+
+def _shifted(device, shift):
+    return HartreeDevice(
+        device.fsyst,
+        device.electrostatics,
+        device.units,
+        device.contacts,
+        device.lead_potentials,
+        voltages={name: value + shift for name, value in device.voltages.items()},
+    )
+
+
+@pytest.fixture(scope="module")
+def equilibrium(device):
+    return hartree(device, energy=E_F, temperature=KT, tolerance=1e-9)
+
+
+def test_equilibrium_is_self_consistent_and_warm_start_is_free(device, equilibrium):
+    """U = U₀ + K n within tolerance; the charge raises U (K > 0); a warm start needs no step."""
+    es = device.electrostatics
+    assert equilibrium.converged and equilibrium.iterations >= 1
+    bare = es.bare_energy(VOLTAGES)
+    np.testing.assert_allclose(
+        equilibrium.energy, bare + es.interaction(equilibrium.density), atol=1e-9
+    )
+    assert np.all(equilibrium.energy - bare > 0.01)  # 0.3 electrons per site, K ≈ 0.1 eV
+    again = hartree(device, energy=E_F, temperature=KT, tolerance=1e-9, initial=equilibrium)
+    assert again.iterations == 0
+
+
+def test_not_converging_is_one_line_error(device):
+    with pytest.raises(HartreeConvergenceError, match="did not converge") as info:
+        hartree(device, energy=E_F, temperature=KT, tolerance=1e-13, max_iterations=1)
+    assert "\n" not in str(info.value)
+
+
+def test_density_equals_poisson_charge(device, equilibrium):
+    """Charge balance (Gauss): the electrons at the sites, put on the grid and solved by the
+    full Poisson problem, induce exactly their charge on the conductors, and the full
+    solution gives back U at the sites.
+
+    Every outer face is free, so the finite-volume matrix has zero column sums and the
+    charge on the Dirichlet nodes, (A φ) summed over them, is −(free charge) = +e Σ n to
+    rounding (1e-9 relative); U agrees to the Hartree tolerance (1e-9 eV).
+    """
+    problem = device.electrostatics.problem
+    interpolation = device.electrostatics.interpolation
+    charge = -(interpolation.T @ equilibrium.density).reshape(problem.grid.shape)
+    phi = problem.solve(VOLTAGES, charge).ravel()
+    fixed = np.ones(phi.size, dtype=bool)
+    fixed[problem.free_nodes] = False
+    induced = (problem.matrix @ phi)[fixed].sum()
+    electrons = equilibrium.density.sum()
+    assert electrons > 1.0
+    np.testing.assert_allclose(induced, electrons, rtol=1e-9)
+    np.testing.assert_allclose(-(interpolation @ phi), equilibrium.energy, atol=1e-8)
+
+
+@pytest.mark.slow
+@finite_bias_hartree
+def test_terminal_currents_sum_to_zero_and_equal_landauer(device):
+    """Σ_l I_l = 0 at finite bias in the self-consistent potential, and the Meir–Wingreen
+    current from G^n equals the Landauer integral on the adaptive grid (independent routes;
+    the grid's tol 1e-9 and the quadrature's 1e-10 bound the difference)."""
+    bias = 0.2
+    voltages = dict(VOLTAGES, source=-bias / 2, drain=bias / 2)
+    solution = hartree(device, energy=E_F, temperature=KT, voltages=voltages, tolerance=1e-8)
+    assert solution.mu[0] - solution.mu[1] == pytest.approx(bias)
+    currents = terminal_currents(
+        device.fsyst, mu=solution.mu, temperature=KT, params=solution.params
+    )
+    assert abs(currents.sum()) < 1e-9
+    landauer = window_current(device.fsyst, solution.params, 0, 1, solution.mu, KT, 1e-7)
+    assert currents[0] > 1e-3
+    assert currents[0] == pytest.approx(landauer, abs=1e-7)
+
+
+@pytest.mark.slow
+@finite_bias_hartree
+def test_gauge_invariance_self_consistent_but_not_imposed(device, equilibrium):
+    """Christen & Büttiker, Europhys. Lett. 35, 523 (1996): shifting every reservoir, contact
+    and gate voltage by one constant leaves the currents unchanged.  The self-consistent model
+    keeps them to the Hartree tolerance (1e-8 eV × G ≤ 1 e²/h) plus the energy grid's
+    error (tol 1e-7 on a grid that moves with the reservoirs): 1e-7.  The rigid drop of
+    today's iv_curve, with the same (equilibrium self-consistent) potential imposed, changes
+    the current by far more than 1e-3 when the reservoirs move by 0.3 V and the imposed
+    potential does not.  (The linear drop adds to V as a function of (x, y), which this
+    chain's site-valued potential is not; it imposes U as well and fails in the same way.)
+    """
+    shift = 0.3  # V (= 0.3 t: t = 1 eV)
+    biases = [0.2]
+    common = dict(temperature=KT, tol=1e-7, tolerance=1e-8)
+    reference = iv_curve(
+        device.fsyst, E_F, biases, drop="self-consistent", electrostatics=device, **common
+    )
+    moved = iv_curve(
+        device.fsyst,
+        E_F,
+        biases,
+        drop="self-consistent",
+        electrostatics=_shifted(device, shift),
+        **common,
+    )
+    assert np.all(reference["current"] > 1e-3)
+    np.testing.assert_allclose(moved["current"], reference["current"], rtol=0, atol=1e-7)
+    imposed = dict(equilibrium.params)
+    for drop in ("rigid",):
+        if drop == "linear":  # the linear drop adds to V: give it the potential as a function
+            base = imposed["V"]
+            imposed_params = dict(imposed, V=lambda *pos, base=base: base(*pos))
+        else:
+            imposed_params = imposed
+        at_zero = iv_curve(
+            device.fsyst, E_F, biases, params=imposed_params, temperature=KT, drop=drop, tol=1e-7
+        )
+        shifted = iv_curve(
+            device.fsyst,
+            E_F - shift,  # every reservoir moved by −e × 0.3 V; the imposed U stays
+            biases,
+            params=imposed_params,
+            temperature=KT,
+            drop=drop,
+            tol=1e-7,
+        )
+        assert np.max(np.abs(shifted["current"] - at_zero["current"])) > 1e-3, drop
+
+
+@pytest.mark.slow
+@finite_bias_hartree
+def test_linear_response_equals_equilibrium_conductance(device, equilibrium):
+    """dI/dV at V → 0 of the self-consistent I–V equals G = ∫ T(E) (−∂f/∂E) dE in the
+    self-consistent equilibrium potential: the potential's change with V alters the current
+    only at second order, since f_s − f_d = O(V).  The central difference over ±δ, δ = 1e-3 t,
+    is exact to (δ/k_BT)²/6 ≈ 7e-5 relative; the Hartree tolerance 1e-9 eV adds 1e-9 / δ
+    = 1e-6 relative, the grid's tol 1e-7 on T about 1e-7.  Asserted: 5e-4 relative.
+    """
+    delta = 1e-3
+    sc = iv_curve(
+        device.fsyst,
+        E_F,
+        [-delta, delta],
+        drop="self-consistent",
+        electrostatics=device,
+        temperature=KT,
+        tol=1e-7,
+        tolerance=1e-9,
+    )
+    rigid = iv_curve(device.fsyst, E_F, [0.0], params=equilibrium.params, temperature=KT, tol=1e-7)
+    conductance = rigid["dIdV"].iloc[0]
+    assert conductance > 0.1
+    np.testing.assert_allclose(sc["dIdV"], conductance, rtol=5e-4)
+    assert list(sc["iterations"]) and sc.attrs["drop"] == "self-consistent"
+
+
+def test_bad_input_is_one_line_before_work(device):
+    fsyst = device.fsyst
+    with pytest.raises(TypeError, match="electrostatics=HartreeDevice"):
+        iv_curve(fsyst, E_F, [0.1], temperature=KT, drop="self-consistent")
+    with pytest.raises(ValueError, match="drop='self-consistent' only"):
+        iv_curve(fsyst, E_F, [0.1], temperature=KT, drop="rigid", electrostatics=device)
+    with pytest.raises(ValueError, match="not gates of the layout"):
+        HartreeDevice(
+            fsyst, device.electrostatics, UNITS, ("source", "nowhere"), ("V_source", "V_drain")
+        )
+    with pytest.raises(ValueError, match="one entry per lead"):
+        HartreeDevice(fsyst, device.electrostatics, UNITS, ("source",), ("V_source",))
