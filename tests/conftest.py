@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import unittest.mock
@@ -34,18 +35,45 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
-    """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1`` and return it.
+#: Marks the output line of the hidden cell that reports the notebook's values.
+_VALUES_MARKER = "__mesoflow_notebook_values__ "
+
+
+def _values_cell(expressions: dict[str, str]) -> str:
+    """Source of a last cell that prints ``expressions``, evaluated in the kernel, as JSON."""
+    entries = ", ".join(f"{key!r}: ({expression})" for key, expression in expressions.items())
+    return (
+        "import json as _mesoflow_json\n"
+        "print("
+        f"{_VALUES_MARKER!r} + _mesoflow_json.dumps({{{entries}}}, "
+        "default=lambda value: value.tolist() if hasattr(value, 'tolist') else str(value)))"
+    )
+
+
+def execute_notebook(
+    name: str,
+    timeout: int = 600,
+    stores: Path | None = None,
+    values: dict[str, str] | None = None,
+):
+    """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1``.
 
     Notebooks read ``os.environ.get("MESOFLOW_QUICK")`` in their first code cell
     and shrink their parameters when it is set; outputs are not written back.
     ``stores``: a directory of results stores shared with the other tests
     (``MESOFLOW_STORE_DIR``), where a notebook's expensive studies (the
     disorder ensemble) find the samples another test already computed.
+    ``values``: ``{key: Python expression}`` evaluated in the notebook's kernel
+    after its last cell (a hidden cell, not kept in the returned notebook), so
+    that a test checks the numbers the notebook computed, not its printed text.
+
+    Returns the executed notebook and the dict of values (numbers, lists).
     """
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if values:
+        notebook.cells.append(nbformat.v4.new_code_cell(_values_cell(values)))
     # The kernel inherits these when it starts; the test process gets its own back.
     settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if stores is not None:
@@ -58,7 +86,12 @@ def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
     )
     with unittest.mock.patch.dict(os.environ, settings):
         client.execute()
-    return notebook
+    found = {}
+    if values:
+        hidden = notebook.cells.pop()
+        text = "".join(output.get("text", "") for output in hidden.outputs)
+        found = json.loads(text.split(_VALUES_MARKER, 1)[1])
+    return notebook, found
 
 
 @pytest.fixture(scope="session")
