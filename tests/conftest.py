@@ -96,16 +96,42 @@ def execute_notebook(
 
 @pytest.fixture(scope="session")
 def study_stores(tmp_path_factory) -> Path:
-    """A directory of results stores shared by the whole test session.
+    """A directory of results stores shared by the whole test run (all xdist workers).
 
     An expensive study run with ``store=study_stores / "<name>.sqlite"`` is
-    computed once: the AAS disorder ensemble (150 rings) is shared by
+    computed once per run: the AAS disorder ensemble (150 rings) is shared by
     tests/workflows/studies/test_interference.py, the figure gallery
-    (tests/workflows/app/test_figures.py) and the Aharonov–Bohm notebook.
-    The store refuses a different study (other settings or grid), so a test
-    can never read another's results by mistake.
+    (tests/workflows/app/test_figures.py) and the Aharonov–Bohm notebook, on
+    whichever worker each runs.  Hold :func:`study_store_lock` while computing
+    into a shared store, so that two workers never fill it at once.  The store
+    refuses a different study (other settings or grid), so a test can never read
+    another's results by mistake.
     """
-    return tmp_path_factory.mktemp("study-stores")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's popen-gwN
+    path = base / "study-stores"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def study_store_lock(study_stores):
+    """``with study_store_lock(name):`` — exclusive use of ``study_stores / name`` across
+    the xdist workers (an advisory ``flock``); the first holder computes, the others read."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def hold(name: str):
+        with open(study_stores / f"{name}.tests-lock", "w") as handle:  # not the store's own
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield study_stores / name
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    return hold
 
 
 @pytest.fixture

@@ -14,24 +14,25 @@ from __future__ import annotations
 import numpy as np
 
 
-def test_aharonov_bohm_notebook_numbers(run_notebook):
-    _, values = run_notebook(
-        "aharonov_bohm.ipynb",
-        values={
-            "difference": "difference",
-            "G": "g",
-            "arm_length": "dephasing['arm_length']",
-            "eta": "dephasing['eta']",
-            "visibility": "dephasing['visibility']",
-            "temperature": "temperature['temperature']",
-            "thermal_visibility": "temperature['visibility']",
-            "average": "average[['A1', 'A2', 'phase2']].to_dict()",
-            "single": "single[['A1', 'A2']].to_dict()",
-            "n_salts": "N_SALTS",
-            "onsager": "onsager",
-            "even": "even",
-        },
-    )
+def test_aharonov_bohm_notebook_numbers(run_notebook, study_store_lock):
+    with study_store_lock("aas_ensemble-150.sqlite"):  # the run's AAS ensemble, shared
+        _, values = run_notebook(
+            "aharonov_bohm.ipynb",
+            values={
+                "difference": "difference",
+                "G": "g",
+                "arm_length": "dephasing['arm_length']",
+                "eta": "dephasing['eta']",
+                "visibility": "dephasing['visibility']",
+                "temperature": "temperature['temperature']",
+                "thermal_visibility": "temperature['visibility']",
+                "average": "average[['A1', 'A2', 'phase2']].to_dict()",
+                "single": "single[['A1', 'A2']].to_dict()",
+                "n_salts": "N_SALTS",
+                "onsager": "onsager",
+                "even": "even",
+            },
+        )
     assert values["difference"] < 1e-8
     g = np.array(values["G"])  # φ = −1 … 1 in 81 steps
     assert np.abs(g - g[::-1]).max() < 1e-10
