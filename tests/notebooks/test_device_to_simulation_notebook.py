@@ -13,7 +13,7 @@ import numpy as np
 import scipy.constants as sc
 
 
-def test_device_to_simulation_notebook_numbers(run_notebook):
+def test_device_to_simulation_notebook_numbers(run_notebook, open_channels):
     _, values = run_notebook(
         "device_to_simulation.ipynb",
         values={
@@ -61,8 +61,7 @@ def test_device_to_simulation_notebook_numbers(run_notebook):
     assert clear.sum() >= 4
     assert (nu[clear] == np.floor(levels[clear])).all()
     # The QPC's open gate transmits every mode of its W-site leads (E_n = 2 − 2cos(nπ/(W+1)) t).
-    n = np.arange(1, values["qpc_width"] + 1)
-    modes = np.sum(2 - 2 * np.cos(n * np.pi / (values["qpc_width"] + 1)) < values["fermi"])
+    modes = open_channels(values["fermi"], values["qpc_width"])
     assert abs(values["qpc_G"][0] - modes) < 1e-8
     # The biased Hall bar: source and drain carry ±I, the voltage probes float (1e-9).
     currents = np.array(values["currents"])

@@ -6,13 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def open_channels(energy, width):
-    """Transverse modes of a hard-wall strip (t = 1): E_n = 2 − 2 cos(nπ/(W + 1)) < E."""
-    n = np.arange(1, width + 1)
-    return int(np.sum(2 - 2 * np.cos(n * np.pi / (width + 1)) < energy))
-
-
-def test_parameter_scan_notebook_numbers(run_notebook):
+def test_parameter_scan_notebook_numbers(run_notebook, open_channels):
     _, values = run_notebook(
         "parameter_scan.ipynb",
         values={

@@ -10,13 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def open_channels(energy, width):
-    """Number of transverse modes of a hard-wall strip of ``width`` sites below ``energy``."""
-    n = np.arange(1, width + 1)
-    return int(np.sum(2 - 2 * np.cos(n * np.pi / (width + 1)) < energy))
-
-
-def test_quantized_conductance_notebook_numbers(run_notebook):
+def test_quantized_conductance_notebook_numbers(run_notebook, open_channels):
     _, values = run_notebook(
         "quantized_conductance.ipynb",
         values={
