@@ -1,6 +1,10 @@
-"""Sphinx configuration: the API reference built from mesoflow's numpydoc docstrings.
+"""Sphinx configuration: the API reference built from mesoflow's numpydoc docstrings,
+the figure gallery and the research notebooks, executed while the docs are built.
 
 Build with ``make docs`` (warnings are errors); the pages land in ``docs/_build/html``.
+The notebooks (``notebooks/*.ipynb``) are copied into ``docs/notebooks/`` and executed
+by myst-nb in their quick mode (``MESOFLOW_QUICK=1``, as the test suite runs them), each
+within ``nb_execution_timeout`` seconds; a cell that raises fails the build.
 """
 
 import os
@@ -15,10 +19,17 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "numpydoc",
-    "myst_parser",
+    "myst_nb",  # MyST Markdown (it loads myst_parser) and the executed notebooks
 ]
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "api/generated"]
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+exclude_patterns = ["_build", "api/generated", "**.ipynb_checkpoints"]
+# The notebooks: executed on every build, in quick mode (small systems: about two
+# minutes of CPU for all nine), a timeout per cell, and a failing cell fails the build.
+nb_execution_mode = "force"
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "ignore-module-all": True}
@@ -65,6 +76,38 @@ def _write_gallery(app):
     (here / "gallery.md").write_text("\n".join(lines))
 
 
+def _copy_notebooks(app):
+    """docs/notebooks/: the research notebooks (Sphinx reads only below docs/), quick mode.
+
+    Copied without outputs (myst-nb executes them); the kernels inherit
+    ``MESOFLOW_QUICK=1`` from this process.
+    """
+    import json
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    target = here / "notebooks"
+    target.mkdir(exist_ok=True)
+    names = sorted(path.name for path in (here.parent / "notebooks").glob("*.ipynb"))
+    for stale in target.glob("*.ipynb"):
+        if stale.name not in names:
+            stale.unlink()
+    for name in names:
+        notebook = json.loads((here.parent / "notebooks" / name).read_text())
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+        path = target / name
+        if not path.exists() or path.read_text() != text:  # unchanged: Sphinx keeps its cache
+            path.write_text(text)
+    os.environ["MESOFLOW_QUICK"] = "1"
+    # No MPLBACKEND: the kernels then take IPython's inline backend and the figures
+    # become PNG outputs of the pages (with Agg they would not be shown).
+    os.environ.pop("MPLBACKEND", None)
+
+
 def setup(app):
     app.connect("builder-inited", _write_gallery)
+    app.connect("builder-inited", _copy_notebooks)
     app.connect("autodoc-process-docstring", _escape_bars, priority=100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import unittest.mock
@@ -34,18 +35,45 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
-    """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1`` and return it.
+#: Marks the output line of the hidden cell that reports the notebook's values.
+_VALUES_MARKER = "__mesoflow_notebook_values__ "
+
+
+def _values_cell(expressions: dict[str, str]) -> str:
+    """Source of a last cell that prints ``expressions``, evaluated in the kernel, as JSON."""
+    entries = ", ".join(f"{key!r}: ({expression})" for key, expression in expressions.items())
+    return (
+        "import json as _mesoflow_json\n"
+        "print("
+        f"{_VALUES_MARKER!r} + _mesoflow_json.dumps({{{entries}}}, "
+        "default=lambda value: value.tolist() if hasattr(value, 'tolist') else str(value)))"
+    )
+
+
+def execute_notebook(
+    name: str,
+    timeout: int = 600,
+    stores: Path | None = None,
+    values: dict[str, str] | None = None,
+):
+    """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1``.
 
     Notebooks read ``os.environ.get("MESOFLOW_QUICK")`` in their first code cell
     and shrink their parameters when it is set; outputs are not written back.
     ``stores``: a directory of results stores shared with the other tests
     (``MESOFLOW_STORE_DIR``), where a notebook's expensive studies (the
     disorder ensemble) find the samples another test already computed.
+    ``values``: ``{key: Python expression}`` evaluated in the notebook's kernel
+    after its last cell (a hidden cell, not kept in the returned notebook), so
+    that a test checks the numbers the notebook computed, not its printed text.
+
+    Returns the executed notebook and the dict of values (numbers, lists).
     """
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if values:
+        notebook.cells.append(nbformat.v4.new_code_cell(_values_cell(values)))
     # The kernel inherits these when it starts; the test process gets its own back.
     settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if stores is not None:
@@ -58,21 +86,52 @@ def execute_notebook(name: str, timeout: int = 600, stores: Path | None = None):
     )
     with unittest.mock.patch.dict(os.environ, settings):
         client.execute()
-    return notebook
+    found = {}
+    if values:
+        hidden = notebook.cells.pop()
+        text = "".join(output.get("text", "") for output in hidden.outputs)
+        found = json.loads(text.split(_VALUES_MARKER, 1)[1])
+    return notebook, found
 
 
 @pytest.fixture(scope="session")
 def study_stores(tmp_path_factory) -> Path:
-    """A directory of results stores shared by the whole test session.
+    """A directory of results stores shared by the whole test run (all xdist workers).
 
     An expensive study run with ``store=study_stores / "<name>.sqlite"`` is
-    computed once: the AAS disorder ensemble (150 rings) is shared by
+    computed once per run: the AAS disorder ensemble (150 rings) is shared by
     tests/workflows/studies/test_interference.py, the figure gallery
-    (tests/workflows/app/test_figures.py) and the Aharonov–Bohm notebook.
-    The store refuses a different study (other settings or grid), so a test
-    can never read another's results by mistake.
+    (tests/workflows/app/test_figures.py) and the Aharonov–Bohm notebook, on
+    whichever worker each runs.  Hold :func:`study_store_lock` while computing
+    into a shared store, so that two workers never fill it at once.  The store
+    refuses a different study (other settings or grid), so a test can never read
+    another's results by mistake.
     """
-    return tmp_path_factory.mktemp("study-stores")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's popen-gwN
+    path = base / "study-stores"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def study_store_lock(study_stores):
+    """``with study_store_lock(name):`` — exclusive use of ``study_stores / name`` across
+    the xdist workers (an advisory ``flock``); the first holder computes, the others read."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def hold(name: str):
+        with open(study_stores / f"{name}.tests-lock", "w") as handle:  # not the store's own
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield study_stores / name
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    return hold
 
 
 @pytest.fixture

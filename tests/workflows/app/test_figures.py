@@ -11,10 +11,14 @@ from workflows.app.figures import FIGURES, FigureRecipe, make_figure, make_figur
 
 
 @pytest.fixture(scope="module")
-def gallery_run(tmp_path_factory, study_stores, svg_backend):
+def gallery_run(tmp_path_factory, study_stores, study_store_lock, svg_backend):
     output = tmp_path_factory.mktemp("figures")
     with svg_backend() as backend:
-        make_figures(None, output, quick=True, stores=study_stores)  # the session's AAS ensemble
+        # The run's AAS ensemble (150 rings), computed once for three tests.
+        with study_store_lock("aas_ensemble-150.sqlite"):
+            make_figures(["ab_disorder_average"], output, quick=True, stores=study_stores)
+        others = [name for name in FIGURES if name != "ab_disorder_average"]
+        make_figures(others, output, quick=True, stores=study_stores)
     return output, backend["after"]
 
 

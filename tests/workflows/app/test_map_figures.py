@@ -34,8 +34,13 @@ def test_map_recipes_are_registered_in_the_gallery():
     assert all(name in FIGURES for name, *_ in MAP_FIGURE_RECIPES)
 
 
-def test_hall_bar_on_the_first_plateau_carries_its_current_along_one_edge():
-    data = _compute("hall_edge_current")
+@pytest.fixture(scope="module")
+def hall_data():
+    return _compute("hall_edge_current")
+
+
+def test_hall_bar_on_the_first_plateau_carries_its_current_along_one_edge(hall_data):
+    data = hall_data
     terminals = data["terminals"]
     # ν = 1 with unit bias: I = (e²/h)·1 and R_xx = 0 (Büttiker 1988); the quick bar is short,
     # so the plateau is exact only to ~1e-7 (tunnelling across 10 sites at l_B ≈ 1.6 a).
@@ -82,3 +87,39 @@ def test_dephased_wire_potential_drops_along_the_wire_and_most_at_the_barrier():
     G = sites.attrs["G"]
     for cut in (2.5, 11.5, 20.5):
         assert _through_cut(bonds, cut)[1].sum() == pytest.approx(G, abs=1e-9)
+
+
+def test_hall_edge_figure_draws_the_computed_current(hall_data):
+    """The drawn map: colour from 0 to the largest site current of the bond table, and
+    streamlines that run along the lower edge from the source (+x), as the data says."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, QuadMesh
+
+    bonds = hall_data["bonds"]
+    # Site current vectors summed by hand: each bond adds J/2 along its direction to
+    # both of its sites.
+    start = bonds[["x_from", "y_from"]].to_numpy()
+    end = bonds[["x_to", "y_to"]].to_numpy()
+    half = 0.5 * bonds["current"].to_numpy()[:, None] * (end - start)
+    half /= np.linalg.norm(end - start, axis=1)[:, None]
+    sites = {}
+    for a, b, h in zip(map(tuple, start), map(tuple, end), half, strict=True):
+        sites[a] = sites.get(a, 0) + h
+        sites[b] = sites.get(b, 0) + h
+    largest = max(np.linalg.norm(v) for v in sites.values())
+    figure = FIGURES["hall_edge_current"].draw(hall_data)
+    left = figure.axes[0]
+    meshes = [c for c in left.collections if isinstance(c, QuadMesh)]
+    assert meshes[0].get_clim() == pytest.approx((0.0, largest), rel=1e-12)
+    segments = [
+        segment
+        for c in left.collections
+        if isinstance(c, LineCollection)
+        for segment in c.get_segments()
+    ]
+    points = np.concatenate([segment[:-1] for segment in segments])
+    steps = np.concatenate([np.diff(segment, axis=0) for segment in segments])
+    width = bonds["y_to"].max() + 1
+    lower = points[:, 1] < width / 3
+    assert lower.any() and steps[lower, 0].sum() > 0.9 * np.abs(steps[lower, 0]).sum()
+    plt.close(figure)

@@ -2,7 +2,7 @@
 
 The reference is always computed without mesoflow's solvers: ``kwant.smatrix``
 per value with every parameter spelt out (or, for systems with self-energy
-leads, ``kwant.greens_function`` through :func:`workflows.conductance_matrix`).
+leads, one ``kwant.greens_function`` per value).
 The reduced method is exact (one sparse LU + Dyson on a subspace), so the
 conductance matrices must agree to rounding; 1e-8 e²/h leaves ample room for
 the LU's backward error on these small systems.
@@ -34,10 +34,17 @@ def plain_kwant(fsyst, energy, param, values, fixed):
 
 
 def greens_function_loop(fsyst, energy, param, values, fixed):
-    """Reference with self-energy leads: kwant.greens_function per value (conductance_matrix)."""
+    """Reference with self-energy leads: one ``kwant.greens_function`` per value.
+
+    Kwant's own ``GreensFunction.conductance_matrix`` (Fisher–Lee transmissions
+    Tr[Γ_i G Γ_j G†], diagonal from current conservation), every parameter spelt out:
+    no mesoflow solver takes part.
+    """
     return np.array(
         [
-            workflows.conductance_matrix(fsyst, energy, params={**fixed, param: value})
+            kwant.greens_function(
+                fsyst, energy, params={**fixed, param: value}
+            ).conductance_matrix()
             for value in values
         ]
     )
@@ -181,7 +188,7 @@ def test_flux_sweep_with_dephasing_probes_equals_direct_greens_function(reduced_
     assert len(probes) == 12
     flux = np.linspace(0, 1, 9)
     reduced = sweep(fsyst, 1.0, "phi", flux, params={"eta": 0.3}, method="reduced")
-    direct = greens_function_loop(fsyst, 1.0, "phi", flux, {"eta": 0.3})
+    direct = greens_function_loop(fsyst, 1.0, "phi", flux, {**RING, "eta": 0.3})
     assert np.abs(reduced - direct).max() < TOL
     assert np.abs(reduced[:, probes, :]).max() > 1e-3  # the probes do take part
 
@@ -191,7 +198,7 @@ def test_sweep_of_the_probe_coupling_changes_only_self_energies(reduced_only):
     fsyst, _ = _ring_with_probes(slice(0, 4))
     etas = [0.0, 0.1, 0.5, 2.0]
     reduced = sweep(fsyst, 1.0, "eta", etas, params={"phi": 0.3}, method="reduced")
-    direct = greens_function_loop(fsyst, 1.0, "eta", etas, {"phi": 0.3})
+    direct = greens_function_loop(fsyst, 1.0, "eta", etas, {**RING, "phi": 0.3})
     assert np.abs(reduced - direct).max() < TOL
 
 

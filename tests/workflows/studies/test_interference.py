@@ -100,7 +100,7 @@ def test_visibility_falls_with_temperature():
         workflows.visibility_vs_temperature(fsyst, mu, [0.1], energies=energies, flux=FLUX)
 
 
-def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away(study_stores):
+def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away(study_store_lock):
     """Altshuler–Aronov–Spivak: 150 diffusive rings (W = 2.5 t, arms 10 sites wide).
 
     Each sample's h/e harmonic has a random sign (phase rigidity: 0 or π), so
@@ -119,11 +119,11 @@ def test_disorder_average_keeps_h_over_2e_and_averages_h_over_e_away(study_store
     """
     n = 150
     fsyst = systems.ab_ring(10, 20, 8).finalized()
-    # The session's store: the gallery and the notebook reuse these 150 samples.
-    store = study_stores / f"aas_ensemble-{n}.sqlite"
-    frame = workflows.disorder_ensemble(
-        fsyst, 0.95, range(n), disorder=2.5, flux=FLUX, run=RunOptions(store=store)
-    )
+    # The run's store: the gallery and the notebook reuse these 150 samples.
+    with study_store_lock(f"aas_ensemble-{n}.sqlite") as store:
+        frame = workflows.disorder_ensemble(
+            fsyst, 0.95, range(n), disorder=2.5, flux=FLUX, run=RunOptions(store=store)
+        )
     assert frame.shape == (n * FLUX.size, 3)
     result = analysis.ensemble_harmonics(frame).set_index("trace")
     single, average = result.loc["single sample (rms)"], result.loc["ensemble average"]

@@ -32,9 +32,11 @@ def test_thermal_average_of_the_open_contact_is_the_smeared_mode_count():
     checks: the same-grid average of the analytic count N(E) to rounding, and
     the exact smeared count within twice the sum of those bounds.
     """
+    # length 4: a clean strip transmits every open mode at any length (G = N(E) exactly),
+    # so the check does not depend on it; the width sets the subband edges and stays.
     width, mu, temperature, samples = 14, 0.35, 0.01, 201
     frame = qpc_conductance(
-        _qpc(12, width), mu, [0.0], temperature=temperature, energy_samples=samples
+        _qpc(4, width), mu, [0.0], temperature=temperature, energy_samples=samples
     )
     grid = mu + temperature * np.linspace(-16, 16, samples)
     same_grid = thermal_average(grid, mode_count(grid, width), mu=mu, temperature=temperature)
