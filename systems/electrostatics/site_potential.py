@@ -194,8 +194,25 @@ class SitePotential:
                 f"energy has {len(energy)} values, the system has {len(fsyst.sites)} sites"
             )
         scale = 1.0 if units is None else 1e3 / units.t_meV
+        self._scale = scale
         self.values = energy * scale
         self._index = {self._key((site.pos,)): i for i, site in enumerate(fsyst.sites)}
+
+    def with_energy(self, energy) -> SitePotential:
+        """The same system's potential with other energies (eV): the site index is shared.
+
+        A self-consistent loop asks for a new potential at every iterate; this keeps
+        the position → site look-up, built once, instead of rebuilding it per iterate.
+        """
+        energy = np.asarray(energy, dtype=float).ravel()
+        if len(energy) != len(self.values):
+            raise ValueError(
+                f"energy has {len(energy)} values, the system has {len(self.values)} sites"
+            )
+        clone = object.__new__(SitePotential)
+        clone._scale, clone._index = self._scale, self._index
+        clone.values = energy * self._scale
+        return clone
 
     @staticmethod
     def _key(pos) -> tuple:

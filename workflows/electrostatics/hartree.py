@@ -125,8 +125,12 @@ class HartreeDevice:
 
     def params(self, energy_at_sites, voltages: Mapping[str, float], base=None) -> dict:
         """Kwant parameters: U at the sites and each lead's band shift −eV_l (t)."""
+        if "_site_potential" not in self.__dict__:  # the site index, built once per device
+            zeros = np.zeros(len(self.fsyst.sites))
+            site_potential = SitePotential(self.fsyst, zeros, units=self.units)
+            object.__setattr__(self, "_site_potential", site_potential)
         update: dict[str, Any] = {
-            self.potential: SitePotential(self.fsyst, energy_at_sites, units=self.units)
+            self.potential: self.__dict__["_site_potential"].with_energy(energy_at_sites)
         }
         for contact, name in zip(self.contacts, self.lead_potentials, strict=True):
             if name is not None:
