@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import kwant
 import numpy as np
 import pytest
 import scipy.integrate
 import threadpoolctl
+from scipy.interpolate import BarycentricInterpolator
 
 import workflows
 from workflows.scattering import OpenSystem
@@ -59,6 +58,27 @@ def _two_orbital_wire():
     syst.attach_lead(lead)
     syst.attach_lead(lead.reversed())
     return syst.finalized(), dict(U=0.4, alpha=0.2, Z=0.15)
+
+
+def _chebyshev_interpolant(func, low, high, n, checks):
+    """Barycentric interpolant of ``func`` (a number or an array) on ``n`` Chebyshev nodes of
+    the first kind in [low, high] (the ends, e.g. a band edge, are never sampled).
+
+    A cheaper route to a quadrature reference: a function analytic in an ellipse around the
+    interval (transmissions and densities between band edges) is interpolated to rounding
+    with a few dozen solves (error ∝ ρ^−n, Trefethen, Approximation Theory and Approximation
+    Practice, SIAM 2013, Ch. 8), and the Fermi factors are then integrated on the interpolant
+    at no solver cost.  The interpolation error is asserted at ``checks`` (points between
+    the nodes), so the reference's accuracy is measured by the test, not assumed.
+
+    Returns the interpolant and its largest error at ``checks``.
+    """
+    nodes = 0.5 * (low + high) + 0.5 * (high - low) * np.cos(
+        (2 * np.arange(n) + 1) * np.pi / (2 * n)
+    )
+    interpolant = BarycentricInterpolator(nodes, np.array([func(x) for x in nodes]))
+    error = max(float(np.max(np.abs(interpolant(x) - func(x)))) for x in checks)
+    return interpolant, error
 
 
 def _sancho_rubio(h_cell, hop, energy, iterations=200):
@@ -185,24 +205,31 @@ def test_window_part_equals_scattering_states_of_kwant_wave_function():
     # Σ_l ∫ Σ_modes |ψ_l|² (f_l − f_ref) dE/2π with Kwant's scattering states (each mode
     # carries unit current, so |ψ|²/2π is the density per unit energy).  The window
     # μ ± 36 k_B T = [2.82, 3.28] avoids the leads' band edges (2, 2.3).  Reference:
-    # composite 16-point Gauss–Legendre on 7 pieces, each at most 2.4 k_B T from a
-    # Fermi step's centre over 16 k_B T (converged to ~1e-11 on this smooth integrand);
-    # tolerance 1e-8 from both quadratures.
+    # Σ_modes |ψ_l|² from kwant.wave_function at 20 Chebyshev nodes (analytic on the
+    # window: interpolation error asserted ≤ 1e-11 between the nodes; measured 5e-15),
+    # times the Fermi factors, by quad_vec to 1e-13; tolerance 1e-8 from both quadratures.
+    # (Before: composite 16-point Gauss–Legendre on 7 pieces, 112 wave-function solves.)
     fsyst, params = _two_orbital_chain()
     mus, temperature = np.array([3.1, 3.0]), 0.005
     result = workflows.electron_density(fsyst, mu=mus, temperature=temperature, params=params)
     assert result.reference == 1 and result.window_error < 1e-8
-    edges = np.array([2.82, 2.92, 2.97, 3.03, 3.07, 3.13, 3.18, 3.28])
-    nodes, weights = np.polynomial.legendre.leggauss(16)
-    reference = 0.0
-    for a, b in itertools.pairwise(edges):
-        for x, w in zip(0.5 * (b - a) * (nodes + 1) + a, 0.5 * (b - a) * weights, strict=True):
-            occupations = 1 / (1 + np.exp((x - mus) / temperature))
-            wf = kwant.wave_function(fsyst, x, params=params)
-            for lead in range(2):
-                density = np.sum(np.abs(wf(lead)) ** 2, axis=0)
-                weight = w * (occupations[lead] - occupations[1]) / (2 * np.pi)
-                reference = reference + weight * density
+
+    def lead_densities(energy):
+        wf = kwant.wave_function(fsyst, energy, params=params)
+        return np.array([np.sum(np.abs(wf(lead)) ** 2, axis=0) for lead in range(2)])
+
+    densities, error = _chebyshev_interpolant(
+        lead_densities, 2.82, 3.28, 20, checks=[2.851, 2.979, 3.047, 3.213]
+    )
+    assert error < 1e-11
+
+    def window_density(energy):
+        occupations = 1 / (1 + np.exp((energy - mus) / temperature))
+        return (occupations - occupations[1]) @ densities(energy) / (2 * np.pi)
+
+    reference = scipy.integrate.quad_vec(
+        window_density, 2.82, 3.28, points=sorted(mus), epsabs=1e-13, limit=400
+    )[0]
     np.testing.assert_allclose(result.window, reference, atol=1e-8)
     # The states in the window are all scattering states: nothing is flagged.
     assert not result.decoupled.any()
@@ -236,26 +263,32 @@ def test_reservoir_arguments_are_checked():
 
 def test_negf_current_equals_landauer_current_at_finite_bias():
     # Meir–Wingreen current from G^n against Landauer ∫ T(E) (f_0 − f_1) dE with T from
-    # kwant.smatrix, by QUADPACK (scipy.integrate.quad, asked for 1e-10; smooth integrand:
-    # windows kept away from the leads' 1/√ band edges, where both quadratures lose
-    # digits).  Tolerance 1e-8: the adaptive rule under test is asked for 1e-9.
+    # kwant.smatrix at 20 Chebyshev nodes of the window (T is analytic there: the leads'
+    # 1/√ band edges 2 and 2.3 lie outside; interpolation error asserted ≤ 1e-12 between
+    # the nodes, measured 2e-15), integrated with the Fermi factors by QUADPACK (asked for
+    # 1e-13).  Tolerance 1e-8: the adaptive rule under test is asked for 1e-9.
+    # (Before: QUADPACK on kwant.smatrix directly, 315 solves, same value to 1e-16.)
     fsyst, params = _two_orbital_chain()
     mus, temperatures = np.array([3.05, 2.95]), np.array([0.004, 0.006])
     currents = workflows.scattering.terminal_currents(
         fsyst, mu=mus, temperature=temperatures, params=params, tol=1e-9
     )
+    low, high = np.min(mus - 36 * temperatures), np.max(mus + 36 * temperatures)
+    transmission, error = _chebyshev_interpolant(
+        lambda energy: kwant.smatrix(fsyst, energy, params=params).transmission(1, 0),
+        low,
+        high,
+        20,
+        checks=[2.857, 2.981, 3.043, 3.171],
+    )
+    assert error < 1e-12
 
     def landauer_integrand(energy):
         f = 1 / (1 + np.exp((energy - mus) / temperatures))
-        return kwant.smatrix(fsyst, energy, params=params).transmission(1, 0) * (f[0] - f[1])
+        return transmission(energy) * (f[0] - f[1])
 
     landauer = scipy.integrate.quad(
-        landauer_integrand,
-        np.min(mus - 36 * temperatures),
-        np.max(mus + 36 * temperatures),
-        points=sorted(mus),
-        epsabs=1e-10,
-        limit=200,
+        landauer_integrand, low, high, points=sorted(mus), epsabs=1e-13, limit=200
     )[0]
     np.testing.assert_allclose(currents, [landauer, -landauer], atol=1e-8)
 
@@ -316,36 +349,48 @@ def _square_wire(length, width):
 def test_window_error_estimate_holds_across_a_subband_edge_against_kwant_wave_functions():
     # The batched adaptive Gauss–Kronrod window part, asked for 1e-6 (the issue's scale
     # target), with a lead subband edge (E_2 = 2 − 2 cos(2π/6) = 1, a 1/√ van Hove
-    # singularity) inside the window.  Reference: Σ_l Σ_modes |ψ_l|² (f_l − f_ref)/2π from
-    # kwant.wave_function, integrated by scipy's quad_vec (asked for 1e-9) on the pieces
-    # between the μ's and the edge, with E − E_2 = ±(width) s² on the two pieces at the
-    # edge (the singularity becomes smooth in s).  The true error must stay below the
-    # reported estimate (plus the reference's 1e-9 slack) and below the tolerance asked.
-    # (Measured: true error 3e-14, estimate 7e-8: the estimate is conservative.)
+    # singularity) inside the window.  Reference: Σ_modes |ψ_l|²/2π from
+    # kwant.wave_function on the two pieces [low, E_2] and [E_2, high], with
+    # E − E_2 = ±(width) s² (the singularity becomes analytic in s: the other subband edges
+    # E_1 = 0.27 and E_3 = 2 lie at s = 1.29 and 1.62), interpolated on 32 Chebyshev
+    # nodes in s (error asserted ≤ 1e-10 between the nodes, measured ≤ 5e-13) and
+    # integrated with the Fermi factors by quad_vec (asked for 1e-13).  The true error
+    # must stay below the reported estimate (plus the reference's 1e-9 slack) and below
+    # the tolerance asked.  (Measured: true error 3e-14, estimate 7e-8: the estimate is
+    # conservative.)  (Before: quad_vec on the wave functions, 378 solves, same reference.)
     fsyst = _square_wire(12, 5)
     mus, temperature = np.array([1.02, 0.92]), 0.01
     result = workflows.electron_density(fsyst, mu=mus, temperature=temperature, tol=1e-6)
     edge = 2 - 2 * np.cos(2 * np.pi / 6)
     low, high = mus.min() - 36 * temperature, mus.max() + 36 * temperature
 
-    def density(energy):
-        occupations = 1 / (1 + np.exp((energy - mus) / temperature))
+    def lead_densities(energy):
         wf = kwant.wave_function(fsyst, energy)
-        return sum(
-            (occupations[lead] - occupations[1]) * np.sum(np.abs(wf(lead)) ** 2, axis=0)
-            for lead in range(2)
-        ) / (2 * np.pi)
+        return np.array([np.sum(np.abs(wf(lead)) ** 2, axis=0) for lead in range(2)])
 
-    pieces = [
-        lambda s: density(low + (0.92 - low) * s) * (0.92 - low),
-        lambda s: density(edge - (edge - 0.92) * s**2) * 2 * (edge - 0.92) * s,
-        lambda s: density(edge + (1.02 - edge) * s**2) * 2 * (1.02 - edge) * s,
-        lambda s: density(1.02 + (high - 1.02) * s) * (high - 1.02),
-    ]
-    reference = sum(
-        scipy.integrate.quad_vec(piece, 0.0, 1.0, epsabs=1e-9, norm="max", limit=400)[0]
-        for piece in pieces
-    )
+    reference = 0.0
+    for end in (low, high):
+        width, sign = abs(end - edge), np.sign(end - edge)
+
+        def piece(s, width=width, sign=sign):  # the integrand in s, without Fermi factors
+            return lead_densities(edge + sign * width * s**2) * 2 * width * s
+
+        densities, error = _chebyshev_interpolant(
+            piece, 0.0, 1.0, 32, checks=[0.13, 0.41, 0.77, 0.93]
+        )
+        assert error < 1e-10
+
+        def window_density(s, densities=densities, width=width, sign=sign):
+            occupations = 1 / (1 + np.exp((edge + sign * width * s**2 - mus) / temperature))
+            return (occupations - occupations[1]) @ densities(s) / (2 * np.pi)
+
+        steps = [np.sqrt(abs(mu - edge) / width) for mu in mus if np.sign(mu - edge) == sign]
+        reference = (
+            reference
+            + scipy.integrate.quad_vec(
+                window_density, 0.0, 1.0, points=steps, epsabs=1e-13, limit=400
+            )[0]
+        )
     error = np.abs(result.window - reference).max()
     assert np.abs(reference).max() > 1e-3  # the window part is not trivially small
     assert error <= result.window_error + 1e-9
