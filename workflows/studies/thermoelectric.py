@@ -144,6 +144,9 @@ def thermoelectric(
     """
     energy = check_energy("energy", energy)
     temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
+    # Every argument before the thermal integral (DEVELOPERS.md: validate before expensive work).
+    phonon_kappa = real("phonon_kappa", phonon_kappa, minimum=0, hint="k_B t/h")
+    tol, _, _ = check_grid_settings(tol)
     func = transmission_function(
         fsyst, params=params, source=source, sink=sink, at_band_edge=GRID_NODE_SIDE
     )
