@@ -16,6 +16,8 @@ import kwant.continuum
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.interpolate
+import threadpoolctl
 
 import analysis
 import analysis.plots
@@ -31,6 +33,14 @@ S0 = np.eye(2)
 SX = np.array([[0, 1], [1, 0]])
 SY = np.array([[0, -1j], [1j, 0]])
 SZ = np.diag([1.0, -1.0])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_blas_thread_for_small_systems():
+    """One BLAS thread, as the pool's workers run (see tests/workflows/scattering/conftest.py:
+    these systems are small, a second OpenBLAS thread only contends for the cores)."""
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def plain(fsyst, energy, params):
@@ -447,24 +457,36 @@ def test_study_harmonics_of_a_user_flux_need_its_period(user_module, tmp_path):
 def test_thermal_studies_of_a_user_system_equal_plain_kwant_quadrature():
     # The spin-orbit wire (own names t, B, alpha, a function-valued V) at k_B T = 0.005,
     # E = 0.55 t, one open mode over the whole window (its subband edges are near 0.41 t
-    # and 0.70 t; asserted below, as a step in T(E) would spoil a uniform-grid reference):
+    # and 0.70 t; asserted below, as a step in T(E) would spoil the reference):
     # thermoelectric_table's G and iv_curve's currents against a reference built from
-    # plain kwant.smatrix on a uniform grid over μ ± 16 k_B T (the Fermi weight beyond
-    # it is ~1e-7), spacing k_B T/5, integrated by Simpson's rule (error ~ (h/T)⁴/180,
-    # ~1e-6 relative, so ≤ 1e-6 e²/h in G and ≤ 1e-9 e·t/h in the currents).  The
-    # studies' adaptive grids aim at 1e-5 e²/h per interval
+    # plain kwant.smatrix over μ ± 16 k_B T (the Fermi weight beyond it is ~1e-7): T(E)
+    # at 24 Chebyshev nodes (analytic between the subband edges: interpolation error
+    # asserted ≤ 1e-11 between the nodes, measured 5e-15), integrated with the Fermi
+    # factors by QUADPACK (asked for 1e-13).  (Before: Simpson's rule on 161 solves, error
+    # ~1e-6 relative; the two references agree to 1e-12.)  The studies' adaptive grids
+    # aim at 1e-5 e²/h per interval
     # (their default tol; observed: 3e-6 in G, 2e-8 in the currents of ~1e-3 e·t/h), so
     # the tolerances below are that budget, not rounding.  T(E) runs from 0.26 to 0.85
     # across the window (a resonance of the gate V), so the average is not trivial.
     fsyst = spin_orbit_wire().finalized()
     energy, temperature = 0.55, 0.005
-    grid = np.linspace(energy - 16 * temperature, energy + 16 * temperature, 161)
-    assert {workflows.open_modes(fsyst, e, params=SO_PARAMS) for e in grid[[0, -1]]} == {1}
-    transmission = np.array(
-        [kwant.smatrix(fsyst, e, params=SO_PARAMS).transmission(1, 0) for e in grid]
-    )
-    window = analysis.fermi_window(grid, energy, temperature)
-    expected_g = scipy.integrate.simpson(transmission * window, x=grid)
+    low, high = energy - 16 * temperature, energy + 16 * temperature
+    assert {workflows.open_modes(fsyst, e, params=SO_PARAMS) for e in (low, high)} == {1}
+
+    def plain_kwant(e):
+        return kwant.smatrix(fsyst, e, params=SO_PARAMS).transmission(1, 0)
+
+    nodes = 0.5 * (low + high) + 0.5 * (high - low) * np.cos((2 * np.arange(24) + 1) * np.pi / 48)
+    transmission = scipy.interpolate.BarycentricInterpolator(nodes, [plain_kwant(e) for e in nodes])
+    for e in (0.4731, 0.511, 0.5523, 0.593, 0.6271):  # between the nodes
+        assert abs(transmission(e) - plain_kwant(e)) < 1e-11
+
+    def integral(occupation):
+        return scipy.integrate.quad(
+            lambda e: transmission(e) * occupation(e), low, high, epsabs=1e-13, limit=200
+        )[0]
+
+    expected_g = integral(lambda e: analysis.fermi_window(e, energy, temperature))
     table = workflows.thermoelectric_table(fsyst, [energy], [temperature], params=SO_PARAMS)
     assert table["G"].iat[0] == pytest.approx(expected_g, abs=2e-5)
 
@@ -472,7 +494,10 @@ def test_thermal_studies_of_a_user_system_equal_plain_kwant_quadrature():
     iv = workflows.iv_curve(fsyst, energy, biases, params=SO_PARAMS, temperature=temperature)
     for bias, current in zip(iv["bias"], iv["current"], strict=True):
         ms, md = energy + 0.5 * bias, energy - 0.5 * bias
-        occupation = analysis.fermi(grid, ms, temperature) - analysis.fermi(grid, md, temperature)
-        expected = scipy.integrate.simpson(transmission * occupation, x=grid)
+        expected = integral(
+            lambda e, ms=ms, md=md: (
+                analysis.fermi(e, ms, temperature) - analysis.fermi(e, md, temperature)
+            )
+        )
         assert current == pytest.approx(expected, abs=1e-6)
     assert iv.attrs["failed"] == 0 and table.attrs["failed"] == 0
