@@ -99,8 +99,9 @@ def test_custom_drop_callable_and_validation():
 def test_differential_conductance_does_not_depend_on_the_order_of_the_biases():
     fsyst = systems.chain(3).finalized()
     biases = [0.1, -0.1, 0.05, 0.0, -0.05]
-    # tol: the energy grids' budget, not the comparison's (the same grids either way)
-    kwargs = dict(temperature=0.05, drop="linear", params={"V": 0.3}, tol=1e-3)
+    # tol: the energy grids' budget, not the comparison's (the same grids either way; 1e-2
+    # e²/h per interval: 107 instead of 145 solves for three biases)
+    kwargs = dict(temperature=0.05, drop="linear", params={"V": 0.3}, tol=1e-2)
     shuffled = iv_curve(fsyst, 1.0, biases, **kwargs)
     ordered = iv_curve(fsyst, 1.0, sorted(biases), **kwargs)
     by_bias = shuffled.set_index("bias").sort_index()
@@ -113,7 +114,9 @@ def test_iv_resumes_from_its_store_and_runs_on_two_workers(tmp_path, interrupt_a
     # Linear drop: one point per bias; rigid: all biases are one task on one grid.
     fsyst = systems.chain(3).finalized()
     biases = [-0.1, 0.0, 0.1]
-    kwargs = dict(params={"V": 0.3}, temperature=0.05, tol=1e-3)
+    # tol: the grids' budget; every comparison below is bit for bit between runs of the same
+    # grids (1e-2 e²/h per interval: 107 instead of 145 solves per three biases).
+    kwargs = dict(params={"V": 0.3}, temperature=0.05, tol=1e-2)
     serial = iv_curve(fsyst, 1.0, biases, drop="linear", **kwargs)
     assert serial.attrs["provenance"]["study"]["name"] == "iv_curve"
     assert serial.attrs["provenance"]["study"]["settings"]["drop"] == "linear"
