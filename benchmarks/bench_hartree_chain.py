@@ -1,9 +1,11 @@
-"""Hartree self-consistent chain of N sites in equilibrium (issue 23 item 5): time, iterations.
+"""Hartree self-consistent chain of N sites (issue 23 item 5): time, iterations.
 
 The device of ``tests/workflows/electrostatics/test_hartree.py`` (a = 10 nm, t = 1 eV,
 ε_r = 100, contact sheets beyond the ends, a top gate over the middle), N sites long,
-solved at zero bias (the equilibrium part of the density only: Fermi poles).  Run:
-``uv run python benchmarks/bench_hartree_chain.py 500``.
+solved at zero bias (the equilibrium part of the density only: Fermi poles) and, with a
+second argument, at that bias (V, the source at −V/2 and the drain at +V/2: the density's
+bias-window part on the real axis as well), warm-started from the equilibrium solution as
+a scan along the bias does.  Run: ``uv run python benchmarks/bench_hartree_chain.py 500 0.1``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ UNITS = systems.Units(A, t_meV=1000.0)
 
 
 def _onsite(site, V):
-    return 2.0 + V(site)
+    return 2.0 + V(*site.pos)
 
 
 def _source_band(site, V_source):
@@ -76,7 +78,7 @@ def device(sites: int) -> HartreeDevice:
     )
 
 
-def main(sites: int) -> None:
+def main(sites: int, bias: float | None) -> None:
     start = time.perf_counter()
     dev = device(sites)
     built = time.perf_counter() - start
@@ -88,7 +90,25 @@ def main(sites: int) -> None:
         f"iterations, residuals {[f'{r:.1e}' for r in state.residuals]}, load "
         f"{os.getloadavg()[0]:.1f}"
     )
+    if bias is None:
+        return
+    voltages = dict(dev.voltages, source=-bias / 2, drain=bias / 2)
+    start, cpu = time.perf_counter(), time.process_time()
+    biased = hartree(
+        dev, energy=0.5, temperature=0.05, voltages=voltages, tolerance=1e-6, initial=state
+    )
+    solved, cpu = time.perf_counter() - start, time.process_time() - cpu
+    cache = dev.lead_cache()
+    print(
+        f"N={sites}, bias {bias} V: Hartree {solved:.1f} s (CPU {cpu:.1f} s), "
+        f"{biased.iterations} iterations, residuals {[f'{r:.1e}' for r in biased.residuals]}, "
+        f"lead self-energies {cache.misses} solved / {cache.hits} from the cache, load "
+        f"{os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 500,
+        float(sys.argv[2]) if len(sys.argv) > 2 else None,
+    )
