@@ -59,6 +59,30 @@ def build_gallery(tmp_path_factory, study_stores, study_store_lock):
     return build
 
 
+@pytest.fixture(scope="module")
+def gallery_names(request):
+    """The figures a gallery test file builds: ``GALLERY_PARTS[PART]`` of a module that sets
+    ``PART``, else (test_figures.py) every figure of the gallery that no part names."""
+    from workflows.app.figures import FIGURES
+
+    part = getattr(request.module, "PART", None)
+    if part is not None:
+        return list(GALLERY_PARTS[part])
+    return [name for name in FIGURES if not any(name in names for names in GALLERY_PARTS.values())]
+
+
+@pytest.fixture(scope="module")
+def gallery_run(build_gallery, gallery_names):
+    """The test file's part of the gallery, built once: (output directory, backend after)."""
+    return build_gallery(gallery_names)
+
+
+@pytest.fixture(scope="module")
+def gallery(gallery_run):
+    """The output directory of the test file's part of the gallery."""
+    return gallery_run[0]
+
+
 @pytest.fixture(scope="session")
 def gallery_parts():
     """:data:`GALLERY_PARTS`: the figures that each test_figures_<part>.py builds."""

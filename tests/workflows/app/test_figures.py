@@ -8,23 +8,6 @@ from workflows.app.cli import main
 from workflows.app.figures import FIGURES, FigureRecipe, make_figure
 
 
-@pytest.fixture(scope="module")
-def names(gallery_parts):
-    """The figures this file builds: all that no part of the gallery (GALLERY_PARTS in
-    conftest.py, built by test_figures_<part>.py) builds, new recipes included."""
-    return [name for name in FIGURES if not any(name in part for part in gallery_parts.values())]
-
-
-@pytest.fixture(scope="module")
-def gallery_run(build_gallery, names):
-    return build_gallery(names)
-
-
-@pytest.fixture(scope="module")
-def gallery(gallery_run):
-    return gallery_run[0]
-
-
 def test_making_the_gallery_leaves_the_matplotlib_backend_alone(gallery_run):
     assert gallery_run[1] == "svg"
 
@@ -46,8 +29,10 @@ def test_a_pyplot_figure_of_a_users_recipe_is_closed_after_saving(tmp_path):
     assert plt.get_fignums() == before
 
 
-def test_every_figure_has_png_data_and_provenance(gallery, names, check_files_and_provenance):
-    check_files_and_provenance(gallery, names)
+def test_every_figure_has_png_data_and_provenance(
+    gallery, gallery_names, check_files_and_provenance
+):
+    check_files_and_provenance(gallery, gallery_names)
 
 
 def test_the_gallery_parts_are_figures_of_the_gallery(gallery_parts):

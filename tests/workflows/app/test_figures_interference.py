@@ -1,31 +1,17 @@
-"""The figure gallery in quick mode, Aharonov–Bohm rings: data, provenance (not pixels).
-
-One of the gallery's three parts (GALLERY_PARTS in conftest.py), built in its own file so that
-the parts run on different xdist workers.
-"""
+"""Part "interference" of the gallery (GALLERY_PARTS in conftest.py; own file: own xdist worker):
+the Aharonov–Bohm figures in quick mode, their data and provenance (not pixels)."""
 
 import numpy as np
 import pandas as pd
-import pytest
 
 PART = "interference"  # its figures: GALLERY_PARTS in conftest.py
 
 
-@pytest.fixture(scope="module")
-def gallery_run(build_gallery, gallery_parts):
-    return build_gallery(gallery_parts[PART])
-
-
-@pytest.fixture(scope="module")
-def gallery(gallery_run):
-    return gallery_run[0]
-
-
-def test_each_figure_has_png_data_and_provenance_and_the_backend_is_left_alone(
-    gallery_run, gallery_parts, check_files_and_provenance
+def test_each_figure_has_png_data_and_provenance(
+    gallery_run, gallery_names, check_files_and_provenance
 ):
-    check_files_and_provenance(gallery_run[0], gallery_parts[PART])
-    assert gallery_run[1] == "svg"
+    check_files_and_provenance(gallery_run[0], gallery_names)
+    assert gallery_run[1] == "svg"  # the backend of the user's session is left alone
 
 
 def test_ab_oscillations_have_period_h_over_e_and_lose_visibility(gallery):
