@@ -50,11 +50,83 @@ def _values_cell(expressions: dict[str, str]) -> str:
     )
 
 
+#: First hidden cell of a notebook run in a shared kernel: forget the previous notebook's
+#: names and figures, so that each notebook runs as in a fresh kernel (its modules stay
+#: imported: that is the saving).  Not ``%reset``: it also deletes ``__spec__`` and the
+#: other dunders of ``__main__``, which multiprocessing's fork server needs.
+_RESET_CELL = """\
+_user = get_ipython().user_ns
+_keep = {"_user", "_keep", "_name", *get_ipython().user_ns_hidden}
+_name = None
+for _name in [name for name in _user if not name.startswith("__") and name not in _keep]:
+    del _user[_name]
+import matplotlib.pyplot
+matplotlib.pyplot.close("all")
+del matplotlib, _user, _keep, _name
+"""
+
+
+def _kernel_settings(stores: Path | None) -> dict[str, str]:
+    """The environment a notebook kernel starts with (quick mode, a non-GUI backend)."""
+    settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
+    if stores is not None:
+        settings["MESOFLOW_STORE_DIR"] = str(stores)
+    return settings
+
+
+class NotebookKernel:
+    """One Jupyter kernel that runs notebook after notebook (one per test process).
+
+    Starting a kernel and importing Kwant, matplotlib and mesoflow in it costs
+    about 3 s of CPU; the notebook tests start it once per xdist worker, and each
+    notebook begins with ``%reset -f`` (no name of the previous one survives).
+    A kernel that died is replaced by a new one.
+    """
+
+    def __init__(self, stores: Path | None):
+        self.stores = stores
+        self.manager = None
+
+    def client(self, notebook, timeout: int):
+        nbclient = pytest.importorskip("nbclient")
+        client = nbclient.NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(ROOT)}},
+        )
+        if self.manager is None or not client_alive(client, self.manager):
+            with unittest.mock.patch.dict(os.environ, _kernel_settings(self.stores)):
+                client.km = client.create_kernel_manager()
+                client.start_new_kernel()
+            self.manager = client.km
+        client.km, client.owns_km = self.manager, False
+        return client
+
+    def shutdown(self) -> None:
+        if self.manager is not None:
+            from jupyter_core.utils import run_sync
+
+            run_sync(self.manager.shutdown_kernel)(now=True)
+            self.manager = None
+
+
+def client_alive(client, manager) -> bool:
+    """Whether the kernel of ``manager`` still runs (asked through ``client``'s event loop)."""
+    from jupyter_core.utils import run_sync
+
+    async def alive():
+        return await manager.is_alive()
+
+    return bool(run_sync(alive)())
+
+
 def execute_notebook(
     name: str,
     timeout: int = 600,
     stores: Path | None = None,
     values: dict[str, str] | None = None,
+    kernel: NotebookKernel | None = None,
 ):
     """Execute ``notebooks/<name>`` top to bottom with ``MESOFLOW_QUICK=1``.
 
@@ -66,6 +138,8 @@ def execute_notebook(
     ``values``: ``{key: Python expression}`` evaluated in the notebook's kernel
     after its last cell (a hidden cell, not kept in the returned notebook), so
     that a test checks the numbers the notebook computed, not its printed text.
+    ``kernel``: a :class:`NotebookKernel` to run in (its own ``stores`` apply),
+    or None for a fresh kernel that is shut down afterwards.
 
     Returns the executed notebook and the dict of values (numbers, lists).
     """
@@ -74,18 +148,25 @@ def execute_notebook(
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     if values:
         notebook.cells.append(nbformat.v4.new_code_cell(_values_cell(values)))
-    # The kernel inherits these when it starts; the test process gets its own back.
-    settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
-    if stores is not None:
-        settings["MESOFLOW_STORE_DIR"] = str(stores)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(ROOT)}},
-    )
-    with unittest.mock.patch.dict(os.environ, settings):
-        client.execute()
+    if kernel is None:
+        client = nbclient.NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(ROOT)}},
+        )
+        # The kernel inherits these when it starts; the test process gets its own back.
+        with unittest.mock.patch.dict(os.environ, _kernel_settings(stores)):
+            client.execute()
+    else:
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(_RESET_CELL))
+        client = kernel.client(notebook, timeout)
+        try:
+            client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            notebook.cells.pop(0)
     found = {}
     if values:
         hidden = notebook.cells.pop()
@@ -134,10 +215,19 @@ def study_store_lock(study_stores):
     return hold
 
 
+@pytest.fixture(scope="session")
+def notebook_kernel(study_stores):
+    """The test process's one :class:`NotebookKernel` (with the session's shared stores)."""
+    kernel = NotebookKernel(study_stores)
+    yield kernel
+    kernel.shutdown()
+
+
 @pytest.fixture
-def run_notebook(study_stores):
-    """Fixture form of :func:`execute_notebook` (with the session's shared stores)."""
-    return functools.partial(execute_notebook, stores=study_stores)
+def run_notebook(study_stores, notebook_kernel):
+    """Fixture form of :func:`execute_notebook`: the session's shared stores, and the test
+    process's one kernel (each notebook starts with a ``%reset -f``)."""
+    return functools.partial(execute_notebook, stores=study_stores, kernel=notebook_kernel)
 
 
 # -- fuzzing: adversarial values and the one outcome rule ------------------------------------

@@ -1,30 +1,11 @@
 """The figure gallery in quick mode: data properties, provenance and determinism (not pixels)."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from workflows.app.cli import main
-from workflows.app.figures import FIGURES, FigureRecipe, make_figure, make_figures
-
-
-@pytest.fixture(scope="module")
-def gallery_run(tmp_path_factory, study_stores, study_store_lock, svg_backend):
-    output = tmp_path_factory.mktemp("figures")
-    with svg_backend() as backend:
-        # The run's AAS ensemble (150 rings), computed once for three tests.
-        with study_store_lock("aas_ensemble-150.sqlite"):
-            make_figures(["ab_disorder_average"], output, quick=True, stores=study_stores)
-        others = [name for name in FIGURES if name != "ab_disorder_average"]
-        make_figures(others, output, quick=True, stores=study_stores)
-    return output, backend["after"]
-
-
-@pytest.fixture(scope="module")
-def gallery(gallery_run):
-    return gallery_run[0]
+from workflows.app.figures import FIGURES, FigureRecipe, make_figure
 
 
 def test_making_the_gallery_leaves_the_matplotlib_backend_alone(gallery_run):
@@ -48,27 +29,15 @@ def test_a_pyplot_figure_of_a_users_recipe_is_closed_after_saving(tmp_path):
     assert plt.get_fignums() == before
 
 
-def test_every_figure_has_png_data_and_provenance(gallery):
-    for name in FIGURES:
-        assert (gallery / f"{name}.png").stat().st_size > 0
-        assert list(gallery.glob(f"{name}*.csv"))
-        record = json.loads((gallery / f"{name}.json").read_text())
-        assert record["quick"] is True
-        assert record["environment"]["kwant"] == "1.5.0"
-        assert record["environment"]["solver"] in ("MUMPS", "SciPy")
-        assert record["parameters"]
+def test_every_figure_has_png_data_and_provenance(
+    gallery, gallery_names, check_files_and_provenance
+):
+    check_files_and_provenance(gallery, gallery_names)
 
 
-def test_qpc_steps_are_quantized_and_match_landauer(gallery):
-    steps = pd.read_csv(gallery / "qpc_steps-steps.csv")
-    cold = steps[steps["temperature"] == 0]
-    assert cold["G"].iloc[0] == pytest.approx(cold["N_leads"].iloc[0], abs=1e-8)
-    assert cold["G"].iloc[-1] < 1e-3
-    assert (np.abs(cold["G"] - 1) < 0.05).any()  # the last plateau before pinch-off
-    warm = steps[steps["temperature"] > 0]
-    assert len(warm) == len(cold)
-    landauer = pd.read_csv(gallery / "qpc_steps-landauer.csv")
-    assert np.abs(landauer["deviation"]).max() < 1e-8
+def test_the_gallery_parts_are_figures_of_the_gallery(gallery_parts):
+    parts = [name for names in gallery_parts.values() for name in names]
+    assert len(parts) == len(set(parts)) and set(parts) <= set(FIGURES)
 
 
 def test_hall_plateaus_follow_one_over_nu(gallery):
@@ -108,61 +77,6 @@ def test_dephasing_crossover_is_linear_with_the_weak_coupling_slope(gallery):
     residual = profile["mu"] - np.polyval(fit, profile["x"])
     assert fit[0] < 0
     assert np.abs(residual).max() < 0.01  # a linear drop along the chain
-
-
-def test_ab_oscillations_have_period_h_over_e_and_lose_visibility(gallery):
-    trace = pd.read_csv(gallery / "ab_oscillations-trace.csv")
-    g = trace["G"].to_numpy()
-    half = (g.size - 1) // 2  # the grid spans φ = −1 … 1
-    assert np.abs(g[half:] - g[: half + 1]).max() < 1e-8  # G(φ + 1) = G(φ)
-    assert np.abs(g - g[::-1]).max() < 1e-8  # two-terminal phase rigidity G(φ) = G(−φ)
-    dephasing = pd.read_csv(gallery / "ab_oscillations-dephasing.csv")
-    for _, ring in dephasing.groupby("arm_length"):
-        assert ring.sort_values("eta")["visibility"].is_monotonic_decreasing
-    temperature = pd.read_csv(gallery / "ab_oscillations-temperature.csv")
-    assert temperature.sort_values("temperature")["visibility"].is_monotonic_decreasing
-
-
-def test_disorder_average_keeps_h_over_2e_and_averages_out_h_over_e(gallery):
-    harmonics = pd.read_csv(gallery / "ab_disorder_average-harmonics.csv").set_index("trace")
-    single, average = harmonics.loc["single sample (rms)"], harmonics.loc["ensemble average"]
-    samples = pd.read_csv(gallery / "ab_disorder_average-ensemble.csv")["salt"].nunique()
-    assert single["ratio"] < 1  # in one sample h/e dominates
-    assert average["ratio"] > 1  # after averaging h/2e (Altshuler–Aronov–Spivak) dominates
-    # random h/e phases average down like 1/sqrt(N); the systematic h/2e stays above that
-    # level (both bounds allow a 2σ fluctuation; see test_interference for the reasons)
-    assert average["A1"] / single["A1"] < 2 / np.sqrt(samples)
-    assert average["A2"] / single["A2"] > 2 / np.sqrt(samples)
-    assert abs(abs(average["phase2"]) - np.pi) < 1e-6  # AAS: a minimum at φ = 0
-
-
-def test_fano_crossover_follows_one_minus_t_and_rises_with_disorder(gallery):
-    barrier = pd.read_csv(gallery / "fano_crossover-barrier.csv")
-    assert np.abs(barrier["F"] - barrier["F_theory"]).max() < 1e-9
-    diffusive = pd.read_csv(gallery / "fano_crossover-diffusive.csv").sort_values("disorder")
-    assert abs(diffusive["F"].iloc[0]) < 1e-9  # clean wire: ballistic, no shot noise
-    assert diffusive["F"].is_monotonic_increasing
-    assert diffusive["F"].iloc[-1] < 0.45  # approaching 1/3 (the test suite checks 1/3 itself)
-
-
-def test_qpc_thermopower_is_electron_like(gallery):
-    data = pd.read_csv(gallery / "qpc_thermopower.csv")
-    open_ = data[data["G"] > 0.01]
-    assert len(open_) >= 2
-    assert (open_["S"] < 0).all()
-
-
-def test_wiedemann_franz_figure_has_the_sommerfeld_and_sharp_step_values(gallery):
-    data = pd.read_csv(gallery / "wiedemann_franz.csv")
-    coldest = data[data["temperature"] == data["temperature"].min()].set_index("system")
-    assert coldest.loc["chain barrier (smooth T(E))", "lorenz"] == pytest.approx(
-        np.pi**2 / 3, rel=1e-4
-    )
-    # A sharp step N → N + 1 at μ (N = 1): L_0 = N + 1/2, L_1 = θ ln 2,
-    # L_2 = (π²/3) θ² (N + 1/2), so lorenz = π²/3 − (ln 2)²/(N + 1/2)².
-    assert coldest.loc["ideal wire at a subband edge (step)", "lorenz"] == pytest.approx(
-        np.pi**2 / 3 - np.log(2) ** 2 / 1.5**2, rel=1e-4
-    )
 
 
 def test_entropy_production_is_positive_and_grows_with_dephasing_at_fixed_current(gallery):
