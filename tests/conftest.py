@@ -1,4 +1,4 @@
-"""Shared test helpers: executing the research notebooks with small parameters."""
+"""Shared test helpers: one BLAS thread, fuzz budgets, executing the research notebooks."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import threadpoolctl
 from hypothesis import HealthCheck, settings
 
 # Property-based (fuzz) tests: one budget rule for all of them.  `make test` and CI use the
@@ -30,6 +31,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile("long" if os.environ.get("MESOFLOW_FUZZ") == "long" else "ci")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_blas_thread():
+    """One BLAS thread in every test module, as the pool workers and NEGF solvers run.
+
+    The test systems are small and the two pytest-xdist workers already use both cores:
+    OpenBLAS's extra threads only contend for them (measured on the spin-orbit wire of
+    tests/workflows/test_user_systems.py at load 9: 39 ms of CPU per conductance solve
+    with OpenBLAS's default threads, 20 ms with one).  Results agree to rounding; the
+    tests comparing a serial run with a pool run bit for bit pass either way.  The pools'
+    workers (fork-server processes) pin their own threads, and their test checks that.
+    """
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

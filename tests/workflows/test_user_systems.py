@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 import scipy.integrate
 import scipy.interpolate
-import threadpoolctl
 
 import analysis
 import analysis.plots
@@ -33,14 +32,6 @@ S0 = np.eye(2)
 SX = np.array([[0, 1], [1, 0]])
 SY = np.array([[0, -1j], [1j, 0]])
 SZ = np.diag([1.0, -1.0])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread_for_small_systems():
-    """One BLAS thread, as the pool's workers run (see tests/workflows/scattering/conftest.py:
-    these systems are small, a second OpenBLAS thread only contends for the cores)."""
-    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def plain(fsyst, energy, params):
