@@ -5,8 +5,8 @@ Aharonov–Bohm interference (:mod:`.interference`, its rings and point function
 :mod:`.ring_points`), the phase-coherence length
 and the ballistic-to-Ohmic crossover (:mod:`.coherence`, :mod:`.dephasing_studies`),
 thermoelectric coefficients (:mod:`.thermoelectric`), multi-terminal heat and
-charge transport (:mod:`.heat`) and finite-bias I–V curves (:mod:`.current_voltage`) and gate scans in the self-consistent
-potential (:mod:`.gate_scans`).
+charge transport (:mod:`.heat`), finite-bias I–V curves (:mod:`.current_voltage`) and
+gate scans in the self-consistent potential (:mod:`.gate_scans`).
 Every study is exported here; the everyday ones also by :mod:`workflows`.
 """
 

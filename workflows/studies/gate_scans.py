@@ -5,9 +5,10 @@ the Poisson problem of the device's layout — Thomas–Fermi
 (:class:`~workflows.electrostatics.ThomasFermiDevice`) or Hartree
 (:class:`~workflows.electrostatics.HartreeDevice`, all contacts at their zero-bias
 voltages) — and the conductance is computed in it at the Fermi energy: the two-terminal
-G (other leads floating) or the Hall-bar resistances of :func:`analysis.hall_bar_resistances`.
-On request the point also returns its maps: U and the electrons n at every site and the
-linear-response current on every hopping (:func:`workflows.scattering.current_maps.biased_current_density`).
+G (other leads floating) or the Hall-bar resistances of
+:func:`analysis.hall_bar_resistances`.  On request the point also returns its maps: U and
+the electrons n at every site and the linear-response current on every hopping
+(:func:`workflows.scattering.current_maps.biased_current_density`).
 
 **Warm start.**  Each point starts from the solution at the nearest gate voltage already
 solved in the same process (:class:`SelfConsistentGatePoint`): in a serial scan in order of
@@ -157,7 +158,7 @@ class SelfConsistentGatePoint:
         return solution, point_params
 
     def __call__(self, *, V_gate: float, B: float | None = None) -> dict[str, Any]:
-        """The observables at one gate voltage (and field): see :func:`self_consistent_gate_scan`."""
+        """The observables at one gate voltage and field (:func:`self_consistent_gate_scan`)."""
         solution, point_params = self.solve(float(V_gate), None if B is None else float(B))
         fsyst = self.device.fsyst
         G = conductance_matrix(fsyst, self.energy, params=point_params)
