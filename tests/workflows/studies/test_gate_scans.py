@@ -200,3 +200,55 @@ def test_scan_resumes_and_runs_on_two_workers(device, tmp_path, interrupt_after,
     assert "SupervisedPool (2 workers)" in parallel.attrs["provenance"]["executor"]
     np.testing.assert_allclose(parallel["G"], serial["G"], atol=1e-3)
     np.testing.assert_allclose(parallel["electrons"], serial["electrons"], rtol=1e-4)
+
+
+HALL = dict(length=32, width=16, lead_width=4)
+FLUX = 0.03  # h/e per plaquette: l_B = a/√(2πφ) = 2.3a, a seventh of the bar's width
+
+
+@pytest.fixture(scope="module")
+def hall_device():
+    """``systems.hall_bar(32, 16, 4)`` under a gate covering everything (same heterostructure)."""
+    fsyst = systems.hall_bar(**HALL).finalized()
+    everywhere = Gate("top", [(-1e4, -1e4), (1e4, -1e4), (1e4, 1e4), (-1e4, 1e4)])
+    layout = Layout(gates=[everywhere], depth=30.0, charges=[SheetCharge(-15.0, 1.2e11)])
+    positions = site_positions(fsyst, UNITS, height=-30.0)
+    low, high = positions[:, :2].min(axis=0), positions[:, :2].max(axis=0)
+    region = [(low[0] - A, high[0] + A), (low[1] - A, high[1] + A)]
+    problem = PoissonProblem(layout, layout_grid(layout, region, A, growth=1.5))
+    es = SiteElectrostatics(problem, positions)
+    return ThomasFermiDevice(fsyst, es, square_lattice(UNITS), UNITS)
+
+
+def test_hall_plateaus_follow_the_thomas_fermi_density(hall_device):
+    # In a strong field the Hall bar shows R_xy = −sign(B)/ν, R_xx = 0 (h/e², per spin;
+    # Büttiker, Phys. Rev. B 38, 9375 (1988)) with ν the Landau levels filled in the bar.
+    # By Onsager's quantization each level holds φ states per site and spin and sits where
+    # the zero-field count reaches (ν + 1/2)φ, so ν = round(n/φ) with n the (B = 0)
+    # Thomas–Fermi density per site and spin in the bar's middle: n h/(eB) rounded.  Points
+    # whose n/φ lies within 0.2 of an integer are on a plateau; the finite width leaves
+    # R_xy within 0.01 of −1/ν and R_xx below 0.01 (measured ≤ 2.4e-3).  The gate changes ν.
+    table = self_consistent_gate_scan(
+        hall_device,
+        E_F,
+        [-0.01, 0.0, 0.01],
+        gates={"top": 1.0},
+        fields=[FLUX],
+        geometry="hall_bar",
+        maps=True,
+    )
+    assert table.attrs["failed"] == 0
+    positions = np.array([site.pos for site in hall_device.fsyst.sites])
+    x, y = positions.T
+    middle = (x >= 6) & (x <= HALL["length"] - 7) & (y >= 4) & (y <= HALL["width"] - 5)
+    plateaus = set()
+    for row in table.itertuples():
+        filling = row.n[middle].mean() / UNITS.degeneracy / FLUX
+        nu = round(filling)
+        if nu >= 1 and abs(filling - nu) < 0.2:
+            plateaus.add(nu)
+            assert row.R_xy == pytest.approx(-1 / nu, abs=0.01)
+            assert abs(row.R_xx) < 0.01
+        else:  # between plateaus: dissipative
+            assert abs(row.R_xx) > 0.05
+    assert plateaus == {1, 2}
