@@ -9,6 +9,8 @@ bump in between, so the constriction is adiabatic and G rises in clean steps.
 
 from __future__ import annotations
 
+import os
+
 import kwant
 import numpy as np
 import pandas as pd
@@ -252,3 +254,60 @@ def test_hall_plateaus_follow_the_thomas_fermi_density(hall_device):
         else:  # between plateaus: dissipative
             assert abs(row.R_xx) > 0.05
     assert plateaus == {1, 2}
+
+
+def _chain_onsite(site, V):
+    return 2.0 + V(site)
+
+
+def _lead_band(site, V_lead):
+    return 2.0 + V_lead
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("MESOFLOW_LONG") != "1",
+    reason="a Hartree gate scan point costs ~10 s: set MESOFLOW_LONG=1 to run it",
+)
+def test_hartree_device_scans_through_the_same_study():
+    # The Hartree option of the same study: a 10-site chain (t = 1 eV, ε_r = 100 so that
+    # U matters) between two contact sheets, under a top gate.  Independent route: G is
+    # kwant.smatrix's transmission in the scan's U (leads unshifted: contacts at 0 V).
+    from workflows.electrostatics import HartreeDevice
+
+    sites, a, depth = 10, 10.0, 20.0
+    units = systems.Units(a, t_meV=1000.0)
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(i) for i in range(sites))] = _chain_onsite
+    syst[lat.neighbors()] = -1.0
+    for direction in (-1, 1):
+        lead = kwant.Builder(kwant.TranslationalSymmetry((direction,)))
+        lead[lat(0)] = _lead_band
+        lead[lat.neighbors()] = -1.0
+        syst.attach_lead(lead)
+    fsyst = syst.finalized()
+    length = (sites - 1) * a
+    layout = Layout(
+        gates=[
+            Gate("source", (-1e3, -a), height=-depth),
+            Gate("drain", (length + a, length + 1e3), height=-depth),
+            Gate("gate", (0.3 * length, 0.7 * length), height=0.0),
+        ],
+        depth=depth,
+        eps_r=100.0,
+        surface="free",
+        far_field="free",
+    )
+    problem = PoissonProblem(layout, layout_grid(layout, [(-2 * a, length + 2 * a)], a / 2))
+    es = SiteElectrostatics(problem, site_positions(fsyst, units, origin=(0.0,), height=-depth))
+    device = HartreeDevice(fsyst, es, units, ("source", "drain"), ("V_lead", "V_lead"))
+    table = self_consistent_gate_scan(
+        device, 0.5, [-0.1], gates={"gate": 1.0}, temperature=0.05, maps=True
+    )
+    assert table.attrs["failed"] == 0 and table["iterations"].iloc[0] >= 1
+    row = table.iloc[0]
+    params = {"V": SitePotential(fsyst, row.U, units=units), "V_lead": 0.0}
+    smatrix = kwant.smatrix(fsyst, 0.5, params=params)
+    assert row.G == pytest.approx(smatrix.transmission(1, 0), abs=1e-10)
+    assert row.electrons == pytest.approx(row.n.sum(), rel=1e-12) and row.electrons > 1
