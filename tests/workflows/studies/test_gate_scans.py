@@ -9,8 +9,6 @@ bump in between, so the constriction is adiabatic and G rises in clean steps.
 
 from __future__ import annotations
 
-import os
-
 import kwant
 import numpy as np
 import pandas as pd
@@ -264,11 +262,7 @@ def _lead_band(site, V_lead):
     return 2.0 + V_lead
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("MESOFLOW_LONG") != "1",
-    reason="a Hartree gate scan point costs ~10 s: set MESOFLOW_LONG=1 to run it",
-)
+@pytest.mark.slow  # one Hartree point: ~3 s with the lead self-energy cache
 def test_hartree_device_scans_through_the_same_study():
     # The Hartree option of the same study: a 10-site chain (t = 1 eV, ε_r = 100 so that
     # U matters) between two contact sheets, under a top gate.  Independent route: G is
