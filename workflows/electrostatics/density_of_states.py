@@ -204,7 +204,13 @@ def thermal_band(band: BandDensity, temperature: float) -> BandDensity:
     low = -2 * reach
     high = 8 * per_t + 2 * reach
     nodes = np.arange(low, high + 1) * step
-    counts = np.asarray(band.count(nodes), dtype=float)
+    # in chunks: the square lattice's count holds 48 quadrature nodes per energy
+    counts = np.concatenate(
+        [
+            np.asarray(band.count(chunk), dtype=float)
+            for chunk in np.split(nodes, range(0, len(nodes), 2**15)[1:])
+        ]
+    )
     weights = _hat_weights(step, temperature)
     smeared = scipy.signal.fftconvolve(counts, weights[::-1], mode="valid")
     table = nodes[reach : len(nodes) - reach]
