@@ -34,6 +34,7 @@ from workflows.studies.dephasing_studies import (
     potential_profile_study,
 )
 from workflows.studies.finite_bias import probe_iv_curve
+from workflows.studies.gate_scans import self_consistent_gate_scan
 from workflows.studies.hall import cross_resistance_scan, quantum_hall_scan
 from workflows.studies.heat import heat_transport, onsager_matrix
 from workflows.studies.interference import (
@@ -82,6 +83,7 @@ __all__ = [
     "resistance_vs_length",
     "scan",
     "scattering_matrix",
+    "self_consistent_gate_scan",
     "sweep",
     "thermoelectric",
     "thermoelectric_table",

@@ -4,10 +4,11 @@ The electrostatic description (layout, Poisson problem, the affine map at the si
 :mod:`systems.electrostatics`; this package solves the non-linear problems on it.
 """
 
-from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice
+from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice, thermal_band
 from .hartree import HartreeConvergenceError, HartreeDevice, HartreeSolution, hartree
 from .pinch_off import PinchOff, pinch_off_voltage
 from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
+from .thomas_fermi_device import ThomasFermiDevice, thomas_fermi_state
 
 __all__ = [
     "BandDensity",
@@ -16,11 +17,14 @@ __all__ = [
     "HartreeSolution",
     "PinchOff",
     "ThomasFermiConvergenceError",
+    "ThomasFermiDevice",
     "ThomasFermiSolution",
     "chain",
     "hartree",
     "parabolic_2d",
     "pinch_off_voltage",
     "square_lattice",
+    "thermal_band",
     "thomas_fermi",
+    "thomas_fermi_state",
 ]

@@ -5,7 +5,8 @@ Aharonov–Bohm interference (:mod:`.interference`, its rings and point function
 :mod:`.ring_points`), the phase-coherence length
 and the ballistic-to-Ohmic crossover (:mod:`.coherence`, :mod:`.dephasing_studies`),
 thermoelectric coefficients (:mod:`.thermoelectric`), multi-terminal heat and
-charge transport (:mod:`.heat`) and finite-bias I–V curves (:mod:`.current_voltage`).
+charge transport (:mod:`.heat`), finite-bias I–V curves (:mod:`.current_voltage`) and
+gate scans in the self-consistent potential (:mod:`.gate_scans`).
 Every study is exported here; the everyday ones also by :mod:`workflows`.
 """
 
@@ -29,6 +30,7 @@ _EXPORTS = {
     "qpc_conductance": "workflows.studies.point_contact",
     "quantum_hall_scan": "workflows.studies.hall",
     "resistance_vs_length": "workflows.studies.coherence",
+    "self_consistent_gate_scan": "workflows.studies.gate_scans",
     "ring_arm_length": "workflows.studies.interference",
     "thermoelectric_table": "workflows.studies.thermoelectric",
     "visibility_vs_dephasing": "workflows.studies.interference",
@@ -53,6 +55,7 @@ __all__ = [
     "quantum_hall_scan",
     "resistance_vs_length",
     "ring_arm_length",
+    "self_consistent_gate_scan",
     "thermoelectric_table",
     "visibility_vs_dephasing",
     "visibility_vs_temperature",
