@@ -1,0 +1,193 @@
+"""A split-gate QPC: the Hartree (quantum) and Thomas–Fermi pinch-off voltages agree.
+
+The device: a GaAs electron gas (m* = 0.067, spin-degenerate: ``Units.degeneracy`` = 2)
+50 nm below a pinned surface at 0 V, on a square lattice of a = 10 nm (t = 5.69 meV) of
+LENGTH × WIDTH sites between two leads, under two gate fingers (60 nm along the channel,
+80 nm apart) that overlap the channel's sides.  The gas is induced by the band offset
+E_c − μ = −0.15 eV at zero potential (the surface acts as a gate at the Fermi level at
+d = 50 nm: about 2×10¹¹ cm⁻² in the open channel, E_F − E_c ≈ 1.2 t, λ_F ≈ 55 nm ≈ 5.5 a).
+Both models see the same electrostatics (the same sites, the same affine map U = U₀ + K n)
+and differ only in the density: Thomas–Fermi's n(μ − E_c − U) at zero temperature from
+the lattice's 2D band, Hartree's the quantum density of the open system at k_B T = 2 K
+(0.172 meV = 0.030 t: about 35 Fermi pole pairs for the density to 1e-8 per orbital;
+k_B T/E_F ≈ 0.03 leaves the densities within a few 1e-4 of zero temperature's).
+
+The leads are the gas beyond the device, their band bottom fixed at the Thomas–Fermi
+potential of the open device's end columns (they carry no charge in the electrostatics,
+as the gas beyond the Thomas–Fermi patch; their contacts, surface gates at 0 V over the
+leads, never change: ``lead_potentials`` None).
+"""
+
+from __future__ import annotations
+
+import os
+
+import kwant
+import numpy as np
+import pytest
+
+import systems
+from systems.electrostatics import (
+    Gate,
+    Layout,
+    PoissonProblem,
+    SiteElectrostatics,
+    SitePotential,
+    layout_grid,
+    site_positions,
+)
+from workflows.electrostatics import (
+    HartreeDevice,
+    hartree,
+    hartree_pinch_off_voltage,
+    pinch_off_voltage,
+    square_lattice,
+    thomas_fermi,
+)
+
+#: The full root search at 1 mV (~8 Hartree solutions) runs with MESOFLOW_LONG=1; the
+#: suite checks the 10 % criterion itself by bracketing the Hartree pinch-off.
+long_check = pytest.mark.skipif(
+    os.environ.get("MESOFLOW_LONG") != "1",
+    reason="the full Hartree pinch-off search: set MESOFLOW_LONG=1 to run it",
+)
+
+A = 10.0  # nm
+LENGTH, WIDTH = 16, 12  # sites: 192
+DEPTH = 50.0  # nm
+GAP, FINGER = 80.0, 60.0  # nm
+BAND_EDGE = -0.15  # eV, E_c − μ at zero potential
+UNITS = systems.Units.for_material("GaAs", A)
+SCALE = 1e3 / UNITS.t_meV  # t per eV
+E_F = -BAND_EDGE * SCALE  # t, from the band bottom at zero potential
+KT = float(UNITS.energy_in_t(2.0 * 8.617333262e-2))  # 2 K in t
+SPLIT_GATE = {"top": 1.0, "bottom": 1.0}
+
+
+def _onsite(site, V):
+    return 4.0 + V(site)
+
+
+def _lead_onsite(site, V_lead):
+    return 4.0 + V_lead
+
+
+def _qpc():
+    lat = kwant.lattice.square(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(i, j) for i in range(LENGTH) for j in range(WIDTH))] = _onsite
+    syst[lat.neighbors()] = -1.0
+    for direction in (-1, 1):
+        lead = kwant.Builder(kwant.TranslationalSymmetry((direction, 0)))
+        lead[(lat(0, j) for j in range(WIDTH))] = _lead_onsite
+        lead[lat.neighbors()] = -1.0
+        syst.attach_lead(lead)
+    return syst.finalized()
+
+
+def _rectangle(name, x, y):
+    return Gate(name, [(x[0], y[0]), (x[1], y[0]), (x[1], y[1]), (x[0], y[1])])
+
+
+@pytest.fixture(scope="module")
+def qpc():
+    fsyst = _qpc()
+    half_length, half_width = (LENGTH - 1) * A / 2, (WIDTH - 1) * A / 2
+    far = 1e4
+    gates = [
+        _rectangle("top", (-FINGER / 2, FINGER / 2), (GAP / 2, far)),
+        _rectangle("bottom", (-FINGER / 2, FINGER / 2), (-far, -GAP / 2)),
+        # the leads' contacts: surface gates at 0 V (the pinned surface's voltage) over
+        # the gas beyond the device; they never change the electrostatics
+        _rectangle("source", (-half_length - 3 * A, -half_length - 2 * A), (-20, 20)),
+        _rectangle("drain", (half_length + 2 * A, half_length + 3 * A), (-20, 20)),
+    ]
+    layout = Layout(gates=gates, depth=DEPTH)
+    reach = half_length + 3 * A + 5  # the contacts inside the uniform region
+    region = [(-reach, reach), (-half_width - 5, half_width + 5)]
+    problem = PoissonProblem(layout, layout_grid(layout, region, A, growth=1.5))
+    positions = site_positions(fsyst, UNITS, origin=(-half_length, -half_width), height=-DEPTH)
+    es = SiteElectrostatics(problem, positions)
+    band = square_lattice(UNITS)
+    open_tf = thomas_fermi(es, {}, band, band_edge=BAND_EDGE)
+    ends = np.isclose(np.abs(positions[:, 0]), half_length)
+    device = HartreeDevice(
+        fsyst, es, UNITS, contacts=("source", "drain"), lead_potentials=(None, None)
+    )
+    params = {"V_lead": float(open_tf.energy[ends].mean() * SCALE)}
+    saddle = int(np.argmin(np.hypot(positions[:, 0], positions[:, 1])))
+    return device, band, params, saddle, open_tf
+
+
+@pytest.fixture(scope="module")
+def tf_pinch_off(qpc):
+    device, band, _, saddle, _ = qpc
+    return pinch_off_voltage(
+        device.electrostatics, SPLIT_GATE, band, saddle, (0.0, -1.2), band_edge=BAND_EDGE,
+        tolerance=1e-4,
+    )  # fmt: skip
+
+
+def _conductance(device, solution, params):
+    """G(E_F) per spin (e²/h) in a self-consistent potential."""
+    potential = SitePotential(device.fsyst, solution.energy, units=UNITS)
+    smatrix = kwant.smatrix(device.fsyst, E_F, params=dict(params, V=potential))
+    return smatrix.transmission(1, 0)
+
+
+def test_hartree_pinch_off_within_ten_percent_of_thomas_fermi(qpc, tf_pinch_off):
+    """Issue 23: |V_p(Hartree) − V_p(TF)| ≤ 10 % of V_p(TF), with one definition for both
+    (the band bottom at the saddle at E_F, :mod:`workflows.electrostatics.pinch_off`).
+
+    The Hartree search is bracketed by V_p(TF) × (0.9, 1.1): it raises unless the Hartree
+    indicator changes sign inside, i.e. unless the two agree within 10 %.  At either V_p
+    the conductance is below half the first plateau, as the saddle-point model (Büttiker,
+    Phys. Rev. B 41, 7906 (1990)) says of a barrier top at E_F: T₀ = 1/(1 + e^{πω_y/ω_x}).
+    """
+    device, band, params, saddle, _ = qpc
+    v_tf = tf_pinch_off.voltage
+    assert v_tf < 0
+    result = hartree_pinch_off_voltage(
+        device, SPLIT_GATE, saddle, (0.9 * v_tf, 1.1 * v_tf), energy=E_F, temperature=KT,
+        params=params, band=band, tolerance=0.02 * abs(v_tf), solver_tolerance=1e-5,
+    )  # fmt: skip
+    assert abs(result.voltage - v_tf) <= 0.1 * abs(v_tf)
+    # the Hartree state there is self-consistent and its saddle near E_F (brentq's last
+    # point is within the voltage tolerance: lever arm ~0.14 eV/V × 0.02 |V_p|)
+    assert result.solution.converged
+    assert 0.0 < _conductance(device, result.solution, params) < 0.5
+    assert 0.0 < _conductance(device, tf_pinch_off.solution, params) < 0.5
+
+
+def test_open_qpc_densities_agree_away_from_the_constriction(qpc):
+    """Thomas–Fermi is the semiclassical limit of the quantum density: away from the
+    constriction, in the open channel (gates at 0 V), the electrons in each half of the
+    device (beyond the fingers) agree to 5 %.  Why 5 %: locally the densities differ
+    by Friedel oscillations (period λ_F/2 ≈ 28 nm, averaged out over 50 nm × 120 nm) and
+    the depletion at the hard walls (~λ_F/4 of each side of a 120 nm channel, up to ~20 %
+    of the local density), but the charge of a region is set by electrostatics: the gas's
+    quantum capacitance exceeds the geometric one ε₀ε_r/d ~20-fold, so a change δD/D of the
+    density of states moves the charge by only ~δD/D × C_geometric/C_quantum, ~1 %.
+    """
+    device, _, params, _, open_tf = qpc
+    solution = hartree(
+        device, energy=E_F, temperature=KT, params=params, initial=open_tf, tolerance=1e-5
+    )
+    x = device.electrostatics.positions[:, 0]
+    for side in (x < -FINGER / 2 - A, x > FINGER / 2 + A):
+        quantum, semiclassical = solution.density[side].sum(), open_tf.density[side].sum()
+        assert semiclassical > 10  # electrons: a well-filled region
+        np.testing.assert_allclose(quantum, semiclassical, rtol=0.05)
+
+
+@pytest.mark.slow
+@long_check
+def test_full_hartree_pinch_off_search(qpc, tf_pinch_off):
+    """The Hartree pinch-off to 1 mV from a wide bracket (the measured difference)."""
+    device, band, params, saddle, _ = qpc
+    v_tf = tf_pinch_off.voltage
+    result = hartree_pinch_off_voltage(
+        device, SPLIT_GATE, saddle, (0.5 * v_tf, 1.5 * v_tf), energy=E_F, temperature=KT,
+        params=params, band=band, tolerance=1e-3, solver_tolerance=1e-6,
+    )  # fmt: skip
+    assert abs(result.voltage - v_tf) <= 0.1 * abs(v_tf)
