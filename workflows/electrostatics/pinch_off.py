@@ -29,7 +29,8 @@ themselves, and near pinch-off the constriction holds few electrons in either mo
 **Root search (shared).**  f is continuous and monotone in the gate voltage (U is a
 continuous, increasing function of a repulsive gate's −V), so :func:`scipy.optimize.brentq`
 finds its root in a bracket; each evaluation is a self-consistent solution warm-started from
-the evaluation nearest in voltage (for Hartree, if a band is given: that evaluation's
+the evaluation nearest in voltage, the step halved (up to :data:`MAX_HALVINGS` times) when
+Newton–Krylov does not converge from there (for Hartree, if a band is given: that evaluation's
 quantum correction U_H − U_TF added to a Thomas–Fermi solution at the new voltage).
 """
 
@@ -46,10 +47,14 @@ from systems.electrostatics import SiteElectrostatics
 from systems.validation import integer, real, shown
 
 from .density_of_states import BandDensity
-from .hartree import HartreeDevice, HartreeSolution, hartree
-from .thomas_fermi import ThomasFermiSolution, thomas_fermi
+from .hartree import HartreeConvergenceError, HartreeDevice, HartreeSolution, hartree
+from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
 
 __all__ = ["PinchOff", "hartree_pinch_off_voltage", "pinch_off_voltage"]
+
+#: A step that does not converge from the nearest solution is halved at most this often
+#: (a continuation in the gate voltage: the intermediate solutions are kept as warm starts).
+MAX_HALVINGS = 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ def _root_search(
     weights: Mapping[str, float],
     bracket: tuple[float, float],
     tolerance: float,
+    initial: Any,
 ) -> PinchOff:
     """brentq on ``opening(solve(voltages, nearest))``, warm-started from the nearest voltage."""
     low, high = (real("bracket", v, hint="V") for v in bracket)
@@ -90,12 +96,23 @@ def _root_search(
     states: list[Any] = []
     evaluated: list[float] = []
 
-    def indicator(voltage: float) -> float:
+    def reach(voltage: float, halvings: int = 0):
+        """The solution at ``voltage``, from the nearest one; a failed step is halved."""
         voltages = {name: w * voltage for name, w in weights.items()}
         nearest = int(np.argmin(np.abs(np.subtract(evaluated, voltage)))) if states else None
-        states.append(solve(voltages, None if nearest is None else states[nearest]))
+        try:
+            solution = solve(voltages, initial if nearest is None else states[nearest])
+        except (ThomasFermiConvergenceError, HartreeConvergenceError):
+            if nearest is None or halvings == MAX_HALVINGS:  # nothing to continue from
+                raise
+            reach((voltage + evaluated[nearest]) / 2, halvings + 1)
+            return reach(voltage, halvings + 1)
+        states.append(solution)
         evaluated.append(voltage)
-        return opening(states[-1])
+        return solution
+
+    def indicator(voltage: float) -> float:
+        return opening(reach(voltage))
 
     at_low, at_high = indicator(low), indicator(high)
     if not (at_low > 0 > at_high):
@@ -120,6 +137,7 @@ def pinch_off_voltage(
     band_edge: float = 0.0,
     tolerance: float = 1e-4,
     solver_tolerance: float = 1e-6,
+    initial: ThomasFermiSolution | HartreeSolution | np.ndarray | None = None,
 ) -> PinchOff:
     """The Thomas–Fermi pinch-off voltage of the gates ``{name: weight × V}`` (module docstring).
 
@@ -142,6 +160,9 @@ def pinch_off_voltage(
         Accuracy of V_p, V.
     solver_tolerance
         Thomas–Fermi tolerance of each evaluation, eV.
+    initial
+        Warm start of the first evaluation (a solution near the bracket's open end, or U at
+        the sites in eV); default U₀ there.
     """
     saddle = integer("saddle", saddle, minimum=0, maximum=len(electrostatics.positions) - 1)
     weights = _gate_weights(gates)
@@ -159,7 +180,7 @@ def pinch_off_voltage(
     def opening(solution):
         return float(-band_edge - solution.energy[saddle])
 
-    return _root_search(solve, opening, weights, bracket, tolerance)
+    return _root_search(solve, opening, weights, bracket, tolerance, initial)
 
 
 def hartree_pinch_off_voltage(
@@ -176,6 +197,7 @@ def hartree_pinch_off_voltage(
     tolerance: float = 1e-4,
     solver_tolerance: float = 1e-6,
     density_tol: float = 1e-8,
+    initial: ThomasFermiSolution | HartreeSolution | np.ndarray | None = None,
 ) -> PinchOff:
     """The Hartree pinch-off voltage of the gates ``{name: weight × V}`` (module docstring).
 
@@ -214,6 +236,9 @@ def hartree_pinch_off_voltage(
         Hartree tolerance of each evaluation, eV.
     density_tol
         Error target of the density per orbital (:func:`hartree`'s ``density_tol``).
+    initial
+        Warm start of the first evaluation (e.g. the Thomas–Fermi pinch-off's solution, or U
+        at the sites in eV); with ``band`` it starts the first Thomas–Fermi solution.
     """
     if not isinstance(device, HartreeDevice):
         raise TypeError(f"device must be a HartreeDevice, got {type(device).__name__}")
@@ -233,8 +258,12 @@ def hartree_pinch_off_voltage(
         start = previous
         if band is not None:  # TF at V plus the nearest evaluation's quantum correction
             before = semiclassical.get(id(previous))
-            now = thomas_fermi(es, voltages, band, band_edge=-fermi, initial=before)
-            start = now if previous is None else now.energy + previous.energy - before.energy
+            if before is None:  # the first evaluation
+                now = thomas_fermi(es, voltages, band, band_edge=-fermi, initial=previous)
+                start = now
+            else:
+                now = thomas_fermi(es, voltages, band, band_edge=-fermi, initial=before)
+                start = now.energy + previous.energy - before.energy
         solution = hartree(
             device,
             energy=energy,
@@ -252,4 +281,4 @@ def hartree_pinch_off_voltage(
     def opening(solution):
         return float(fermi - solution.energy[saddle])
 
-    return _root_search(solve, opening, weights, bracket, tolerance)
+    return _root_search(solve, opening, weights, bracket, tolerance, initial)

@@ -149,11 +149,13 @@ def test_hartree_pinch_off_within_ten_percent_of_thomas_fermi(qpc, tf_pinch_off)
     assert v_tf < 0
     result = hartree_pinch_off_voltage(
         device, SPLIT_GATE, saddle, (0.9 * v_tf, 1.1 * v_tf), energy=E_F, temperature=KT,
-        params=params, band=band, tolerance=0.02 * abs(v_tf), solver_tolerance=1e-5,
+        params=params, band=band, tolerance=0.05 * abs(v_tf), solver_tolerance=1e-4,
+        initial=tf_pinch_off.solution,
     )  # fmt: skip
+    # Measured with the full search (MESOFLOW_LONG=1, 1 mV): V_p(Hartree) = −0.953 V,
+    # V_p(TF) = −0.943 V, 1.0 % apart; the quantum density holds fewer electrons near
+    # the saddle (zero-point energy), so its saddle is lower and the gates need more.
     assert abs(result.voltage - v_tf) <= 0.1 * abs(v_tf)
-    # the Hartree state there is self-consistent and its saddle near E_F (brentq's last
-    # point is within the voltage tolerance: lever arm ~0.14 eV/V × 0.02 |V_p|)
     assert result.solution.converged
     assert 0.0 < _conductance(device, result.solution, params) < 0.5
     assert 0.0 < _conductance(device, tf_pinch_off.solution, params) < 0.5
@@ -191,8 +193,10 @@ def test_full_hartree_pinch_off_search(qpc, tf_pinch_off):
     result = hartree_pinch_off_voltage(
         device, SPLIT_GATE, saddle, (0.7 * v_tf, 1.3 * v_tf), energy=E_F, temperature=KT,
         params=params, band=band, tolerance=1e-3, solver_tolerance=1e-6,
+        initial=tf_pinch_off.solution,
     )  # fmt: skip
     assert abs(result.voltage - v_tf) <= 0.1 * abs(v_tf)
+    assert result.voltage < v_tf  # the quantum channel is more open at a given voltage
 
 
 def test_bad_input_is_one_line_before_work(qpc):
