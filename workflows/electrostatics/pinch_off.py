@@ -12,7 +12,11 @@ top at E_F: in the saddle-point model (M. Büttiker, Phys. Rev. B 41, 7906 (1990
 mode's transmission is T₀ = 1/(1 + exp(−2π(E − V₀ − ħω_y/2)/ħω_x)), so at V_p (E_F = V₀)
 T₀ = 1/(1 + exp(πω_y/ω_x)) < 1/2: the conductance has already fallen below half its first
 plateau (G = e²/h with spin), the measured pinch-off, which comes earlier by the transverse
-zero-point energy ħω_y/2 divided by the saddle's lever arm.
+zero-point energy ħω_y/2 divided by the saddle's lever arm.  The conductance itself is not
+used as the indicator: in a small device it is not monotone in V (resonances between the
+constriction and the potential steps where the leads begin; measured on the 192-site QPC of
+the tests: G = 0.23, 0.94, 0.48, 0.05 e²/h at 0.5, 0.6, 0.7, 0.8 V_p), so a bracketing
+root search on it is not safe, while f is monotone by construction.
 
 **What the quantum model adds.**  The Hartree density (:func:`~workflows.electrostatics.hartree`)
 includes what Thomas–Fermi's local density n(μ − E_c(x)) lacks: the transverse zero-point
