@@ -245,7 +245,7 @@ def hartree(
 
     def density(u):
         point_params = device.params(u, voltages, params)
-        return device.units.degeneracy * electron_density(
+        per_state = electron_density(
             device.fsyst,
             mu=mu,
             temperature=temperature,
@@ -253,6 +253,7 @@ def hartree(
             tol=density_tol,
             lead_cache=device.lead_cache(),
         ).density
+        return device.units.degeneracy * per_state  # g electrons per orbital state
 
     def residual(u):
         return u - bare - es.interaction(density(u))
