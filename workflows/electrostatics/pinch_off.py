@@ -125,7 +125,7 @@ def _root_search(
             f"is {at_low:.3g} eV and {at_high:.3g} eV (need open > 0 > closed)"
         )
     voltage = scipy.optimize.brentq(indicator, low, high, xtol=tolerance)
-    if voltage not in evaluated:  # brentq returns its last evaluation, but say so
+    if voltage not in evaluated:  # brentq returns a point it evaluated; do not rely on it
         indicator(voltage)
     solution = states[evaluated.index(voltage)]
     return PinchOff(voltage=float(voltage), solution=solution, evaluations=len(states))

@@ -21,6 +21,7 @@ leads, never change: ``lead_potentials`` None).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import kwant
 import numpy as np
@@ -38,12 +39,14 @@ from systems.electrostatics import (
 )
 from workflows.electrostatics import (
     HartreeDevice,
+    ThomasFermiConvergenceError,
     hartree,
     hartree_pinch_off_voltage,
     pinch_off_voltage,
     square_lattice,
     thomas_fermi,
 )
+from workflows.electrostatics.pinch_off import _root_search
 
 #: The full root search to 1 mV (10 Hartree solutions, ~90 s at load 9) runs with
 #: MESOFLOW_LONG=1; the suite checks the 10 % criterion itself by bracketing.
@@ -130,6 +133,35 @@ def _conductance(device, solution, params):
     potential = SitePotential(device.fsyst, solution.energy, units=UNITS)
     smatrix = kwant.smatrix(device.fsyst, E_F, params=dict(params, V=potential))
     return smatrix.transmission(1, 0)
+
+
+@pytest.mark.parametrize("reach", [0.3, 0.01])
+def test_root_search_halves_a_step_that_does_not_converge(reach):
+    """The shared root search continues in V: a solve that fails from a solution farther
+    than ``reach`` away is retried after the midpoint (up to MAX_HALVINGS = 3 times, so
+    steps of 2 V / 8 = 0.25 V get through and 0.01 V steps do not)."""
+
+    @dataclass
+    class State:
+        voltage: float
+
+    def solve(voltages, previous):
+        voltage = voltages["gate"]
+        if previous is not None and abs(voltage - previous.voltage) > reach:
+            raise ThomasFermiConvergenceError("step too long")
+        return State(voltage)
+
+    def opening(state):
+        return 1.0 + state.voltage  # open (> 0) at 0 V, the root at −1 V
+
+    if reach < 0.25:
+        with pytest.raises(ThomasFermiConvergenceError):
+            _root_search(solve, opening, {"gate": 1.0}, (0.0, -2.0), 1e-6, None)
+        return
+    result = _root_search(solve, opening, {"gate": 1.0}, (0.0, -2.0), 1e-6, None)
+    assert result.voltage == pytest.approx(-1.0, abs=1e-6)
+    assert result.solution.voltage == result.voltage
+    assert result.evaluations > 3  # the continuation's intermediate solutions
 
 
 def test_hartree_pinch_off_within_ten_percent_of_thomas_fermi(qpc, tf_pinch_off):
