@@ -251,6 +251,7 @@ def hartree_pinch_off_voltage(
     saddle = integer("saddle", saddle, minimum=0, maximum=len(device.fsyst.sites) - 1)
     weights = _gate_weights(gates)
     energy = real("energy", energy, hint="E_F in t")
+    temperature = real("temperature", temperature, minimum=0, strict=True, hint="k_B T in t")
     band_bottom = real("band_bottom", band_bottom, hint="t")
     fermi = (energy - band_bottom) / device.scale()  # μ − E_c at zero potential, eV
     es = device.electrostatics

@@ -229,7 +229,7 @@ def test_full_hartree_pinch_off_search(qpc, tf_pinch_off):
 
 
 def test_bad_input_is_one_line_before_work(qpc):
-    device, _, params, saddle, _ = qpc
+    device, band, params, saddle, _ = qpc
     common = dict(energy=E_F, temperature=KT, params=params)
     with pytest.raises(TypeError, match="device must be a HartreeDevice"):
         hartree_pinch_off_voltage(device.electrostatics, SPLIT_GATE, saddle, (0, -1), **common)
@@ -237,5 +237,9 @@ def test_bad_input_is_one_line_before_work(qpc):
         hartree_pinch_off_voltage(device, SPLIT_GATE, saddle, (0, -1), band="GaAs", **common)
     with pytest.raises(ValueError, match="saddle"):
         hartree_pinch_off_voltage(device, SPLIT_GATE, 10**6, (0, -1), **common)
+    with pytest.raises(ValueError, match="temperature"):
+        hartree_pinch_off_voltage(
+            device, SPLIT_GATE, saddle, (0, -1), energy=E_F, temperature=0.0, band=band
+        )
     with pytest.raises(ValueError, match="gates must map"):
         hartree_pinch_off_voltage(device, {}, saddle, (0, -1), **common)
