@@ -6,7 +6,7 @@ The electrostatic description (layout, Poisson problem, the affine map at the si
 
 from .density_of_states import BandDensity, chain, parabolic_2d, square_lattice, thermal_band
 from .hartree import HartreeConvergenceError, HartreeDevice, HartreeSolution, hartree
-from .pinch_off import PinchOff, pinch_off_voltage
+from .pinch_off import PinchOff, hartree_pinch_off_voltage, pinch_off_voltage
 from .thomas_fermi import ThomasFermiConvergenceError, ThomasFermiSolution, thomas_fermi
 from .thomas_fermi_device import ThomasFermiDevice, thomas_fermi_state
 
@@ -21,6 +21,7 @@ __all__ = [
     "ThomasFermiSolution",
     "chain",
     "hartree",
+    "hartree_pinch_off_voltage",
     "parabolic_2d",
     "pinch_off_voltage",
     "square_lattice",

@@ -17,7 +17,10 @@ band by the same energy: the gauge invariance of Christen and Büttiker, Europhy
 35, 523 (1996), which the imposed drops of :func:`workflows.iv_curve` do not have.
 
 **Units.**  Voltages in V, U in eV at the sites (:class:`systems.electrostatics.SitePotential`
-converts it to t through ``units``), E_F, μ_l and k_B T in t.
+converts it to t through ``units``), E_F, μ_l and k_B T in t.  Each orbital of the model
+holds ``units.degeneracy`` electrons (g = 2 for a spinless model of spin-degenerate
+electrons, as :class:`systems.Units` says and as Thomas–Fermi counts them; 1, the default,
+for a spin-resolved model).
 
 **Method.**  F is solved by :func:`scipy.optimize.newton_krylov` (Jacobian–vector products
 by finite differences of F, inner solver LGMRES), as Thomas–Fermi
@@ -63,7 +66,8 @@ class HartreeDevice:
     electrostatics
         The affine map U = U₀(V) + K q at ``fsyst.sites`` (same order).
     units
-        Converts eV (U, eV_l) to the system's energy unit t.
+        Converts eV (U, eV_l) to the system's energy unit t; its ``degeneracy`` g is the
+        number of electrons per orbital state (the density is g × Kwant's).
     contacts
         For each lead (Kwant's order) the name of the layout gate that is its contact.
     lead_potentials
@@ -159,7 +163,7 @@ class HartreeSolution:
     energy
         U at each site, eV (the on-site term).
     density
-        Electrons per site.
+        Electrons per site (the degeneracy g included).
     voltages
         Gate and contact voltages, V.
     mu
@@ -241,7 +245,7 @@ def hartree(
 
     def density(u):
         point_params = device.params(u, voltages, params)
-        return electron_density(
+        per_state = electron_density(
             device.fsyst,
             mu=mu,
             temperature=temperature,
@@ -249,6 +253,7 @@ def hartree(
             tol=density_tol,
             lead_cache=device.lead_cache(),
         ).density
+        return device.units.degeneracy * per_state  # g electrons per orbital state
 
     def residual(u):
         return u - bare - es.interaction(density(u))
