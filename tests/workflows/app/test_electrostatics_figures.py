@@ -1,0 +1,125 @@
+"""The self-consistent electrostatics figures of the gallery in quick mode: what they draw.
+
+The compute functions are called directly and their tables checked against closed forms;
+the drawings are checked to show those tables.  (tests/workflows/app/test_figures.py makes
+every recipe's files, these two included.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from systems.electrostatics import EPSILON_0
+from systems.gates import RectangularGate
+from workflows.app.figures import FIGURES
+from workflows.app.figures_electrostatics import ELECTROSTATICS_RECIPES, QPC
+
+
+def test_recipes_are_registered_in_the_gallery():
+    names = [name for name, *_ in ELECTROSTATICS_RECIPES]
+    assert names == ["qpc_self_consistent_potential", "iv_self_consistency"]
+    assert all(name in FIGURES for name in names)
+
+
+@pytest.fixture(scope="module")
+def qpc():
+    return FIGURES["qpc_self_consistent_potential"].compute(True)
+
+
+def _mirror_images_lever_arm(x, y):
+    """Davies, Larkin & Sukhorukov, J. Appl. Phys. 77, 4504 (1995), summed over the images of
+    the two fingers in the box's mirror faces (zero normal field): fingers of period
+    ``length`` in x and ``width`` in y (the layout is symmetric, so reflections are
+    translations).  Truncating at 10 × 20 periods leaves the far images' mean potential,
+    ≈ (covered fraction 0.12) × d / R ≈ 1e-3 at R ≈ 4800 nm."""
+    length, width, half, gap = QPC["length"], QPC["width"], QPC["finger"] / 2, QPC["gap"]
+    return sum(
+        RectangularGate(
+            i * length - half, i * length + half, j * width + gap / 2, (j + 1) * width - gap / 2
+        ).lever_arm(x, y, QPC["depth"])
+        for i in range(-10, 11)
+        for j in range(-20, 21)
+    )
+
+
+def test_bare_potential_is_donors_plus_davies_larkin_sukhorukov(qpc):
+    sites = qpc["sites"]
+    voltage = sites.attrs["V_shown"]
+    # The donors: a sheet e n_d at s under a grounded plane with no field below lowers the
+    # energy below it by e² n_d s / (ε₀ ε_r) (parallel plates; exact on the grid: linear φ).
+    donors = -(QPC["donors_cm2"] * 1e-14) * QPC["donor_depth"] / (EPSILON_0 * QPC["eps_r"])
+    closed = donors - voltage * _mirror_images_lever_arm(sites["x"], sites["y"])
+    # Second-order finite volumes on the 10 nm mesh: lever error measured 1.6e-3 (the
+    # Poisson tests show ~4x per halving); 5e-3 of |V_g| covers it and the image truncation.
+    np.testing.assert_allclose(sites["U_bare_meV"] * 1e-3, closed, rtol=0, atol=5e-3 * -voltage)
+    # the gas screens: where it is occupied the self-consistent U is within a few meV of μ
+    occupied = sites["n_cm2"] > 0
+    assert occupied.any() and (~occupied).any()
+    assert sites.loc[occupied, "U_meV"].abs().max() < 15 < sites["U_bare_meV"].abs().max()
+
+
+def _open_modes(energy_t, width):
+    """Open modes of a hard-wall strip of ``width`` sites (t = 1, band bottom 0)."""
+    n = np.arange(1, width + 1)
+    return int(np.sum(2 - 2 * np.cos(n * np.pi / (width + 1)) < energy_t))
+
+
+def test_ungated_gas_is_neutral_and_fully_transmitted(qpc):
+    scan = qpc["scan"].set_index("V_g")
+    attrs = qpc["scan"].attrs
+    # At V_g = 0 the fingers are at the surface's voltage: a uniform gas, charge-neutral with
+    # the donors through the geometric and quantum capacitances in series:
+    # n = n_d (s/d) / (1 + ε/(d e² D)), D = g m*/(2πħ²) = g/(4π t a²).
+    a = attrs["lattice_constant"]
+    t = 3.80998 / 0.067 / a**2 * 1e-2  # ħ²/(2m*a²) in eV (ħ²/2mₑ = 0.0380998 eV nm²)
+    dos = 2 / (4 * np.pi * t * a**2)  # per eV per nm², spin included
+    eps = EPSILON_0 * QPC["eps_r"]
+    expected = QPC["donors_cm2"] * (QPC["donor_depth"] / QPC["depth"])
+    expected /= 1 + eps / (QPC["depth"] * dos)
+    # The Thomas–Fermi tolerance, 1e-6 eV on U, is 2e-4 of E_F ≈ 5.4 meV.
+    assert scan.loc[0.0, "density_cm2_centre"] == pytest.approx(expected, rel=2e-4)
+    # A clean uniform wire: G = number of open lead modes at the gas's Fermi energy, exactly.
+    fermi = scan.loc[0.0, "opening_meV"] * 1e-3 / t
+    width = round(QPC["width"] / a)
+    modes = _open_modes(fermi, width)
+    assert modes >= 4
+    assert scan.loc[0.0, "G"] == pytest.approx(modes, abs=1e-8)
+    assert ((scan["G"] > -1e-9) & (scan["G"] <= modes + 1e-9)).all()
+
+
+def test_conductance_steps_and_pinch_off(qpc):
+    scan = qpc["scan"]
+    attrs = scan.attrs
+    # a first plateau at 2e²/h: several gate voltages within 0.1 of one quantum
+    assert (np.abs(scan["G"] - 1) < 0.1).sum() >= 2
+    # closed: at the most negative voltage nothing is transmitted (tunnelling only)
+    assert scan["G"].iloc[-1] < 1e-6
+    # The gas's charge only raises U, so the self-consistent channel closes at a less
+    # negative voltage than the bare gates say.  Quantum mechanically the first mode needs
+    # the saddle's band bottom plus its transverse zero-point energy below μ: G has fallen
+    # below half a quantum before the classical pinch-off, and only tunnels at V_p.
+    half = scan[scan["G"] > 0.5]["V_g"].min()  # the last voltage (from open) with G > ½
+    assert attrs["V_pinch_bare"] < attrs["V_pinch"] < half
+    assert attrs["G_pinch"] < 0.01
+    # the saddle's band bottom crosses μ between the scan points around V_p
+    above = scan[scan["V_g"] > attrs["V_pinch"]]["opening_meV"].iloc[-1]
+    below = scan[scan["V_g"] < attrs["V_pinch"]]["opening_meV"].iloc[0]
+    assert above > 0 > below
+
+
+def test_qpc_figure_draws_its_tables(qpc):
+    figure = FIGURES["qpc_self_consistent_potential"].draw(qpc)
+    axes = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+    left, middle, right = axes[:3]
+    scan = qpc["scan"]
+    curve = next(line for line in right.get_lines() if len(line.get_xdata()) == len(scan))
+    np.testing.assert_array_equal(curve.get_ydata(), scan["G"])
+    marks = [line.get_xdata()[0] for line in right.get_lines() if len(line.get_xdata()) == 2]
+    assert scan.attrs["V_pinch"] in marks and scan.attrs["V_pinch_bare"] in marks
+    sites = qpc["sites"]
+    cut = sites[np.isclose(sites["x"], sites["x"].iloc[sites.attrs["saddle"]])]
+    bare, screened = middle.get_lines()[:2]
+    np.testing.assert_array_equal(bare.get_ydata(), cut["U_bare_meV"])
+    np.testing.assert_array_equal(screened.get_ydata(), cut["U_meV"])
+    assert len(left.collections) == 1  # the map of U
