@@ -38,7 +38,7 @@ from analysis.dephasing import (
     semiclassical_dephased_resistance,
 )
 from analysis.harmonics import ensemble_harmonics
-from workflows.app.figures_electrostatics import ELECTROSTATICS_RECIPES
+from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES
 from workflows.app.hybrid_figures import HYBRID_RECIPES
 from workflows.app.map_figures import MAP_FIGURE_RECIPES
 from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES

@@ -13,7 +13,7 @@ import pytest
 from systems.electrostatics import EPSILON_0
 from systems.gates import RectangularGate
 from workflows.app.figures import FIGURES
-from workflows.app.figures_electrostatics import ELECTROSTATICS_RECIPES, QPC
+from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES, QPC
 
 
 def test_recipes_are_registered_in_the_gallery():
@@ -123,3 +123,33 @@ def test_qpc_figure_draws_its_tables(qpc):
     np.testing.assert_array_equal(bare.get_ydata(), cut["U_bare_meV"])
     np.testing.assert_array_equal(screened.get_ydata(), cut["U_meV"])
     assert len(left.collections) == 1  # the map of U
+
+
+@pytest.fixture(scope="module")
+def iv():
+    return FIGURES["iv_self_consistency"].compute(True)
+
+
+def test_only_the_self_consistent_current_is_gauge_invariant(iv):
+    """Christen & Büttiker, Europhys. Lett. 35, 523 (1996): shifting every contact and gate
+    voltage by 0.3 V moves the whole open system rigidly in energy.  The self-consistent
+    current keeps its value to the Hartree tolerance (1e-6 eV × G ≤ 1 e²/h) plus the energy
+    grids' error (tol 1e-6 each): 1e-5.  The imposed drops hold U while the reservoirs move
+    by 0.3 t, a tenth of the band: their currents change by far more than 1e-3."""
+    table = iv.pivot_table(index=["drop", "bias"], columns="gauge", values="current")
+    change = (table["all voltages +0.3 V"] - table["as built"]).abs()
+    assert (table["as built"] > 1e-3).all()
+    assert change.loc["self-consistent"].max() < 1e-5
+    assert change.loc["rigid"].min() > 1e-3
+    assert change.loc["linear"].min() > 1e-3
+
+
+def test_iv_figure_draws_its_table(iv):
+    figure = FIGURES["iv_self_consistency"].draw(iv)
+    left, right = figure.axes
+    built = iv[iv["gauge"] == "as built"]
+    drawn = {line.get_label(): line.get_ydata() for line in left.get_lines()}
+    assert set(drawn) == {"self-consistent", "rigid", "linear"}
+    for drop, curve in built.groupby("drop"):
+        np.testing.assert_array_equal(drawn[drop], curve["current"])
+    assert right.get_yscale() == "log" and len(right.get_lines()) == 3
