@@ -12,8 +12,8 @@ import pytest
 
 from systems.electrostatics import EPSILON_0
 from systems.gates import RectangularGate
-from workflows.app.figures import FIGURES
 from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES, QPC
+from workflows.app.figures import FIGURES
 
 
 def test_recipes_are_registered_in_the_gallery():
