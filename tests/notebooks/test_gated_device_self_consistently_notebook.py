@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 
 from systems.electrostatics import EPSILON_0
-from systems.gates import RectangularGate
 
 HBAR2_2ME = 0.0380998  # ħ²/(2mₑ), eV nm²
 
 
-def test_gated_device_notebook_numbers(run_notebook):
+def test_gated_device_notebook_numbers(run_notebook, split_gate_images_lever_arm):
     """One run of the notebook (quick mode), its numbers checked by the functions below."""
     _, values = run_notebook(
         "gated_device_self_consistently.ipynb",
@@ -42,31 +41,18 @@ def test_gated_device_notebook_numbers(run_notebook):
             "currents": "{name: curve['current'] for name, curve in curves.items()}",
         },
     )
-    _bare_potential_matches_the_closed_forms(values)
+    _bare_potential_matches_the_closed_forms(values, split_gate_images_lever_arm)
     _ungated_gas_density_is_set_by_the_capacitances(values)
     _conductance_steps_and_pinch_off(values)
     _iv_with_and_without_self_consistency(values)
 
 
-def _images_lever_arm(x, y, g):
-    """Davies, Larkin & Sukhorukov, J. Appl. Phys. 77, 4504 (1995), summed over the images of
-    the fingers in the box's mirror faces: period ``length`` in x, ``width`` in y."""
-    length, width, half, gap = g["length"], g["width"], g["finger"] / 2, g["gap"]
-    return sum(
-        RectangularGate(
-            i * length - half, i * length + half, j * width + gap / 2, (j + 1) * width - gap / 2
-        ).lever_arm(x, y, g["depth"])
-        for i in range(-10, 11)
-        for j in range(-20, 21)
-    )
-
-
-def _bare_potential_matches_the_closed_forms(values):
+def _bare_potential_matches_the_closed_forms(values, images_lever_arm):
     g = values["geometry"]
     x, y = np.array(values["x"]), np.array(values["y"])
     # Second-order finite volumes on a 10 nm mesh: measured 1.6e-3; the truncated image sum
     # misses ≈ 0.12 d / R ≈ 1e-3.  5e-3 of the gate voltage.
-    np.testing.assert_allclose(values["lever"], _images_lever_arm(x, y, g), atol=5e-3)
+    np.testing.assert_allclose(values["lever"], images_lever_arm(x, y, **g), atol=5e-3)
     # A donor sheet e n_d at s under a grounded plane, no field below: −e² n_d s/(ε₀ε_r),
     # exact on the grid (φ is linear between the planes).
     donors, depth, eps_r = values["donors"]

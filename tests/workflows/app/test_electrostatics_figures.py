@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from systems.electrostatics import EPSILON_0
-from systems.gates import RectangularGate
 from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES, QPC
 from workflows.app.figures import FIGURES
 
@@ -27,29 +26,14 @@ def qpc():
     return FIGURES["qpc_self_consistent_potential"].compute(True)
 
 
-def _mirror_images_lever_arm(x, y):
-    """Davies, Larkin & Sukhorukov, J. Appl. Phys. 77, 4504 (1995), summed over the images of
-    the two fingers in the box's mirror faces (zero normal field): fingers of period
-    ``length`` in x and ``width`` in y (the layout is symmetric, so reflections are
-    translations).  Truncating at 10 × 20 periods leaves the far images' mean potential,
-    ≈ (covered fraction 0.12) × d / R ≈ 1e-3 at R ≈ 4800 nm."""
-    length, width, half, gap = QPC["length"], QPC["width"], QPC["finger"] / 2, QPC["gap"]
-    return sum(
-        RectangularGate(
-            i * length - half, i * length + half, j * width + gap / 2, (j + 1) * width - gap / 2
-        ).lever_arm(x, y, QPC["depth"])
-        for i in range(-10, 11)
-        for j in range(-20, 21)
-    )
-
-
-def test_bare_potential_is_donors_plus_davies_larkin_sukhorukov(qpc):
+def test_bare_potential_is_donors_plus_davies_larkin_sukhorukov(qpc, split_gate_images_lever_arm):
     sites = qpc["sites"]
     voltage = sites.attrs["V_shown"]
     # The donors: a sheet e n_d at s under a grounded plane with no field below lowers the
     # energy below it by e² n_d s / (ε₀ ε_r) (parallel plates; exact on the grid: linear φ).
     donors = -(QPC["donors_cm2"] * 1e-14) * QPC["donor_depth"] / (EPSILON_0 * QPC["eps_r"])
-    closed = donors - voltage * _mirror_images_lever_arm(sites["x"], sites["y"])
+    geometry = {key: QPC[key] for key in ("length", "width", "finger", "gap", "depth")}
+    closed = donors - voltage * split_gate_images_lever_arm(sites["x"], sites["y"], **geometry)
     # Second-order finite volumes on the 10 nm mesh: lever error measured 1.6e-3 (the
     # Poisson tests show ~4x per halving); 5e-3 of |V_g| covers it and the image truncation.
     np.testing.assert_allclose(sites["U_bare_meV"] * 1e-3, closed, rtol=0, atol=5e-3 * -voltage)
