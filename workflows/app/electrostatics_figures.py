@@ -113,7 +113,10 @@ def _qpc_compute(quick: bool) -> dict[str, pd.DataFrame]:
     band = parabolic_2d(units)
     positions = es.positions
     ends = np.isclose(positions[:, 0], positions[:, 0].min())
-    voltages = np.concatenate([[0.0], np.linspace(-0.25, -0.7, 10 if quick else 46)])
+    if quick:
+        voltages = np.concatenate([[0.0], np.linspace(-0.25, -0.7, 10)])
+    else:
+        voltages = np.linspace(0.0, -0.7, 71)
     states, state = [], None
     for voltage in voltages:  # warm start from the previous gate voltage
         state = thomas_fermi(es, {"top": voltage, "bottom": voltage}, band, initial=state)
