@@ -335,3 +335,36 @@ def check_outcome(func, /, *args, **kwargs):
 def outcome():
     """:func:`check_outcome`, for the fuzz tests."""
     return check_outcome
+
+
+# -- closed forms shared by the electrostatics notebook and gallery tests --------------------
+
+
+def _split_gate_images_lever_arm(x, y, *, length, width, finger, gap, depth):
+    """Lever arm of a split gate whose Poisson box has mirror sides (zero normal field).
+
+    Davies, Larkin & Sukhorukov, J. Appl. Phys. 77, 4504 (1995) for each rectangle on a
+    pinned surface (``systems.gates.RectangularGate``), summed over the images of the two
+    fingers (``finger`` long in x, leaving ``gap`` in y) in the faces of a ``length`` ×
+    ``width`` box centred on the gap; the layout is symmetric, so the reflections are
+    translations by the box's sides.  Truncating at 10 × 20 periods leaves out the far
+    images' mean potential, ≈ (covered fraction) × depth / R ≈ 0.12 × 50 / 4800 ≈ 1e-3.
+    """
+    from systems.gates import RectangularGate
+
+    i, j = np.meshgrid(np.arange(-10, 11), np.arange(-20, 21), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    images = RectangularGate(  # every image at once: edges broadcast against the points
+        i * length - finger / 2,
+        i * length + finger / 2,
+        j * width + gap / 2,
+        (j + 1) * width - gap / 2,
+    )
+    x, y = np.asarray(x, dtype=float)[:, None], np.asarray(y, dtype=float)[:, None]
+    return images.lever_arm(x, y, depth).sum(axis=1)
+
+
+@pytest.fixture(scope="session")
+def split_gate_images_lever_arm():
+    """:func:`_split_gate_images_lever_arm`: the closed-form lever arm of a mirrored split gate."""
+    return _split_gate_images_lever_arm

@@ -38,6 +38,7 @@ from analysis.dephasing import (
     semiclassical_dephased_resistance,
 )
 from analysis.harmonics import ensemble_harmonics
+from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES
 from workflows.app.hybrid_figures import HYBRID_RECIPES
 from workflows.app.map_figures import MAP_FIGURE_RECIPES
 from workflows.app.nonequilibrium_figures import NONEQUILIBRIUM_RECIPES
@@ -365,6 +366,7 @@ FIGURES.update(
             *TRANSPORT_RECIPES,
             *NONEQUILIBRIUM_RECIPES,
             *HYBRID_RECIPES,
+            *ELECTROSTATICS_RECIPES,
         )
     }
 )
