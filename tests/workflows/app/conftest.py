@@ -34,6 +34,8 @@ def svg_backend():
 GALLERY_PARTS = {
     "interference": ("ab_oscillations", "ab_disorder_average", "ab_ring_currents"),
     "transport": ("qpc_steps", "qpc_thermopower", "wiedemann_franz", "fano_crossover"),
+    # built once from the tables its tests compute (test_electrostatics_figures.py)
+    "electrostatics": ("qpc_self_consistent_potential", "iv_self_consistency"),
 }
 
 

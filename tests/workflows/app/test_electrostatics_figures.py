@@ -1,18 +1,41 @@
 """The self-consistent electrostatics figures of the gallery in quick mode: what they draw.
 
 The compute functions are called directly and their tables checked against closed forms;
-the drawings are checked to show those tables.  (tests/workflows/app/test_figures.py makes
-every recipe's files, these two included.)
+the drawings are checked to show those tables, and the gallery's files (PNG, CSV,
+provenance) are written from the same tables (the part "electrostatics" of GALLERY_PARTS in
+conftest.py: computed once).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from systems.electrostatics import EPSILON_0
 from workflows.app.electrostatics_figures import ELECTROSTATICS_RECIPES, QPC
-from workflows.app.figures import FIGURES
+from workflows.app.figures import FIGURES, make_figure
+
+PART = "electrostatics"  # its figures: GALLERY_PARTS in conftest.py
+
+
+@pytest.fixture(scope="module")
+def gallery_run(qpc, iv, tmp_path_factory, svg_backend):
+    """The two figures' files, written by make_figure from the tables the tests check."""
+    output = tmp_path_factory.mktemp("figures")
+    with svg_backend() as seen:
+        for name, data in (("qpc_self_consistent_potential", qpc), ("iv_self_consistency", iv)):
+            recipe = dataclasses.replace(FIGURES[name], compute=lambda quick, data=data: data)
+            make_figure(recipe, output, quick=True)
+    return output, seen["after"]
+
+
+def test_each_figure_has_png_data_and_provenance(
+    gallery_run, gallery_names, check_files_and_provenance
+):
+    check_files_and_provenance(gallery_run[0], gallery_names)
+    assert gallery_run[1] == "svg"  # the backend of the user's session is left alone
 
 
 def test_recipes_are_registered_in_the_gallery():
