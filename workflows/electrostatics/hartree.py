@@ -40,6 +40,7 @@ from systems.electrostatics import SiteElectrostatics, SitePotential
 from systems.parameters import updated_params
 from systems.units import Units
 from systems.validation import integer, real, shown
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nonequilibrium import electron_density
 
 from .newton import solve_potential, warm_start
@@ -122,6 +123,17 @@ class HartreeDevice:
     def reservoirs(self, energy: float, voltages: Mapping[str, float]) -> np.ndarray:
         """μ_l = E_F − eV_l of every lead (t), V_l its contact's voltage."""
         return np.array([energy - self.scale() * voltages.get(c, 0.0) for c in self.contacts])
+
+    def lead_cache(self) -> LeadSelfEnergyCache:
+        """The leads' self-energies kept across Hartree iterations (built once per device).
+
+        The leads do not depend on U, and every density of an iteration asks for the same
+        poles and quadrature nodes; a lead whose band moves with its contact voltage has a
+        new fingerprint, so a cached Σ is only used for the lead it was solved for.
+        """
+        if "_lead_cache" not in self.__dict__:
+            object.__setattr__(self, "_lead_cache", LeadSelfEnergyCache())
+        return self.__dict__["_lead_cache"]
 
     def params(self, energy_at_sites, voltages: Mapping[str, float], base=None) -> dict:
         """Kwant parameters: U at the sites and each lead's band shift −eV_l (t)."""
@@ -230,7 +242,12 @@ def hartree(
     def density(u):
         point_params = device.params(u, voltages, params)
         return electron_density(
-            device.fsyst, mu=mu, temperature=temperature, params=point_params, tol=density_tol
+            device.fsyst,
+            mu=mu,
+            temperature=temperature,
+            params=point_params,
+            tol=density_tol,
+            lead_cache=device.lead_cache(),
         ).density
 
     def residual(u):

@@ -62,6 +62,7 @@ from analysis.gauss_kronrod import adaptive_gauss_kronrod
 from systems.validation import real
 from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.open_system import OpenSystem, broadening
 
 __all__ = [
@@ -215,6 +216,7 @@ def electron_density(
     method: str = "auto",
     tol: float = 1e-8,
     max_points: int = 4000,
+    lead_cache: LeadSelfEnergyCache | None = None,
 ) -> ElectronDensity:
     """Electron density per site of an open system whose leads are reservoirs at (μ_l, T_l).
 
@@ -243,6 +245,10 @@ def electron_density(
         (max |f_N − f| over the spectrum) and the window integral.
     max_points
         Largest number of subintervals of the window integral (21 energies each).
+    lead_cache
+        Lead self-energies kept between calls whose leads do not change
+        (:class:`~workflows.scattering.lead_cache.LeadSelfEnergyCache`; a self-consistent
+        loop asks for the same poles and quadrature nodes at every iterate).
 
     Returns
     -------
@@ -257,7 +263,7 @@ def electron_density(
     expansion's range cancels to first order (f_N → 1/2 on both sides) and
     is not included in ``pole_error``.
     """
-    open_system = OpenSystem(fsyst, params=params)
+    open_system = OpenSystem(fsyst, params=params, lead_cache=lead_cache)
     n_leads = len(fsyst.leads)
     if n_leads == 0:
         raise ValueError("fsyst has no leads: an electron density needs reservoirs")
@@ -572,6 +578,7 @@ def terminal_currents(
     temperature: float | Sequence[float],
     params: Mapping[str, Any] | None = None,
     tol: float = 1e-10,
+    lead_cache: LeadSelfEnergyCache | None = None,
 ) -> np.ndarray:
     """Particle currents from every reservoir into the device at finite bias, from G^n.
 
@@ -590,6 +597,9 @@ def terminal_currents(
         Kwant parameters.
     tol
         Absolute error target of each current (e/h · t).
+    lead_cache
+        Lead self-energies kept between calls (as for :func:`electron_density`, whose
+        quadrature nodes these are at the same reservoirs).
 
     Returns
     -------
@@ -597,7 +607,7 @@ def terminal_currents(
         I_l in units of (e/h)·t (multiply by e·t/h for amperes), electrons
         flowing from reservoir l into the device; Σ_l I_l = 0.
     """
-    open_system = OpenSystem(fsyst, params=params)
+    open_system = OpenSystem(fsyst, params=params, lead_cache=lead_cache)
     mus, temperatures = reservoirs(mu, temperature, len(fsyst.leads))
     tol = real("tol", tol, minimum=0, strict=True, hint="e/h · t")
     low, high = _energy_range(mus, temperatures)

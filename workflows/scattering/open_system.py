@@ -43,6 +43,7 @@ from workflows.scattering.hamiltonian_updates import (
     hamiltonian_changes,
     value_function_errors,
 )
+from workflows.scattering.lead_cache import LeadSelfEnergyCache, lead_fingerprint
 from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
 __all__ = [
@@ -212,6 +213,11 @@ class OpenSystem:
         subclass.
     check_hermiticity
         Check that the Hamiltonian is Hermitian, as Kwant does.
+    lead_cache
+        A :class:`~workflows.scattering.lead_cache.LeadSelfEnergyCache` shared by the
+        open systems of a loop whose leads do not change (a self-consistent potential in
+        the region): the self-energies of leads with modes at an energy already solved,
+        with the same lead Hamiltonian, are taken from it.
 
     Attributes
     ----------
@@ -236,7 +242,12 @@ class OpenSystem:
         params: Mapping[str, Any] | None = None,
         solver: str | type[FactorizationBackend] = "auto",
         check_hermiticity: bool = True,
+        lead_cache: LeadSelfEnergyCache | None = None,
     ) -> None:
+        if lead_cache is not None and not isinstance(lead_cache, LeadSelfEnergyCache):
+            raise TypeError(
+                f"lead_cache must be a LeadSelfEnergyCache or None, got {type(lead_cache).__name__}"
+            )
         if not (isinstance(solver, type) and issubclass(solver, FactorizationBackend)):
             choice("solver", solver, SOLVERS)
         check_hermiticity = boolean("check_hermiticity", check_hermiticity)
@@ -265,6 +276,8 @@ class OpenSystem:
         self._rows = np.concatenate([ham.row, np.arange(n)]).astype(np.int64)
         self._cols = np.concatenate([ham.col, np.arange(n)]).astype(np.int64)
         self._changes: dict[frozenset[str], Any] = {}
+        self.lead_cache = lead_cache
+        self._fingerprints: dict[int, bytes] = {}
         self.backend: FactorizationBackend = choose_backend(self, solver)
 
     @property
@@ -319,12 +332,9 @@ class OpenSystem:
         for index in indices:
             lead, coords = self.fsyst.leads[index], self.interfaces[index]
             if hasattr(lead, "modes"):
-                propagating, stabilized = lead_modes(self.fsyst, index, energy, params)
+                propagating, sigma = self._lead_selfenergy(index, energy, params, own_params)
                 if own_params:  # kept for open_channels at this energy: no second mode solve
                     self._propagating_at[1][index] = propagating
-                sigma = np.asarray(stabilized.selfenergy())
-                if np.imag(energy) == 0:
-                    check_coupling(sigma, energy, index)
             else:  # a self-energy lead (e.g. a dephasing probe)
                 sigma = lead.selfenergy(energy, params=params)
             sigma = np.asarray(sigma, dtype=complex)
@@ -335,6 +345,27 @@ class OpenSystem:
                 )
             sigmas.append(sigma)
         return sigmas
+
+    def _lead_selfenergy(self, index: int, energy, params, own_params: bool):
+        """(propagating modes, Σ) of a lead with modes, through :attr:`lead_cache`."""
+        key = None
+        if own_params and self.lead_cache is not None:
+            if index not in self._fingerprints:
+                self._fingerprints[index] = lead_fingerprint(self.fsyst.leads[index], params)
+            key = (index, complex(energy), self._fingerprints[index])
+            cached = self.lead_cache.get(key)
+            if cached is not None:
+                sigma, propagating = cached
+                return propagating, sigma
+        propagating, stabilized = lead_modes(self.fsyst, index, energy, params)
+        sigma = np.asarray(stabilized.selfenergy())
+        if np.imag(energy) == 0:
+            check_coupling(sigma, energy, index)
+        if key is not None:  # read-only: a caller changing Σ in place would corrupt the cache
+            sigma = np.array(sigma, dtype=complex)
+            sigma.setflags(write=False)
+            self.lead_cache.put(key, (sigma, propagating))
+        return propagating, sigma
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
         """The sparse matrix E − H of the closed region (orbital basis, t), diagonal stored."""

@@ -233,7 +233,8 @@ def iv_curve(
     split
         Fraction η of the bias applied to the source (0 … 1).
     tol
-        Error target of the adaptive energy grid(s).
+        Error target of the adaptive energy grid(s); with ``drop="self-consistent"`` the
+        absolute error of the current's quadrature (e·t/h).
     electrostatics
         ``drop="self-consistent"`` only: the
         :class:`workflows.electrostatics.HartreeDevice` of ``fsyst`` (its

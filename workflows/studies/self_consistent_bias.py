@@ -1,12 +1,16 @@
-"""The point function of ``iv_curve(..., drop="self-consistent")``: Hartree, then Landauer.
+"""The point function of ``iv_curve(..., drop="self-consistent")``: Hartree, then the current.
 
 At bias V (t/e; the contacts' voltages in V are V·t_meV/1000) the source contact moves by
 −ηV and the sink contact by +(1 − η)V from their zero-bias voltages, so that
 μ_s = E_F − eV_s rises by ηeV and μ_d falls by (1 − η)eV, as in the imposed-drop models,
 and the electrostatic boundary (the contact gates of the layout) moves with them.  The
 Hartree problem (:func:`workflows.electrostatics.hartree`) is solved at these voltages and
-the current is the Landauer integral in the self-consistent potential, with the leads'
-bands shifted by −eV_l.
+the current is the particle current from the source reservoir,
+I_s = (e/h) ∫ Tr[Γ_s (f_s A − G^n)] dE
+(:func:`workflows.scattering.nonequilibrium.terminal_currents`; with two leads, the
+Landauer integral), in the self-consistent potential, with the leads' bands shifted by
+−eV_l.  Its quadrature nodes are those of the Hartree densities at the same reservoirs,
+so the leads' self-energies come from the device's cache.
 
 **Warm start, no sweep** (``sweeps`` empty, the default of :func:`workflows.iv_curve`):
 each point starts from the solution at the nearest bias already solved in the same
@@ -45,7 +49,7 @@ from workflows.electrostatics.hartree import (
     HartreeSolution,
     hartree,
 )
-from workflows.studies.landauer_window import window_current
+from workflows.scattering.nonequilibrium import terminal_currents
 
 __all__ = ["SWEEP_DIRECTIONS", "SelfConsistentIVPoint"]
 
@@ -159,16 +163,15 @@ class SelfConsistentIVPoint:
     def observables(self, solution: HartreeSolution) -> dict[str, Any]:
         """``current`` (e·t/h), ``charge`` (electrons), ``residual`` (eV), ``iterations``,
         ``potential`` (eV) and ``density`` (electrons) at every site, of one solution."""
-        mus = (solution.mu[self.source], solution.mu[self.sink])
-        current = window_current(
+        currents = terminal_currents(
             self.device.fsyst,
-            solution.params,
-            self.source,
-            self.sink,
-            mus,
-            self.temperature,
-            self.tol,
+            mu=solution.mu,
+            temperature=self.temperature,
+            params=solution.params,
+            tol=self.tol,
+            lead_cache=self.device.lead_cache(),
         )
+        current = currents[self.source]
         es = self.device.electrostatics
         residual = solution.energy - es.bare_energy(solution.voltages)
         residual -= es.interaction(solution.density)
