@@ -418,7 +418,7 @@ def _hysteresis(frame: pd.DataFrame, threshold: float) -> dict[str, Any]:
             max(bistable),
         )
     else:
-        logger.info("iv_curve: the up- and down-sweeps agree at every bias (no hysteresis)")
+        logger.info("iv_curve: the up- and down-sweeps agree at every bias where both converged")
     return {
         "bias": [float(b) for b in biases],
         "potential_difference": potential,
