@@ -262,14 +262,14 @@ def iv_curve(
         rigid model dI/dV = ∫ 𝒯 [η(−∂f_s/∂E) + (1 − η)(−∂f_d/∂E)] dE exactly,
         otherwise by finite differences of I(V) in order of increasing bias
         (sample densely; per direction with ``sweep``); self-consistent: also
-        ``iterations`` (Hartree, per bias), ``residual`` (max |U − U₀ − K n|, eV),
+        ``iterations`` (Hartree, per bias), ``residual`` (``max |U − U₀ − K n|``, eV),
         ``charge`` (electrons in the scattering region, Σ n), and at every site
         ``potential`` (U, eV) and ``density`` (electrons) as arrays; with ``sweep``
         a ``direction`` column (``"up"``/``"down"``, rows in grid order:
         direction, then increasing bias).  ``attrs``: ``units``, ``drop``, the
         scan's ``provenance``, ``failed`` and ``errors``; with ``sweep="both"``,
-        ``hysteresis`` (per bias the largest |U_up − U_down| in eV and
-        |I_up − I_down|, and the biases where the potentials differ by more than
+        ``hysteresis`` (per bias the largest ``|U_up − U_down|`` in eV and
+        ``|I_up − I_down|``, and the biases where the potentials differ by more than
         ``HYSTERESIS_FACTOR`` × ``tolerance``: two self-consistent states).
     """
     run = run_options(run)
