@@ -12,13 +12,13 @@ Landauer integral), in the self-consistent potential, with the leads' bands shif
 −eV_l.  Its quadrature nodes are those of the Hartree densities at the same reservoirs,
 so the leads' self-energies come from the device's cache.
 
-**Warm start, no sweep** (``sweeps`` empty, the default of :func:`workflows.iv_curve`):
+**Warm start, no sweep** (``biases`` empty, the default of :func:`workflows.iv_curve`):
 each point starts from the solution at the nearest bias already solved in the same
 process (a serial scan in order of bias: the previous bias); a point of a parallel worker
 starts from what that worker has solved, or from U₀.  Where the solution is unique the
 start changes only the iterations, not the solution (within ``tolerance``).
 
-**Up- and down-sweeps** (``sweeps``, ``iv_curve(..., sweep="up" | "down" | "both")``):
+**Up- and down-sweeps** (``biases`` given, ``iv_curve(..., sweep="up" | "down" | "both")``):
 where the Hartree problem has more than one solution (intrinsic bistability of a
 resonant-tunnelling diode: Goldman, Tsui and Cunningham, Phys. Rev. Lett. 58, 1256
 (1987)), the solution found depends on the history, so a sweep is solved in order: the
