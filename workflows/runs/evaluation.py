@@ -100,6 +100,11 @@ def evaluate_point(
     )
 
 
+def _formatted(exc: BaseException) -> str:
+    """The traceback of an exception caught (and returned) by the point function."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
 def evaluate_sweep(
     point: Any, axis: str, indices: list[int], points: list[Mapping[str, Any]]
 ) -> list[PointOutcome]:
@@ -107,8 +112,11 @@ def evaluate_sweep(
 
     ``point.sweep_points(axis, values, **others)`` returns the observables of
     every value of ``axis`` (e.g. by :func:`workflows.sweep`: one solve for
-    all of them).  An exception fails every point of the group; an invalid
-    result fails its own point.  Each outcome gets an equal share of the time.
+    all of them).  An exception raised fails every point of the group; an
+    invalid result fails its own point, and so does an exception *returned* in
+    place of a point's observables (a sweep whose points depend on one another,
+    e.g. a warm-started bias sweep, goes on past a point that failed and says
+    which).  Each outcome gets an equal share of the time.
     """
     started = time.time()
     clock = time.perf_counter()
@@ -126,6 +134,9 @@ def evaluate_sweep(
         errors = [(f"{type(exc).__name__}: {exc}", traceback.format_exc())] * len(points)
     else:
         for k, (result, params) in enumerate(zip(results, points, strict=True)):
+            if isinstance(result, BaseException):
+                errors[k] = (f"{type(result).__name__}: {result}", _formatted(result))
+                continue
             try:
                 observables[k] = check_observables(result, params)
             except Exception as exc:

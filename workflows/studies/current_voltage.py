@@ -31,7 +31,13 @@ Voltage-drop models (``drop``):
   change when every voltage is shifted by a constant (Christen and Büttiker,
   Europhys. Lett. 35, 523 (1996)); the rigid and linear drops fix the
   potential in the device while the reservoirs move.  Each bias warm-starts
-  from the nearest bias solved before in the same process.
+  from the nearest bias solved before in the same process; with ``sweep``
+  the biases are swept up and/or down in order, each direction reported
+  separately (a ``direction`` column), so that a self-consistent state that
+  depends on the history (the intrinsic bistability of a resonant-tunnelling
+  diode: Goldman, Tsui and Cunningham, Phys. Rev. Lett. 58, 1256 (1987);
+  disputed by Sollner, Phys. Rev. Lett. 59, 1622 (1987)) shows as a difference
+  between the sweeps, logged and in ``attrs["hysteresis"]``.
 
 With more than two leads, the others float at every energy (as in
 :mod:`workflows.studies.thermoelectric`).
@@ -41,11 +47,13 @@ With more than two leads, the others float at every energy (as in
 all biases are one task on one shared adaptive energy grid (a run resumed
 with only some biases pending puts those on their own grid: equal within
 ``tol``); in the other models every bias is its own point (its own 𝒯(E; V)
-and grid).
+and grid).  The up- and down-sweeps of the self-consistent model are one task per
+direction, solved in order (:mod:`workflows.studies.self_consistent_bias`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,13 +65,13 @@ from analysis.energy_grid import check_grid_settings, window_grid
 from analysis.heat import landauer_currents
 from analysis.thermoelectric import landauer_moments
 from systems.parameters import parameter_names, updated_params
-from systems.validation import check_system, real
+from systems.validation import check_system, choice, real
 from systems.validation import energy as check_energy
 from workflows.electrostatics.hartree import HartreeDevice
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.studies.landauer_window import two_terminal_matrix, window_current
-from workflows.studies.self_consistent_bias import SelfConsistentIVPoint
+from workflows.studies.self_consistent_bias import SWEEP_DIRECTIONS, SelfConsistentIVPoint
 from workflows.studies.study_runs import (
     StudySystem,
     observable,
@@ -77,6 +85,15 @@ __all__ = ["iv_curve"]
 
 #: Default error target of the adaptive grid (absolute, e²/h per interval).
 DEFAULT_TOL = 1e-5
+#: The self-consistent potentials of the up- and down-sweeps at one bias count as two
+#: solutions (bistability) when they differ by more than this many Hartree tolerances
+#: somewhere: two converged iterates of one stable solution differ by about the tolerance
+#: times the norm of the inverse Jacobian, of order one away from a turning point.
+HYSTERESIS_FACTOR = 100.0
+#: The ``sweep`` choices of :func:`iv_curve` and the directions each runs.
+SWEEPS = {"up": ("up",), "down": ("down",), "both": SWEEP_DIRECTIONS}
+
+logger = logging.getLogger(__name__)
 
 
 def _linear_drop(fsyst, base_potential, split: float) -> Callable[[float], dict]:
@@ -188,6 +205,8 @@ def iv_curve(
     tol: float = DEFAULT_TOL,
     electrostatics: HartreeDevice | None = None,
     tolerance: float = 1e-6,
+    density_tol: float = 1e-10,
+    sweep: str | None = None,
     run: RunOptions | None = None,
 ) -> pd.DataFrame:
     """I(V) and dI/dV between two terminals at finite bias (see the module docstring).
@@ -223,6 +242,15 @@ def iv_curve(
         electrochemical potential of a contact at 0 V).
     tolerance
         ``drop="self-consistent"`` only: the Hartree tolerance, eV.
+    density_tol
+        ``drop="self-consistent"`` only: the error target of the density, electrons
+        per orbital (:func:`workflows.electrostatics.hartree`; small enough that the
+        Newton–Krylov Jacobian's finite differences are not noise).
+    sweep
+        ``drop="self-consistent"`` only: None (default: each bias its own point,
+        warm-started from the nearest bias solved), ``"up"`` (solved in order of
+        increasing bias, each from the previous), ``"down"`` (decreasing) or
+        ``"both"`` (both sweeps, independently).
     run
         How the points run: :class:`workflows.runs.options.RunOptions` (default: in
         this process, no progress bar).  The rigid model is one task.
@@ -233,9 +261,16 @@ def iv_curve(
         Columns ``bias`` (t/e), ``current`` (e·t/h), ``dIdV`` (e²/h); for the
         rigid model dI/dV = ∫ 𝒯 [η(−∂f_s/∂E) + (1 − η)(−∂f_d/∂E)] dE exactly,
         otherwise by finite differences of I(V) in order of increasing bias
-        (sample densely); self-consistent: also ``iterations`` (Hartree, per
-        bias).  ``attrs``: ``units``, ``drop``, the scan's
-        ``provenance``, ``failed`` and ``errors``.
+        (sample densely; per direction with ``sweep``); self-consistent: also
+        ``iterations`` (Hartree, per bias), ``residual`` (``max |U − U₀ − K n|``, eV),
+        ``charge`` (electrons in the scattering region, Σ n), and at every site
+        ``potential`` (U, eV) and ``density`` (electrons) as arrays; with ``sweep``
+        a ``direction`` column (``"up"``/``"down"``, rows in grid order:
+        direction, then increasing bias).  ``attrs``: ``units``, ``drop``, the
+        scan's ``provenance``, ``failed`` and ``errors``; with ``sweep="both"``,
+        ``hysteresis`` (per bias the largest ``|U_up − U_down|`` in eV and
+        ``|I_up − I_down|``, and the biases where the potentials differ by more than
+        ``HYSTERESIS_FACTOR`` × ``tolerance``: two self-consistent states).
     """
     run = run_options(run)
     system, fsyst = fsyst, study_system(fsyst)
@@ -258,12 +293,20 @@ def iv_curve(
     elif drop == "self-consistent":
         _check_device(electrostatics, fsyst)
         tolerance = real("tolerance", tolerance, minimum=0, strict=True, hint="eV")
+        density_tol = real("density_tol", density_tol, minimum=0, strict=True, hint="per orbital")
     elif not (drop == "rigid" or callable(drop)):
         raise ValueError(
             f"drop must be 'rigid', 'linear', 'self-consistent' or a callable, got {drop!r}"
         )
     if electrostatics is not None and model != "self-consistent":
         raise ValueError("electrostatics= is for drop='self-consistent' only")
+    choice("sweep", sweep, (None, *SWEEPS), hint="None: each bias alone")
+    if sweep is not None:
+        if model != "self-consistent":
+            raise ValueError(
+                f"sweep={sweep!r} is for drop='self-consistent' only: the imposed drops have "
+                "no history, both directions would give the same currents"
+            )
     tol, _, _ = check_grid_settings(tol)  # before any point
     if model == "self-consistent":
         zero = electrostatics.params(np.zeros(len(fsyst.sites)), electrostatics.voltages, params)
@@ -278,6 +321,8 @@ def iv_curve(
             split=float(split),
             tol=tol,
             tolerance=tolerance,
+            density_tol=density_tol,
+            biases=() if sweep is None else tuple(float(b) for b in biases),
         )
     else:
         transmission_function(fsyst, params=params, source=source, sink=sink)  # checks
@@ -292,10 +337,11 @@ def iv_curve(
             split=float(split),
             tol=tol,
         )
+    grid = {"bias": biases} if sweep is None else {"direction": SWEEPS[sweep], "bias": biases}
     table = run_study_grid(
         "iv_curve",
         point,
-        {"bias": biases},
+        grid,
         settings={
             "energy": energy,
             "temperature": float(temperature),
@@ -305,7 +351,7 @@ def iv_curve(
             "drop": model,
             "split": float(split),
             "tol": tol,
-            **_device_settings(electrostatics, tolerance),
+            **_device_settings(electrostatics, tolerance, density_tol, sweep),
         },
         run=run,
     )
@@ -313,18 +359,73 @@ def iv_curve(
     if model == "rigid":
         slopes = np.array([observable(table, "dIdV", i) for i in range(len(table))], dtype=float)
     else:
-        slopes = np.full(biases.size, np.nan)
-        if biases.size > 1:  # differences in order of bias, put back in the caller's order
-            order = np.argsort(biases)
-            slopes[order] = np.gradient(currents[order], biases[order])
+        slopes = _slopes(table["bias"].to_numpy(dtype=float), currents, table.get("direction"))
     frame = pd.DataFrame({"bias": table["bias"].astype(float), "current": currents, "dIdV": slopes})
+    units = {"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}
+    parameters = ["bias"]
     if model == "self-consistent":
-        frame["iterations"] = [observable(table, "iterations", i) for i in range(len(table))]
-    frame.attrs.update(
-        study_attrs(table, ["bias"], units={"bias": "t/e", "current": "e t/h", "dIdV": "e^2/h"}),
-        drop=model,
-    )
+        for name in ("iterations", "residual", "charge", "potential", "density"):
+            frame[name] = [observable(table, name, i) for i in range(len(table))]
+        units.update(residual="eV", charge="electrons", potential="eV", density="electrons")
+    if sweep is not None:
+        frame.insert(0, "direction", table["direction"])
+        parameters = ["direction", "bias"]
+    frame.attrs.update(study_attrs(table, parameters, units=units), drop=model)
+    if sweep == "both":
+        frame.attrs["hysteresis"] = _hysteresis(frame, HYSTERESIS_FACTOR * tolerance)
     return frame
+
+
+def _slopes(biases: np.ndarray, currents: np.ndarray, directions) -> np.ndarray:
+    """dI/dV by finite differences in order of bias (within each direction), in row order."""
+    slopes = np.full(biases.size, np.nan)
+    groups = (
+        [np.arange(biases.size)]
+        if directions is None
+        else [np.flatnonzero(directions.to_numpy() == d) for d in SWEEP_DIRECTIONS]
+    )
+    for rows in groups:
+        if rows.size > 1:
+            order = rows[np.argsort(biases[rows])]
+            slopes[order] = np.gradient(currents[order], biases[order])
+    return slopes
+
+
+def _hysteresis(frame: pd.DataFrame, threshold: float) -> dict[str, Any]:
+    """Where the up- and down-sweeps differ: |ΔU| (eV, largest over the sites) and |ΔI|.
+
+    Reported (and logged), never asserted: whether a resonant-tunnelling diode is
+    intrinsically bistable (Goldman, Tsui and Cunningham 1987) or its hysteresis comes
+    from the circuit (Sollner 1987) is the physics' question, not the code's.
+    """
+    up = frame[frame["direction"] == "up"].set_index("bias")
+    down = frame[frame["direction"] == "down"].set_index("bias")
+    biases = sorted(up.index)
+    potential, current = [], []
+    for bias in biases:
+        u_up, u_down = up.at[bias, "potential"], down.at[bias, "potential"]
+        both = isinstance(u_up, np.ndarray) and isinstance(u_down, np.ndarray)
+        potential.append(float(np.max(np.abs(u_up - u_down))) if both else np.nan)
+        current.append(float(abs(up.at[bias, "current"] - down.at[bias, "current"])))
+    bistable = [b for b, du in zip(biases, potential, strict=True) if du > threshold]
+    if bistable:
+        logger.info(
+            "iv_curve: the up- and down-sweeps reach different self-consistent states "
+            "(|U_up - U_down| > %.3g eV) at %d biases, %.6g to %.6g t/e",
+            threshold,
+            len(bistable),
+            min(bistable),
+            max(bistable),
+        )
+    else:
+        logger.info("iv_curve: the up- and down-sweeps agree at every bias where both converged")
+    return {
+        "bias": [float(b) for b in biases],
+        "potential_difference": potential,
+        "current_difference": current,
+        "threshold": threshold,
+        "bistable": [float(b) for b in bistable],
+    }
 
 
 def _check_device(device, fsyst) -> None:
@@ -338,8 +439,8 @@ def _check_device(device, fsyst) -> None:
         raise ValueError("electrostatics.fsyst must be the system of the I-V curve")
 
 
-def _device_settings(device, tolerance) -> dict:
-    """The recorded settings of a self-consistent run (contacts, voltages, tolerance)."""
+def _device_settings(device, tolerance, density_tol, sweep) -> dict:
+    """The recorded settings of a self-consistent run (contacts, voltages, tolerances, sweep)."""
     if device is None:
         return {}
     return {
@@ -347,6 +448,8 @@ def _device_settings(device, tolerance) -> dict:
         "voltages": dict(device.voltages),
         "potential": device.potential,
         "tolerance": float(tolerance),
+        "density_tol": float(density_tol),
+        "sweep": sweep,
     }
 
 
