@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.interpolate
-import scipy.signal
 import scipy.special
 
 from systems.units import Units
@@ -212,6 +211,8 @@ def thermal_band(band: BandDensity, temperature: float) -> BandDensity:
         ]
     )
     weights = _hat_weights(step, temperature)
+    import scipy.signal  # here: importing it costs ~1 s, and only a finite temperature needs it
+
     smeared = scipy.signal.fftconvolve(counts, weights[::-1], mode="valid")
     table = nodes[reach : len(nodes) - reach]
     spline = scipy.interpolate.CubicSpline(table, smeared)

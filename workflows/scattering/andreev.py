@@ -50,12 +50,12 @@ from systems.parameters import resolve_params
 from systems.validation import check_system, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.block_projectors import cell_block_projectors
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
 from workflows.scattering.open_system import (
     OpenSystem,
     SingularLeadError,
     broadening,
-    cell_block_projectors,
 )
 from workflows.scattering.scattering_matrices import _block_subspaces, _channels
 from workflows.studies.study_runs import observable, run_study_grid

@@ -20,7 +20,7 @@ from systems.validation import boolean, check_source_sink, check_system
 from systems.validation import energy as check_energy
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
 from workflows.scattering.band_edges import resolve_energy
-from workflows.scattering.open_system import cell_block_projectors
+from workflows.scattering.block_projectors import cell_block_projectors
 
 __all__ = [
     "block_terminals",

@@ -35,7 +35,7 @@ import scipy.sparse.linalg
 
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, broadening
 from workflows.scattering.band_edges import resolve_energy
-from workflows.scattering.open_system import interface_block_projectors
+from workflows.scattering.block_projectors import interface_block_projectors
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from workflows.scattering.open_system import cell_block_projectors
+from workflows.scattering.block_projectors import cell_block_projectors
 
 __all__ = ["NambuBlocks", "NambuLeadError", "nambu_blocks", "nambu_leads", "refuse_lead_totals"]
 
