@@ -46,6 +46,7 @@ from systems.validation import integer, real, shown
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nonequilibrium import electron_density
 
+from .device_checks import checked_device_parts
 from .newton import solve_potential, warm_start
 
 __all__ = ["HartreeConvergenceError", "HartreeDevice", "HartreeSolution", "hartree"]
@@ -90,19 +91,8 @@ class HartreeDevice:
     voltages: Mapping[str, float] | None = None
 
     def __post_init__(self):
-        if not isinstance(self.electrostatics, SiteElectrostatics):
-            raise TypeError(
-                "electrostatics must be a SiteElectrostatics, got "
-                f"{type(self.electrostatics).__name__}"
-            )
-        if not isinstance(self.units, Units):
-            raise TypeError(f"units must be a systems.Units, got {type(self.units).__name__}")
+        voltages = checked_device_parts(self.fsyst, self.electrostatics, self.units, self.voltages)
         n_leads = len(self.fsyst.leads)
-        sites = len(self.fsyst.sites)
-        if len(self.electrostatics.positions) != sites:
-            raise ValueError(
-                f"electrostatics has {len(self.electrostatics.positions)} sites, the system {sites}"
-            )
         for name in ("contacts", "lead_potentials"):
             values = tuple(getattr(self, name))
             if len(values) != n_leads:
@@ -116,8 +106,6 @@ class HartreeDevice:
                 f"contacts {unknown} are not gates of the layout "
                 f"{list(self.electrostatics.gate_names)}"
             )
-        voltages = dict(self.voltages or {})
-        self.electrostatics.problem.boundary_values(voltages)  # checks the names and values
         object.__setattr__(self, "voltages", voltages)
 
     def scale(self) -> float:

@@ -29,6 +29,7 @@ from systems.units import Units
 from systems.validation import real
 
 from .density_of_states import BandDensity, thermal_band
+from .device_checks import checked_device_parts
 from .thomas_fermi import ThomasFermiSolution, thomas_fermi
 
 __all__ = ["ThomasFermiDevice", "thomas_fermi_state"]
@@ -68,26 +69,14 @@ class ThomasFermiDevice:
     voltages: Mapping[str, float] | None = None
 
     def __post_init__(self):
-        if not isinstance(self.electrostatics, SiteElectrostatics):
-            raise TypeError(
-                "electrostatics must be a SiteElectrostatics, got "
-                f"{type(self.electrostatics).__name__}"
-            )
+        voltages = checked_device_parts(self.fsyst, self.electrostatics, self.units, self.voltages)
         if not isinstance(self.band, BandDensity):
             raise TypeError(f"band must be a BandDensity, got {type(self.band).__name__}")
-        if not isinstance(self.units, Units):
-            raise TypeError(f"units must be a systems.Units, got {type(self.units).__name__}")
         if not isinstance(self.potential, str) or not self.potential:
             raise TypeError(f"potential must be a parameter name, got {self.potential!r}")
-        sites = len(self.fsyst.sites)
-        if len(self.electrostatics.positions) != sites:
-            raise ValueError(
-                f"electrostatics has {len(self.electrostatics.positions)} sites, the system {sites}"
-            )
         object.__setattr__(self, "band_bottom", real("band_bottom", self.band_bottom, hint="t"))
-        voltages = dict(self.voltages or {})
-        self.electrostatics.problem.boundary_values(voltages)  # checks the names and values
         object.__setattr__(self, "voltages", voltages)
+        sites = len(self.fsyst.sites)
         # the position -> site index of the on-site term, built once
         site_potential = SitePotential(self.fsyst, np.zeros(sites), units=self.units)
         object.__setattr__(self, "_site_potential", site_potential)
