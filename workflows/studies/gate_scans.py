@@ -37,7 +37,7 @@ from analysis.bias import SingularBiasError, two_terminal_conductance
 from analysis.resistances import hall_bar_resistances
 from systems.multiterminal import HALL_BAR_LEADS
 from systems.parameters import resolve_params, updated_params
-from systems.validation import choice, integer, real, shown
+from systems.validation import choice, integer, real, real_array, shown
 from workflows.electrostatics.density_of_states import BandDensity, thermal_band
 from workflows.electrostatics.hartree import HartreeDevice, hartree
 from workflows.electrostatics.thomas_fermi_device import ThomasFermiDevice, thomas_fermi_state
@@ -357,7 +357,8 @@ def self_consistent_gate_scan(
 
 
 def _values(name: str, values: Any) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(list(np.atleast_1d(values)), dtype=float))
-    if array.ndim != 1 or array.size == 0 or not np.all(np.isfinite(array)):
+    """A non-empty 1-d axis of finite reals, checked by the one validator."""
+    array = np.atleast_1d(real_array(name, values))
+    if array.ndim != 1 or array.size == 0:
         raise ValueError(f"{name} must be a non-empty list of finite numbers, got {shown(values)}")
     return array
