@@ -96,7 +96,7 @@ class NotebookKernel:
 
     Starting a kernel and importing Kwant, matplotlib and mesoflow in it costs
     about 3 s of CPU; the notebook tests start it once per xdist worker, and each
-    notebook begins with ``%reset -f`` (no name of the previous one survives).
+    notebook begins with :data:`_RESET_CELL` (no name of the previous one survives).
     A kernel that died is replaced by a new one.
     """
 
@@ -243,7 +243,7 @@ def notebook_kernel(study_stores):
 @pytest.fixture
 def run_notebook(study_stores, notebook_kernel):
     """Fixture form of :func:`execute_notebook`: the session's shared stores, and the test
-    process's one kernel (each notebook starts with a ``%reset -f``)."""
+    process's one kernel (each notebook starts with :data:`_RESET_CELL`)."""
     return functools.partial(execute_notebook, stores=study_stores, kernel=notebook_kernel)
 
 
