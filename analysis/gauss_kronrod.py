@@ -83,6 +83,10 @@ class GaussKronrodResult:
         Every point at which the integrand was evaluated (sorted).
     intervals
         Number of intervals at the end.
+    partition
+        The ends of those intervals, increasing (``intervals + 1`` values): passed back as
+        ``breakpoints``, with ``refine=False``, the same rule evaluates another integrand
+        on the same points (a frozen rule).
     converged
         Whether ``error`` ≤ ``tol`` (otherwise ``limit`` was reached).
     """
@@ -91,6 +95,7 @@ class GaussKronrodResult:
     error: float
     points: np.ndarray
     intervals: int
+    partition: np.ndarray
     converged: bool
 
 
@@ -100,6 +105,7 @@ def adaptive_gauss_kronrod(
     *,
     tol: float,
     limit: int,
+    refine: bool = True,
 ) -> GaussKronrodResult:
     """∫ func(x) dx over [breakpoints[0], breakpoints[-1]], starting from the given pieces.
 
@@ -115,6 +121,11 @@ def adaptive_gauss_kronrod(
         Absolute error target of every component (max norm).
     limit
         Largest number of intervals.
+    refine
+        Split intervals until the error is at most ``tol`` (default).  With False the rule
+        is the 21-point rule on each piece as given, whatever its error estimate (which is
+        still returned): the same points for every integrand, so that the result is a
+        smooth function of the integrand's parameters (a self-consistent loop).
 
     Returns
     -------
@@ -140,7 +151,7 @@ def adaptive_gauss_kronrod(
         done_lows = np.concatenate([done_lows, lows])
         done_highs = np.concatenate([done_highs, highs])
         total = float(errors.sum())
-        if total <= tol or errors.size >= limit:
+        if total <= tol or errors.size >= limit or not refine:
             break
         # Split the worst intervals until the rest hold at most tol / 2.
         order = np.argsort(errors)[::-1]
@@ -159,5 +170,6 @@ def adaptive_gauss_kronrod(
         error=total,
         points=np.sort(np.concatenate(sampled)),
         intervals=int(errors.size),
+        partition=np.unique(np.concatenate([done_lows, done_highs])),
         converged=total <= tol,
     )

@@ -81,3 +81,28 @@ def test_each_round_hands_all_its_points_to_the_integrand_at_once():
 def test_the_interval_limit_stops_the_refinement_and_reports_it():
     result = adaptive_gauss_kronrod(_fermi_like, [-1.0, 2.0], tol=1e-14, limit=4)
     assert result.intervals == 4 and not result.converged and result.error > 1e-14
+
+
+def test_a_frozen_partition_evaluates_the_same_points_and_refines_from_them():
+    """The partition of a converged run, given back with ``refine=False``, is the same rule:
+    the same 21 points per interval (so a perturbed integrand is sampled where the first
+    was) and the same integral to rounding (1e-15: only the order of the interval sums
+    differs); with ``refine=True`` the refinement starts from it and keeps every old point.
+    """
+    first = adaptive_gauss_kronrod(_fermi_like, [-1.0, 0.3, 2.0], tol=1e-10, limit=500)
+    assert first.partition.size == first.intervals + 1
+    frozen = adaptive_gauss_kronrod(
+        _fermi_like, first.partition, tol=1e-10, limit=500, refine=False
+    )
+    assert frozen.intervals == first.intervals and frozen.points.size == 21 * first.intervals
+    np.testing.assert_allclose(frozen.integral, first.integral, rtol=1e-14, atol=0)
+    assert frozen.error == pytest.approx(first.error, rel=1e-9)
+
+    def sharper(x):  # the Fermi step four times narrower: the frozen rule is now too coarse
+        return _fermi_like(4 * x) / 4
+
+    coarse = adaptive_gauss_kronrod(sharper, first.partition, tol=1e-10, limit=500, refine=False)
+    assert coarse.intervals == first.intervals and coarse.error > 1e-10
+    refined = adaptive_gauss_kronrod(sharper, first.partition, tol=1e-10, limit=500)
+    assert refined.converged and np.all(np.isin(frozen.points, refined.points))
+    np.testing.assert_allclose(refined.integral, _exact(-4.0, 8.0) / 16, rtol=0, atol=1e-10)

@@ -26,8 +26,17 @@ for a spin-resolved model).
 by finite differences of F, inner solver LGMRES), as Thomas–Fermi
 (:mod:`workflows.electrostatics.thomas_fermi`), to ``max |F| ≤ tolerance`` (eV).  The
 density is computed to ``density_tol`` electrons per orbital, well below the finite
-difference step's effect on n, so that the Jacobian–vector products are not noise.  A
-point that does not converge within ``max_iterations`` raises
+difference step's effect on n, so that the Jacobian–vector products are not noise.
+
+At finite bias the window part of the density is a real-axis quadrature
+(:mod:`workflows.scattering.window_quadrature`), refined to ``density_tol`` at every iterate
+and line-search point.  The finite differences of the Jacobian–vector products about an
+iterate hold its rule fixed (``refine_window=False``): F(U + hv) − F(U) is then the change
+of the density, not of its quadrature (an adaptive rule changes with U and would add
+jumps of order ``density_tol`` / h), and those densities sample only energies whose lead
+self-energies are cached.
+
+A point that does not converge within ``max_iterations`` raises
 :class:`HartreeConvergenceError` (one line), which a scan records as a failed point.
 """
 
@@ -231,23 +240,39 @@ def hartree(
     mu = device.reservoirs(energy, voltages)
     start = warm_start(initial, bare, "HartreeSolution")
 
-    def density(u):
-        point_params = device.params(u, voltages, params)
-        per_state = electron_density(
+    rule = None  # the window part's quadrature rule at the last iterate
+    last_density: dict = {}
+
+    def density(u, *, frozen: bool):
+        nonlocal rule
+        result = electron_density(
             device.fsyst,
             mu=mu,
             temperature=temperature,
-            params=point_params,
+            params=device.params(u, voltages, params),
             tol=density_tol,
             lead_cache=device.lead_cache(),
-        ).density
-        return device.units.degeneracy * per_state  # g electrons per orbital state
+            window_rule=rule if frozen else None,
+            refine_window=not frozen,
+        )
+        electrons = device.units.degeneracy * result.density  # g electrons per orbital state
+        if not frozen:
+            rule = result.window_rule
+            last_density.update(u=np.array(u, copy=True), electrons=electrons)
+        return electrons
 
     def residual(u):
-        return u - bare - es.interaction(density(u))
+        return u - bare - es.interaction(density(u, frozen=False))
 
-    solution, residuals = solve_potential(residual, start, tolerance, max_iterations)
-    electrons = density(solution)
+    def residual_for_jacobian(u):
+        return u - bare - es.interaction(density(u, frozen=True))
+
+    solution, residuals = solve_potential(
+        residual, start, tolerance, max_iterations, residual_for_jacobian=residual_for_jacobian
+    )
+    electrons = last_density["electrons"]  # solve_potential's last F is at the solution
+    if not np.array_equal(last_density["u"], solution):
+        electrons = density(solution, frozen=False)
     last = float(np.max(np.abs(solution - bare - es.interaction(electrons))))
     converged = last <= tolerance
     if not converged and check:

@@ -42,8 +42,8 @@ import numpy as np
 from systems.probes import dephasing_probe_leads
 from systems.validation import choice, real
 from workflows.scattering.diagonal_greens import serial_blas
-from workflows.scattering.nonequilibrium import TAIL_WIDTH
 from workflows.scattering.open_system import OpenSystem
+from workflows.scattering.window_quadrature import TAIL_WIDTH
 
 __all__ = ["PROBE_MODELS", "FiniteBiasProbes", "finite_bias_probes"]
 

@@ -24,7 +24,7 @@ Mozos, Ordejón, Taylor and Stokbro, Phys. Rev. B 65, 165401 (2002), Eqs. 12–1
   orthonormal basis (the 1/2 is the sum rule ∫ A_aa dE/2π = 1);
 * the **bias-window part** on the real axis, where f_l − f_ref ≠ 0, by
   adaptive Gauss–Kronrod quadrature of the whole vector of orbitals
-  (:func:`analysis.gauss_kronrod.adaptive_gauss_kronrod`, error control in
+  (:mod:`workflows.scattering.window_quadrature`: error control in
   the max norm as :func:`scipy.integrate.quad_vec`; each refinement round is
   one batch of energies for the recursive Green's function), split
   at the leads' band edges with a quadratic change of variable at each edge
@@ -58,12 +58,16 @@ import kwant
 import numpy as np
 
 from analysis.fermi_poles import fermi_poles_for_range
-from analysis.gauss_kronrod import adaptive_gauss_kronrod
 from systems.validation import real
-from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.open_system import OpenSystem, broadening
+from workflows.scattering.window_quadrature import (
+    WindowRule,
+    starting_partition,
+    window_cuts,
+    window_quadrature,
+)
 
 __all__ = [
     "ElectronDensity",
@@ -76,8 +80,6 @@ __all__ = [
     "terminal_currents",
 ]
 
-#: The window part spans μ_l ± TAIL_WIDTH k_B T_l (Fermi tails beyond: e^−36 ≈ 2e-16).
-TAIL_WIDTH = 36.0
 #: Sites whose decoupled weight exceeds this are flagged (electrons per site).
 DECOUPLED_THRESHOLD = 1e-6
 
@@ -153,6 +155,11 @@ class ElectronDensity:
     energies
         Real energies at which the window part was sampled (t); empty in
         equilibrium.
+    window_rule
+        The quadrature rule the window part ended on
+        (:class:`~workflows.scattering.window_quadrature.WindowRule`; None in
+        equilibrium): pass it back as ``window_rule=`` for another density at
+        the same reservoirs and lead bands.
     decoupled_weight
         Per site, the weight of states coupled to no lead whose occupation
         depends on the convention (inside the bias window); zero in equilibrium.
@@ -174,6 +181,7 @@ class ElectronDensity:
     energies: np.ndarray
     decoupled_weight: np.ndarray
     decoupled: np.ndarray
+    window_rule: WindowRule | None = None
 
 
 def _spectral_bounds(open_system: OpenSystem) -> tuple[float, float]:
@@ -217,6 +225,8 @@ def electron_density(
     tol: float = 1e-8,
     max_points: int = 4000,
     lead_cache: LeadSelfEnergyCache | None = None,
+    window_rule: WindowRule | None = None,
+    refine_window: bool = True,
 ) -> ElectronDensity:
     """Electron density per site of an open system whose leads are reservoirs at (μ_l, T_l).
 
@@ -249,10 +259,26 @@ def electron_density(
         Lead self-energies kept between calls whose leads do not change
         (:class:`~workflows.scattering.lead_cache.LeadSelfEnergyCache`; a self-consistent
         loop asks for the same poles and quadrature nodes at every iterate).
+    window_rule
+        The window part's rule of an earlier density at the same reservoirs and
+        lead bands (:attr:`ElectronDensity.window_rule`): the integral starts
+        from its subintervals.
+    refine_window
+        Refine the window integral to ``tol`` (default).  With False and a
+        ``window_rule``, the rule is used as it is (a frozen rule: the same
+        energies whatever the potential in the region, so that the density is
+        a smooth function of it; ``window_error`` still estimates its error).
+        A self-consistent loop freezes the rule within a solve and refines it
+        at the end (:func:`workflows.electrostatics.hartree`).
 
     Returns
     -------
     ElectronDensity
+
+    Raises
+    ------
+    ValueError
+        ``window_rule`` was made for other reservoirs or lead bands.
 
     Notes
     -----
@@ -269,10 +295,14 @@ def electron_density(
         raise ValueError("fsyst has no leads: an electron density needs reservoirs")
     mus, temperatures = reservoirs(mu, temperature, n_leads)
     tol = real("tol", tol, minimum=0, strict=True, hint="electrons per orbital")
-    solver = diagonal_solver(open_system, method)
-    bounds = _spectral_bounds(open_system)
     reference = int(np.lexsort((temperatures, mus))[0])
     mu_ref, t_ref = mus[reference], temperatures[reference]
+    in_window = bool(np.any(mus != mu_ref) or np.any(temperatures != t_ref))
+    pieces = window_cuts(open_system, mus, temperatures) if in_window else None
+    if pieces is not None:
+        starting_partition(pieces, window_rule)  # a rule of another window: refused now
+    solver = diagonal_solver(open_system, method)
+    bounds = _spectral_bounds(open_system)
     equilibrium, n_poles, pole_error = _equilibrium(solver, mu_ref, t_ref, bounds, tol)
     n = open_system.n_orbitals
     window = np.zeros(n)
@@ -280,8 +310,9 @@ def electron_density(
     window_error = 0.0
     site_of = np.repeat(np.arange(len(fsyst.sites)), np.diff(open_system.orbital_offsets))
     decoupled_weight = np.zeros(len(fsyst.sites))
+    final_rule = None
     top = int(np.lexsort((-temperatures, mus))[-1])
-    if np.any(mus != mu_ref) or np.any(temperatures != t_ref):
+    if pieces is not None:
 
         def integrand(energies):
             injected = solver.injectivity_batch(energies)  # (n_E, M, N)
@@ -296,9 +327,13 @@ def electron_density(
                 axis=1,
             ) / (2 * np.pi)
 
-        low, high = _energy_range(mus, temperatures)
-        integrals, error, energies = _edge_quadrature(
-            integrand, low, high, _lead_edges(open_system), smooth=mus, tol=tol, limit=max_points
+        integrals, error, final_rule, energies = window_quadrature(
+            integrand,
+            pieces,
+            tol=tol,
+            limit=max_points,
+            refine=refine_window,
+            start=window_rule,
         )
         window, filled = integrals[:n], integrals[n:]
         window_error = float(error)
@@ -321,6 +356,7 @@ def electron_density(
         energies=energies,
         decoupled_weight=decoupled_weight,
         decoupled=decoupled_weight > DECOUPLED_THRESHOLD,
+        window_rule=final_rule,
     )
 
 
@@ -475,76 +511,6 @@ def nonequilibrium_distribution(
     )
 
 
-def _lead_edges(open_system: OpenSystem) -> np.ndarray:
-    """Band edges of every lead with a band (:func:`.band_extrema.lead_band_edges`)."""
-    edges = [
-        lead_band_edges(lead, params=open_system.params)
-        for lead in open_system.fsyst.leads
-        if hasattr(lead, "cell_hamiltonian")
-    ]
-    return np.unique(np.concatenate([np.zeros(0), *edges]))
-
-
-def _edge_quadrature(
-    func, low: float, high: float, edges: np.ndarray, *, smooth=(), tol: float, limit: int
-):
-    """∫_low^high func(E) dE, split at band edges (and at the ``smooth`` points, e.g. the μ's).
-
-    On a piece [a, b] with s ∈ [0, 1]: E = a + (b − a)s² if a is a band edge,
-    E = b − (b − a)(1 − s)² if b is one, E = a + (b − a)(1 − cos πs)/2 if both
-    are, linear otherwise.  A 1/√ van Hove singularity or a √ kink at an edge
-    then becomes smooth in s.  Adaptive Gauss–Kronrod (21 points) on all
-    pieces at once, error in the max norm over the components of ``func``
-    (:func:`analysis.gauss_kronrod.adaptive_gauss_kronrod`: each round of
-    refinement hands all its energies to ``func`` at once).
-
-    ``func`` takes an array of energies (n,) and returns (n, K).
-
-    Returns
-    -------
-    integral, error, energies
-        The integral, the quadrature's error estimate and the sorted energies sampled.
-    """
-    inside = edges[(edges > low) & (edges < high)]
-    extra = [float(x) for x in smooth if low < x < high and not np.any(np.isclose(x, inside))]
-    cuts = np.unique(np.concatenate([[low, high], inside, extra]))
-    is_edge = np.isin(cuts, inside)
-    sampled: list[np.ndarray] = []
-
-    def mapped(u):
-        piece = np.minimum(np.floor(u).astype(int), cuts.size - 2)
-        a, b = cuts[piece], cuts[piece + 1]
-        x, width = u - piece, b - a
-        both, first, last = (
-            is_edge[piece] & is_edge[piece + 1],
-            is_edge[piece] & ~is_edge[piece + 1],
-            ~is_edge[piece] & is_edge[piece + 1],
-        )
-        energy = np.select(
-            [both, first, last],
-            [a + 0.5 * width * (1 - np.cos(np.pi * x)), a + width * x**2, b - width * (1 - x) ** 2],
-            a + width * x,
-        )
-        jacobian = np.select(
-            [both, first, last],
-            [0.5 * np.pi * width * np.sin(np.pi * x), 2 * width * x, 2 * width * (1 - x)],
-            width,
-        )
-        sampled.append(energy)
-        return np.asarray(func(energy)) * jacobian[:, None]
-
-    result = adaptive_gauss_kronrod(mapped, np.arange(cuts.size, dtype=float), tol=tol, limit=limit)
-    return result.integral, result.error, np.unique(np.concatenate(sampled))
-
-
-def _energy_range(mus: np.ndarray, temperatures: np.ndarray) -> tuple[float, float]:
-    """Where any two reservoirs' Fermi functions differ by more than e^−36 (t)."""
-    return (
-        float(np.min(mus - TAIL_WIDTH * temperatures)),
-        float(np.max(mus + TAIL_WIDTH * temperatures)),
-    )
-
-
 def energy_resolved_currents(open_system: OpenSystem, energy: float, occupations) -> np.ndarray:
     """Particle current per unit energy from each reservoir into the device, Meir–Wingreen form.
 
@@ -610,7 +576,6 @@ def terminal_currents(
     open_system = OpenSystem(fsyst, params=params, lead_cache=lead_cache)
     mus, temperatures = reservoirs(mu, temperature, len(fsyst.leads))
     tol = real("tol", tol, minimum=0, strict=True, hint="e/h · t")
-    low, high = _energy_range(mus, temperatures)
 
     def integrand(energies):
         return np.array(
@@ -620,7 +585,7 @@ def terminal_currents(
             ]
         )
 
-    currents, _, _ = _edge_quadrature(
-        integrand, low, high, _lead_edges(open_system), smooth=mus, tol=tol, limit=2000
-    )
+    currents = window_quadrature(
+        integrand, window_cuts(open_system, mus, temperatures), tol=tol, limit=2000
+    )[0]
     return np.asarray(currents)

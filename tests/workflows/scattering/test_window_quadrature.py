@@ -1,0 +1,101 @@
+"""The bias-window quadrature rule of a non-equilibrium density: frozen and refined.
+
+Checked on a `kwant.continuum` model (a Rashba wire, two orbitals, a potential profile
+V(x) given as a function) at finite bias: the rule a density ends on, given back frozen,
+samples exactly its energies whatever the potential (the density is then a smooth
+function of the potential); given back for refinement it keeps every energy and reaches
+the tolerance, agreeing with an independent adaptive density; a rule of another window is
+refused.
+"""
+
+from __future__ import annotations
+
+import kwant
+import kwant.continuum
+import numpy as np
+import pytest
+
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
+from workflows.scattering.nonequilibrium import electron_density
+from workflows.scattering.window_quadrature import WindowRule
+
+HAMILTONIAN = "k_x**2 * sigma_0 + alpha * k_x * sigma_y + V(x) * sigma_0"
+MU = (0.9, 0.7)  # t: source and drain, a 0.2 t bias
+KT = 0.05
+TOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def wire():
+    template = kwant.continuum.discretize(HAMILTONIAN, grid=1.0)
+    syst = kwant.Builder()
+    syst.fill(template, lambda site: 0 <= site.pos[0] < 8, (0,))
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead.fill(template, lambda site: True, (0,))
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    return syst.finalized()
+
+
+def _params(height):
+    """A smooth barrier of ``height`` (t) over the region; the leads (x < 0, x > 7) see V = 0."""
+    return dict(alpha=0.3, V=lambda x: height * np.sin(np.pi * x / 7) ** 2 if 0 <= x <= 7 else 0.0)
+
+
+#: The leads do not change with the barrier: their Σ are solved once for the whole module.
+LEADS = LeadSelfEnergyCache()
+
+
+def _density(fsyst, height, **kwargs):
+    return electron_density(
+        fsyst, mu=MU, temperature=KT, params=_params(height), lead_cache=LEADS, **kwargs
+    )
+
+
+@pytest.fixture(scope="module")
+def first(wire):
+    """The density under a 0.2 t barrier, adaptive to TOL (its leads' Σ solved here)."""
+    return _density(wire, 0.2, tol=TOL)
+
+
+def test_a_frozen_rule_samples_its_energies_whatever_the_potential(wire, first):
+    rule = first.window_rule
+    assert isinstance(rule, WindowRule) and first.energies.size > 0
+    again = _density(wire, 0.2, tol=TOL, window_rule=rule, refine_window=False)
+    # the same rule on the same integrand: the density to rounding (only the order of the
+    # subintervals' sums differs), and its final subintervals' energies only
+    np.testing.assert_allclose(again.density, first.density, rtol=1e-13, atol=1e-15)
+    assert again.energies.size == 21 * (rule.partition.size - 1)
+    assert np.all(np.isin(again.energies, first.energies))
+    moved = _density(wire, 0.25, tol=TOL, window_rule=rule, refine_window=False)
+    np.testing.assert_array_equal(moved.energies, again.energies)
+    assert moved.window_rule.partition.size == rule.partition.size
+    assert np.max(np.abs(moved.density - again.density)) > 1e-3  # a real change of n
+    # so n(V) is smooth under the rule: its window error estimate still says how good it is
+    assert moved.window_error > 0 and again.window_error == pytest.approx(first.window_error)
+
+
+def test_refining_from_a_rule_keeps_its_energies_and_reaches_the_tolerance(wire):
+    rule = _density(wire, 0.2, tol=1e-6).window_rule  # a coarser rule
+    refined = _density(wire, 0.35, tol=TOL, window_rule=rule)
+    independent = _density(wire, 0.35, tol=TOL)
+    frozen_energies = _density(wire, 0.35, tol=TOL, window_rule=rule, refine_window=False)
+    assert refined.window_error <= TOL
+    assert refined.window_rule.partition.size > rule.partition.size
+    assert np.all(np.isin(frozen_energies.energies, refined.energies))
+    assert np.all(np.isin(rule.partition, refined.window_rule.partition))
+    # both within TOL per orbital of the exact window part (the equilibrium parts are
+    # identical: the same Fermi poles); two orbitals per site
+    np.testing.assert_allclose(refined.density, independent.density, rtol=0, atol=2 * 2 * TOL)
+
+
+def test_a_rule_of_another_window_is_refused_in_one_line(wire):
+    rule = _density(wire, 0.2, tol=1e-6).window_rule
+    with pytest.raises(ValueError, match="another bias window") as info:
+        electron_density(wire, mu=(0.9, 0.6), temperature=KT, params=_params(0.2), window_rule=rule)
+    assert "\n" not in str(info.value)
+    with pytest.raises(TypeError, match="window_rule must be a WindowRule"):
+        _density(wire, 0.2, window_rule=rule.partition)
+    # in equilibrium there is no window: no rule, and a given one is not used
+    equilibrium = electron_density(wire, mu=0.8, temperature=KT, params=_params(0.2))
+    assert equilibrium.window_rule is None
