@@ -23,7 +23,7 @@ from systems.validation import integer, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering import OpenSystem
-from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import (
     StudySystem,
@@ -79,7 +79,7 @@ def gate_point(
     open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
 
     def conductance(e: float, at_band_edge: str | None = None) -> float:
-        e = resolve_energy(fsyst, check_energy("energy", e), open_system.params, at_band_edge)
+        e = open_system.resolve_energy(check_energy("energy", e), at_band_edge)
         return two_terminal_conductance(open_system.conductance_matrix(e))
 
     result = {"G": conductance(energy)}
