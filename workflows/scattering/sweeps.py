@@ -80,6 +80,15 @@ def _lead_parameters(lead) -> frozenset[str] | None:
     return None if names is None else frozenset(names)
 
 
+def _leads_reading(fsyst: kwant.system.FiniteSystem, param: str) -> list[int]:
+    """The leads that read ``param`` (or may: a lead that does not list its parameters)."""
+    return [
+        i
+        for i, lead in enumerate(fsyst.leads)
+        if (names := _lead_parameters(lead)) is None or param in names
+    ]
+
+
 def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]) -> _Plan | str:
     """Find the changed matrix elements of every value; a reason (str) if reduction does not pay."""
     fsyst = open_system.fsyst
@@ -87,11 +96,7 @@ def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]
     limit = min(MAX_PERTURBATION_ORBITALS, int(MAX_PERTURBATION_FRACTION * n_orbs))
 
     interfaces = open_system.interfaces
-    varying_leads = [
-        i
-        for i, lead in enumerate(fsyst.leads)
-        if (names := _lead_parameters(lead)) is None or param in names
-    ]
+    varying_leads = _leads_reading(fsyst, param)
     reference_sigma = open_system.selfenergies(energy)
 
     support: set[int] = set()
@@ -298,7 +303,10 @@ def sweep(
     if not points:
         return np.zeros((0, n_leads, n_leads))
     refuse_lead_totals(fsyst, points[0], "a swept lead-total conductance matrix")
-    solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
+    if _leads_reading(fsyst, param):
+        solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
+    else:  # the leads, hence their band edges, are the same at every value: resolved once
+        solve_at = [resolve_energy(fsyst, energy, points[0], at_band_edge)] * len(points)
     if len(set(solve_at)) > 1:  # a one-sided limit that moves along the sweep
         pairs = zip(solve_at, points, strict=True)
         return np.array([conductance_matrix(fsyst, e, params=p) for e, p in pairs], dtype=float)
