@@ -44,6 +44,7 @@ from workflows.scattering import (
 )
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import conductance_matrix
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nambu import refuse_lead_totals
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
@@ -234,6 +235,7 @@ def sweep(
     params: Mapping[str, Any] | None = None,
     method: str = "auto",
     at_band_edge: str | None = None,
+    lead_cache: LeadSelfEnergyCache | None = None,
 ) -> np.ndarray:
     """Conductance matrices along one Kwant parameter, at fixed energy.
 
@@ -272,6 +274,11 @@ def sweep(
         :func:`workflows.conductance_matrix`, at every value (a swept lead
         parameter moves the edges; values whose one-sided energies differ are
         solved directly).
+    lead_cache
+        A :class:`workflows.scattering.lead_cache.LeadSelfEnergyCache` for the leads'
+        self-energies at the first value (reduced method), e.g. shared by the sweeps of
+        many disorder samples whose leads are the same: each lead is then solved once
+        per energy.  None (default): solved in every sweep.
 
     Returns
     -------
@@ -312,7 +319,8 @@ def sweep(
         return np.array([conductance_matrix(fsyst, e, params=p) for e, p in pairs], dtype=float)
     energy = solve_at[0]
     if method != "direct":
-        plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
+        open_system = OpenSystem(fsyst, params=points[0], lead_cache=lead_cache)
+        plan = _plan(open_system, energy, param, points)
         if isinstance(plan, _Plan):
             logger.debug(
                 "reduced sweep of %r: %d changed orbitals, %d values",
