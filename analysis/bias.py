@@ -403,6 +403,10 @@ def two_terminal_conductance(
             incidence.T @ G @ incidence, position[int(source)], position[int(sink)]
         )
     source, sink = check_source_sink(source, sink, G.shape[0])
+    if G.shape[0] == 2:
+        # No terminal floats: I_source = G_ss · 1 + G_s,sink · 0, the row of G times the set
+        # voltages, which is what the bias solution computes (no solve, no check can fail).
+        return float(G[source, source] + G[source, sink] * 0.0)
     return float(_solve_plain(G, voltages={source: 1.0, sink: 0.0}).currents[source])
 
 

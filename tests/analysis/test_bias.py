@@ -241,3 +241,22 @@ def test_two_terminal_conductance_names_leads_through_terminals():
         two_terminal_conductance(G, (0, 0), 5, terminals=[0, 3, 5])
     with pytest.raises(ValueError, match="source and sink must differ, both are 3"):
         two_terminal_conductance(G, 3, 3, terminals=[0, 3, 5])
+
+
+def test_two_terminal_conductance_of_two_leads_is_the_bias_solution_bit_for_bit():
+    """M = 2 (no floating terminal) skips the bias solver: the same number to the last bit.
+
+    The closed form: with V_source = 1 and V_sink = 0, I_source = G_ss = T (Landauer).
+    Random T, a decoupled pair (T = 0, also as −0.0 on the diagonal) and tiny and large T.
+    """
+    rng = np.random.default_rng(11)
+    transmissions = [*rng.random(50) * 7.0, 0.0, 1e-300, 3e12]
+    for t in transmissions:
+        G = conductance_from_transmissions([[0, t], [t, 0]])
+        for source, sink in ((0, 1), (1, 0)):
+            solved = solve_bias(G, voltages={source: 1.0, sink: 0.0}).currents[source]
+            assert two_terminal_conductance(G, source, sink) == solved == t
+    skewed = np.array([[-0.0, 0.0], [0.0, -0.0]])  # a decoupled pair: no current
+    assert two_terminal_conductance(skewed, 1, 0) == 0.0
+    with pytest.raises(ValueError, match="source and sink must differ"):
+        two_terminal_conductance(np.zeros((2, 2)), 1, 1)

@@ -49,7 +49,7 @@ import scipy.sparse
 from systems.parameters import resolve_params
 from systems.validation import check_system, real
 from workflows.runs.options import RunOptions, run_options
-from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 from workflows.scattering.block_projectors import cell_block_projectors
 from workflows.scattering.nambu import NambuBlocks, nambu_leads
 from workflows.scattering.open_system import (
@@ -427,7 +427,7 @@ def _off_edges(kernel: _Kernel, energy: float, step: float):
     the trapezoid sum by far less than its own error.
     """
     system = kernel.open_system
-    energy = resolve_energy(system.fsyst, energy, system.params, GRID_NODE_SIDE)
+    energy = system.resolve_energy(energy, GRID_NODE_SIDE)
     try:
         return kernel(energy)
     except SingularLeadError:

@@ -19,7 +19,6 @@ from systems.parameters import resolve_params
 from systems.validation import boolean, check_source_sink, check_system
 from systems.validation import energy as check_energy
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, conductance_from_transmissions
-from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.block_projectors import cell_block_projectors
 
 __all__ = [
@@ -148,7 +147,7 @@ def conductance_matrix(
     energy = check_energy("energy", energy)
     blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
-    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
+    energy = open_system.resolve_energy(energy, at_band_edge)
     if blocks:
         return _block_conductance(open_system, energy)
     return open_system.conductance_matrix(energy)
@@ -191,7 +190,7 @@ def conductance_vs_energy(
     energies = np.asarray([check_energy("energy", e) for e in energies], dtype=float)
     # Assembled once: only the self-energies and the factorization depend on the energy.
     open_system = OpenSystem(fsyst, params=params)
-    solve_at = [resolve_energy(fsyst, e, open_system.params, at_band_edge) for e in energies]
+    solve_at = [open_system.resolve_energy(e, at_band_edge) for e in energies]
     matrices = [open_system.conductance_matrix(e) for e in solve_at]
     values = [two_terminal_conductance(g, source, sink) for g in matrices]
     return pd.DataFrame({"energy": energies, "G": values})

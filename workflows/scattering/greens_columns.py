@@ -34,7 +34,6 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from workflows.scattering import InterfaceGreensFunction, OpenSystem, broadening
-from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.block_projectors import interface_block_projectors
 
 
@@ -165,7 +164,7 @@ def lead_greens_columns(
     LeadGreensColumns
     """
     open_system = OpenSystem(fsyst, params=params)
-    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
+    energy = open_system.resolve_energy(energy, at_band_edge)
     sigmas = open_system.selfenergies(energy)
     interface = np.concatenate(open_system.interfaces)
     unique, position = np.unique(interface, return_inverse=True)

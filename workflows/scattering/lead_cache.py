@@ -20,6 +20,7 @@ not pickled (a copy sent to a worker starts empty).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -76,6 +77,9 @@ def _size(value: Any) -> int:
 class LeadSelfEnergyCache:
     """Lead self-energies already solved, keyed on (lead, energy, lead fingerprint).
 
+    Safe to share between the threads of one process (a lock guards every look-up and
+    insertion); a copy sent to another process starts empty.
+
     Parameters
     ----------
     max_bytes
@@ -93,38 +97,42 @@ class LeadSelfEnergyCache:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: tuple) -> Any | None:
         """The cached value of ``key`` (most recently used from now), or None."""
-        entry = self._entries.get(key)
-        if entry is None:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return entry[0]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[0]
 
     def put(self, key: tuple, value: Any) -> None:
         """Remember ``value`` under ``key``, dropping the oldest entries beyond the bound."""
         size = _size(value)
         if size > self.max_bytes:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._bytes -= old[1]
-        self._entries[key] = (value, size)
-        self._bytes += size
-        while self._bytes > self.max_bytes:
-            _, (_, dropped) = self._entries.popitem(last=False)
-            self._bytes -= dropped
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
 
     def clear(self) -> None:
         """Forget every entry (the counters stay)."""
-        self._entries.clear()
-        self._bytes = 0
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
 
     def __getstate__(self) -> dict:
         return {"max_bytes": self.max_bytes, "hits": 0, "misses": 0}

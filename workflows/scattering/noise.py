@@ -27,7 +27,6 @@ from systems.parameters import resolve_params
 from systems.validation import boolean, check_source_sink, check_system, choice
 from systems.validation import energy as check_energy
 from workflows.scattering import OpenSystem
-from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.dephasing import eliminate_floating_probes
 from workflows.scattering.nambu import refuse_lead_totals
 from workflows.scattering.scattering_matrices import ScatteringMatrix
@@ -78,7 +77,7 @@ def scattering_matrix(
     energy = check_energy("energy", energy)
     blocks = boolean("blocks", blocks)
     open_system = OpenSystem(fsyst, params=params)
-    energy = resolve_energy(fsyst, energy, open_system.params, at_band_edge)
+    energy = open_system.resolve_energy(energy, at_band_edge)
     return open_system.scattering_matrix(energy, blocks=blocks)
 
 

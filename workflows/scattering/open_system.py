@@ -37,7 +37,7 @@ import scipy.sparse
 from systems.parameters import resolve_params
 from systems.validation import MAX_ENERGY, boolean, choice
 from workflows.scattering.backends import SOLVERS, FactorizationBackend, choose_backend
-from workflows.scattering.band_edges import lead_modes
+from workflows.scattering.band_edges import lead_modes, resolve_energy
 from workflows.scattering.block_projectors import interface_block_projectors
 from workflows.scattering.hamiltonian_updates import (
     HamiltonianChange,
@@ -279,6 +279,9 @@ class OpenSystem:
         self._changes: dict[frozenset[str], Any] = {}
         self.lead_cache = lead_cache
         self._fingerprints: dict[int, bytes] = {}
+        # Energies that resolve_energy returned after checking every lead for band edges
+        # (own params): the mode solves there skip the same check.
+        self._edge_checked: set[float] = set()
         self.backend: FactorizationBackend = choose_backend(self, solver)
 
     @property
@@ -291,6 +294,30 @@ class OpenSystem:
         offsets = self.orbital_offsets
         parts = [np.arange(offsets[s], offsets[s + 1]) for s in sites]
         return np.concatenate(parts).astype(int) if parts else np.zeros(0, dtype=int)
+
+    def resolve_energy(self, energy: float, at_band_edge: str | None = None) -> float:
+        """The energy at which to solve (:func:`workflows.scattering.band_edges.resolve_energy`
+        with :attr:`params`).
+
+        With a one-sided ``at_band_edge`` (``"above"``/``"below"``) every lead has been
+        checked for a band edge at the returned energy: the self-energies at that energy
+        do not check again (a grid of energies pays one check per lead and energy, not two).
+
+        Parameters
+        ----------
+        energy
+            The energy asked for (units of t).
+        at_band_edge
+            None/``"refuse"``, ``"above"`` or ``"below"``.
+
+        Returns
+        -------
+        float
+        """
+        resolved = resolve_energy(self.fsyst, energy, self.params, at_band_edge)
+        if at_band_edge in ("above", "below"):  # resolve_energy checked every lead there
+            self._edge_checked.add(resolved)
+        return resolved
 
     def selfenergies(
         self,
@@ -358,7 +385,8 @@ class OpenSystem:
             if cached is not None:
                 sigma, propagating = cached
                 return propagating, sigma
-        propagating, stabilized = lead_modes(self.fsyst, index, energy, params)
+        checked = own_params and energy in self._edge_checked
+        propagating, stabilized = lead_modes(self.fsyst, index, energy, params, checked=checked)
         sigma = np.asarray(stabilized.selfenergy())
         if np.imag(energy) == 0:
             check_coupling(sigma, energy, index)
@@ -507,7 +535,8 @@ class OpenSystem:
         if at == energy and lead in known:
             propagating = known[lead]  # from the self-energies just computed at this energy
         else:
-            propagating = lead_modes(self.fsyst, lead, energy, self.params)[0]
+            checked = energy in self._edge_checked
+            propagating = lead_modes(self.fsyst, lead, energy, self.params, checked=checked)[0]
         block_counts = getattr(propagating, "block_nmodes", None)
         if blocks and block_counts is not None and len(block_counts) > 0:
             return [int(n) for n in block_counts]

@@ -44,6 +44,7 @@ from workflows.scattering import (
 )
 from workflows.scattering.band_edges import resolve_energy
 from workflows.scattering.conductance import conductance_matrix
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nambu import refuse_lead_totals
 
 __all__ = ["SweepFallbackWarning", "reduces", "sweep"]
@@ -80,6 +81,15 @@ def _lead_parameters(lead) -> frozenset[str] | None:
     return None if names is None else frozenset(names)
 
 
+def _leads_reading(fsyst: kwant.system.FiniteSystem, param: str) -> list[int]:
+    """The leads that read ``param`` (or may: a lead that does not list its parameters)."""
+    return [
+        i
+        for i, lead in enumerate(fsyst.leads)
+        if (names := _lead_parameters(lead)) is None or param in names
+    ]
+
+
 def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]) -> _Plan | str:
     """Find the changed matrix elements of every value; a reason (str) if reduction does not pay."""
     fsyst = open_system.fsyst
@@ -87,11 +97,7 @@ def _plan(open_system: OpenSystem, energy: float, param: str, points: list[dict]
     limit = min(MAX_PERTURBATION_ORBITALS, int(MAX_PERTURBATION_FRACTION * n_orbs))
 
     interfaces = open_system.interfaces
-    varying_leads = [
-        i
-        for i, lead in enumerate(fsyst.leads)
-        if (names := _lead_parameters(lead)) is None or param in names
-    ]
+    varying_leads = _leads_reading(fsyst, param)
     reference_sigma = open_system.selfenergies(energy)
 
     support: set[int] = set()
@@ -229,6 +235,7 @@ def sweep(
     params: Mapping[str, Any] | None = None,
     method: str = "auto",
     at_band_edge: str | None = None,
+    lead_cache: LeadSelfEnergyCache | None = None,
 ) -> np.ndarray:
     """Conductance matrices along one Kwant parameter, at fixed energy.
 
@@ -267,6 +274,11 @@ def sweep(
         :func:`workflows.conductance_matrix`, at every value (a swept lead
         parameter moves the edges; values whose one-sided energies differ are
         solved directly).
+    lead_cache
+        A :class:`workflows.scattering.lead_cache.LeadSelfEnergyCache` for the leads'
+        self-energies at the first value (reduced method), e.g. shared by the sweeps of
+        many disorder samples whose leads are the same: each lead is then solved once
+        per energy.  None (default): solved in every sweep.
 
     Returns
     -------
@@ -298,13 +310,17 @@ def sweep(
     if not points:
         return np.zeros((0, n_leads, n_leads))
     refuse_lead_totals(fsyst, points[0], "a swept lead-total conductance matrix")
-    solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
+    if _leads_reading(fsyst, param):
+        solve_at = [resolve_energy(fsyst, energy, p, at_band_edge) for p in points]
+    else:  # the leads, hence their band edges, are the same at every value: resolved once
+        solve_at = [resolve_energy(fsyst, energy, points[0], at_band_edge)] * len(points)
     if len(set(solve_at)) > 1:  # a one-sided limit that moves along the sweep
         pairs = zip(solve_at, points, strict=True)
         return np.array([conductance_matrix(fsyst, e, params=p) for e, p in pairs], dtype=float)
     energy = solve_at[0]
     if method != "direct":
-        plan = _plan(OpenSystem(fsyst, params=points[0]), energy, param, points)
+        open_system = OpenSystem(fsyst, params=points[0], lead_cache=lead_cache)
+        plan = _plan(open_system, energy, param, points)
         if isinstance(plan, _Plan):
             logger.debug(
                 "reduced sweep of %r: %d changed orbitals, %d values",

@@ -21,7 +21,7 @@ from analysis.heat import HeatSolution, onsager_from_conductances, solve_heat
 from systems.validation import check_system, lead_index, real
 from systems.validation import energy as check_energy
 from workflows.scattering import OpenSystem
-from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.band_edges import GRID_NODE_SIDE
 
 __all__ = ["conductance_grid", "heat_transport", "onsager_matrix"]
 
@@ -48,9 +48,7 @@ def conductance_grid(
     open_system = OpenSystem(fsyst, params=params)  # H assembled once for every energy
 
     def matrix(energy: float) -> np.ndarray:  # a node on a band edge: the limit from above
-        energy = resolve_energy(
-            fsyst, check_energy("energy", energy), open_system.params, GRID_NODE_SIDE
-        )
+        energy = open_system.resolve_energy(check_energy("energy", energy), GRID_NODE_SIDE)
         return open_system.conductance_matrix(energy)
 
     return window_grid(matrix, windows, tol=tol, max_points=max_points)

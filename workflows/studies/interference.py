@@ -35,6 +35,7 @@ from systems.validation import iterable, real, real_array
 from workflows.runs.options import RunOptions, run_options
 from workflows.runs.provenance import run_provenance
 from workflows.scattering.band_edges import GRID_NODE_SIDE
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.sweeps import sweep
 from workflows.studies.ring_points import (
     _check_traces,
@@ -462,6 +463,7 @@ def disorder_ensemble(
         params=base,
         source=source,
         sink=sink,
+        lead_cache=LeadSelfEnergyCache(),  # the samples share their leads: solved once
     )
     table = run_study_grid(
         "disorder_ensemble",

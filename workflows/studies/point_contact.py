@@ -23,7 +23,8 @@ from systems.validation import integer, real
 from workflows.runs.options import RunOptions, run_options
 from workflows.runs.recipes import SystemRecipe
 from workflows.scattering import OpenSystem
-from workflows.scattering.band_edges import GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.band_edges import GRID_NODE_SIDE
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.mode_counts import open_modes
 from workflows.studies.study_runs import (
     StudySystem,
@@ -48,6 +49,7 @@ def gate_point(
     energy_samples: int,
     params: Mapping[str, Any],
     V_gate: float,
+    lead_cache: LeadSelfEnergyCache | None = None,
 ) -> dict[str, float]:
     """Point function of :func:`qpc_conductance`: the QPC at one gate voltage.
 
@@ -66,6 +68,10 @@ def gate_point(
         The fixed Kwant parameters (not ``V_gate``).
     V_gate
         The gate voltage of the point (t).
+    lead_cache
+        Lead self-energies shared by the points run in one process: the gate does not
+        reach the leads, so each lead is solved once per energy (a copy sent to a worker
+        process starts empty).
 
     Returns
     -------
@@ -76,10 +82,10 @@ def gate_point(
     fsyst = study_system(system)
     point = updated_params(params, {"V_gate": float(V_gate)})
 
-    open_system = OpenSystem(fsyst, params=point)  # H assembled once for every energy
+    open_system = OpenSystem(fsyst, params=point, lead_cache=lead_cache)  # H assembled once
 
     def conductance(e: float, at_band_edge: str | None = None) -> float:
-        e = resolve_energy(fsyst, check_energy("energy", e), open_system.params, at_band_edge)
+        e = open_system.resolve_energy(check_energy("energy", e), at_band_edge)
         return two_terminal_conductance(open_system.conductance_matrix(e))
 
     result = {"G": conductance(energy)}
@@ -158,6 +164,7 @@ def qpc_conductance(
         temperature=float(temperature),
         energy_samples=int(energy_samples),
         params=fixed,
+        lead_cache=LeadSelfEnergyCache(),
     )
     table = run_study_grid(
         "qpc_conductance",

@@ -26,6 +26,7 @@ from systems.parameters import check_swept_param, updated_params
 from systems.validation import check_system, flux_period
 from systems.validation import energy as check_energy
 from workflows.runs.recipes import SystemRecipe
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.sweeps import sweep
 from workflows.studies.study_runs import study_system
 
@@ -144,6 +145,7 @@ def flux_trace_point(
     source: int = 0,
     sink: int = 1,
     at_band_edge: str | None = None,
+    lead_cache: LeadSelfEnergyCache | None = None,
     **point: Any,
 ) -> dict[str, np.ndarray]:
     """Point function of the interference studies: the trace G(φ) at one point.
@@ -163,6 +165,9 @@ def flux_trace_point(
     at_band_edge
         At a band edge of a lead: None (refuse) or the one-sided limit
         ``"above"``/``"below"`` (see :func:`workflows.conductance_matrix`).
+    lead_cache
+        Lead self-energies shared by the points run in one process (see
+        :func:`workflows.sweep`); a copy sent to a worker process starts empty.
     **point
         The grid's parameters at this point (Kwant parameters such as ``salt``
         or ``eta``, or ``energy``).
@@ -180,6 +185,7 @@ def flux_trace_point(
         np.asarray(flux),
         params=updated_params(params, point),
         at_band_edge=at_band_edge,
+        lead_cache=lead_cache,
     )
     return {"G": _two_terminal(matrices, source, sink)}
 

@@ -39,7 +39,7 @@ from systems.validation import check_source_sink, check_system, choice, iterable
 from systems.validation import energy as check_energy
 from workflows.runs.options import RunOptions, run_options
 from workflows.scattering import OpenSystem
-from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE, resolve_energy
+from workflows.scattering.band_edges import AT_BAND_EDGE, GRID_NODE_SIDE
 from workflows.studies.study_runs import (
     StudySystem,
     observable,
@@ -80,9 +80,7 @@ def transmission_function(
     choice("at_band_edge", at_band_edge, AT_BAND_EDGE)
 
     def transmission(energy: float) -> float:
-        energy = resolve_energy(
-            fsyst, check_energy("energy", energy), open_system.params, at_band_edge
-        )
+        energy = open_system.resolve_energy(check_energy("energy", energy), at_band_edge)
         g = open_system.conductance_matrix(energy)
         return two_terminal_conductance(g, source, sink)  # others floating (none for M = 2)
 

@@ -7,7 +7,8 @@ import tinyarray
 
 import systems
 from analysis import chain_barrier_transmission
-from workflows.scattering import OpenSystem
+from workflows.scattering import OpenSystem, band_edges
+from workflows.scattering.band_edges import BandEdgeError
 
 SOLVERS = ["mumps", "scipy"]
 
@@ -136,3 +137,45 @@ def test_band_edges_are_checked_on_the_leads_asked_for():
     with pytest.raises(ValueError, match="band edge of lead 1"):
         open_system.selfenergies(edge, leads=[1, probes[0]])
     assert len(open_system.selfenergies(edge + 1e-3, leads=[probes[0], 1])) == 2
+
+
+def test_a_resolved_energy_is_checked_once_per_lead_and_solved_as_kwant_does(monkeypatch):
+    """resolve_energy(..., "above") checks every lead; the mode solves then do not check again.
+
+    A grid of energies used to run the band-edge eigensolve twice per lead and energy (once
+    to resolve the energy, once inside the mode solve).  Conductances against Kwant: 1e-11
+    e²/h, as above (two factorizations, each exact up to rounding).
+    """
+    fsyst, params = _spin_orbit_wire()
+    checks = []
+    check_lead = band_edges.check_lead
+
+    def counted(lead, energy, params, *, index=None):
+        checks.append((index, energy))
+        return check_lead(lead, energy, params, index=index)
+
+    monkeypatch.setattr(band_edges, "check_lead", counted)
+    open_system = OpenSystem(fsyst, params=params)
+    energies = (0.4, 0.9, 1.3)
+    for energy in energies:
+        resolved = open_system.resolve_energy(energy, "above")
+        assert resolved == energy  # no band edge here
+        expected = kwant.smatrix(fsyst, energy, params=open_system.params).conductance_matrix()
+        np.testing.assert_allclose(open_system.conductance_matrix(resolved), expected, atol=1e-11)
+    assert sorted(checks) == sorted((lead, e) for e in energies for lead in (0, 1))
+    checks.clear()
+    open_system.conductance_matrix(1.5)  # not resolved one-sided: the mode solve checks
+    assert sorted(checks) == [(0, 1.5), (1, 1.5)]
+
+
+def test_an_edge_resolved_to_its_one_sided_limit_is_still_refused_when_asked_for_directly():
+    fsyst = systems.wire(6, 3).finalized()
+    open_system = OpenSystem(fsyst)
+    edge = 2.0  # second subband edge of a 3-site strip, 2t(1 − cos(2π/4)), exact in floats
+    above = open_system.resolve_energy(edge, "above")
+    assert edge < above < edge + 1e-6
+    expected = kwant.smatrix(fsyst, above, params=open_system.params).conductance_matrix()
+    np.testing.assert_allclose(open_system.conductance_matrix(above), expected, atol=1e-11)
+    assert open_system.resolve_energy(edge) == edge  # refuse: returned unchecked
+    with pytest.raises(BandEdgeError, match="band edge of lead 0"):
+        open_system.conductance_matrix(edge)

@@ -16,7 +16,7 @@ import systems
 import workflows
 import workflows.scattering.sweeps
 from workflows import sweep
-from workflows.scattering import SweepFallbackWarning
+from workflows.scattering import SweepFallbackWarning, band_edges
 
 TOL = 1e-8
 RING = {"t": 1.0, "V": 0.0, "disorder": 0.0, "salt": "0"}
@@ -300,3 +300,44 @@ def test_bad_input_is_rejected_before_solving():
     with pytest.raises(TypeError, match="finalized"):
         sweep(systems.ab_ring(4, 7, 2), 1.0, "phi", [0.1])
     assert sweep(fsyst, 1.0, "phi", []).shape == (0, 2, 2)
+
+
+def _counting_resolve(monkeypatch) -> list[dict]:
+    """Record the params of every energy resolution of a sweep."""
+    resolve = workflows.scattering.sweeps.resolve_energy
+    calls = []
+
+    def counted(fsyst, energy, params, at_band_edge=None, **kwargs):
+        calls.append(params)
+        return resolve(fsyst, energy, params, at_band_edge, **kwargs)
+
+    monkeypatch.setattr(workflows.scattering.sweeps, "resolve_energy", counted)
+    return calls
+
+
+def test_a_flux_sweep_at_a_lead_band_edge_resolves_the_energy_once(monkeypatch):
+    """No lead reads ``phi``: the one-sided energy is the same at every flux, found once.
+
+    E = 1.0 t is the first band edge of the ring's two-site leads (E_1 = t); the sweep
+    solves at the energy just above, as plain Kwant does there (to TOL, as above).
+    """
+    fsyst = systems.ab_ring(4, 7, 2).finalized()
+    flux = np.linspace(0, 1, 6, endpoint=False)
+    calls = _counting_resolve(monkeypatch)
+    swept = sweep(fsyst, 1.0, "phi", flux, at_band_edge="above")
+    assert len(calls) == 1
+    above = band_edges.resolve_energy(fsyst, 1.0, {**RING, "phi": 0.0}, "above")
+    assert 1.0 < above < 1.0 + 1e-6
+    assert np.abs(swept - plain_kwant(fsyst, above, "phi", flux, RING)).max() < TOL
+    with pytest.raises(band_edges.BandEdgeError, match="band edge"):
+        sweep(fsyst, 1.0, "phi", flux)  # refused, as before
+
+
+def test_a_sweep_of_a_lead_parameter_resolves_the_energy_at_every_value(monkeypatch):
+    """The right lead reads ``V_lead``: its band edges move, so each value is resolved."""
+    fsyst = _chain_with_gated_lead()
+    values = np.linspace(-0.6, 0.6, 5)
+    calls = _counting_resolve(monkeypatch)
+    swept = sweep(fsyst, 0.7, "V_lead", values, params={"V": 0.2}, at_band_edge="above")
+    assert [params["V_lead"] for params in calls] == list(values)
+    assert np.abs(swept - plain_kwant(fsyst, 0.7, "V_lead", values, {"V": 0.2})).max() < TOL

@@ -167,3 +167,27 @@ def test_a_shared_params_dict_stays_shared_through_a_study():
     assert np.array_equal(trace["G"].to_numpy(), plain["G"].to_numpy())
     with pytest.raises(ValueError, match="eta"):
         workflows.ab_oscillations(fsyst, 1.5, FLUX, params={"eta": 0.1})
+
+
+def test_disorder_samples_share_their_leads_and_equal_plain_kwant(monkeypatch):
+    """Disorder lives in the ring, not in the leads: each lead is solved once for the whole
+    ensemble (in this process); every G(φ) is Kwant's transmission to 1e-8 e²/h (as above)."""
+    import workflows.scattering.open_system as open_system
+
+    solved = []
+    lead_modes = open_system.lead_modes
+
+    def counted(fsyst, lead, energy, params, **kwargs):
+        solved.append(lead)
+        return lead_modes(fsyst, lead, energy, params, **kwargs)
+
+    monkeypatch.setattr(open_system, "lead_modes", counted)
+    fsyst = systems.ab_ring(4, 7, 2).finalized()
+    flux = FLUX[::4]
+    salts = ["a", "b", "c"]
+    frame = workflows.disorder_ensemble(fsyst, 1.3, salts, disorder=1.5, flux=flux)
+    assert sorted(solved) == [0, 1]
+    for (salt, phi), g in frame.set_index(["salt", "phi"])["G"].items():
+        params = {**RING, "disorder": 1.5, "salt": salt, "phi": phi}
+        assert abs(g - kwant.smatrix(fsyst, 1.3, params=params).transmission(1, 0)) < 1e-8
+    assert frame["G"].groupby(frame["salt"]).mean().std() > 1e-3  # the samples do differ

@@ -101,3 +101,32 @@ def test_qpc_scan_resumes_from_its_store_and_runs_on_two_workers(
     )
     assert "SupervisedPool (2 workers)" in parallel.attrs["provenance"]["executor"]
     pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+
+
+def test_the_gate_points_share_the_leads_and_equal_plain_kwant(monkeypatch):
+    """The gate does not reach the leads: each lead is solved once per energy for the whole
+    scan (in this process), and every G is Kwant's transmission (to 1e-10 e²/h: two
+    exact solvers, rounding apart), also in a field (B is read by the leads)."""
+    import kwant
+
+    import systems
+    import workflows.scattering.open_system as open_system
+
+    solved = []
+    lead_modes = open_system.lead_modes
+
+    def counted(fsyst, lead, energy, params, **kwargs):
+        solved.append((lead, energy))
+        return lead_modes(fsyst, lead, energy, params, **kwargs)
+
+    monkeypatch.setattr(open_system, "lead_modes", counted)
+    gates = [0.0, 0.4, 0.9, 1.6]
+    for field in (0.0, 0.02):
+        solved.clear()
+        frame = qpc_conductance(_qpc(12, 8), 0.45, gates, params={"B": field})
+        assert sorted(solved) == [(0, 0.45), (1, 0.45)]
+        fsyst = systems.qpc(12, 8).finalized()
+        for gate, g in zip(gates, frame["G"], strict=True):
+            params = systems.resolve_params(fsyst, {"B": field, "V_gate": gate})
+            expected = kwant.smatrix(fsyst, 0.45, params=params).transmission(1, 0)
+            assert g == pytest.approx(expected, abs=1e-10)
