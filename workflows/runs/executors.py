@@ -146,26 +146,73 @@ def pin_native_threads(threads: int = 1) -> None:
     threadpoolctl.threadpool_limits(limits=threads)
 
 
-#: The fork-server watchdog (Linux): run with ``python -I -S -c`` and two arguments, the
-#: fork server's pid and its start time (field 22 of /proc/PID/stat); its standard input
-#: is the read end of a pipe whose only writer is the driver.  When the driver dies, by
-#: any signal, the read returns end-of-file and the watchdog SIGKILLs the fork server,
-#: if the pid still names the same process.
+#: The fork-server watchdog (Linux), run with ``python -I -S -c`` and two arguments, the
+#: driver's pid and process group.  Its standard input is the read end of a pipe whose only writer
+#: is the driver.  It is started *before* the fork server; once the server runs, the driver
+#: writes its pid and start time (field 22 of /proc/PID/stat) into the pipe.  When the
+#: driver dies, by any signal, the read returns end-of-file and the watchdog SIGKILLs the
+#: fork server, if the pid still names the same process.  A driver killed after the server
+#: started but before that line was written leaves the server orphaned: the watchdog then
+#: kills the fork servers of the driver's process group started after itself whose parent
+#: is the driver (exiting: the kernel closes a process's files before it hands its children
+#: to another parent) or no longer in that group (adopted by init or a subreaper; a live
+#: driver's server has that driver, of the group, as parent).  A server forked by a driver
+#: killed before the exec holds a copy of the pipe until its exec closes it: its command
+#: line may not be readable yet when the pipe closes, so the watchdog looks for 0.2 s.
 _WATCHDOG = """
-import os, signal, sys
-pid, start = int(sys.argv[1]), sys.argv[2]
+import os, signal, sys, time
+
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as file:
+        return file.read().rsplit(")", 1)[1].split()  # [1] ppid, [2] pgrp, [19] start
+
+def orphaned_servers(driver, group, since):
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as file:
+                if b"multiprocessing.forkserver import main" not in file.read():
+                    continue
+            fields = stat(name)
+            if fields[2] != group or int(fields[19]) < since:
+                continue
+            try:
+                adopted = fields[1] == driver or stat(fields[1])[2] != group
+            except OSError:
+                adopted = True
+            if adopted:
+                found.append((name, fields[19]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+driver, group, since = sys.argv[1], sys.argv[2], int(stat(os.getpid())[19])
+told = b""
 try:
-    while os.read(0, 1):
-        pass
+    while chunk := os.read(0, 64):
+        told += chunk
 except OSError:
     pass
+servers = []
 try:
-    with open(f"/proc/{pid}/stat") as stat:
-        same = stat.read().rsplit(")", 1)[1].split()[19] == start
-    if same:
-        os.kill(pid, signal.SIGKILL)
-except (OSError, IndexError):
+    servers = [tuple(told.decode().split()[:2])] if told else []
+except (ValueError, UnicodeDecodeError):
     pass
+for _ in range(20 if not told else 0):
+    # The pipe also closes when a server forked from the driver execs (its copy of the
+    # pipe is closed on exec), before its command line is readable: look again, 0.2 s.
+    servers = orphaned_servers(driver, group, since)
+    if servers:
+        break
+    time.sleep(0.01)
+for pid, start in servers:
+    try:
+        if stat(pid)[19] == start:
+            os.kill(int(pid), signal.SIGKILL)
+    except (OSError, ValueError, IndexError):
+        pass
 """
 
 #: Fork-server pid -> (its watchdog's pid, the write end of the watchdog's pipe), held for the
@@ -181,6 +228,29 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
+def _spawn_watchdog() -> tuple[int, int] | None:
+    """Start a watchdog (``_WATCHDOG``): its pid and the write end of its pipe, or None."""
+    read, write = os.pipe()  # not inherited by other children (close-on-exec)
+    # posix_spawn, not subprocess.Popen: the watchdog outlives this process by design, and a
+    # Popen object never waited for warns (ResourceWarning) when it is collected at exit
+    files = [(os.POSIX_SPAWN_DUP2, read, 0)]  # stdin: the pipe; stdout, stderr: nowhere
+    files += [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+    try:
+        watchdog = os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(os.getpid()), str(os.getpgrp())],
+            os.environ,
+            file_actions=files,
+            setsid=True,  # a Ctrl-C in the terminal is for the driver, not for the watchdog
+        )
+    except OSError:  # pragma: no cover - no guard, the fork server exits after its preload
+        os.close(write)
+        return None
+    finally:
+        os.close(read)
+    return watchdog, write
+
+
 def _watch_fork_server() -> None:
     """Start the fork server now, with a watchdog that kills it when this process dies.
 
@@ -190,44 +260,35 @@ def _watch_fork_server() -> None:
     (``prctl(PR_SET_PDEATHSIG)``), but the fork server cannot (the preload comes first,
     and the signal would follow the death of the *thread* that started it, not of the
     process).  So a tiny separate process (no imports but ``os``, started in
-    milliseconds) waits on a pipe whose only writer is this process and SIGKILLs the
-    fork server when the pipe closes, after checking by its start time that the pid
-    still names the same process.  Linux only (it reads /proc); elsewhere the fork
+    milliseconds), started before the fork server, waits on a pipe whose only writer is
+    this process, learns the fork server's pid through it as soon as the server runs, and
+    SIGKILLs the server when the pipe closes, after checking by its start time that the
+    pid still names the same process.  Linux only (it reads /proc); elsewhere the fork
     server exits by itself once its preload is done.
     """
     if not sys.platform.startswith("linux"):
         return
     import multiprocessing.forkserver  # POSIX only: called where the fork server exists
 
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    running = getattr(server, "_forkserver_pid", None)
+    if running in _WATCHED_SERVERS and _start_time(running) is not None:
+        return  # started and watched by an earlier pool of this process
+    spawned = _spawn_watchdog()
+    if spawned is None:
+        return
+    watchdog, write = spawned
     try:
         multiprocessing.forkserver.ensure_running()
     except Exception:  # pragma: no cover - the pool's own start reports the problem
+        os.close(write)  # end-of-file, no pid: the watchdog finds no orphaned server, exits
         return
-    server = getattr(multiprocessing.forkserver, "_forkserver", None)
     pid = getattr(server, "_forkserver_pid", None)
-    if not isinstance(pid, int) or pid in _WATCHED_SERVERS:
-        return
-    start = _start_time(pid)
-    if start is None:
-        return
-    read, write = os.pipe()  # not inherited by other children (close-on-exec)
-    # posix_spawn, not subprocess.Popen: the watchdog outlives this process by design, and a
-    # Popen object never waited for warns (ResourceWarning) when it is collected at exit
-    files = [(os.POSIX_SPAWN_DUP2, read, 0)]  # stdin: the pipe; stdout, stderr: nowhere
-    files += [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
-    try:
-        watchdog = os.posix_spawn(
-            sys.executable,
-            [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(pid), start],
-            os.environ,
-            file_actions=files,
-            setsid=True,  # a Ctrl-C in the terminal is for the driver, not for the watchdog
-        )
-    except OSError:  # pragma: no cover - no guard, the fork server exits after its preload
+    start = _start_time(pid) if isinstance(pid, int) else None
+    if start is None or pid in _WATCHED_SERVERS:  # no server, or already watched
         os.close(write)
         return
-    finally:
-        os.close(read)
+    os.write(write, f"{pid} {start}\n".encode())
     _WATCHED_SERVERS[pid] = (watchdog, write)
 
 
