@@ -186,7 +186,7 @@ def test_density_equals_poisson_charge(device, equilibrium):
 
 def _kwant_landauer_current(fsyst, params, mus, temperature):
     """(e/h) ∫ T(E) (f_s − f_d) dE (e·t/h) with T from ``kwant.smatrix``, by
-    :func:`scipy.integrate.quad` to 1e-10 absolute, split at μ_s, μ_d and the leads' band
+    :func:`scipy.integrate.quad` to 1e-9 absolute, split at μ_s, μ_d and the leads' band
     edges (on-site 2 + V_l, hopping −1: the band is [V_l, 4 + V_l])."""
     mu_s, mu_d = mus
 
@@ -201,9 +201,9 @@ def _kwant_landauer_current(fsyst, params, mus, temperature):
     edges = [params[name] + offset for name in ("V_source", "V_drain") for offset in (0.0, 4.0)]
     breaks = sorted(x for x in [*edges, mu_s, mu_d] if low < x < high)
     current, error = scipy.integrate.quad(
-        integrand, low, high, points=breaks, epsabs=1e-10, epsrel=0, limit=200
+        integrand, low, high, points=breaks, epsabs=1e-9, epsrel=0, limit=200
     )
-    assert error < 1e-10
+    assert error < 1e-9
     return current
 
 
@@ -211,10 +211,11 @@ def _kwant_landauer_current(fsyst, params, mus, temperature):
 def test_terminal_currents_sum_to_zero_and_equal_landauer(device):
     """Σ_l I_l = 0 at finite bias in the self-consistent potential, and the Meir–Wingreen
     current from G^n equals the Landauer integral of Kwant's own transmission (independent
-    routes: Kwant's S matrix and SciPy's quadrature; the quadratures' tol 1e-10 each bound
-    the difference).  The solution's residual, recomputed with an independent density (a
-    fresh adaptive rule, not the one frozen for the solve), is within the Hartree tolerance
-    plus what the density's tol can change in K n."""
+    routes: Kwant's S matrix and SciPy's quadrature; the quadratures' targets, 1e-10 for
+    the current and 1e-9 for the reference, bound the difference: asserted 1e-8).  The
+    solution's residual, recomputed with an independent density (a fresh adaptive rule,
+    not the one of the solve's last iterate), is within the Hartree tolerance plus what the
+    density's tol can change in K n."""
     bias = 0.2
     voltages = dict(VOLTAGES, source=-bias / 2, drain=bias / 2)
     solution = hartree(device, energy=E_F, temperature=KT, voltages=voltages, tolerance=1e-8)
@@ -229,7 +230,7 @@ def test_terminal_currents_sum_to_zero_and_equal_landauer(device):
     assert abs(currents.sum()) < 1e-9
     landauer = _kwant_landauer_current(device.fsyst, solution.params, solution.mu, KT)
     assert currents[0] > 1e-3
-    assert currents[0] == pytest.approx(landauer, abs=1e-9)
+    assert currents[0] == pytest.approx(landauer, abs=1e-8)
     fresh = electron_density(
         device.fsyst,
         mu=solution.mu,
