@@ -67,6 +67,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import sys
+import threading
 from pathlib import Path
 
 import threadpoolctl
@@ -149,10 +150,11 @@ def pin_native_threads(threads: int = 1) -> None:
 #: The fork-server watchdog (Linux), run with ``python -I -S -c`` and two arguments, the
 #: driver's pid and process group.  Its standard input is the read end of a pipe whose only writer
 #: is the driver.  It is started *before* the fork server; once the server runs, the driver
-#: writes its pid and start time (field 22 of /proc/PID/stat) into the pipe.  When the
+#: writes its pid and start time (field 22 of /proc/PID/stat) into the pipe, or "none" when
+#: it watches no new server (the start failed, or another watchdog has it).  When the
 #: driver dies, by any signal, the read returns end-of-file and the watchdog SIGKILLs the
 #: fork server, if the pid still names the same process.  A driver killed after the server
-#: started but before that line was written leaves the server orphaned: the watchdog then
+#: started but before any line was written leaves the server orphaned: the watchdog then
 #: kills the fork servers of the driver's process group started after itself whose parent
 #: is the driver (exiting: the kernel closes a process's files before it hands its children
 #: to another parent) or no longer in that group (adopted by init or a subreaper; a live
@@ -197,10 +199,11 @@ except OSError:
     pass
 servers = []
 try:
-    servers = [tuple(told.decode().split()[:2])] if told else []
-except (ValueError, UnicodeDecodeError):
+    words = told.decode().split()
+    servers = [tuple(words[:2])] if len(words) >= 2 else []
+except UnicodeDecodeError:
     pass
-for _ in range(20 if not told else 0):
+for _ in range(0 if told else 20):  # told anything ("none" included): no search
     # The pipe also closes when a server forked from the driver execs (its copy of the
     # pipe is closed on exec), before its command line is readable: look again, 0.2 s.
     servers = orphaned_servers(driver, group, since)
@@ -215,9 +218,11 @@ for pid, start in servers:
         pass
 """
 
-#: Fork-server pid -> (its watchdog's pid, the write end of the watchdog's pipe), held for the
-#: life of this process (the pipe's only writer; the kernel closes it when the process dies).
-_WATCHED_SERVERS: dict[int, tuple[int, int]] = {}
+#: Fork-server pid -> (its watchdog's pid, the write end of the watchdog's pipe, the server's
+#: start time), held for the life of this process (the pipe's only writer; the kernel closes
+#: it when the process dies).
+_WATCHED_SERVERS: dict[int, tuple[int, int, str]] = {}
+_WATCH_LOCK = threading.Lock()
 
 
 def _start_time(pid: int) -> str | None:
@@ -270,26 +275,44 @@ def _watch_fork_server() -> None:
         return
     import multiprocessing.forkserver  # POSIX only: called where the fork server exists
 
-    server = getattr(multiprocessing.forkserver, "_forkserver", None)
-    running = getattr(server, "_forkserver_pid", None)
-    if running in _WATCHED_SERVERS and _start_time(running) is not None:
-        return  # started and watched by an earlier pool of this process
-    spawned = _spawn_watchdog()
-    if spawned is None:
-        return
-    watchdog, write = spawned
+    with _WATCH_LOCK:  # two threads starting pools at once: one watchdog, one server
+        server = getattr(multiprocessing.forkserver, "_forkserver", None)
+        running = getattr(server, "_forkserver_pid", None)
+        watched = _WATCHED_SERVERS.get(running)
+        if watched is not None and _start_time(running) == watched[2]:
+            return  # started and watched by an earlier pool of this process
+        spawned = _spawn_watchdog()
+        if spawned is None:
+            return
+        watchdog, write = spawned
+        try:
+            multiprocessing.forkserver.ensure_running()
+        except Exception:  # pragma: no cover - the pool's own start reports the problem
+            _tell_watchdog(write, b"none\n")
+            return
+        pid = getattr(server, "_forkserver_pid", None)
+        start = _start_time(pid) if isinstance(pid, int) else None
+        if start is None or _WATCHED_SERVERS.get(pid, (0, 0, None))[2] == start:
+            _tell_watchdog(write, b"none\n")  # no server, or one watched already
+            return
+        if not _tell_watchdog(write, f"{pid} {start}\n".encode(), close=False):
+            return  # the watchdog died: the server runs unwatched, as without one
+        _WATCHED_SERVERS[pid] = (watchdog, write, start)
+
+
+def _tell_watchdog(write: int, line: bytes, *, close: bool = True) -> bool:
+    """Write ``line`` to a watchdog's pipe, then close the pipe if ``close``.
+
+    Returns whether the watchdog got the line (False: it has died; the pipe is closed).
+    """
     try:
-        multiprocessing.forkserver.ensure_running()
-    except Exception:  # pragma: no cover - the pool's own start reports the problem
-        os.close(write)  # end-of-file, no pid: the watchdog finds no orphaned server, exits
-        return
-    pid = getattr(server, "_forkserver_pid", None)
-    start = _start_time(pid) if isinstance(pid, int) else None
-    if start is None or pid in _WATCHED_SERVERS:  # no server, or already watched
+        os.write(write, line)
+    except OSError:
         os.close(write)
-        return
-    os.write(write, f"{pid} {start}\n".encode())
-    _WATCHED_SERVERS[pid] = (watchdog, write)
+        return False
+    if close:
+        os.close(write)
+    return True
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

@@ -285,3 +285,34 @@ def test_workers_that_cannot_start_fail_the_tasks_instead_of_looping():
             future.result(timeout=60)
         with pytest.raises(RuntimeError, match="after shutdown"):
             pool.submit(pow, 2, 3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_watchdog_searches_for_an_orphaned_fork_server_only_when_told_nothing():
+    """The fork-server watchdog's protocol, with a stand-in server (a child of this
+    process whose command line is a fork server's): told "none", it leaves the live
+    server alone; its pipe closed with no line at all (the driver died before telling),
+    it kills the server of the driver's process group whose parent is that driver."""
+    from workflows.runs import executors
+
+    def stand_in():
+        code = "from multiprocessing.forkserver import main; import time; time.sleep(30)"
+        return subprocess.Popen([sys.executable, "-c", code])
+
+    outcomes = []
+    for line in (b"none\n", None):
+        watchdog, write = executors._spawn_watchdog()
+        time.sleep(0.05)  # the stand-in starts after the watchdog, as a server would
+        server = stand_in()
+        try:
+            if line is None:
+                os.close(write)  # as the kernel does when the driver dies
+            else:
+                executors._tell_watchdog(write, line)
+            os.waitpid(watchdog, 0)  # the watchdog exits once it has decided
+            outcomes.append(server.poll())
+        finally:
+            server.kill()
+            server.wait()
+    assert outcomes[0] is None  # alive: told there was nothing to watch
+    assert outcomes[1] == -signal.SIGKILL  # the orphan search found it
