@@ -22,8 +22,9 @@ holds ``units.degeneracy`` electrons (g = 2 for a spinless model of spin-degener
 electrons, as :class:`systems.Units` says and as Thomas–Fermi counts them; 1, the default,
 for a spin-resolved model).
 
-**Method.**  F is solved by :func:`scipy.optimize.newton_krylov` (Jacobian–vector products
-by finite differences of F, inner solver LGMRES), as Thomas–Fermi
+**Method.**  F is solved by an inexact Newton–Krylov method
+(:func:`workflows.electrostatics.newton.solve_potential`: Jacobian–vector products by
+finite differences of F, inner solver LGMRES), as Thomas–Fermi
 (:mod:`workflows.electrostatics.thomas_fermi`), to ``max |F| ≤ tolerance`` (eV).  The
 density is computed to ``density_tol`` electrons per orbital, well below the finite
 difference step's effect on n, so that the Jacobian–vector products are not noise.
@@ -34,7 +35,9 @@ and line-search point.  The finite differences of the Jacobian–vector products
 iterate hold its rule fixed (``refine_window=False``): F(U + hv) − F(U) is then the change
 of the density, not of its quadrature (an adaptive rule changes with U and would add
 jumps of order ``density_tol`` / h), and those densities sample only energies whose lead
-self-energies are cached.
+self-energies are cached.  (The equilibrium part's number of Fermi poles follows the
+spectrum's bounds, which move with U; it changes rarely, in steps whose effect on n is
+below ``density_tol``.)
 
 A point that does not converge within ``max_iterations`` raises
 :class:`HartreeConvergenceError` (one line), which a scan records as a failed point.

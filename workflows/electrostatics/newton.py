@@ -41,9 +41,10 @@ def solve_potential(
 
     Each Newton step solves J δU = −F by LGMRES with Jacobian–vector products from finite
     differences of F (:class:`scipy.optimize.KrylovJacobian`), to the Eisenstat–Walker
-    forcing tolerance, then backtracks along δU until ‖F‖₂ decreases (Armijo); this is
-    :func:`scipy.optimize.newton_krylov`'s method (Kelley, *Iterative Methods for Linear
-    and Nonlinear Equations*, SIAM 1995, Ch. 6 and 8).
+    forcing tolerance, then backtracks along δU (halving) until ‖F‖₂ decreases enough
+    (Armijo), taking the best step tried if none does down to 1/64.  The inner solver and
+    forcing are :func:`scipy.optimize.newton_krylov`'s (Kelley, *Iterative Methods for
+    Linear and Nonlinear Equations*, SIAM 1995, Ch. 6 and 8).
 
     Parameters
     ----------
@@ -59,8 +60,8 @@ def solve_potential(
         F as evaluated for the finite differences about the current iterate: the same
         function, but holding fixed whatever ``residual`` adapted to that iterate (the
         quadrature rule of a density), so that F(U + hv) − F(U) is the change of F and
-        not of its approximation.  The last call to ``residual`` is always at the current
-        iterate.  Default: ``residual``.
+        not of its approximation.  When it is given, the last call to ``residual`` is
+        always at the current iterate (also on return).  Default: ``residual``.
 
     Returns
     -------
@@ -107,7 +108,9 @@ def _line_search(residual, u, f, size, step):
         if s <= _SHORTEST_STEP:
             break
         s /= 2
-    best_size, best_s, best = min(tried, key=lambda entry: entry[0])
+    best_size, best_s, best = min(
+        tried, key=lambda entry: entry[0] if np.isfinite(entry[0]) else np.inf
+    )
     if best_s == s:
         return best, f_trial, best_size
     f_best = residual(best)

@@ -9,7 +9,8 @@ electrostatic potential energy, itself the affine map of the charge
     F(U) = U − U₀(V) − K N(−E_c − U) = 0.
 
 The Jacobian 1 + K diag(ρ) (ρ the density of states) has a positive spectrum, K being
-positive definite.  F is solved by :func:`scipy.optimize.newton_krylov` (Jacobian–vector
+positive definite.  F is solved by an inexact Newton–Krylov method
+(:func:`workflows.electrostatics.newton.solve_potential`, Jacobian–vector
 products by finite differences; each costs one solve with the Poisson factorization made
 once; inner solver LGMRES) to ``max |F| ≤ tolerance`` (eV, i.e. V of potential).  Plain
 Anderson mixing (:func:`scipy.optimize.anderson`) was measured and not offered: a 2DEG

@@ -264,8 +264,8 @@ def electron_density(
         lead bands (:attr:`ElectronDensity.window_rule`): the integral starts
         from its subintervals.
     refine_window
-        Refine the window integral to ``tol`` (default).  With False and a
-        ``window_rule``, the rule is used as it is (a frozen rule: the same
+        Refine the window integral to ``tol`` (default).  With False (which
+        needs a ``window_rule`` at finite bias), the rule is used as it is (a frozen rule: the same
         energies whatever the potential in the region, so that the density is
         a smooth function of it; ``window_error`` still estimates its error).
         A self-consistent loop freezes the rule within a solve and refines it
@@ -278,7 +278,8 @@ def electron_density(
     Raises
     ------
     ValueError
-        ``window_rule`` was made for other reservoirs or lead bands.
+        ``window_rule`` was made for other reservoirs or lead bands, or
+        ``refine_window=False`` at finite bias without a ``window_rule``.
 
     Notes
     -----
@@ -300,7 +301,12 @@ def electron_density(
     in_window = bool(np.any(mus != mu_ref) or np.any(temperatures != t_ref))
     pieces = window_cuts(open_system, mus, temperatures) if in_window else None
     if pieces is not None:
-        starting_partition(pieces, window_rule)  # a rule of another window: refused now
+        starting_partition(pieces, window_rule, "window_rule")  # another window's: refused
+        if window_rule is None and not refine_window:
+            raise ValueError(
+                "refine_window=False needs a window_rule (ElectronDensity.window_rule of an "
+                "earlier density at these reservoirs) to use as it is"
+            )
     solver = diagonal_solver(open_system, method)
     bounds = _spectral_bounds(open_system)
     equilibrium, n_poles, pole_error = _equilibrium(solver, mu_ref, t_ref, bounds, tol)

@@ -131,7 +131,9 @@ def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
     return WindowRule(cuts, np.isin(cuts, inside), np.arange(cuts.size, dtype=float))
 
 
-def starting_partition(rule: WindowRule, start: WindowRule | None) -> np.ndarray:
+def starting_partition(
+    rule: WindowRule, start: WindowRule | None, name: str = "start"
+) -> np.ndarray:
     """The subintervals to start from: ``start``'s, checked to be of ``rule``'s window.
 
     Raises
@@ -144,12 +146,11 @@ def starting_partition(rule: WindowRule, start: WindowRule | None) -> np.ndarray
         return rule.partition
     if not isinstance(start, WindowRule):
         raise TypeError(
-            f"window_rule must be a WindowRule (ElectronDensity.window_rule), "
-            f"got {type(start).__name__}"
+            f"{name} must be a WindowRule (ElectronDensity.window_rule), got {type(start).__name__}"
         )
     if not rule.same_window(start):
         raise ValueError(
-            "window_rule was made for another bias window (other reservoirs or lead band "
+            f"{name} was made for another bias window (other reservoirs or lead band "
             f"edges): its pieces end at {np.round(start.cuts, 6).tolist()} t, these at "
             f"{np.round(rule.cuts, 6).tolist()} t"
         )

@@ -75,3 +75,28 @@ def test_the_jacobian_does_not_see_a_rule_that_adapts_to_the_iterate(problem):
     assert calls["frozen"] > calls["adaptive"]  # the Krylov products used the fixed rule
     _, noisy = solve_potential(residual, np.zeros(SITES), 1e-8, 30)
     assert len(noisy) >= 2 * len(residuals) + 2
+
+
+def test_steps_that_never_decrease_f_end_on_a_point_whose_f_was_computed_last(problem):
+    """With a Jacobian of the wrong sign every Newton direction points uphill: the
+    backtracking finds no decrease down to 1/64 and takes the best step tried.  The
+    contract the Hartree solve relies on (its Jacobian holds the rule of the last F) is
+    that ``residual`` was last called at the point returned, after each iteration too."""
+    coupling, target, _ = problem
+    seen = []
+
+    def residual(u):
+        seen.append(np.array(u, copy=True))
+        return u + coupling @ np.tanh(u) - target
+
+    def wrong_sign(u):
+        return -(u + coupling @ np.tanh(u) - target)
+
+    solution, residuals = solve_potential(
+        residual, np.zeros(SITES), 1e-10, 3, residual_for_jacobian=wrong_sign
+    )
+    assert len(residuals) == 3 and residuals[-1] > 1e-10
+    np.testing.assert_array_equal(seen[-1], solution)
+    # 1 start + 3 × 7 trials (s = 1 … 1/64), and F again at the best trial whenever it was
+    # not the last one (measured: two of the three iterations)
+    assert len(seen) > 1 + 3 * 7, len(seen)

@@ -96,6 +96,11 @@ def test_a_rule_of_another_window_is_refused_in_one_line(wire):
     assert "\n" not in str(info.value)
     with pytest.raises(TypeError, match="window_rule must be a WindowRule"):
         _density(wire, 0.2, window_rule=rule.partition)
+    with pytest.raises(ValueError, match="refine_window=False needs a window_rule"):
+        _density(wire, 0.2, refine_window=False)
     # in equilibrium there is no window: no rule, and a given one is not used
-    equilibrium = electron_density(wire, mu=0.8, temperature=KT, params=_params(0.2))
-    assert equilibrium.window_rule is None
+    kwargs = dict(mu=0.8, temperature=KT, params=_params(0.2))
+    equilibrium = electron_density(wire, **kwargs)
+    given = electron_density(wire, window_rule=rule, refine_window=False, **kwargs)
+    assert equilibrium.window_rule is None and given.window_rule is None
+    np.testing.assert_array_equal(given.density, equilibrium.density)
