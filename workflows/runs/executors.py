@@ -160,7 +160,8 @@ def pin_native_threads(threads: int = 1) -> None:
 #: to another parent) or no longer in that group (adopted by init or a subreaper; a live
 #: driver's server has that driver, of the group, as parent).  A server forked by a driver
 #: killed before the exec holds a copy of the pipe until its exec closes it: its command
-#: line may not be readable yet when the pipe closes, so the watchdog looks for 0.2 s.
+#: line may not be readable yet when the pipe closes, so the watchdog looks again while an
+#: orphan of the group has no command line yet.
 _WATCHDOG = """
 import os, signal, sys, time
 
@@ -169,14 +170,13 @@ def stat(pid):
         return file.read().rsplit(")", 1)[1].split()  # [1] ppid, [2] pgrp, [19] start
 
 def orphaned_servers(driver, group, since):
-    found = []
+    # The fork servers the dead driver left, and whether an orphan of the group is still
+    # exec'ing (its command line not readable yet: look again).
+    found, pending = [], False
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) == os.getpid():
             continue
         try:
-            with open(f"/proc/{name}/cmdline", "rb") as file:
-                if b"multiprocessing.forkserver import main" not in file.read():
-                    continue
             fields = stat(name)
             if fields[2] != group or int(fields[19]) < since:
                 continue
@@ -184,11 +184,16 @@ def orphaned_servers(driver, group, since):
                 adopted = fields[1] == driver or stat(fields[1])[2] != group
             except OSError:
                 adopted = True
-            if adopted:
+            if not adopted:
+                continue
+            with open(f"/proc/{name}/cmdline", "rb") as file:
+                command = file.read()
+            if b"multiprocessing.forkserver import main" in command:
                 found.append((name, fields[19]))
+            pending = pending or not command
         except (OSError, ValueError, IndexError):
             continue
-    return found
+    return found, pending
 
 driver, group, since = sys.argv[1], sys.argv[2], int(stat(os.getpid())[19])
 told = b""
@@ -203,11 +208,13 @@ try:
     servers = [tuple(words[:2])] if len(words) >= 2 else []
 except UnicodeDecodeError:
     pass
-for _ in range(0 if told else 20):  # told anything ("none" included): no search
+deadline = time.monotonic() + 10.0
+while not told:  # told anything ("none" included): no search
     # The pipe also closes when a server forked from the driver execs (its copy of the
-    # pipe is closed on exec), before its command line is readable: look again, 0.2 s.
-    servers = orphaned_servers(driver, group, since)
-    if servers:
+    # pipe is closed on exec), before its command line is readable: look again while a
+    # candidate is still exec'ing (at most 10 s, on a machine loaded to a standstill).
+    servers, pending = orphaned_servers(driver, group, since)
+    if servers or not pending or time.monotonic() > deadline:
         break
     time.sleep(0.01)
 for pid, start in servers:

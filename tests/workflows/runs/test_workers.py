@@ -310,7 +310,10 @@ def test_a_watchdog_searches_for_an_orphaned_fork_server_only_when_told_nothing(
             else:
                 executors._tell_watchdog(write, line)
             os.waitpid(watchdog, 0)  # the watchdog exits once it has decided
-            outcomes.append(server.poll())
+            try:  # a SIGKILL it sent before exiting may still be completing: wait for it
+                outcomes.append(server.wait(timeout=0.5 if line else 5.0))
+            except subprocess.TimeoutExpired:
+                outcomes.append(None)
         finally:
             server.kill()
             server.wait()
