@@ -177,8 +177,8 @@ def orphaned_servers(driver, group, since):
         if not name.isdigit() or int(name) == os.getpid():
             continue
         try:
-            fields = stat(name)
-            if fields[2] != group or int(fields[19]) < since:
+            fields = stat(name)  # [0] state: a zombie has no command line, and no future
+            if fields[0] in "ZX" or fields[2] != group or int(fields[19]) < since:
                 continue
             try:
                 adopted = fields[1] == driver or stat(fields[1])[2] != group
