@@ -48,7 +48,7 @@ from workflows.electrostatics import (
 )
 from workflows.electrostatics.pinch_off import _root_search
 
-#: The full root search to 1 mV (10 Hartree solutions, ~90 s at load 9) runs with
+#: The full root search to 1 mV (10 Hartree solutions, 13 s at load 2.5) runs with
 #: MESOFLOW_LONG=1; the suite checks the 10 % criterion itself by bracketing.
 LONG = os.environ.get("MESOFLOW_LONG") == "1"
 
@@ -213,7 +213,7 @@ def test_open_qpc_densities_agree_away_from_the_constriction(qpc):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not LONG, reason="the full Hartree search (~90 s): set MESOFLOW_LONG=1")
+@pytest.mark.skipif(not LONG, reason="the full Hartree search (~15 s): set MESOFLOW_LONG=1")
 def test_full_hartree_pinch_off_search(qpc, tf_pinch_off):
     """The Hartree pinch-off to 1 mV from a bracket ±30 % around V_p(TF) (the measured
     difference; the ends must be near V_p so that the warm starts converge)."""
