@@ -77,6 +77,10 @@ def _size(value: Any) -> int:
 class LeadSelfEnergyCache:
     """Lead self-energies already solved, keyed on (lead, energy, lead fingerprint).
 
+    The bias-window quadrature also keeps each lead's band edges here, under
+    (lead, ``"band edges"``, lead fingerprint)
+    (:func:`workflows.scattering.window_quadrature.lead_edges`).
+
     Safe to share between the threads of one process (a lock guards every look-up and
     insertion); a copy sent to another process starts empty.
 
