@@ -108,6 +108,12 @@ import numpy as np
 import scipy.linalg
 
 from systems.validation import choice
+from workflows.scattering.lead_matrices import (
+    LeadMatrices,
+    lead_matrices,
+    lead_modes_at,
+    replicates_kwant_modes,
+)
 
 __all__ = [
     "AT_BAND_EDGE",
@@ -188,10 +194,15 @@ def _lead_label(lead: int | None) -> str:
     return f"lead {lead}" if lead is not None else "the lead"
 
 
-def _lead_matrices(lead: Any, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _lead_matrices(
+    lead: Any, params: Mapping[str, Any], matrices: LeadMatrices | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """H₀ (n × n) and the inter-cell hopping V padded to n × n, as Kwant's Bands does."""
-    h_cell = np.asarray(lead.cell_hamiltonian(params=params))
-    hop = np.asarray(lead.inter_cell_hopping(params=params))
+    if matrices is None:
+        h_cell = np.asarray(lead.cell_hamiltonian(params=params))
+        hop = np.asarray(lead.inter_cell_hopping(params=params))
+    else:
+        h_cell, hop = matrices.cell_hamiltonian, matrices.inter_cell_hopping
     dtype = np.result_type(h_cell, hop, float)  # real arithmetic for a real lead (2-4× faster)
     h_cell = h_cell.astype(dtype)
     v = np.zeros_like(h_cell)
@@ -301,7 +312,12 @@ def _velocity_scale(v: np.ndarray) -> float:
 
 
 def slow_modes(
-    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+    lead: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    *,
+    index: int | None = None,
+    matrices: LeadMatrices | None = None,
 ) -> list[SlowMode]:
     """The modes of a lead slower than v_tol at ``energy`` (propagating or evanescent).
 
@@ -315,13 +331,16 @@ def slow_modes(
         Its complete Kwant parameters.
     index
         Lead index, for the report.
+    matrices
+        The lead's matrices evaluated with ``params``, if already at hand
+        (:func:`workflows.scattering.lead_matrices.lead_matrices`).
 
     Returns
     -------
     list of SlowMode
         Empty if the energy is safe for this lead.
     """
-    h_cell, v = _lead_matrices(lead, params)
+    h_cell, v = _lead_matrices(lead, params, matrices)
     scale = _velocity_scale(v)
     if scale == 0:
         return []
@@ -370,16 +389,24 @@ def _refusal(lead: Any, energy: float, params: Mapping[str, Any], slow: list[Slo
 
 
 def check_lead(
-    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+    lead: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    *,
+    index: int | None = None,
+    matrices: LeadMatrices | None = None,
 ) -> None:
-    """Raise :class:`BandEdgeError` if the lead has a mode slower than v_tol at ``energy``."""
+    """Raise :class:`BandEdgeError` if the lead has a mode slower than v_tol at ``energy``.
+
+    ``matrices``: the lead's matrices with ``params``, if already evaluated.
+    """
     if not hasattr(lead, "cell_hamiltonian"):  # a self-energy lead (e.g. a probe): no bands
         return
     if np.iscomplexobj(energy) and np.imag(energy) != 0:
         # Off the real axis (contour integrals): every root is off the unit circle and the
         # self-energy is analytic, so there is no edge to refuse.
         return
-    slow = slow_modes(lead, energy, params, index=index)
+    slow = slow_modes(lead, energy, params, index=index, matrices=matrices)
     if slow:
         raise _refusal(lead, energy, params, slow)
 
@@ -469,6 +496,7 @@ def lead_modes(
     *,
     at_band_edge: str | None = None,
     checked: bool = False,
+    matrices: LeadMatrices | None = None,
 ) -> tuple[Any, Any]:
     """The modes of lead ``lead`` of ``fsyst`` at ``energy``, through the band-edge guard.
 
@@ -494,6 +522,10 @@ def lead_modes(
         ``params``, has just returned ``energy`` (it then checked every lead there):
         the check is not repeated.  A failure of Kwant's mode solve is still
         reported as a :class:`BandEdgeError` when the lead has a slow mode.
+    matrices
+        The lead's matrices evaluated with ``params``
+        (:func:`workflows.scattering.lead_matrices.lead_matrices`), if already at
+        hand (a loop over energies keeps them); evaluated here otherwise.
 
     Returns
     -------
@@ -508,8 +540,14 @@ def lead_modes(
     """
     energy = resolve_energy(fsyst, energy, params, at_band_edge, leads=[lead])
     the_lead = fsyst.leads[lead]
+    kwant_modes = replicates_kwant_modes(the_lead)  # else a lead class with its own modes
+    if matrices is None and kwant_modes:
+        matrices = lead_matrices(the_lead, params)
     if not checked:
-        check_lead(the_lead, energy, params, index=lead)
+        check_lead(the_lead, energy, params, index=lead, matrices=matrices)
     with band_edges_reported(the_lead, energy, params, index=lead):
-        propagating, stabilized = the_lead.modes(energy, params=params)
+        if kwant_modes:  # Kwant's InfiniteSystem.modes, without evaluating the lead again
+            propagating, stabilized = lead_modes_at(matrices, energy)
+        else:  # a lead class of the user's own, with its own modes
+            propagating, stabilized = the_lead.modes(energy, params=params)
     return propagating, stabilized

@@ -19,7 +19,6 @@ not pickled (a copy sent to a worker starts empty).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -28,39 +27,19 @@ from typing import Any
 import numpy as np
 
 from systems.validation import integer
+from workflows.scattering.lead_matrices import lead_matrices
 
 __all__ = ["LeadSelfEnergyCache", "lead_fingerprint"]
-
-
-def _digest_array(digest, array) -> None:
-    if hasattr(array, "toarray"):  # a sparse projector or symmetry operator
-        array = array.toarray()
-    array = np.ascontiguousarray(np.asarray(array, dtype=complex))
-    digest.update(str(array.shape).encode())
-    digest.update(array.tobytes())
 
 
 def lead_fingerprint(lead: Any, params: Mapping[str, Any]) -> bytes:
     """A digest of everything Σ(E) of ``lead`` depends on (with ``params``), 16 bytes.
 
     H₀ (``cell_hamiltonian``), V₁ (``inter_cell_hopping``) and, when the lead has them,
-    the projectors and symmetry operators of its ``discrete_symmetry``.
+    the projectors and symmetry operators of its ``discrete_symmetry``
+    (:attr:`workflows.scattering.lead_matrices.LeadMatrices.fingerprint`).
     """
-    digest = hashlib.blake2b(digest_size=16)
-    _digest_array(digest, lead.cell_hamiltonian(params=params))
-    _digest_array(digest, lead.inter_cell_hopping(params=params))
-    if hasattr(lead, "discrete_symmetry"):
-        symmetry = lead.discrete_symmetry(params=params)
-        for projector in symmetry.projectors or ():
-            _digest_array(
-                digest, projector.toarray() if hasattr(projector, "toarray") else projector
-            )
-        for name in ("time_reversal", "particle_hole", "chiral"):
-            operator = getattr(symmetry, name, None)
-            digest.update(name.encode())
-            if operator is not None:
-                _digest_array(digest, operator)
-    return digest.digest()
+    return lead_matrices(lead, params).fingerprint
 
 
 def _size(value: Any) -> int:

@@ -44,7 +44,8 @@ from workflows.scattering.hamiltonian_updates import (
     hamiltonian_changes,
     value_function_errors,
 )
-from workflows.scattering.lead_cache import LeadSelfEnergyCache, lead_fingerprint
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
+from workflows.scattering.lead_matrices import LeadMatrices, lead_matrices
 from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
 __all__ = [
@@ -278,7 +279,7 @@ class OpenSystem:
         self._cols = np.concatenate([ham.col, np.arange(n)]).astype(np.int64)
         self._changes: dict[frozenset[str], Any] = {}
         self.lead_cache = lead_cache
-        self._fingerprints: dict[int, bytes] = {}
+        self._lead_matrices: dict[int, LeadMatrices | None] = {}
         # Energies that resolve_energy returned after checking every lead for band edges
         # (own params): the mode solves there skip the same check.
         self._edge_checked: set[float] = set()
@@ -378,15 +379,18 @@ class OpenSystem:
         """(propagating modes, Σ) of a lead with modes, through :attr:`lead_cache`."""
         key = None
         if own_params and self.lead_cache is not None:
-            if index not in self._fingerprints:
-                self._fingerprints[index] = lead_fingerprint(self.fsyst.leads[index], params)
-            key = (index, complex(energy), self._fingerprints[index])
-            cached = self.lead_cache.get(key)
-            if cached is not None:
-                sigma, propagating = cached
-                return propagating, sigma
+            matrices = self._matrices_of(index)
+            if matrices is not None:
+                key = (index, complex(energy), matrices.fingerprint)
+                cached = self.lead_cache.get(key)
+                if cached is not None:
+                    sigma, propagating = cached
+                    return propagating, sigma
         checked = own_params and energy in self._edge_checked
-        propagating, stabilized = lead_modes(self.fsyst, index, energy, params, checked=checked)
+        matrices = self._matrices_of(index) if own_params else None
+        propagating, stabilized = lead_modes(
+            self.fsyst, index, energy, params, checked=checked, matrices=matrices
+        )
         sigma = np.asarray(stabilized.selfenergy())
         if np.imag(energy) == 0:
             check_coupling(sigma, energy, index)
@@ -395,6 +399,17 @@ class OpenSystem:
             sigma.setflags(write=False)
             self.lead_cache.put(key, (sigma, propagating))
         return propagating, sigma
+
+    def _matrices_of(self, index: int) -> LeadMatrices | None:
+        """Lead ``index`` evaluated with :attr:`params` (H₀, V₁, symmetries), once.
+
+        None for a lead object without ``cell_hamiltonian`` and ``inter_cell_hopping``.
+        """
+        if index not in self._lead_matrices:
+            lead = self.fsyst.leads[index]
+            evaluable = hasattr(lead, "cell_hamiltonian") and hasattr(lead, "inter_cell_hopping")
+            self._lead_matrices[index] = lead_matrices(lead, self.params) if evaluable else None
+        return self._lead_matrices[index]
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
         """The sparse matrix E − H of the closed region (orbital basis, t), diagonal stored."""
@@ -536,7 +551,10 @@ class OpenSystem:
             propagating = known[lead]  # from the self-energies just computed at this energy
         else:
             checked = energy in self._edge_checked
-            propagating = lead_modes(self.fsyst, lead, energy, self.params, checked=checked)[0]
+            matrices = self._matrices_of(lead)
+            propagating = lead_modes(
+                self.fsyst, lead, energy, self.params, checked=checked, matrices=matrices
+            )[0]
         block_counts = getattr(propagating, "block_nmodes", None)
         if blocks and block_counts is not None and len(block_counts) > 0:
             return [int(n) for n in block_counts]

@@ -37,6 +37,7 @@ CORE = frozenset(
         "workflows/scattering/open_system.py",  # assembles E − H − Σ, self-energies, projectors
         "workflows/scattering/backends.py",  # factorizations (MUMPS, SuperLU, RGF)
         "workflows/scattering/band_edges.py",  # lead_modes: the one call of a lead's modes
+        "workflows/scattering/lead_matrices.py",  # InfiniteSystem.modes, lead evaluated once
         "workflows/scattering/hamiltonian_updates.py",  # ΔH along parameters
         "workflows/scattering/recursive_greens.py",  # the RGF recursion
     }

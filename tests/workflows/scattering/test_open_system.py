@@ -150,9 +150,9 @@ def test_a_resolved_energy_is_checked_once_per_lead_and_solved_as_kwant_does(mon
     checks = []
     check_lead = band_edges.check_lead
 
-    def counted(lead, energy, params, *, index=None):
+    def counted(lead, energy, params, *, index=None, matrices=None):
         checks.append((index, energy))
-        return check_lead(lead, energy, params, index=index)
+        return check_lead(lead, energy, params, index=index, matrices=matrices)
 
     monkeypatch.setattr(band_edges, "check_lead", counted)
     open_system = OpenSystem(fsyst, params=params)
