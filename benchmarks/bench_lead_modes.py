@@ -75,7 +75,7 @@ class _OneLead:
         self.leads = [lead]
 
 
-def per_call(function, energies, rounds: int = 3) -> float:
+def per_call(function, energies, rounds: int = 5) -> float:
     best = np.inf
     for _ in range(rounds):
         start = time.perf_counter()
