@@ -39,7 +39,7 @@ def lead_fingerprint(lead: Any, params: Mapping[str, Any]) -> bytes:
     the projectors and symmetry operators of its ``discrete_symmetry``
     (:attr:`workflows.scattering.lead_matrices.LeadMatrices.fingerprint`).
     """
-    return lead_matrices(lead, params).fingerprint
+    return lead_matrices(lead, params, warn=False).fingerprint
 
 
 def _size(value: Any) -> int:

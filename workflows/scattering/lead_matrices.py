@@ -23,14 +23,28 @@ the block with ``kwant.physics.leads.compute_block_modes``, multiplies the wave
 functions and the hopping's square root by P again and reassembles the one block
 with ``block_diag``.  For a small lead this bookkeeping is about three quarters of
 the mode solve (``benchmarks/bench_lead_modes.py``).  Products with an identity are
-exact in floating point (each entry is 1 × a), so :func:`lead_modes_at` calls
+exact in floating point (each entry is 1 × a; only the sign of a zero can change,
+Kwant's sums turning −0.0 into +0.0), so :func:`lead_modes_at` calls
 ``compute_block_modes`` on H₀ − E and the padded V₁ directly and assembles the same
 ``PropagatingModes`` and ``StabilizedModes``; ``tests/workflows/scattering/
 test_lead_matrices.py`` checks on leads of every kind (1, 2 and 4 orbitals, matrix
 and complex hoppings, a non-square hopping, ``kwant.continuum``, complex energies,
-evanescent-only energies) that every array equals Kwant's, bit for bit.  A lead with
-a conservation law or symmetry goes through ``kwant.physics.modes`` itself, with the
-matrices evaluated once.
+evanescent-only energies, particle–hole, chiral and time-reversal symmetry) that every
+array has Kwant's values exactly.  A lead with a conservation law or a symmetry that
+holds at the energy goes through ``kwant.physics.modes`` itself, with the matrices
+evaluated once.  The same shortcut serves a lead whose only symmetries are particle–hole
+or chiral at E ≠ 0, where Kwant drops them.
+
+One deliberate difference
+-------------------------
+Kwant 1.5's ``InfiniteSystem.modes`` warns that it ignores a declared particle–hole
+symmetry that the Hamiltonian breaks, but a misspelt attribute name
+(``"particle-hole"``) leaves the symmetry in place, and at E = 0 its modes are built
+with an operator that is not a symmetry: a wave function that does not solve the
+lead's Bloch equation.  :func:`lead_matrices` drops it, as the warning says.  The
+self-energy and the propagating modes' momenta and velocities are the same
+(basis-independent); the basis of the modes differs, and mesoflow's is the one that
+solves the lead (tested).
 
 This is a module of the scattering core (``test_one_door.py``):
 :func:`workflows.scattering.band_edges.lead_modes` is its one caller outside tests.
@@ -124,7 +138,7 @@ def replicates_kwant_modes(lead: Any) -> bool:
     )
 
 
-def lead_matrices(lead: Any, params: Mapping[str, Any]) -> LeadMatrices:
+def lead_matrices(lead: Any, params: Mapping[str, Any], *, warn: bool = True) -> LeadMatrices:
     """Evaluate a Kwant lead's H₀, V₁ and discrete symmetries with ``params``, once.
 
     Parameters
@@ -133,12 +147,16 @@ def lead_matrices(lead: Any, params: Mapping[str, Any]) -> LeadMatrices:
         A finalized Kwant lead (``InfiniteSystem``).
     params
         Its complete Kwant parameters.
+    warn
+        Give Kwant's warning for each declared symmetry that H₀ or V₁ breaks (False
+        where the lead is only fingerprinted, not solved).
 
     Returns
     -------
     LeadMatrices
         As ``InfiniteSystem.modes`` evaluates them: symmetries broken by H₀ or V₁
-        are dropped, with Kwant's warning.
+        are dropped (see the module docstring for the one case where Kwant 1.5 does
+        not drop what it warns about).
     """
     ham = np.array(lead.cell_hamiltonian(params=params))
     hop = np.array(lead.inter_cell_hopping(params=params))
@@ -150,10 +168,11 @@ def lead_matrices(lead: Any, params: Mapping[str, Any]) -> LeadMatrices:
     if broken:
         symmetry = copy.copy(symmetry)
         for name in sorted(broken):
-            warnings.warn(
-                "Hamiltonian breaks " + name + ", ignoring the symmetry in the computation.",
-                stacklevel=2,
-            )
+            if warn:
+                warnings.warn(
+                    "Hamiltonian breaks " + name + ", ignoring the symmetry in the computation.",
+                    stacklevel=2,
+                )
             setattr(symmetry, _SYMMETRY_ATTRIBUTES[name], None)
     ham.setflags(write=False)
     hop.setflags(write=False)
@@ -163,8 +182,9 @@ def lead_matrices(lead: Any, params: Mapping[str, Any]) -> LeadMatrices:
 def lead_modes_at(matrices: LeadMatrices, energy: complex) -> tuple[Any, Any]:
     """Kwant's (``PropagatingModes``, ``StabilizedModes``) of a lead at ``energy``.
 
-    Equal to ``lead.modes(energy, params=params)`` for the lead and parameters
-    ``matrices`` was evaluated from (see the module docstring).
+    The values of ``lead.modes(energy, params=params)`` for the lead and parameters
+    ``matrices`` was evaluated from (see the module docstring for the one exception, a
+    broken particle–hole symmetry at E = 0).
 
     Parameters
     ----------
@@ -176,10 +196,11 @@ def lead_modes_at(matrices: LeadMatrices, energy: complex) -> tuple[Any, Any]:
     ham = np.array(matrices.cell_hamiltonian)
     ham.flat[:: ham.shape[0] + 1] -= energy  # as Kwant: fails for a real H₀ at complex E
     hop = matrices.inter_cell_hopping
-    if matrices.has_symmetry:
-        symmetry = copy.copy(matrices.symmetry)
-        if energy:  # particle-hole and chiral symmetry hold at zero energy only
-            symmetry.particle_hole = symmetry.chiral = None
+    symmetry = matrices.symmetry
+    if energy and (symmetry.particle_hole is not None or symmetry.chiral is not None):
+        symmetry = copy.copy(symmetry)  # they hold at zero energy only (Kwant drops them)
+        symmetry.particle_hole = symmetry.chiral = None
+    if any(part is not None for part in symmetry):
         return kwant.physics.modes(ham, np.array(hop), discrete_symmetry=symmetry)
     return _modes_of_one_block(ham, hop)
 

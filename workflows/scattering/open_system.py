@@ -44,8 +44,12 @@ from workflows.scattering.hamiltonian_updates import (
     hamiltonian_changes,
     value_function_errors,
 )
-from workflows.scattering.lead_cache import LeadSelfEnergyCache
-from workflows.scattering.lead_matrices import LeadMatrices, lead_matrices
+from workflows.scattering.lead_cache import LeadSelfEnergyCache, lead_fingerprint
+from workflows.scattering.lead_matrices import (
+    LeadMatrices,
+    lead_matrices,
+    replicates_kwant_modes,
+)
 from workflows.scattering.scattering_matrices import ScatteringMatrix, scattering_matrix_of
 
 __all__ = [
@@ -280,6 +284,7 @@ class OpenSystem:
         self._changes: dict[frozenset[str], Any] = {}
         self.lead_cache = lead_cache
         self._lead_matrices: dict[int, LeadMatrices | None] = {}
+        self._fingerprints: dict[int, bytes | None] = {}
         # Energies that resolve_energy returned after checking every lead for band edges
         # (own params): the mode solves there skip the same check.
         self._edge_checked: set[float] = set()
@@ -379,13 +384,12 @@ class OpenSystem:
         """(propagating modes, Σ) of a lead with modes, through :attr:`lead_cache`."""
         key = None
         if own_params and self.lead_cache is not None:
-            matrices = self._matrices_of(index)
-            if matrices is not None:
-                key = (index, complex(energy), matrices.fingerprint)
-                cached = self.lead_cache.get(key)
-                if cached is not None:
-                    sigma, propagating = cached
-                    return propagating, sigma
+            fingerprint = self.lead_fingerprint(index)
+            key = None if fingerprint is None else (index, complex(energy), fingerprint)
+            cached = None if key is None else self.lead_cache.get(key)
+            if cached is not None:
+                sigma, propagating = cached
+                return propagating, sigma
         checked = own_params and energy in self._edge_checked
         matrices = self._matrices_of(index) if own_params else None
         propagating, stabilized = lead_modes(
@@ -403,13 +407,31 @@ class OpenSystem:
     def _matrices_of(self, index: int) -> LeadMatrices | None:
         """Lead ``index`` evaluated with :attr:`params` (H₀, V₁, symmetries), once.
 
-        None for a lead object without ``cell_hamiltonian`` and ``inter_cell_hopping``.
+        None for a lead whose class has a ``modes`` of its own (it is asked for them, and
+        evaluates itself).
         """
         if index not in self._lead_matrices:
             lead = self.fsyst.leads[index]
-            evaluable = hasattr(lead, "cell_hamiltonian") and hasattr(lead, "inter_cell_hopping")
-            self._lead_matrices[index] = lead_matrices(lead, self.params) if evaluable else None
+            kwants = replicates_kwant_modes(lead)
+            self._lead_matrices[index] = lead_matrices(lead, self.params) if kwants else None
         return self._lead_matrices[index]
+
+    def lead_fingerprint(self, index: int) -> bytes | None:
+        """A digest of lead ``index`` as evaluated with :attr:`params` (16 bytes), once.
+
+        The key under which :attr:`lead_cache` keeps what depends on the lead only
+        (:func:`workflows.scattering.lead_cache.lead_fingerprint`); None for a lead
+        without ``cell_hamiltonian`` and ``inter_cell_hopping`` (nothing of it is kept).
+        """
+        if index not in self._fingerprints:
+            lead, matrices = self.fsyst.leads[index], self._matrices_of(index)
+            if matrices is not None:
+                self._fingerprints[index] = matrices.fingerprint
+            elif hasattr(lead, "cell_hamiltonian") and hasattr(lead, "inter_cell_hopping"):
+                self._fingerprints[index] = lead_fingerprint(lead, self.params)
+            else:
+                self._fingerprints[index] = None
+        return self._fingerprints[index]
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
         """The sparse matrix E − H of the closed region (orbital basis, t), diagonal stored."""

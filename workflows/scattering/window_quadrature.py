@@ -32,7 +32,6 @@ import numpy as np
 
 from analysis.gauss_kronrod import adaptive_gauss_kronrod
 from workflows.scattering.band_extrema import lead_band_edges
-from workflows.scattering.lead_cache import lead_fingerprint
 from workflows.scattering.open_system import OpenSystem
 
 __all__ = [
@@ -116,7 +115,8 @@ def lead_edges(open_system: OpenSystem) -> np.ndarray:
     for index, lead in enumerate(open_system.fsyst.leads):
         if not hasattr(lead, "cell_hamiltonian"):
             continue  # a self-energy lead: no band
-        key = None if cache is None else (index, "band edges", lead_fingerprint(lead, params))
+        fingerprint = None if cache is None else open_system.lead_fingerprint(index)
+        key = None if fingerprint is None else (index, "band edges", fingerprint)
         cached = None if key is None else cache.get(key)
         if cached is None:
             cached = (np.asarray(lead_band_edges(lead, params=params), dtype=float), None)

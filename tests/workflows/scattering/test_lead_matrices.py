@@ -1,16 +1,19 @@
 """A lead evaluated once, and Kwant's mode solve on it: the same arrays as ``lead.modes``.
 
-:func:`lead_modes_at` replaces ``InfiniteSystem.modes`` in mesoflow's one call of a lead's
-modes; for a lead without symmetry it leaves out Kwant's identity projectors.  The
-reference is Kwant itself: every array of the propagating and stabilized modes (wave
-functions, momenta, velocities, the stabilized basis, the hopping's square root) and the
-self-energy must be *equal*, bit for bit, to ``lead.modes(energy, params=params)``, on
-leads in the styles of Kwant's tutorials: a one-orbital chain, a spin–orbit wire
-(2 orbitals, complex matrix hoppings, a Zeeman field), a ``kwant.continuum`` BHZ strip
-(4 orbitals), a zigzag graphene ribbon (a non-square inter-cell hopping), a
-square strip with a flux in radians, a BdG lead with a conservation law and particle–hole
-symmetry, and a lead whose cells are not connected — at energies with propagating modes,
-in gaps (evanescent only) and off the real axis (Fermi poles).
+:func:`lead_matrices` and :func:`lead_modes_at` replace ``InfiniteSystem.modes`` in
+mesoflow's one call of a lead's modes; for a lead without symmetry they leave out Kwant's
+identity projectors.  The reference is Kwant itself: every array of the propagating and
+stabilized modes (wave functions, momenta, velocities, the stabilized basis, the hopping's
+square root) and the self-energy must be *equal* (``assert_array_equal``: the same values;
+only the sign of a zero may differ, Kwant's identity products turning −0.0 into +0.0) to
+``lead.modes(energy, params=params)``, on leads in the styles of Kwant's tutorials: a
+one-orbital chain, a spin–orbit wire (2 orbitals, complex matrix hoppings, a Zeeman field),
+a ``kwant.continuum`` BHZ strip (4 orbitals), a zigzag graphene ribbon (a non-square
+inter-cell hopping), a square strip with a flux in radians, a BdG lead with a conservation
+law and particle–hole symmetry, leads with particle–hole, chiral or time-reversal symmetry
+alone, and a lead whose cells are not connected — at energies with propagating modes, in
+gaps (evanescent only) and off the real axis (Fermi poles).  The one deliberate difference,
+a broken particle–hole symmetry, is tested against the lead's Bloch equation.
 """
 
 from __future__ import annotations
@@ -256,3 +259,94 @@ def test_a_lead_class_with_its_own_modes_is_asked_for_them():
     propagating, _ = lead_modes(fsyst, 0, 0.9, params)
     assert asked == [0.9]
     assert len(propagating.velocities) == 2 * 1  # one open channel at 0.9 t in a 3-site strip
+
+
+def _bdg_strip(*, particle_hole, chiral=None, time_reversal=None, onsite, hopping, width=2):
+    lat = kwant.lattice.square(norbs=2)
+    lead = kwant.Builder(
+        kwant.TranslationalSymmetry((-1, 0)),
+        particle_hole=particle_hole,
+        chiral=chiral,
+        time_reversal=time_reversal,
+    )
+    lead[(lat(0, y) for y in range(width))] = onsite
+    lead[lat.neighbors()] = hopping
+    return lead.finalized()
+
+
+@pytest.mark.parametrize("energy", [0.0, 0.3])
+def test_particle_hole_chiral_or_time_reversal_alone_give_kwants_modes(energy):
+    """One symmetry without conservation law: Kwant's blocks at E = 0, the one-block path
+    (Kwant drops particle–hole and chiral symmetry) at E ≠ 0 — Kwant's values either way."""
+    tau_x, tau_y, tau_z = SIGMA_X, SIGMA_Y, SIGMA_Z
+    leads = {
+        # A BdG strip with s-wave pairing Δτ_x: particle–hole τ_y K (τ_y τ_z* τ_y = −τ_z,
+        # τ_y τ_x* τ_y = −τ_x).
+        "particle-hole": _bdg_strip(
+            particle_hole=tau_y, onsite=3.4 * tau_z + 0.3 * tau_x, hopping=-tau_z + 0.2 * tau_x
+        ),
+        # A bipartite (sublattice) chiral strip: H anticommutes with τ_z.
+        "chiral": _bdg_strip(
+            particle_hole=None, chiral=tau_z, onsite=0.4 * tau_x, hopping=-tau_x + 0.3 * tau_y
+        ),
+        # Real Hamiltonian, spinless time reversal (K).
+        "time reversal": _bdg_strip(
+            particle_hole=None,
+            time_reversal=SIGMA_0,
+            onsite=4 * SIGMA_0 + 0.3 * tau_z,
+            hopping=-SIGMA_0 + 0.1 * tau_x,
+        ),
+    }
+    for name, lead in leads.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # each symmetry holds: no warning
+            matrices = lead_matrices(lead, {})
+            assert matrices.has_symmetry, name
+            _assert_modes_equal(lead_modes_at(matrices, energy), lead.modes(energy))
+
+
+def test_a_broken_particle_hole_symmetry_is_dropped_as_kwants_warning_says():
+    """Kwant 1.5 warns that it ignores a broken particle–hole symmetry but keeps it (the
+    attribute it clears is misspelt "particle-hole"): at E = 0 one of its modes does not
+    solve the lead.  mesoflow drops it; Σ, momenta and velocities are Kwant's (1e-13:
+    rounding of two different bases of the same modes), and every wave function solves
+    (H₀ + V₁ λ⁻¹ + V₁† λ) ψ = E ψ with λ = e^{ik} to rounding (1e-10 of ‖H‖)."""
+    lead = _bdg_strip(
+        particle_hole=SIGMA_Y, onsite=(4 - 3) * SIGMA_Z + 0.05 * SIGMA_0, hopping=-SIGMA_Z
+    )
+    with pytest.warns(UserWarning, match="breaks Particle-hole"):
+        matrices = lead_matrices(lead, {})
+    assert not matrices.has_symmetry
+    ours = lead_modes_at(matrices, 0.0)
+    with pytest.warns(UserWarning, match="breaks Particle-hole"):
+        kwants = lead.modes(0.0)
+    np.testing.assert_allclose(ours[1].selfenergy(), kwants[1].selfenergy(), atol=1e-13)
+    np.testing.assert_allclose(ours[0].momenta, kwants[0].momenta, atol=1e-13)
+    np.testing.assert_allclose(ours[0].velocities, kwants[0].velocities, atol=1e-13)
+    h0, v1 = matrices.cell_hamiltonian, matrices.inter_cell_hopping
+    assert ours[0].wave_functions.shape[1] > 0
+    for psi, k in zip(ours[0].wave_functions.T, ours[0].momenta, strict=True):
+        bloch = h0 + v1 * np.exp(-1j * k) + v1.conj().T * np.exp(1j * k)
+        assert np.linalg.norm(bloch @ psi) < 1e-10 * np.linalg.norm(bloch)
+
+
+def test_an_open_system_asks_a_lead_class_with_its_own_modes_and_matches_kwant():
+    """A lead subclass overriding ``modes`` inside an OpenSystem, with a lead cache:
+    conductances against ``kwant.smatrix`` to 1e-11 e²/h (as above)."""
+    from workflows.scattering.lead_cache import LeadSelfEnergyCache
+
+    fsyst, params, _ = _wire_with_counted_lead()
+    asked = []
+
+    class Logged(type(fsyst.leads[1])):
+        def modes(self, energy=0, args=(), *, params=None):
+            asked.append(energy)
+            return super().modes(energy, args, params=params)
+
+    fsyst.leads[1].__class__ = Logged
+    open_system = OpenSystem(fsyst, params=params, lead_cache=LeadSelfEnergyCache())
+    for energy in (0.9, 1.7):
+        expected = kwant.smatrix(fsyst, energy, params=params).conductance_matrix()
+        np.testing.assert_allclose(open_system.conductance_matrix(energy), expected, atol=1e-11)
+    assert 0.9 in asked and 1.7 in asked
+    assert open_system.lead_fingerprint(1) is not None  # keyed like any lead
