@@ -244,17 +244,23 @@ def test_an_open_system_evaluates_each_lead_once_whatever_the_number_of_energies
         np.testing.assert_allclose(got, expected, atol=1e-11)
 
 
-def test_a_lead_class_with_its_own_modes_is_asked_for_them():
-    """A user's lead subclass that overrides ``modes`` is not bypassed."""
-    fsyst, params, _ = _wire_with_counted_lead()
+def _log_modes_of(fsyst, index: int) -> list:
+    """Make lead ``index`` of ``fsyst`` a subclass whose own ``modes`` logs its energies."""
     asked = []
 
-    class Logged(type(fsyst.leads[0])):
+    class Logged(type(fsyst.leads[index])):
         def modes(self, energy=0, args=(), *, params=None):
             asked.append(energy)
             return super().modes(energy, args, params=params)
 
-    fsyst.leads[0].__class__ = Logged
+    fsyst.leads[index].__class__ = Logged
+    return asked
+
+
+def test_a_lead_class_with_its_own_modes_is_asked_for_them():
+    """A user's lead subclass that overrides ``modes`` is not bypassed."""
+    fsyst, params, _ = _wire_with_counted_lead()
+    asked = _log_modes_of(fsyst, 0)
     assert not replicates_kwant_modes(fsyst.leads[0])
     propagating, _ = lead_modes(fsyst, 0, 0.9, params)
     assert asked == [0.9]
@@ -336,14 +342,7 @@ def test_an_open_system_asks_a_lead_class_with_its_own_modes_and_matches_kwant()
     from workflows.scattering.lead_cache import LeadSelfEnergyCache
 
     fsyst, params, _ = _wire_with_counted_lead()
-    asked = []
-
-    class Logged(type(fsyst.leads[1])):
-        def modes(self, energy=0, args=(), *, params=None):
-            asked.append(energy)
-            return super().modes(energy, args, params=params)
-
-    fsyst.leads[1].__class__ = Logged
+    asked = _log_modes_of(fsyst, 1)
     open_system = OpenSystem(fsyst, params=params, lead_cache=LeadSelfEnergyCache())
     for energy in (0.9, 1.7):
         expected = kwant.smatrix(fsyst, energy, params=params).conductance_matrix()
