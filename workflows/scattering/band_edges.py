@@ -474,15 +474,24 @@ def resolve_energy(
 
 @contextlib.contextmanager
 def band_edges_reported(
-    lead: Any, energy: float, params: Mapping[str, Any], *, index: int | None = None
+    lead: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    *,
+    index: int | None = None,
+    matrices: LeadMatrices | None = None,
 ) -> Iterator[None]:
-    """Turn a failure of Kwant's mode solve at a band edge into a :class:`BandEdgeError`."""
+    """Turn a failure of Kwant's mode solve at a band edge into a :class:`BandEdgeError`.
+
+    A lead without ``cell_hamiltonian`` (e.g. Kwant's ``PrecalculatedLead``) has no band
+    to examine: its own error is raised unchanged.
+    """
     try:
         yield
     except (ValueError, RuntimeError) as exc:  # LinAlgError is a ValueError
-        if isinstance(exc, BandEdgeError):
+        if isinstance(exc, BandEdgeError) or not hasattr(lead, "cell_hamiltonian"):
             raise
-        slow = slow_modes(lead, energy, params, index=index)
+        slow = slow_modes(lead, energy, params, index=index, matrices=matrices)
         if not slow:
             raise
         raise _refusal(lead, energy, params, slow) from exc
@@ -545,7 +554,7 @@ def lead_modes(
         matrices = lead_matrices(the_lead, params)
     if not checked:
         check_lead(the_lead, energy, params, index=lead, matrices=matrices)
-    with band_edges_reported(the_lead, energy, params, index=lead):
+    with band_edges_reported(the_lead, energy, params, index=lead, matrices=matrices):
         if kwant_modes:  # Kwant's InfiniteSystem.modes, without evaluating the lead again
             propagating, stabilized = lead_modes_at(matrices, energy)
         else:  # a lead class of the user's own, with its own modes

@@ -47,7 +47,9 @@ self-energy and the propagating modes' momenta and velocities are the same
 solves the lead (tested).
 
 This is a module of the scattering core (``test_one_door.py``):
-:func:`workflows.scattering.band_edges.lead_modes` is its one caller outside tests.
+:func:`workflows.scattering.band_edges.lead_modes` is the one caller of :func:`lead_modes_at`
+outside tests; :class:`workflows.scattering.open_system.OpenSystem` keeps the
+:class:`LeadMatrices` of its leads.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ class LeadMatrices:
         (n × m, t), read-only.
     symmetry
         Kwant's ``DiscreteSymmetry`` of the lead, with the symmetries the Hamiltonian
-        breaks already dropped (Kwant's warning is given once, here).
+        breaks already dropped (Kwant's warning is given once, at the evaluation, unless
+        ``warn=False``).
     """
 
     cell_hamiltonian: np.ndarray
@@ -114,8 +117,11 @@ class LeadMatrices:
     def fingerprint(self) -> bytes:
         """A BLAKE2b digest (16 bytes) of H₀, V₁ and the symmetry operators.
 
-        Two evaluations of a lead with the same fingerprint have the same modes at
-        every energy (the key of :class:`workflows.scattering.lead_cache.LeadSelfEnergyCache`).
+        Two evaluations of Kwant leads (whose ``modes`` is Kwant's,
+        :func:`replicates_kwant_modes`) with the same fingerprint have the same modes at
+        every energy: the key of :class:`workflows.scattering.lead_cache.LeadSelfEnergyCache`.
+        A lead class with its own ``modes`` may depend on more than this; the open system
+        does not cache it.
         """
         digest = hashlib.blake2b(digest_size=16)
         _digest_array(digest, self.cell_hamiltonian)
@@ -144,7 +150,9 @@ def lead_matrices(lead: Any, params: Mapping[str, Any], *, warn: bool = True) ->
     Parameters
     ----------
     lead
-        A finalized Kwant lead (``InfiniteSystem``).
+        A finalized Kwant lead (``InfiniteSystem``), or any object with Kwant's
+        ``cell_hamiltonian`` and ``inter_cell_hopping`` (and optionally
+        ``discrete_symmetry``).
     params
         Its complete Kwant parameters.
     warn

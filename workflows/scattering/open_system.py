@@ -44,7 +44,7 @@ from workflows.scattering.hamiltonian_updates import (
     hamiltonian_changes,
     value_function_errors,
 )
-from workflows.scattering.lead_cache import LeadSelfEnergyCache, lead_fingerprint
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.lead_matrices import (
     LeadMatrices,
     lead_matrices,
@@ -420,17 +420,14 @@ class OpenSystem:
         """A digest of lead ``index`` as evaluated with :attr:`params` (16 bytes), once.
 
         The key under which :attr:`lead_cache` keeps what depends on the lead only
-        (:func:`workflows.scattering.lead_cache.lead_fingerprint`); None for a lead
-        without ``cell_hamiltonian`` and ``inter_cell_hopping`` (nothing of it is kept).
+        (:attr:`workflows.scattering.lead_matrices.LeadMatrices.fingerprint`).  None, and
+        nothing of the lead kept, for a lead whose class has a ``modes`` of its own (it
+        may depend on more than H₀, V₁ and the symmetries: two such leads with the same
+        matrices must not share a Σ) or that is not a Kwant lead with bands.
         """
         if index not in self._fingerprints:
-            lead, matrices = self.fsyst.leads[index], self._matrices_of(index)
-            if matrices is not None:
-                self._fingerprints[index] = matrices.fingerprint
-            elif hasattr(lead, "cell_hamiltonian") and hasattr(lead, "inter_cell_hopping"):
-                self._fingerprints[index] = lead_fingerprint(lead, self.params)
-            else:
-                self._fingerprints[index] = None
+            matrices = self._matrices_of(index)
+            self._fingerprints[index] = None if matrices is None else matrices.fingerprint
         return self._fingerprints[index]
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from workflows.scattering.band_edges import lead_modes
+from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.lead_matrices import (
     lead_matrices,
     lead_modes_at,
@@ -338,14 +339,69 @@ def test_a_broken_particle_hole_symmetry_is_dropped_as_kwants_warning_says():
 
 def test_an_open_system_asks_a_lead_class_with_its_own_modes_and_matches_kwant():
     """A lead subclass overriding ``modes`` inside an OpenSystem, with a lead cache:
-    conductances against ``kwant.smatrix`` to 1e-11 e²/h (as above)."""
-    from workflows.scattering.lead_cache import LeadSelfEnergyCache
-
+    conductances against ``kwant.smatrix`` to 1e-11 e²/h (as above); its modes are asked
+    for at every solve, never taken from the cache."""
     fsyst, params, _ = _wire_with_counted_lead()
     asked = _log_modes_of(fsyst, 1)
     open_system = OpenSystem(fsyst, params=params, lead_cache=LeadSelfEnergyCache())
-    for energy in (0.9, 1.7):
+    for energy in (0.9, 1.7, 0.9):
         expected = kwant.smatrix(fsyst, energy, params=params).conductance_matrix()
         np.testing.assert_allclose(open_system.conductance_matrix(energy), expected, atol=1e-11)
-    assert 0.9 in asked and 1.7 in asked
-    assert open_system.lead_fingerprint(1) is not None  # keyed like any lead
+    assert asked.count(0.9) >= 2 + 2  # twice by kwant.smatrix, twice by the open system
+    assert open_system.lead_fingerprint(1) is None and open_system.lead_fingerprint(0)
+
+
+def test_a_shared_cache_never_gives_a_lead_class_with_its_own_modes_a_plain_leads_sigma():
+    """Same H₀ and V₁, different ``modes``: a Σ cached for the plain lead must not be used."""
+    plain, params, _ = _wire_with_counted_lead()
+    custom, _, _ = _wire_with_counted_lead()
+
+    class Shifted(type(custom.leads[0])):
+        def modes(self, energy=0, args=(), *, params=None):
+            return super().modes(energy - 0.8, args, params=params)
+
+    custom.leads[0].__class__ = Shifted
+    cache = LeadSelfEnergyCache()
+    OpenSystem(plain, params=params, lead_cache=cache).conductance_matrix(1.3)
+    got = OpenSystem(custom, params=params, lead_cache=cache).conductance_matrix(1.3)
+    expected = kwant.smatrix(custom, 1.3, params=params).conductance_matrix()
+    np.testing.assert_allclose(got, expected, atol=1e-11)
+
+
+def test_the_fingerprint_sees_the_conservation_law_and_the_symmetries():
+    lat = kwant.lattice.square(norbs=2)
+
+    def lead(**symmetries):
+        builder = kwant.Builder(kwant.TranslationalSymmetry((-1, 0)), **symmetries)
+        builder[(lat(0, y) for y in range(2))] = 4 * SIGMA_0 + 0.2 * SIGMA_Z
+        builder[lat.neighbors()] = -SIGMA_0
+        return builder.finalized()
+
+    prints = [
+        lead_matrices(lead(**law), {}).fingerprint
+        for law in ({}, {"conservation_law": SIGMA_Z}, {"time_reversal": SIGMA_0})
+    ]
+    assert len(set(prints)) == 3
+
+
+def test_a_lead_without_symmetry_skips_kwants_projector_machinery(monkeypatch):
+    """The shortcut is taken: ``kwant.physics.modes`` is not called (its values were
+    compared above)."""
+    lead, params = _spin_orbit_lead()
+    matrices = lead_matrices(lead, params)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("kwant.physics.modes called for a lead without symmetry")
+
+    monkeypatch.setattr(kwant.physics, "modes", refuse)
+    assert lead_modes_at(matrices, 0.7)[1].nmodes > 0
+
+
+def test_a_precalculated_lead_without_modes_gives_kwants_own_error():
+    """``precalculate(what="selfenergy")`` has no modes: Kwant's ValueError, not a crash of
+    the band-edge report (such a lead has no bands to examine)."""
+    fsyst, params, _ = _wire_with_counted_lead()
+    precalculated = fsyst.precalculate(1.3, params=params, what="selfenergy")
+    region = {"V": params["V"]}  # the leads' parameters are precalculated
+    with pytest.raises(ValueError, match="No precalculated modes"):
+        OpenSystem(precalculated, params=region).conductance_matrix(1.3)
