@@ -79,6 +79,11 @@ _SYMMETRY_ATTRIBUTES = {
 }
 
 
+def _any_symmetry(symmetry) -> bool:
+    """True if a ``DiscreteSymmetry`` has a conservation law or any symmetry operator."""
+    return any(part is not None for part in symmetry)
+
+
 def _digest_array(digest, array) -> None:
     if hasattr(array, "toarray"):  # a sparse projector or symmetry operator
         array = array.toarray()
@@ -111,7 +116,7 @@ class LeadMatrices:
     @property
     def has_symmetry(self) -> bool:
         """True if the lead declares a conservation law or a discrete symmetry that holds."""
-        return any(part is not None for part in self.symmetry)
+        return _any_symmetry(self.symmetry)
 
     @cached_property
     def fingerprint(self) -> bytes:
@@ -208,7 +213,7 @@ def lead_modes_at(matrices: LeadMatrices, energy: complex) -> tuple[Any, Any]:
     if energy and (symmetry.particle_hole is not None or symmetry.chiral is not None):
         symmetry = copy.copy(symmetry)  # they hold at zero energy only (Kwant drops them)
         symmetry.particle_hole = symmetry.chiral = None
-    if any(part is not None for part in symmetry):
+    if _any_symmetry(symmetry):
         return kwant.physics.modes(ham, np.array(hop), discrete_symmetry=symmetry)
     return _modes_of_one_block(ham, hop)
 

@@ -284,7 +284,6 @@ class OpenSystem:
         self._changes: dict[frozenset[str], Any] = {}
         self.lead_cache = lead_cache
         self._lead_matrices: dict[int, LeadMatrices | None] = {}
-        self._fingerprints: dict[int, bytes | None] = {}
         # Energies that resolve_energy returned after checking every lead for band edges
         # (own params): the mode solves there skip the same check.
         self._edge_checked: set[float] = set()
@@ -425,10 +424,8 @@ class OpenSystem:
         may depend on more than H₀, V₁ and the symmetries: two such leads with the same
         matrices must not share a Σ) or that is not a Kwant lead with bands.
         """
-        if index not in self._fingerprints:
-            matrices = self._matrices_of(index)
-            self._fingerprints[index] = None if matrices is None else matrices.fingerprint
-        return self._fingerprints[index]
+        matrices = self._matrices_of(index)
+        return None if matrices is None else matrices.fingerprint
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
         """The sparse matrix E − H of the closed region (orbital basis, t), diagonal stored."""
