@@ -38,3 +38,32 @@ def test_bad_arguments_are_refused():
         fermi_poles(0)
     with pytest.raises(ValueError, match="x_max"):
         fermi_poles_for_range(-1.0)
+
+
+@pytest.mark.parametrize(("x_max", "tol"), [(60.0, 1e-8), (130.0, 1e-10), (2000.0, 1e-12)])
+def test_the_pole_count_is_the_fewest_that_holds(x_max, tol):
+    """N holds tol on the range and N − 1 does not, both judged on an independent grid
+    (200,001 evenly spaced points, not the search's check grid); 1e-3 relative slack for
+    points between the check grid's (neighbours 0.1 % apart)."""
+    poles, residues, error = fermi_poles_for_range(x_max, tol=tol)
+    x = np.linspace(0.0, x_max, 200_001)
+
+    def deviation(n):
+        return np.max(np.abs(fermi_pole_expansion(x, *fermi_poles(n)) - fermi(x, 0.0, 1.0)))
+
+    n = poles.size
+    assert error <= tol and deviation(n) <= tol * (1 + 1e-3)
+    assert deviation(n - 1) > tol
+    np.testing.assert_array_equal((poles, residues), fermi_poles(n))
+
+
+def test_results_are_the_callers_own_arrays():
+    """The pole tables are kept per process: what a caller gets can be changed freely."""
+    poles, residues, _ = fermi_poles_for_range(130.0, tol=1e-10)
+    poles[:] = 0.0
+    residues[:] = 0.0
+    again, weights, error = fermi_poles_for_range(130.0, tol=1e-10)
+    assert np.all(again > 0) and np.all(weights > 0) and error <= 1e-10
+    table, _ = fermi_poles(again.size)
+    table[:] = -1.0
+    np.testing.assert_array_equal(fermi_poles(again.size)[0], again)
