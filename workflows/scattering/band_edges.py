@@ -225,21 +225,34 @@ def _eigenproblem(h_cell: np.ndarray, v: np.ndarray, energy: float):
         and the matrices M and D with dμ/dE = wᴴ D z / (wᴴ M z) for each pair.
     """
     n = h_cell.shape[0]
-    eye, zero = np.eye(n), np.zeros((n, n))
+    dtype = np.result_type(h_cell, v, energy)
+    shifted = -h_cell.astype(dtype)  # E − H₀
+    shifted.flat[:: n + 1] += energy
+    derivative = np.zeros((2 * n, 2 * n), dtype=dtype)  # dA/dE (C: B⁻¹ dA/dE)
     singular = np.linalg.svd(v, compute_uv=False)
     if singular[-1] > 1e-8 * singular[0]:
         hop_inverse = np.linalg.inv(v.conj().T)
-        c = np.block([[zero, eye], [-hop_inverse @ v, hop_inverse @ (energy * eye - h_cell)]])
+        c = np.zeros((2 * n, 2 * n), dtype=dtype)
+        c[:n, n:] = np.eye(n)
+        c[n:, :n] = -hop_inverse @ v
+        c[n:, n:] = hop_inverse @ shifted
         mu, left, right = scipy.linalg.eig(c, left=True, right=True, check_finite=False)
-        return mu, left, right, np.eye(2 * n), np.block([[zero, zero], [zero, hop_inverse]])
-    a = np.block([[zero, eye], [-v, energy * eye - h_cell]])
-    b = np.block([[eye, zero], [zero, v.conj().T]])
+        derivative[n:, n:] = hop_inverse
+        return mu, left, right, np.eye(2 * n), derivative
+    a = np.zeros((2 * n, 2 * n), dtype=dtype)
+    a[:n, n:] = np.eye(n)
+    a[n:, :n] = -v
+    a[n:, n:] = shifted
+    b = np.zeros((2 * n, 2 * n), dtype=dtype)
+    b[:n, :n] = np.eye(n)
+    b[n:, n:] = v.conj().T
     (alpha, beta), left, right = scipy.linalg.eig(
         a, b, left=True, right=True, homogeneous_eigvals=True, check_finite=False
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         mu = alpha / beta
-    return mu, left, right, b, np.block([[zero, zero], [zero, eye]])
+    derivative[n:, n:] = np.eye(n)
+    return mu, left, right, b, derivative
 
 
 def _cluster_speeds(mu, z, w, metric, derivative) -> np.ndarray:
