@@ -100,7 +100,7 @@ never a wrong value between the limits.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,28 +369,41 @@ def slow_modes(
     return found
 
 
-def _is_safe(lead: Any, energy: float, params: Mapping[str, Any]) -> bool:
-    return not slow_modes(lead, energy, params)
+def _is_safe(lead: Any, energy: float, params: Mapping[str, Any], matrices=None) -> bool:
+    return not slow_modes(lead, energy, params, matrices=matrices)
 
 
-def _safe_side(lead: Any, energy: float, params: Mapping[str, Any], window: float, sign: int):
+def _safe_side(
+    lead: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    window: float,
+    sign: int,
+    matrices: LeadMatrices | None = None,
+):
     """E + sign · 10 δE, widened by factors of 10 until the lead has no slow mode there."""
     step = _SIDE_STEP * window if np.isfinite(window) else 1e-9 * max(1.0, abs(energy))
     step = max(step, 4 * np.spacing(energy))
     for _ in range(12):
         candidate = energy + sign * step
-        if _is_safe(lead, candidate, params):
+        if _is_safe(lead, candidate, params, matrices):
             return float(candidate)
         step *= 10
     return float("nan")
 
 
-def _refusal(lead: Any, energy: float, params: Mapping[str, Any], slow: list[SlowMode]):
+def _refusal(
+    lead: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    slow: list[SlowMode],
+    matrices: LeadMatrices | None = None,
+):
     window = max(mode.window for mode in slow)
     index = slow[0].lead
-    below = _safe_side(lead, energy, params, window, -1)
-    above = _safe_side(lead, energy, params, window, +1)
-    v_tol = VELOCITY_TOLERANCE * _velocity_scale(_lead_matrices(lead, params)[1])
+    below = _safe_side(lead, energy, params, window, -1, matrices)
+    above = _safe_side(lead, energy, params, window, +1, matrices)
+    v_tol = VELOCITY_TOLERANCE * _velocity_scale(_lead_matrices(lead, params, matrices)[1])
     message = (
         f"energy={energy!r} is exactly at a band edge of {_lead_label(index)} (a mode with "
         f"group velocity {slow[0].velocity:.1e} < v_tol={v_tol:.1e}: a subband opens or closes "
@@ -421,17 +434,30 @@ def check_lead(
         return
     slow = slow_modes(lead, energy, params, index=index, matrices=matrices)
     if slow:
-        raise _refusal(lead, energy, params, slow)
+        raise _refusal(lead, energy, params, slow, matrices)
 
 
-def check_energy(fsyst: Any, energy: float, params: Mapping[str, Any], leads=None) -> None:
+def check_energy(
+    fsyst: Any,
+    energy: float,
+    params: Mapping[str, Any],
+    leads=None,
+    *,
+    matrices: Callable[[int], LeadMatrices | None] | None = None,
+) -> None:
     """Raise :class:`BandEdgeError` if ``energy`` is at a band edge of any lead (or of ``leads``).
 
     For solvers that do not go through :func:`lead_modes` (e.g. ``kwant.smatrix``).
+    ``matrices``: a function of the lead index that gives the lead's matrices already
+    evaluated with ``params`` (:class:`LeadMatrices`), or None to evaluate them here.
     """
     indices = range(len(fsyst.leads)) if leads is None else leads
     for index in indices:
-        check_lead(fsyst.leads[index], energy, params, index=index)
+        lead = fsyst.leads[index]
+        known = None
+        if matrices is not None and hasattr(lead, "cell_hamiltonian"):
+            known = matrices(index)
+        check_lead(lead, energy, params, index=index, matrices=known)
 
 
 def resolve_energy(
@@ -441,6 +467,7 @@ def resolve_energy(
     at_band_edge: str | None = None,
     *,
     leads=None,
+    matrices: Callable[[int], LeadMatrices | None] | None = None,
 ) -> float:
     """The energy at which to solve: ``energy``, or the one-sided limit's energy at a band edge.
 
@@ -463,6 +490,9 @@ def resolve_energy(
         ``energy``.
     leads
         Only these lead indices (default: all).
+    matrices
+        The leads' matrices, already evaluated with ``params``, by index (as for
+        :func:`check_energy`).
 
     Returns
     -------
@@ -474,14 +504,14 @@ def resolve_energy(
     resolved = energy
     for _ in range(4):  # a shift past one lead's edge may land near another lead's
         try:
-            check_energy(fsyst, resolved, params, leads)
+            check_energy(fsyst, resolved, params, leads, matrices=matrices)
         except BandEdgeError as error:
             resolved = error.above if at_band_edge == "above" else error.below
             if not np.isfinite(resolved):
                 raise
             continue
         return float(resolved)
-    check_energy(fsyst, resolved, params, leads)
+    check_energy(fsyst, resolved, params, leads, matrices=matrices)
     return float(resolved)
 
 
@@ -507,7 +537,7 @@ def band_edges_reported(
         slow = slow_modes(lead, energy, params, index=index, matrices=matrices)
         if not slow:
             raise
-        raise _refusal(lead, energy, params, slow) from exc
+        raise _refusal(lead, energy, params, slow, matrices) from exc
 
 
 def lead_modes(
@@ -560,11 +590,13 @@ def lead_modes(
     BandEdgeError
         If the lead has a mode (propagating or evanescent) slower than v_tol.
     """
-    energy = resolve_energy(fsyst, energy, params, at_band_edge, leads=[lead])
     the_lead = fsyst.leads[lead]
     kwant_modes = replicates_kwant_modes(the_lead)  # else a lead class with its own modes
     if matrices is None and kwant_modes:
         matrices = lead_matrices(the_lead, params)
+    energy = resolve_energy(
+        fsyst, energy, params, at_band_edge, leads=[lead], matrices=lambda _: matrices
+    )
     if not checked:
         check_lead(the_lead, energy, params, index=lead, matrices=matrices)
     with band_edges_reported(the_lead, energy, params, index=lead, matrices=matrices):

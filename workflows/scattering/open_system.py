@@ -319,7 +319,9 @@ class OpenSystem:
         -------
         float
         """
-        resolved = resolve_energy(self.fsyst, energy, self.params, at_band_edge)
+        resolved = resolve_energy(
+            self.fsyst, energy, self.params, at_band_edge, matrices=self._matrices_of
+        )
         if at_band_edge in ("above", "below"):  # resolve_energy checked every lead there
             self._edge_checked.add(resolved)
         return resolved
