@@ -4,7 +4,9 @@ A non-equilibrium density or current is an integral over real energies of a func
 is smooth on the scale k_B T (Fermi steps times injectivities or transmissions) except at
 the leads' band edges, where a 1/√ van Hove singularity or a √ kink sits.  The window
 [min μ_l − 36 k_B T_l, max μ_l + 36 k_B T_l] (beyond it the reservoirs' Fermi functions
-differ by less than e^−36 ≈ 2e-16) is cut at every band edge and every μ_l; each piece
+differ by less than e^−36 ≈ 2e-16), narrowed to the leads' bands (below the lowest band
+bottom and above the highest top no lead has a propagating mode: Γ_l = 0, nothing is
+injected), is cut at every band edge, every μ_l and every μ_l ± 10 k_B T_l; each piece
 [a, b] is mapped from s ∈ [0, 1] with a quadratic change of variable at an edge end
 (E = a + (b − a)s² if a is a band edge, E = b − (b − a)(1 − s)² if b is one,
 E = a + (b − a)(1 − cos πs)/2 if both are, linear otherwise), so that the singularity
@@ -35,6 +37,7 @@ from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.open_system import OpenSystem
 
 __all__ = [
+    "TAIL_CUT",
     "TAIL_WIDTH",
     "WindowRule",
     "lead_edges",
@@ -46,6 +49,12 @@ __all__ = [
 
 #: The window spans μ_l ± TAIL_WIDTH k_B T_l (Fermi tails beyond: e^−36 ≈ 2e-16).
 TAIL_WIDTH = 36.0
+
+#: The window is also cut at μ_l ± TAIL_CUT k_B T_l: within, the Fermi functions vary on
+#: the scale k_B T; beyond, their tails are smooth exponentials below e^−10 ≈ 5e-5, which
+#: one or two subintervals integrate (without the cut, refinement bisects a piece 36 k_B T
+#: long down to the scale of k_B T).
+TAIL_CUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -103,18 +112,20 @@ def window_range(mus: np.ndarray, temperatures: np.ndarray) -> tuple[float, floa
     )
 
 
-def lead_edges(open_system: OpenSystem) -> np.ndarray:
-    """Band edges of every lead with a band (:func:`.band_extrema.lead_band_edges`), t.
+def _edges_of_each_lead(open_system: OpenSystem) -> list[np.ndarray | None]:
+    """Per lead, its band edges (:func:`.band_extrema.lead_band_edges`, t; None for a
+    self-energy lead, which has no band).
 
     With a :attr:`~.open_system.OpenSystem.lead_cache` they are kept there, keyed on the
     lead's fingerprint: the densities of a self-consistent loop change the region only,
     and each would otherwise find the same edges again (~5 ms per lead).
     """
     cache, params = open_system.lead_cache, open_system.params
-    edges = []
+    edges: list[np.ndarray | None] = []
     for index, lead in enumerate(open_system.fsyst.leads):
         if not hasattr(lead, "cell_hamiltonian"):
-            continue  # a self-energy lead: no band
+            edges.append(None)  # a self-energy lead: no band
+            continue
         fingerprint = None if cache is None else open_system.lead_fingerprint(index)
         key = None if fingerprint is None else (index, "band edges", fingerprint)
         cached = None if key is None else cache.get(key)
@@ -123,7 +134,28 @@ def lead_edges(open_system: OpenSystem) -> np.ndarray:
             if key is not None:
                 cache.put(key, cached)
         edges.append(cached[0])
+    return edges
+
+
+def lead_edges(open_system: OpenSystem) -> np.ndarray:
+    """Band edges of every lead with a band (:func:`.band_extrema.lead_band_edges`), t,
+    sorted and unique (kept in the :attr:`~.open_system.OpenSystem.lead_cache`, if any)."""
+    edges = [each for each in _edges_of_each_lead(open_system) if each is not None]
     return np.unique(np.concatenate([np.zeros(0), *edges]))
+
+
+def _band_range(open_system: OpenSystem, edges: list[np.ndarray | None]) -> tuple[float, float]:
+    """From the lowest band bottom to the highest band top of the leads (t): outside it no
+    lead has a propagating mode, so no state is injected (every Γ_l = 0).  (−inf, inf)
+    when a lead has no band of its own to tell (a self-energy lead, a wide-band probe) or
+    modes of its own class (they need not follow its H₀ and V₁)."""
+    bands = [each for each in edges if each is not None and each.size]
+    every_lead_has_kwants_band = len(bands) == len(edges) and all(
+        open_system.lead_fingerprint(index) is not None for index in range(len(edges))
+    )
+    if not bands or not every_lead_has_kwants_band:
+        return -np.inf, np.inf
+    return float(min(each[0] for each in bands)), float(max(each[-1] for each in bands))
 
 
 def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
@@ -136,10 +168,20 @@ def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
     mus, temperatures
         μ_l and k_B T_l of every reservoir (t).
     """
-    low, high = window_range(np.asarray(mus), np.asarray(temperatures))
-    edges = lead_edges(open_system)
-    inside = edges[(edges > low) & (edges < high)]
-    extra = [float(x) for x in mus if low < x < high and not np.any(np.isclose(x, inside))]
+    mus, temperatures = np.asarray(mus, dtype=float), np.asarray(temperatures, dtype=float)
+    low, high = window_range(mus, temperatures)
+    each = _edges_of_each_lead(open_system)
+    edges = np.unique(np.concatenate([np.zeros(0), *(e for e in each if e is not None)]))
+    bottom, top = _band_range(open_system, each)
+    if max(low, bottom) < min(high, top):  # no injected state below the bottom or above the top
+        low, high = max(low, bottom), min(high, top)
+    inside = edges[(edges >= low) & (edges <= high)]
+    tails = (mus[:, None] + TAIL_CUT * temperatures[:, None] * np.array([-1.0, 1.0])).ravel()
+    extra = [
+        float(x)
+        for x in np.concatenate([mus, tails])
+        if low < x < high and not np.any(np.isclose(x, inside))
+    ]
     cuts = np.unique(np.concatenate([[low, high], inside, extra]))
     return WindowRule(cuts, np.isin(cuts, inside), np.arange(cuts.size, dtype=float))
 

@@ -17,7 +17,8 @@ import pytest
 
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nonequilibrium import electron_density
-from workflows.scattering.window_quadrature import WindowRule
+from workflows.scattering.open_system import OpenSystem
+from workflows.scattering.window_quadrature import WindowRule, window_cuts, window_range
 
 HAMILTONIAN = "k_x**2 * sigma_0 + alpha * k_x * sigma_y + V(x) * sigma_0"
 MU = (0.9, 0.7)  # t: source and drain, a 0.2 t bias
@@ -76,17 +77,21 @@ def test_a_frozen_rule_samples_its_energies_whatever_the_potential(wire, first):
 
 
 def test_refining_from_a_rule_keeps_its_energies_and_reaches_the_tolerance(wire):
-    rule = _density(wire, 0.2, tol=1e-6).window_rule  # a coarser rule
-    refined = _density(wire, 0.35, tol=TOL, window_rule=rule)
-    independent = _density(wire, 0.35, tol=TOL)
-    frozen_energies = _density(wire, 0.35, tol=TOL, window_rule=rule, refine_window=False)
-    assert refined.window_error <= TOL
+    rule = _density(wire, 0.2, tol=1e-6).window_rule  # a coarse rule
+    # A target below what the coarse rule reaches under the new barrier (measured 3.5e-11:
+    # the window's cuts at μ ± 10 k_BT already fit the integrand), so that it must refine.
+    fine = 1e-12
+    frozen_energies = _density(wire, 0.35, tol=fine, window_rule=rule, refine_window=False)
+    assert frozen_energies.window_error > fine
+    refined = _density(wire, 0.35, tol=fine, window_rule=rule)
+    independent = _density(wire, 0.35, tol=fine)
+    assert refined.window_error <= fine
     assert refined.window_rule.partition.size > rule.partition.size
     assert np.all(np.isin(frozen_energies.energies, refined.energies))
     assert np.all(np.isin(rule.partition, refined.window_rule.partition))
-    # both within TOL per orbital of the exact window part (the equilibrium parts are
+    # both within `fine` per orbital of the exact window part (the equilibrium parts are
     # identical: the same Fermi poles); two orbitals per site
-    np.testing.assert_allclose(refined.density, independent.density, rtol=0, atol=2 * 2 * TOL)
+    np.testing.assert_allclose(refined.density, independent.density, rtol=0, atol=2 * 2 * fine)
 
 
 def test_a_rule_of_another_window_is_refused_in_one_line(wire):
@@ -104,3 +109,39 @@ def test_a_rule_of_another_window_is_refused_in_one_line(wire):
     given = electron_density(wire, window_rule=rule, refine_window=False, **kwargs)
     assert equilibrium.window_rule is None and given.window_rule is None
     np.testing.assert_array_equal(given.density, equilibrium.density)
+
+
+def test_the_window_starts_at_the_lowest_band_bottom_and_is_cut_at_the_fermi_tails(wire):
+    """Below the lowest band bottom of the leads no lead has a propagating mode (every
+    Γ_l = 0): nothing is injected and the window starts there, at a band edge.  The
+    Rashba wire's band, 2 − 2 cos k ± α sin k, bottoms out at −0.0224 t (the continuum
+    −α²/4 = −0.0225 t); found here on a k grid of step 3e-5 (energy error ~1e-9).  The
+    Fermi functions vary within μ_l ± 10 k_BT: both ends are cuts.  A self-energy lead
+    (a wide-band probe, Γ at every energy) keeps the whole window, 36 k_BT either side."""
+    k = np.linspace(-np.pi, np.pi, 200_001)
+    bottom = np.min(2 - 2 * np.cos(k) - 0.3 * np.abs(np.sin(k)))
+    rule = window_cuts(OpenSystem(wire, params=_params(0.2)), MU, [KT, KT])
+    low, high = window_range(np.array(MU), np.array([KT, KT]))
+    assert low < bottom
+    assert rule.cuts[0] == pytest.approx(bottom, abs=1e-8) and rule.edges[0]
+    assert rule.cuts[-1] == high
+    for mu in MU:
+        for tail in (mu - 10 * KT, mu + 10 * KT):
+            if rule.cuts[0] < tail < high:
+                assert np.any(np.isclose(rule.cuts, tail, rtol=0, atol=1e-12)), tail
+
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(4))] = 2.0
+    syst[lat.neighbors()] = -1.0
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 2.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.leads.append(
+        kwant.builder.SelfEnergyLead(
+            lambda energy, args=(), *, params=None: -0.5j * np.eye(1), [lat(3)], ()
+        )
+    )
+    probed = window_cuts(OpenSystem(syst.finalized()), [0.3, 0.1], [0.05, 0.05])
+    assert probed.cuts[0] == window_range(np.array([0.3, 0.1]), np.array([0.05, 0.05]))[0]
