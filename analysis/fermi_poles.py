@@ -152,8 +152,9 @@ def fermi_poles_for_range(
 
     The deviation is checked on a fixed grid (2001 points on 0 ≤ x ≤ 60, then
     neighbours 0.1 % apart) and at x_max.  At fixed x it falls monotonically
-    with N (down to rounding, ~1e-15), so the N that first holds, found by
-    doubling and then bisection, is the fewest.  Each N's deviations along
+    with N until it reaches the rounding floor (3–7e-15), so for tol ≳ 1e-14 the
+    N that first holds, found by 25 % steps and then bisection, is the fewest;
+    below, it is an N that holds, as the steps find it.  Each N's deviations along
     the grid are computed once per process, so that the many densities of a
     self-consistent loop find their poles in about a millisecond.
 
@@ -180,12 +181,14 @@ def fermi_poles_for_range(
     tol = real("tol", tol, minimum=0, strict=True)
     if x_max > _grid_end(MAX_POLES):
         _too_many(x_max, tol)
-    # Start where c·N² = x_max with c = 4 (below the true N: c ≈ 0.2–0.5), then double.
+    # Start where c·N² = x_max with c = 4 (below the true N: c ≈ 0.2–0.5), then grow by 25 %:
+    # near the rounding floor (tol ≲ 1e-14) the error is no longer monotonic in N, and
+    # doubling could step past the N that hold to a far larger one.
     failing, holding = 0, max(1, int(np.sqrt(x_max)) // 2)
     while _error_on_range(holding, x_max) > tol:
         if holding >= MAX_POLES:
             _too_many(x_max, tol)
-        failing, holding = holding, min(2 * holding, MAX_POLES)
+        failing, holding = holding, min(max(holding + 1, int(np.ceil(1.25 * holding))), MAX_POLES)
     while holding - failing > 1:
         middle = (failing + holding) // 2
         if _error_on_range(middle, x_max) <= tol:

@@ -67,3 +67,14 @@ def test_results_are_the_callers_own_arrays():
     table, _ = fermi_poles(again.size)
     table[:] = -1.0
     np.testing.assert_array_equal(fermi_poles(again.size)[0], again)
+
+
+def test_near_the_rounding_floor_an_n_that_holds_and_not_a_huge_one():
+    """Below ~1e-14 the deviation stops falling with N (rounding, 3–7e-15) and jumps about:
+    the search must still return an N that holds, close to the first that does (a review
+    found N = 1600 here from a doubling search; 25 % steps from √x_max/2 find 25)."""
+    poles, residues, error = fermi_poles_for_range(55.0, tol=2e-15)
+    x = np.linspace(0.0, 55.0, 200_001)
+    deviation = np.max(np.abs(fermi_pole_expansion(x, poles, residues) - fermi(x, 0.0, 1.0)))
+    assert error <= 2e-15 and deviation <= 2e-15 * (1 + 1e-3)
+    assert poles.size <= 40
