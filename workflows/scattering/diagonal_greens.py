@@ -39,6 +39,7 @@ whose widest slice has at most :data:`MAX_SLICE_WIDTH` orbitals.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import threadpoolctl
@@ -56,7 +57,7 @@ from workflows.scattering.recursive_batches import (
 from workflows.scattering.recursive_greens import RecursiveGreens, block_tridiagonal_blocks
 from workflows.scattering.slicing import slice_ordering
 
-__all__ = ["METHODS", "DiagonalSolver", "diagonal_solver", "serial_blas"]
+__all__ = ["METHODS", "DiagonalSolver", "diagonal_solver", "mean_across_band_edge", "serial_blas"]
 
 METHODS = ("auto", "recursive", "sparse")
 #: Thin layers are grouped to at least this many orbitals per slice.  The energies run in
@@ -70,6 +71,23 @@ MAX_SLICE_WIDTH = 1000
 _COLUMN_CHUNK = 512
 #: Relative step beside a band edge (the mean of both sides is used there).
 _EDGE_STEP = 1e-9
+
+
+def mean_across_band_edge(evaluate: Callable[[float], np.ndarray], energy: float) -> np.ndarray:
+    """``evaluate(energy)``, or, where the band-edge guard refuses ``energy`` (a quadrature
+    node on a lead's band edge, a point of measure zero of an integrable integrand), the
+    mean of its values 1e-9·max(1, |E|) below and above, or, where those are refused too,
+    at the nearest energies the guard passes (:class:`BandEdgeError` ``below``/``above``).
+    """
+    try:
+        return evaluate(energy)
+    except BandEdgeError as refusal:
+        step = _EDGE_STEP * max(1.0, abs(energy))
+        try:
+            sides = (evaluate(energy - step), evaluate(energy + step))
+        except BandEdgeError:
+            sides = (evaluate(refusal.below), evaluate(refusal.above))
+        return 0.5 * (sides[0] + sides[1])
 
 
 def serial_blas(func):
@@ -222,15 +240,7 @@ class DiagonalSolver:
         guard refuses those too, of the values at the nearest energies it
         passes (:class:`BandEdgeError` ``below`` and ``above``).
         """
-        try:
-            return self._injectivities(energy)
-        except BandEdgeError as refusal:
-            step = _EDGE_STEP * max(1.0, abs(energy))
-            try:
-                sides = (self._injectivities(energy - step), self._injectivities(energy + step))
-            except BandEdgeError:
-                sides = (self._injectivities(refusal.below), self._injectivities(refusal.above))
-            return 0.5 * (sides[0] + sides[1])
+        return mean_across_band_edge(self._injectivities, energy)
 
     def _injectivities(self, energy: float) -> np.ndarray:
         system = self.open_system

@@ -59,7 +59,12 @@ import numpy as np
 
 from analysis.fermi_poles import fermi_poles_for_range
 from systems.validation import real
-from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
+from workflows.scattering.diagonal_greens import (
+    DiagonalSolver,
+    diagonal_solver,
+    mean_across_band_edge,
+    serial_blas,
+)
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.open_system import OpenSystem, broadening
 from workflows.scattering.window_quadrature import (
@@ -583,13 +588,11 @@ def terminal_currents(
     mus, temperatures = reservoirs(mu, temperature, len(fsyst.leads))
     tol = real("tol", tol, minimum=0, strict=True, hint="e/h · t")
 
+    def currents_at(energy):
+        return energy_resolved_currents(open_system, energy, _fermi(energy, mus, temperatures))
+
     def integrand(energies):
-        return np.array(
-            [
-                energy_resolved_currents(open_system, energy, _fermi(energy, mus, temperatures))
-                for energy in energies
-            ]
-        )
+        return np.array([mean_across_band_edge(currents_at, energy) for energy in energies])
 
     currents = window_quadrature(
         integrand, window_cuts(open_system, mus, temperatures), tol=tol, limit=2000

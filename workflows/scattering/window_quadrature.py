@@ -112,20 +112,18 @@ def window_range(mus: np.ndarray, temperatures: np.ndarray) -> tuple[float, floa
     )
 
 
-def _edges_of_each_lead(open_system: OpenSystem) -> list[np.ndarray | None]:
-    """Per lead, its band edges (:func:`.band_extrema.lead_band_edges`, t; None for a
-    self-energy lead, which has no band).
+def lead_edges(open_system: OpenSystem) -> np.ndarray:
+    """Band edges of every lead with a band (:func:`.band_extrema.lead_band_edges`), t.
 
     With a :attr:`~.open_system.OpenSystem.lead_cache` they are kept there, keyed on the
     lead's fingerprint: the densities of a self-consistent loop change the region only,
     and each would otherwise find the same edges again (~5 ms per lead).
     """
     cache, params = open_system.lead_cache, open_system.params
-    edges: list[np.ndarray | None] = []
+    edges = []
     for index, lead in enumerate(open_system.fsyst.leads):
         if not hasattr(lead, "cell_hamiltonian"):
-            edges.append(None)  # a self-energy lead: no band
-            continue
+            continue  # a self-energy lead: no band
         fingerprint = None if cache is None else open_system.lead_fingerprint(index)
         key = None if fingerprint is None else (index, "band edges", fingerprint)
         cached = None if key is None else cache.get(key)
@@ -134,28 +132,67 @@ def _edges_of_each_lead(open_system: OpenSystem) -> list[np.ndarray | None]:
             if key is not None:
                 cache.put(key, cached)
         edges.append(cached[0])
-    return edges
-
-
-def lead_edges(open_system: OpenSystem) -> np.ndarray:
-    """Band edges of every lead with a band (:func:`.band_extrema.lead_band_edges`), t,
-    sorted and unique (kept in the :attr:`~.open_system.OpenSystem.lead_cache`, if any)."""
-    edges = [each for each in _edges_of_each_lead(open_system) if each is not None]
     return np.unique(np.concatenate([np.zeros(0), *edges]))
 
 
-def _band_range(open_system: OpenSystem, edges: list[np.ndarray | None]) -> tuple[float, float]:
-    """From the lowest band bottom to the highest band top of the leads (t): outside it no
-    lead has a propagating mode, so no state is injected (every Γ_l = 0).  (−inf, inf)
-    when a lead has no band of its own to tell (a self-energy lead, a wide-band probe) or
-    modes of its own class (they need not follow its H₀ and V₁)."""
-    bands = [each for each in edges if each is not None and each.size]
-    every_lead_has_kwants_band = len(bands) == len(edges) and all(
-        open_system.lead_fingerprint(index) is not None for index in range(len(edges))
-    )
-    if not bands or not every_lead_has_kwants_band:
+def _band_range(open_system: OpenSystem) -> tuple[float, float]:
+    """Bounds (t) of every lead's band spectrum: outside them no lead has a propagating mode,
+    so no state is injected (every Γ_l = 0).
+
+    Weyl's inequality for the Bloch Hamiltonian H(k) = H₀ + V e^{−ik} + V† e^{ik} of each
+    lead: its eigenvalues lie within [λ_min(H₀) − 2‖V‖₂, λ_max(H₀) + 2‖V‖₂] at every k.
+    A rigorous bound, not the sampled band edges, so that a band extremum the edge search
+    misses cannot move the window's end (it is tight for chains and strips, where V and H₀
+    commute).  (−inf, inf) when a lead has no band of its own to tell (a self-energy lead,
+    a wide-band probe) or modes of its own class (they need not follow H₀ and V).
+    """
+    lows, highs = [], []
+    for index, lead in enumerate(open_system.fsyst.leads):
+        if not hasattr(lead, "cell_hamiltonian"):
+            return -np.inf, np.inf  # a self-energy lead: Γ at every energy
+        matrices = open_system.lead_matrices_of(index)
+        if matrices is None:
+            return -np.inf, np.inf
+        cell = np.atleast_2d(matrices.cell_hamiltonian)
+        hop = np.atleast_2d(matrices.inter_cell_hopping)
+        if cell.size == 0:
+            return -np.inf, np.inf
+        levels = np.linalg.eigvalsh(cell)
+        reach = 2 * (np.linalg.norm(hop, 2) if hop.size else 0.0)
+        lows.append(levels[0] - reach)
+        highs.append(levels[-1] + reach)
+    if not lows:
         return -np.inf, np.inf
-    return float(min(each[0] for each in bands)), float(max(each[-1] for each in bands))
+    return float(min(lows)), float(max(highs))
+
+
+#: A band bound within this distance (t, relative to 1 + |E|) of a band edge found by the
+#: edge search is taken to be that edge: the window then starts exactly at the edge, where
+#: its change of variable removes the 1/√ singularity, rather than a sliver short of it.
+_TIGHT = 1e-6
+
+
+def _snap_to_edge(bound: float, edges: np.ndarray) -> float:
+    """``bound``, or the nearest band edge if it lies within :data:`_TIGHT` of it."""
+    if edges.size == 0 or not np.isfinite(bound):
+        return bound
+    nearest = edges[np.argmin(np.abs(edges - bound))]
+    return float(nearest) if abs(nearest - bound) <= _TIGHT * (1 + abs(bound)) else bound
+
+
+#: Band edges closer than this (t, relative to 1 + |E|) are one edge: the same band's
+#: extremum found in two leads (a lead and its reverse) can differ in the last bits, and
+#: a piece between them, 1e-16 wide, would put quadrature energies on the edge itself.
+_SAME_EDGE = 1e-10
+
+
+def _distinct(edges: np.ndarray) -> np.ndarray:
+    """Sorted band edges with each cluster closer than :data:`_SAME_EDGE` kept once."""
+    kept: list[float] = []
+    for edge in edges:
+        if not kept or edge - kept[-1] > _SAME_EDGE * (1 + abs(edge)):
+            kept.append(float(edge))
+    return np.asarray(kept, dtype=float)
 
 
 def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
@@ -170,12 +207,11 @@ def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
     """
     mus, temperatures = np.asarray(mus, dtype=float), np.asarray(temperatures, dtype=float)
     low, high = window_range(mus, temperatures)
-    each = _edges_of_each_lead(open_system)
-    edges = np.unique(np.concatenate([np.zeros(0), *(e for e in each if e is not None)]))
-    bottom, top = _band_range(open_system, each)
+    edges = lead_edges(open_system)
+    bottom, top = (_snap_to_edge(bound, edges) for bound in _band_range(open_system))
     if max(low, bottom) < min(high, top):  # no injected state below the bottom or above the top
         low, high = max(low, bottom), min(high, top)
-    inside = edges[(edges >= low) & (edges <= high)]
+    inside = _distinct(edges[(edges >= low) & (edges <= high)])
     tails = (mus[:, None] + TAIL_CUT * temperatures[:, None] * np.array([-1.0, 1.0])).ravel()
     extra = [
         float(x)

@@ -18,7 +18,12 @@ import pytest
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.nonequilibrium import electron_density
 from workflows.scattering.open_system import OpenSystem
-from workflows.scattering.window_quadrature import WindowRule, window_cuts, window_range
+from workflows.scattering.window_quadrature import (
+    WindowRule,
+    lead_edges,
+    window_cuts,
+    window_range,
+)
 
 HAMILTONIAN = "k_x**2 * sigma_0 + alpha * k_x * sigma_y + V(x) * sigma_0"
 MU = (0.9, 0.7)  # t: source and drain, a 0.2 t bias
@@ -145,3 +150,59 @@ def test_the_window_starts_at_the_lowest_band_bottom_and_is_cut_at_the_fermi_tai
     )
     probed = window_cuts(OpenSystem(syst.finalized()), [0.3, 0.1], [0.05, 0.05])
     assert probed.cuts[0] == window_range(np.array([0.3, 0.1]), np.array([0.05, 0.05]))[0]
+
+
+def test_a_band_bottom_the_edge_search_misses_stays_inside_the_window():
+    """Two uncoupled channels: a slow one (bottom −0.02 t) and a steep one (hopping 1000 t)
+    whose bottom, −0.03 t, lies between two of the edge search's 128 k samples, so that
+    the search misses it (checked here by brute force).  The window must still reach
+    −0.03 t: it is narrowed only to a rigorous bound of the lead's spectrum (Weyl:
+    λ_min(H₀) − 2‖V‖₂, here far below), not to the sampled edges, which would drop the
+    steep channel's states between −0.03 and −0.02 t (a review found 6e-5 per orbital
+    lost, with a window error estimate of 1e-12)."""
+    lat = kwant.lattice.chain(norbs=2)
+    onsite = np.diag([0.0, 2000.0 - 0.03])
+    hopping = np.diag([-0.01, -1000.0 * np.exp(1j * (np.pi + 0.45 * 2 * np.pi / 128))])
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(3))] = onsite
+    syst[lat.neighbors()] = hopping
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = onsite
+    lead[lat.neighbors()] = hopping
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    fsyst = syst.finalized()
+    k = np.linspace(-np.pi, np.pi, 2_000_001)
+    true_bottom = np.min(2000.0 - 0.03 + 2000.0 * np.cos(k + 0.45 * 2 * np.pi / 128))
+    assert true_bottom == pytest.approx(-0.03, abs=1e-6)
+    open_system = OpenSystem(fsyst)
+    assert lead_edges(open_system)[0] > true_bottom + 5e-3  # the search misses it
+    rule = window_cuts(open_system, [-0.02, -0.025], [0.01, 0.01])
+    assert rule.cuts[0] < true_bottom
+
+
+def test_a_band_edge_found_in_two_leads_is_one_cut():
+    """A zigzag graphene ribbon (5 zigzag chains wide) between a lead and its reverse: the
+    same band extrema come out of the two leads' edge searches up to the last bits (1e-16
+    apart).  Kept as two cuts, the piece between them put quadrature energies on the edge
+    itself, where the band-edge guard refused them and ``terminal_currents`` failed at
+    μ = (2.5, 2.3) t, k_BT = 0.05 t.  (It now gives 0.4333023830 e/h·t at tol 1e-10; the
+    Landauer integral of ``kwant.smatrix`` by ``scipy.integrate.quad`` to 7e-10 gives
+    0.433302383031728, measured once: 3,885 S matrices, too slow for the suite.)"""
+    lattice = kwant.lattice.honeycomb(norbs=1)
+    syst = kwant.Builder()
+    syst[lattice.shape(lambda p: 0 <= p[0] < 2 and 0 <= p[1] < 5, (0, 0))] = 0.0
+    syst[lattice.neighbors()] = -1.0
+    lead = kwant.Builder(kwant.TranslationalSymmetry(lattice.vec((-1, 0))))
+    lead[lattice.shape(lambda p: 0 <= p[1] < 5, (0, 0))] = 0.0
+    lead[lattice.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    open_system = OpenSystem(syst.finalized())
+    edges = lead_edges(open_system)
+    assert np.min(np.diff(edges)) < 1e-15  # the premise: near-duplicate edges
+    rule = window_cuts(open_system, [2.5, 2.3], [0.05, 0.05])
+    assert np.min(np.diff(rule.cuts)) > 1e-10
+    # every edge inside the window still has a cut within 1e-10 (the one kept of its pair)
+    inside = edges[(edges > rule.cuts[0]) & (edges < rule.cuts[-1])]
+    assert np.all(np.min(np.abs(inside[:, None] - rule.cuts[None, :]), axis=1) < 1e-10)
