@@ -6,7 +6,7 @@ the leads' band edges, where a 1/√ van Hove singularity or a √ kink sits.  T
 [min μ_l − 36 k_B T_l, max μ_l + 36 k_B T_l] (beyond it the reservoirs' Fermi functions
 differ by less than e^−36 ≈ 2e-16), narrowed to the leads' bands (below the lowest band
 bottom and above the highest top no lead has a propagating mode: Γ_l = 0, nothing is
-injected), is cut at every band edge, every μ_l and every μ_l ± 10 k_B T_l; each piece
+injected), is cut at every band edge and every μ_l; each piece
 [a, b] is mapped from s ∈ [0, 1] with a quadratic change of variable at an edge end
 (E = a + (b − a)s² if a is a band edge, E = b − (b − a)(1 − s)² if b is one,
 E = a + (b − a)(1 − cos πs)/2 if both are, linear otherwise), so that the singularity
@@ -37,7 +37,6 @@ from workflows.scattering.band_extrema import lead_band_edges
 from workflows.scattering.open_system import OpenSystem
 
 __all__ = [
-    "TAIL_CUT",
     "TAIL_WIDTH",
     "WindowRule",
     "lead_edges",
@@ -49,12 +48,6 @@ __all__ = [
 
 #: The window spans μ_l ± TAIL_WIDTH k_B T_l (Fermi tails beyond: e^−36 ≈ 2e-16).
 TAIL_WIDTH = 36.0
-
-#: The window is also cut at μ_l ± TAIL_CUT k_B T_l: within, the Fermi functions vary on
-#: the scale k_B T; beyond, their tails are smooth exponentials below e^−10 ≈ 5e-5, which
-#: one or two subintervals integrate (without the cut, refinement bisects a piece 36 k_B T
-#: long down to the scale of k_B T).
-TAIL_CUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -212,12 +205,7 @@ def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
     if max(low, bottom) < min(high, top):  # no injected state below the bottom or above the top
         low, high = max(low, bottom), min(high, top)
     inside = _distinct(edges[(edges >= low) & (edges <= high)])
-    tails = (mus[:, None] + TAIL_CUT * temperatures[:, None] * np.array([-1.0, 1.0])).ravel()
-    extra = [
-        float(x)
-        for x in np.concatenate([mus, tails])
-        if low < x < high and not np.any(np.isclose(x, inside))
-    ]
+    extra = [float(x) for x in mus if low < x < high and not np.any(np.isclose(x, inside))]
     cuts = np.unique(np.concatenate([[low, high], inside, extra]))
     return WindowRule(cuts, np.isin(cuts, inside), np.arange(cuts.size, dtype=float))
 
