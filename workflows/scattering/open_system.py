@@ -320,7 +320,7 @@ class OpenSystem:
         float
         """
         resolved = resolve_energy(
-            self.fsyst, energy, self.params, at_band_edge, matrices=self.lead_matrices_of
+            self.fsyst, energy, self.params, at_band_edge, matrices=self._matrices_of
         )
         if at_band_edge in ("above", "below"):  # resolve_energy checked every lead there
             self._edge_checked.add(resolved)
@@ -392,7 +392,7 @@ class OpenSystem:
                 sigma, propagating = cached
                 return propagating, sigma
         checked = own_params and energy in self._edge_checked
-        matrices = self.lead_matrices_of(index) if own_params else None
+        matrices = self._matrices_of(index) if own_params else None
         propagating, stabilized = lead_modes(
             self.fsyst, index, energy, params, checked=checked, matrices=matrices
         )
@@ -405,7 +405,7 @@ class OpenSystem:
             self.lead_cache.put(key, (sigma, propagating))
         return propagating, sigma
 
-    def lead_matrices_of(self, index: int) -> LeadMatrices | None:
+    def _matrices_of(self, index: int) -> LeadMatrices | None:
         """Lead ``index`` evaluated with :attr:`params` (H₀, V₁, symmetries), once.
 
         None for a lead whose class has a ``modes`` of its own (it is asked for them, and
@@ -426,7 +426,7 @@ class OpenSystem:
         may depend on more than H₀, V₁ and the symmetries: two such leads with the same
         matrices must not share a Σ) or that is not a Kwant lead with bands.
         """
-        matrices = self.lead_matrices_of(index)
+        matrices = self._matrices_of(index)
         return None if matrices is None else matrices.fingerprint
 
     def energy_minus_hamiltonian(self, energy: float) -> scipy.sparse.coo_matrix:
@@ -569,7 +569,7 @@ class OpenSystem:
             propagating = known[lead]  # from the self-energies just computed at this energy
         else:
             checked = energy in self._edge_checked
-            matrices = self.lead_matrices_of(lead)
+            matrices = self._matrices_of(lead)
             propagating = lead_modes(
                 self.fsyst, lead, energy, self.params, checked=checked, matrices=matrices
             )[0]

@@ -4,9 +4,7 @@ A non-equilibrium density or current is an integral over real energies of a func
 is smooth on the scale k_B T (Fermi steps times injectivities or transmissions) except at
 the leads' band edges, where a 1/√ van Hove singularity or a √ kink sits.  The window
 [min μ_l − 36 k_B T_l, max μ_l + 36 k_B T_l] (beyond it the reservoirs' Fermi functions
-differ by less than e^−36 ≈ 2e-16), narrowed to the leads' bands (below the lowest band
-bottom and above the highest top no lead has a propagating mode: Γ_l = 0, nothing is
-injected), is cut at every band edge and every μ_l; each piece
+differ by less than e^−36 ≈ 2e-16) is cut at every band edge and every μ_l; each piece
 [a, b] is mapped from s ∈ [0, 1] with a quadratic change of variable at an edge end
 (E = a + (b − a)s² if a is a band edge, E = b − (b − a)(1 − s)² if b is one,
 E = a + (b − a)(1 − cos πs)/2 if both are, linear otherwise), so that the singularity
@@ -128,51 +126,6 @@ def lead_edges(open_system: OpenSystem) -> np.ndarray:
     return np.unique(np.concatenate([np.zeros(0), *edges]))
 
 
-def _band_range(open_system: OpenSystem) -> tuple[float, float]:
-    """Bounds (t) of every lead's band spectrum: outside them no lead has a propagating mode,
-    so no state is injected (every Γ_l = 0).
-
-    Weyl's inequality for the Bloch Hamiltonian H(k) = H₀ + V e^{−ik} + V† e^{ik} of each
-    lead: its eigenvalues lie within [λ_min(H₀) − 2‖V‖₂, λ_max(H₀) + 2‖V‖₂] at every k.
-    A rigorous bound, not the sampled band edges, so that a band extremum the edge search
-    misses cannot move the window's end (it is tight for chains and strips, where V and H₀
-    commute).  (−inf, inf) when a lead has no band of its own to tell (a self-energy lead,
-    a wide-band probe) or modes of its own class (they need not follow H₀ and V).
-    """
-    lows, highs = [], []
-    for index, lead in enumerate(open_system.fsyst.leads):
-        if not hasattr(lead, "cell_hamiltonian"):
-            return -np.inf, np.inf  # a self-energy lead: Γ at every energy
-        matrices = open_system.lead_matrices_of(index)
-        if matrices is None:
-            return -np.inf, np.inf
-        cell = np.atleast_2d(matrices.cell_hamiltonian)
-        hop = np.atleast_2d(matrices.inter_cell_hopping)
-        if cell.size == 0:
-            return -np.inf, np.inf
-        levels = np.linalg.eigvalsh(cell)
-        reach = 2 * (np.linalg.norm(hop, 2) if hop.size else 0.0)
-        lows.append(levels[0] - reach)
-        highs.append(levels[-1] + reach)
-    if not lows:
-        return -np.inf, np.inf
-    return float(min(lows)), float(max(highs))
-
-
-#: A band bound within this distance (t, relative to 1 + |E|) of a band edge found by the
-#: edge search is taken to be that edge: the window then starts exactly at the edge, where
-#: its change of variable removes the 1/√ singularity, rather than a sliver short of it.
-_TIGHT = 1e-6
-
-
-def _snap_to_edge(bound: float, edges: np.ndarray) -> float:
-    """``bound``, or the nearest band edge if it lies within :data:`_TIGHT` of it."""
-    if edges.size == 0 or not np.isfinite(bound):
-        return bound
-    nearest = edges[np.argmin(np.abs(edges - bound))]
-    return float(nearest) if abs(nearest - bound) <= _TIGHT * (1 + abs(bound)) else bound
-
-
 #: Band edges closer than this (t, relative to 1 + |E|) are one edge: the same band's
 #: extremum found in two leads (a lead and its reverse) can differ in the last bits, and
 #: a piece between them, 1e-16 wide, would put quadrature energies on the edge itself.
@@ -198,13 +151,9 @@ def window_cuts(open_system: OpenSystem, mus, temperatures) -> WindowRule:
     mus, temperatures
         μ_l and k_B T_l of every reservoir (t).
     """
-    mus, temperatures = np.asarray(mus, dtype=float), np.asarray(temperatures, dtype=float)
-    low, high = window_range(mus, temperatures)
+    low, high = window_range(np.asarray(mus), np.asarray(temperatures))
     edges = lead_edges(open_system)
-    bottom, top = (_snap_to_edge(bound, edges) for bound in _band_range(open_system))
-    if max(low, bottom) < min(high, top):  # no injected state below the bottom or above the top
-        low, high = max(low, bottom), min(high, top)
-    inside = _distinct(edges[(edges >= low) & (edges <= high)])
+    inside = _distinct(edges[(edges > low) & (edges < high)])
     extra = [float(x) for x in mus if low < x < high and not np.any(np.isclose(x, inside))]
     cuts = np.unique(np.concatenate([[low, high], inside, extra]))
     return WindowRule(cuts, np.isin(cuts, inside), np.arange(cuts.size, dtype=float))

@@ -22,7 +22,6 @@ from workflows.scattering.window_quadrature import (
     WindowRule,
     lead_edges,
     window_cuts,
-    window_range,
 )
 
 HAMILTONIAN = "k_x**2 * sigma_0 + alpha * k_x * sigma_y + V(x) * sigma_0"
@@ -110,67 +109,6 @@ def test_a_rule_of_another_window_is_refused_in_one_line(wire):
     given = electron_density(wire, window_rule=rule, refine_window=False, **kwargs)
     assert equilibrium.window_rule is None and given.window_rule is None
     np.testing.assert_array_equal(given.density, equilibrium.density)
-
-
-def test_the_window_starts_at_the_lowest_band_bottom(wire):
-    """Below the lowest band bottom of the leads no lead has a propagating mode (every
-    Γ_l = 0): nothing is injected and the window starts there, at a band edge.  The
-    Rashba wire's band, 2 − 2 cos k ± α sin k, bottoms out at 2 − 2√(1 + α²/4) =
-    −0.0224 t (the continuum's −α²/4 = −0.0225 t); found here on a k grid of step 3e-5
-    (energy error ~1e-9).  A self-energy lead (a wide-band probe, Γ at every energy)
-    keeps the whole window, 36 k_BT either side."""
-    k = np.linspace(-np.pi, np.pi, 200_001)
-    bottom = np.min(2 - 2 * np.cos(k) - 0.3 * np.abs(np.sin(k)))
-    rule = window_cuts(OpenSystem(wire, params=_params(0.2)), MU, [KT, KT])
-    low, high = window_range(np.array(MU), np.array([KT, KT]))
-    assert low < bottom
-    assert rule.cuts[0] == pytest.approx(bottom, abs=1e-8) and rule.edges[0]
-    assert rule.cuts[-1] == high
-
-    lat = kwant.lattice.chain(norbs=1)
-    syst = kwant.Builder()
-    syst[(lat(x) for x in range(4))] = 2.0
-    syst[lat.neighbors()] = -1.0
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
-    lead[lat(0)] = 2.0
-    lead[lat.neighbors()] = -1.0
-    syst.attach_lead(lead)
-    syst.leads.append(
-        kwant.builder.SelfEnergyLead(
-            lambda energy, args=(), *, params=None: -0.5j * np.eye(1), [lat(3)], ()
-        )
-    )
-    probed = window_cuts(OpenSystem(syst.finalized()), [0.3, 0.1], [0.05, 0.05])
-    assert probed.cuts[0] == window_range(np.array([0.3, 0.1]), np.array([0.05, 0.05]))[0]
-
-
-def test_a_band_bottom_the_edge_search_misses_stays_inside_the_window():
-    """Two uncoupled channels: a slow one (bottom −0.02 t) and a steep one (hopping 1000 t)
-    whose bottom, −0.03 t, lies between two of the edge search's 128 k samples, so that
-    the search misses it (checked here by brute force).  The window must still reach
-    −0.03 t: it is narrowed only to a rigorous bound of the lead's spectrum (Weyl:
-    λ_min(H₀) − 2‖V‖₂, here far below), not to the sampled edges, which would drop the
-    steep channel's states between −0.03 and −0.02 t (a review found 6e-5 per orbital
-    lost, with a window error estimate of 1e-12)."""
-    lat = kwant.lattice.chain(norbs=2)
-    onsite = np.diag([0.0, 2000.0 - 0.03])
-    hopping = np.diag([-0.01, -1000.0 * np.exp(1j * (np.pi + 0.45 * 2 * np.pi / 128))])
-    syst = kwant.Builder()
-    syst[(lat(x) for x in range(3))] = onsite
-    syst[lat.neighbors()] = hopping
-    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
-    lead[lat(0)] = onsite
-    lead[lat.neighbors()] = hopping
-    syst.attach_lead(lead)
-    syst.attach_lead(lead.reversed())
-    fsyst = syst.finalized()
-    k = np.linspace(-np.pi, np.pi, 2_000_001)
-    true_bottom = np.min(2000.0 - 0.03 + 2000.0 * np.cos(k + 0.45 * 2 * np.pi / 128))
-    assert true_bottom == pytest.approx(-0.03, abs=1e-6)
-    open_system = OpenSystem(fsyst)
-    assert lead_edges(open_system)[0] > true_bottom + 5e-3  # the search misses it
-    rule = window_cuts(open_system, [-0.02, -0.025], [0.01, 0.01])
-    assert rule.cuts[0] < true_bottom
 
 
 def test_a_band_edge_found_in_two_leads_is_one_cut():
