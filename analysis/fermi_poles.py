@@ -26,7 +26,8 @@ lie far out on the imaginary axis, so that f_N is accurate over a range of
 
 The expansion is exact for |x| ≲ x_N and wrong beyond (f_N → 1/2 as
 |x| → ∞); :func:`fermi_poles_for_range` picks N so that
-max_{|x| ≤ x_max} |f_N(x) − f(x)| ≤ tol, checked on a dense grid (the fewest such N).
+max_{|x| ≤ x_max} |f_N(x) − f(x)| ≤ tol, checked on a dense grid (the fewest such N,
+for tol above the rounding floor of about 1e-14).
 
 A Green's-function integral ∫ A(E) f(E) dE/2π of a spectral function whose
 support lies within |E − μ| ≤ x_max k_B T then follows from G at the N
@@ -104,8 +105,9 @@ _CHUNK = 1024
 
 
 def _grid_end(n_poles: int) -> float:
-    """Where the check grid of N poles ends: 4 N² + 100, beyond the reach of any tol
-    (f_N is accurate to about c N² with c ≈ 0.2–0.5 at tol 1e-13–1e-6)."""
+    """Where the check grid of N poles ends: 4 N² + 100, beyond the reach of any tol below
+    0.1 (f_N is accurate to about c N² with c ≈ 0.2–0.5 at tol 1e-13–1e-3).  A range beyond
+    it counts as not held, so a looser tol may get more poles than it needs."""
     return 4.0 * n_poles**2 + 100.0
 
 
@@ -150,9 +152,10 @@ def fermi_poles_for_range(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """The fewest Ozaki poles with |f_N(x) − f(x)| ≤ tol for |x| ≤ x_max.
 
-    The deviation is checked on a fixed grid (2001 points on 0 ≤ x ≤ 60, then
-    neighbours 0.1 % apart) and at x_max.  At fixed x it falls monotonically
-    with N until it reaches the rounding floor (3–7e-15), so for tol ≳ 1e-14 the
+    The deviation is checked on a dense grid (2001 points on 0 ≤ x ≤ 60, then
+    neighbours 0.1 % apart up to 4 N² + 100) and at x_max.  At fixed x it falls
+    monotonically with N until it reaches the rounding floor (up to ~7e-15,
+    depending on the range), so for tol ≳ 1e-14 the
     N that first holds, found by 25 % steps and then bisection, is the fewest;
     below, it is an N that holds, as the steps find it.  Each N's deviations along
     the grid are computed once per process, so that the many densities of a

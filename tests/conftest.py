@@ -85,10 +85,11 @@ del matplotlib, _user, _keep, _name
 
 def _kernel_settings(stores: Path | None) -> dict[str, str]:
     """The environment a notebook kernel starts with (quick mode, a non-GUI backend, and one
-    thread per native pool, as in the test processes (:func:`_one_blas_thread`) and the pool
-    workers: the other xdist worker holds the other core, and OpenBLAS's second thread only
-    contends with it (the gated-device notebook, with a busy second core: 11.0 s of CPU
-    and 10.4 s of wall time with OpenBLAS's default threads, 9.3 s and 9.6 s with one)."""
+    thread per native pool, as the pool workers run and as the test processes run BLAS
+    (:func:`_one_blas_thread`): the other xdist worker holds the other core, and OpenBLAS's
+    second thread only contends with it (the gated-device notebook, with a busy second
+    core: 11.0 s of CPU and 10.4 s of wall time with OpenBLAS's default threads, 9.3 s
+    and 9.6 s with one)."""
     from workflows.runs.executors import THREAD_VARIABLES
 
     settings = {"MESOFLOW_QUICK": "1", "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}

@@ -43,8 +43,8 @@ def test_bad_arguments_are_refused():
 @pytest.mark.parametrize(("x_max", "tol"), [(60.0, 1e-8), (130.0, 1e-10), (2000.0, 1e-12)])
 def test_the_pole_count_is_the_fewest_that_holds(x_max, tol):
     """N holds tol on the range and N − 1 does not, both judged on an independent grid
-    (200,001 evenly spaced points, not the search's check grid); 1e-3 relative slack for
-    points between the check grid's (neighbours 0.1 % apart)."""
+    (200,001 evenly spaced points, not the search's check grid; 1e-3 relative slack in
+    case one of them falls between the check grid's points, 0.1 % apart)."""
     poles, residues, error = fermi_poles_for_range(x_max, tol=tol)
     x = np.linspace(0.0, x_max, 200_001)
 
@@ -70,9 +70,9 @@ def test_results_are_the_callers_own_arrays():
 
 
 def test_near_the_rounding_floor_an_n_that_holds_and_not_a_huge_one():
-    """Below ~1e-14 the deviation stops falling with N (rounding, 3–7e-15) and jumps about:
-    the search must still return an N that holds, close to the first that does (a review
-    found N = 1600 here from a doubling search; 25 % steps from √x_max/2 find 25)."""
+    """Below ~1e-14 the deviation stops falling with N (rounding) and jumps about: the
+    search must still return an N that holds, and not a huge one (a doubling search gave
+    N = 1600 here; 25 % steps from √x_max/2 find 25; the first N that holds is 17)."""
     poles, residues, error = fermi_poles_for_range(55.0, tol=2e-15)
     x = np.linspace(0.0, 55.0, 200_001)
     deviation = np.max(np.abs(fermi_pole_expansion(x, poles, residues) - fermi(x, 0.0, 1.0)))

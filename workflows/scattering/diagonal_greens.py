@@ -77,7 +77,8 @@ def mean_across_band_edge(evaluate: Callable[[float], np.ndarray], energy: float
     """``evaluate(energy)``, or, where the band-edge guard refuses ``energy`` (a quadrature
     node on a lead's band edge, a point of measure zero of an integrable integrand), the
     mean of its values 1e-9·max(1, |E|) below and above, or, where those are refused too,
-    at the nearest energies the guard passes (:class:`BandEdgeError` ``below``/``above``).
+    at the nearest energies the guard passes (:class:`BandEdgeError` ``below``/``above``);
+    the refusal itself where the guard found no such energy on a side.
     """
     try:
         return evaluate(energy)
@@ -86,6 +87,8 @@ def mean_across_band_edge(evaluate: Callable[[float], np.ndarray], energy: float
         try:
             sides = (evaluate(energy - step), evaluate(energy + step))
         except BandEdgeError:
+            if not (np.isfinite(refusal.below) and np.isfinite(refusal.above)):
+                raise refusal from None  # the guard found no safe energy on a side
             sides = (evaluate(refusal.below), evaluate(refusal.above))
         return 0.5 * (sides[0] + sides[1])
 

@@ -36,3 +36,10 @@ def test_a_wide_refusal_takes_the_guards_safe_energies():
     """Refused 1e-9 either side too: the mean at the guard's ``below`` and ``above``."""
     value = mean_across_band_edge(_refusing(1.0, 1e-6, (0.99, 1.01)), 1.0)
     assert value == pytest.approx([0.5 * np.sqrt(0.01)], rel=1e-6)
+
+
+def test_no_safe_energy_on_a_side_is_the_refusal_itself():
+    """Where the guard found no safe energy (``below``/``above`` NaN), the refusal is raised
+    as it is, not an evaluation at NaN."""
+    with pytest.raises(BandEdgeError, match="at a band edge"):
+        mean_across_band_edge(_refusing(1.0, 1e-6, (np.nan, np.nan)), 1.0)

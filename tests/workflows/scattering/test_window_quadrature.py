@@ -15,11 +15,14 @@ import kwant.continuum
 import numpy as np
 import pytest
 
+from workflows.scattering import nonequilibrium
+from workflows.scattering.band_edges import BandEdgeError
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
-from workflows.scattering.nonequilibrium import electron_density
+from workflows.scattering.nonequilibrium import electron_density, terminal_currents
 from workflows.scattering.open_system import OpenSystem
 from workflows.scattering.window_quadrature import (
     WindowRule,
+    _distinct,
     lead_edges,
     window_cuts,
 )
@@ -136,3 +139,43 @@ def test_a_band_edge_found_in_two_leads_is_one_cut():
     # every edge inside the window still has a cut within 1e-10 (the one kept of its pair)
     inside = edges[(edges > rule.cuts[0]) & (edges < rule.cuts[-1])]
     assert np.all(np.min(np.abs(inside[:, None] - rule.cuts[None, :]), axis=1) < 1e-10)
+
+
+def test_close_edges_merge_onto_the_last_kept_edge_only():
+    """Edges 0.9e-10 apart in a chain: each is compared with the last edge kept, not with
+    its neighbour, so a chain of close edges cannot swallow one 1e-10 beyond the first."""
+    merged = _distinct(np.array([0.0, 0.9e-10, 1.8e-10, 2.7e-10, 1.0]))
+    np.testing.assert_array_equal(merged, [0.0, 1.8e-10, 1.0])
+
+
+def test_a_current_node_on_a_band_edge_takes_the_mean_of_both_sides(monkeypatch):
+    """``terminal_currents`` at a node the band-edge guard refuses: the mean of the
+    integrand 1e-9 below and above, as the densities' nodes do.  Refused here at the
+    first node it asks for (a stand-in for a node on an edge); the currents equal the
+    unrefused ones to 1e-12 (a smooth integrand moves by ~1e-9 × its slope there, on one
+    node of weight < 0.1)."""
+    lat = kwant.lattice.chain(norbs=1)
+    syst = kwant.Builder()
+    syst[(lat(x) for x in range(4))] = lambda site, V: 2.0 + V * (site.pos[0] == 1)
+    syst[lat.neighbors()] = -1.0
+    lead = kwant.Builder(kwant.TranslationalSymmetry((-1,)))
+    lead[lat(0)] = 2.0
+    lead[lat.neighbors()] = -1.0
+    syst.attach_lead(lead)
+    syst.attach_lead(lead.reversed())
+    fsyst = syst.finalized()
+    kwargs = dict(mu=[0.6, 0.4], temperature=0.05, params={"V": 0.3}, tol=1e-10)
+    plain = terminal_currents(fsyst, **kwargs)
+    original = nonequilibrium.energy_resolved_currents
+    refused = []
+
+    def refusing(open_system, energy, occupations):
+        if not refused:
+            refused.append(energy)
+        if energy == refused[0]:
+            raise BandEdgeError("a stand-in edge", energy=energy, lead=0, below=0.0, above=1.0)
+        return original(open_system, energy, occupations)
+
+    monkeypatch.setattr(nonequilibrium, "energy_resolved_currents", refusing)
+    np.testing.assert_allclose(terminal_currents(fsyst, **kwargs), plain, rtol=0, atol=1e-12)
+    assert refused
