@@ -126,6 +126,7 @@ __all__ = [
     "check_energy",
     "check_lead",
     "lead_modes",
+    "mean_across_band_edge",
     "resolve_energy",
     "slow_modes",
 ]
@@ -538,6 +539,30 @@ def band_edges_reported(
         if not slow:
             raise
         raise _refusal(lead, energy, params, slow, matrices) from exc
+
+
+#: Relative step beside a band edge where :func:`mean_across_band_edge` takes both sides.
+_EDGE_STEP = 1e-9
+
+
+def mean_across_band_edge(evaluate: Callable[[float], np.ndarray], energy: float) -> np.ndarray:
+    """``evaluate(energy)``, or, where the band-edge guard refuses ``energy`` (a quadrature
+    node on a lead's band edge, a point of measure zero of an integrable integrand), the
+    mean of its values 1e-9·max(1, |E|) below and above, or, where those are refused too,
+    at the nearest energies the guard passes (:class:`BandEdgeError` ``below``/``above``);
+    the refusal itself where the guard found no such energy on a side.
+    """
+    try:
+        return evaluate(energy)
+    except BandEdgeError as refusal:
+        step = _EDGE_STEP * max(1.0, abs(energy))
+        try:
+            sides = (evaluate(energy - step), evaluate(energy + step))
+        except BandEdgeError:
+            if not (np.isfinite(refusal.below) and np.isfinite(refusal.above)):
+                raise refusal from None  # the guard found no safe energy on a side
+            sides = (evaluate(refusal.below), evaluate(refusal.above))
+        return 0.5 * (sides[0] + sides[1])
 
 
 def lead_modes(

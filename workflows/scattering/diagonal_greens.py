@@ -39,13 +39,12 @@ whose widest slice has at most :data:`MAX_SLICE_WIDTH` orbitals.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 
 import numpy as np
 import threadpoolctl
 
 from systems.validation import choice
-from workflows.scattering.band_edges import BandEdgeError
+from workflows.scattering.band_edges import BandEdgeError, mean_across_band_edge
 from workflows.scattering.open_system import OpenSystem, broadening
 from workflows.scattering.recursive_batches import (
     BatchedSlices,
@@ -57,7 +56,7 @@ from workflows.scattering.recursive_batches import (
 from workflows.scattering.recursive_greens import RecursiveGreens, block_tridiagonal_blocks
 from workflows.scattering.slicing import slice_ordering
 
-__all__ = ["METHODS", "DiagonalSolver", "diagonal_solver", "mean_across_band_edge", "serial_blas"]
+__all__ = ["METHODS", "DiagonalSolver", "diagonal_solver", "serial_blas"]
 
 METHODS = ("auto", "recursive", "sparse")
 #: Thin layers are grouped to at least this many orbitals per slice.  The energies run in
@@ -69,28 +68,6 @@ TARGET_SLICE_WIDTH = 16
 MAX_SLICE_WIDTH = 1000
 #: Columns of G solved per sparse factorization for the diagonal of G(z).
 _COLUMN_CHUNK = 512
-#: Relative step beside a band edge (the mean of both sides is used there).
-_EDGE_STEP = 1e-9
-
-
-def mean_across_band_edge(evaluate: Callable[[float], np.ndarray], energy: float) -> np.ndarray:
-    """``evaluate(energy)``, or, where the band-edge guard refuses ``energy`` (a quadrature
-    node on a lead's band edge, a point of measure zero of an integrable integrand), the
-    mean of its values 1e-9·max(1, |E|) below and above, or, where those are refused too,
-    at the nearest energies the guard passes (:class:`BandEdgeError` ``below``/``above``);
-    the refusal itself where the guard found no such energy on a side.
-    """
-    try:
-        return evaluate(energy)
-    except BandEdgeError as refusal:
-        step = _EDGE_STEP * max(1.0, abs(energy))
-        try:
-            sides = (evaluate(energy - step), evaluate(energy + step))
-        except BandEdgeError:
-            if not (np.isfinite(refusal.below) and np.isfinite(refusal.above)):
-                raise refusal from None  # the guard found no safe energy on a side
-            sides = (evaluate(refusal.below), evaluate(refusal.above))
-        return 0.5 * (sides[0] + sides[1])
 
 
 def serial_blas(func):

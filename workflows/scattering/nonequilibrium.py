@@ -59,12 +59,8 @@ import numpy as np
 
 from analysis.fermi_poles import fermi_poles_for_range
 from systems.validation import real
-from workflows.scattering.diagonal_greens import (
-    DiagonalSolver,
-    diagonal_solver,
-    mean_across_band_edge,
-    serial_blas,
-)
+from workflows.scattering.band_edges import mean_across_band_edge
+from workflows.scattering.diagonal_greens import DiagonalSolver, diagonal_solver, serial_blas
 from workflows.scattering.lead_cache import LeadSelfEnergyCache
 from workflows.scattering.open_system import OpenSystem, broadening
 from workflows.scattering.window_quadrature import (
