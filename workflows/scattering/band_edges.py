@@ -450,15 +450,13 @@ def check_energy(
 
     For solvers that do not go through :func:`lead_modes` (e.g. ``kwant.smatrix``).
     ``matrices``: a function of the lead index that gives the lead's matrices already
-    evaluated with ``params`` (:class:`LeadMatrices`), or None to evaluate them here.
+    evaluated with ``params`` (:class:`LeadMatrices`, or None for a lead without them,
+    e.g. a self-energy lead), or None to evaluate them here.
     """
     indices = range(len(fsyst.leads)) if leads is None else leads
     for index in indices:
-        lead = fsyst.leads[index]
-        known = None
-        if matrices is not None and hasattr(lead, "cell_hamiltonian"):
-            known = matrices(index)
-        check_lead(lead, energy, params, index=index, matrices=known)
+        known = None if matrices is None else matrices(index)
+        check_lead(fsyst.leads[index], energy, params, index=index, matrices=known)
 
 
 def resolve_energy(
